@@ -1,0 +1,65 @@
+"""Numbering markers of the genre: 一、 / （一） / 一是 / 1、 1. / （1）, and Chinese numerals."""
+
+from __future__ import annotations
+
+import re
+
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN = "一二三四五六七八九十"
+
+LEVEL1 = re.compile(rf"^([{_CN}]{{1,3}})、")
+LEVEL2 = re.compile(rf"^[（(]([{_CN}]{{1,3}})[）)]")
+# Level-3/4 markers. A marker starts a point at a paragraph start or right after a sentence or clause end.
+POINT = re.compile(rf"(?:^|(?<=[。；;：:！？!?]))(?:([{_CN}]{{1,3}})是|(\d{{1,2}})[、.．](?!\d)|[（(](\d{{1,2}})[）)])")
+
+
+def cn_to_int(numeral: str) -> int:
+    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23."""
+    if numeral.isdigit():
+        return int(numeral)
+    if "十" not in numeral:
+        value = 0
+        for ch in numeral:
+            value = value * 10 + _DIGITS[ch]
+        return value
+    tens, _, ones = numeral.partition("十")
+    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+
+
+def int_to_cn(number: int) -> str:
+    if number < 1 or number > 99:
+        raise ValueError(number)
+    tens, ones = divmod(number, 10)
+    text = ("" if tens <= 1 else _CN[tens - 1]) + ("十" if tens else "")
+    return text + (_CN[ones - 1] if ones else "")
+
+
+def point_style(marker: str) -> tuple[str, int] | None:
+    """('shi'|'arabic'|'paren', number) for a point marker, None for unnumbered text."""
+    match = POINT.match(marker)
+    if not match:
+        return None
+    shi, arabic, paren = match.groups()
+    if shi:
+        return "shi", cn_to_int(shi)
+    if arabic:
+        return "arabic", int(arabic)
+    return "paren", int(paren)
+
+
+def marker_number(marker: str) -> int | None:
+    """The number in a level-1 or level-2 marker (一、 → 1, （三） → 3)."""
+    match = LEVEL1.match(marker) or LEVEL2.match(marker)
+    return cn_to_int(match.group(1)) if match else None
+
+
+def level1_marker(number: int) -> str:
+    return f"{int_to_cn(number)}、"
+
+
+def level2_marker(number: int) -> str:
+    return f"（{int_to_cn(number)}）"
+
+
+def shi_marker(number: int) -> str:
+    return f"{int_to_cn(number)}是"

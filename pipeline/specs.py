@@ -1,0 +1,132 @@
+"""Meeting specs: which sections a meeting's material needs, and the mandated aspects of its problems, in order."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from .document import Role
+from .errors import InputError
+from .resources import data_dir
+
+
+class Aspect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    aliases: list[str] = []
+    # What the problems under this aspect are about; fed to prompts and the offline composer.
+    hint: str = ""
+
+
+class MeetingSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    name: str
+    meeting: Literal["民主生活会", "组织生活会"]
+    body: str
+    year: int | None = None
+    status: Literal["confirmed", "unconfirmed", "local-practice"]
+    source: str
+    roles: list[Role]
+    optional_roles: list[Role] = []
+    # True when the aspects are suggestions a unit may replace (generic meetings).
+    free_aspects: bool = False
+    aspects: list[Aspect]
+    title: str = ""
+
+    @field_validator("roles")
+    @classmethod
+    def _roles_unique(cls, roles: list[str]) -> list[str]:
+        if len(set(roles)) != len(roles):
+            raise ValueError("roles 中有重复")
+        return roles
+
+    @model_validator(mode="after")
+    def _aspects_unique(self) -> MeetingSpec:
+        names = [a.name for a in self.aspects]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ValueError(f"aspects 中有重复的方面：{'、'.join(duplicates)}")
+        return self
+
+    def aspect_names(self) -> list[str]:
+        return [a.name for a in self.aspects]
+
+
+_FILLER = re.compile(
+    r"^(对照|在|关于|聚焦|围绕)|(方面)?(存在的|存在|的)?(主要|突出)?(问题|不足|差距)?(方面)?[。：:；，\s]*$|方面"
+)
+
+
+def normalise_heading(text: str) -> str:
+    """Strip the wording that varies around an aspect name: 在…方面 / …方面存在的问题 / 对照… ."""
+    text = re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", text.strip())
+    for _ in range(3):
+        text = _FILLER.sub("", text).strip()
+    return text
+
+
+def match_aspect(heading: str, spec: MeetingSpec, cutoff: float = 0.6) -> str | None:
+    """The canonical aspect a heading names, tolerant of wording variants; None when nothing fits."""
+    core = normalise_heading(heading)
+    if not core:
+        return None
+    best, best_score = None, 0.0
+    for aspect in spec.aspects:
+        for variant in (aspect.name, *aspect.aliases):
+            norm = normalise_heading(variant)
+            if not norm:
+                continue
+            if norm in core or core in norm:
+                score = 1.0 + min(len(norm), len(core)) / max(len(norm), len(core))
+            else:
+                score = difflib.SequenceMatcher(None, core, norm).ratio()
+            if score > best_score:
+                best, best_score = aspect.name, score
+    return best if best_score >= cutoff else None
+
+
+def _read_spec(path: Path) -> MeetingSpec:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"无法读取会议规范文件 {path}：{exc}") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"会议规范文件 {path} 不是有效的 YAML：{exc}".splitlines()[0]) from exc
+    if not isinstance(data, dict):
+        raise InputError(f"会议规范文件 {path} 内容应为键值对（YAML 映射）")
+    try:
+        return MeetingSpec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "(根)"
+        raise InputError(f"会议规范文件 {path} 字段 {where} 有误：{first['msg']}") from exc
+
+
+@lru_cache(maxsize=None)
+def builtin_specs() -> dict[str, MeetingSpec]:
+    specs = {}
+    for path in sorted(data_dir("specs").glob("*.yaml")):
+        spec = _read_spec(path)
+        specs[spec.id] = spec
+    return specs
+
+
+def load_spec(id_or_path: str | Path) -> MeetingSpec:
+    """A built-in spec by id, or a user's spec file by path."""
+    key = str(id_or_path)
+    specs = builtin_specs()
+    if key in specs:
+        return specs[key]
+    path = Path(key)
+    if path.suffix in (".yaml", ".yml") or path.exists():
+        if not path.is_file():
+            raise InputError(f"会议规范文件不存在：{path}")
+        return _read_spec(path)
+    raise InputError(f"未知的会议规范：{key}（可用：{'、'.join(specs)}；或给出 .yaml 文件路径）")

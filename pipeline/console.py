@@ -41,8 +41,62 @@ def print_check_report(report, as_json: bool = False) -> None:
 
 def print_specs(specs) -> None:
     table = Table(show_header=True, header_style="bold")
-    for column in ("ID", "会议", "对象", "状态", "方面"):
+    # IDs are typed back on the command line: never fold them, even in a narrow terminal.
+    table.add_column("ID", no_wrap=True, min_width=max((len(spec.id) for spec in specs), default=2))
+    for column in ("会议", "对象", "状态", "方面"):
         table.add_column(column, overflow="fold")
     for spec in specs:
         table.add_row(spec.id, spec.name, spec.body, spec.status, "；".join(spec.aspect_names()))
+    console().print(table)
+
+
+class _DraftProgress:
+    """A live view with one bar per unit and section, fed by the runner's progress events."""
+
+    def __init__(self):
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                 console=console(stderr=True), transient=False)
+        self.tasks: dict[tuple[str, str], int] = {}
+        self.totals: dict[tuple[str, str], int] = {}
+
+    def __enter__(self):
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self.progress.__exit__(*exc)
+
+    def __call__(self, event: str, unit: str, key: str, role: str) -> None:
+        if event == "planned" or not key:
+            return
+        section = key.rsplit("-", 1)[0]
+        task = self.tasks.get((unit, section))
+        if task is None:
+            task = self.tasks[(unit, section)] = self.progress.add_task(f"{unit} · {section}", total=None)
+        if event in ("start", "cached"):
+            self.totals[(unit, section)] = self.totals.get((unit, section), 0) + 1
+            self.progress.update(task, total=self.totals[(unit, section)])
+        if event in ("done", "cached"):
+            self.progress.advance(task)
+
+
+def draft_progress() -> _DraftProgress:
+    return _DraftProgress()
+
+
+def print_draft_results(results) -> None:
+    table = Table(show_header=True, header_style="bold")
+    for column in ("单位", "会议规范", "起草方式", "部分", "字数", "检查", "用时(秒)", "tokens", "输出/错误"):
+        table.add_column(column, overflow="fold")
+    for r in results:
+        if r.error:
+            table.add_row(r.unit or r.profile, r.spec, "", "", "", "[bold red]失败[/]", "", "", f"[red]{r.error}[/]")
+            continue
+        verdict = "[green]通过[/]" if r.ok else "[red]未通过[/]"
+        verdict += f"（错{r.errors}/警{r.warnings}）"
+        system = "无模型拼合" if r.system == "offline" else r.system.removeprefix("model:")
+        table.add_row(r.unit, r.spec, system, str(r.sections), str(r.chars), verdict, f"{r.seconds:.1f}", str(r.tokens),
+                      "\n".join(r.outputs))
     console().print(table)

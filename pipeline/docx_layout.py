@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -33,8 +34,9 @@ class ParaStyle:
     outline_level: int | None = None  # 0-based, as in w:outlineLvl
     keep_next: bool = False
     bold: bool = False
-    # Off for sizes other than the body's: on a character grid a 22pt glyph would take two cells.
-    snap_to_grid: bool = True
+    # Off for sizes other than the body's: they keep their natural character width and leave the line grid.
+    on_grid: bool = True
+    line_multiple: float | None = None  # overrides the layout's multiple (plain layout only)
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,6 @@ class Layout:
     page_number_font: str
     page_number_size: float
     styles: dict[str, ParaStyle] = field(default_factory=dict)
-    run_in_style: tuple[str, str, str] = ("", "", "")  # character style (id, name, font) of a run-in heading
 
 
 # Fonts the standard names, with the names Windows and WPS ship as fallbacks (w:altName in the font table).
@@ -76,8 +77,8 @@ GBT9704 = Layout(
     page_mm=(210, 297),
     margins_mm=(37, 35, 28, 26),
     header_mm=15,
-    # The page number sits 7 mm below the 版心 (35 mm): its 14pt line ends about 23 mm above the paper edge.
-    footer_mm=23,
+    # The page number sits 7 mm below the 版心 (35 mm): its 14pt line ends about 22 mm above the paper edge.
+    footer_mm=22,
     body_font=_FS,
     body_size=16,
     line_pt=28.95,
@@ -89,16 +90,15 @@ GBT9704 = Layout(
     page_number_size=14,
     styles={
         "title": ParaStyle("DzTitle", "公文标题", _XBS, 22, "center", 0, lines_after=1, outline_level=0,
-                           keep_next=True, snap_to_grid=False),
+                           keep_next=True, on_grid=False),
         "notice": ParaStyle("DzNotice", "公文题注", _KAI, 14, "center", 0, lines_after=1, keep_next=True,
-                            snap_to_grid=False),
+                            on_grid=False),
         "h1": ParaStyle("DzHeading1", "一级标题", _HEI, 16, outline_level=1, keep_next=True),
         "h2": ParaStyle("DzHeading2", "二级标题", _KAI, 16, outline_level=2, keep_next=True),
         "h3": ParaStyle("DzHeading3", "三级标题", _FS, 16, outline_level=3, keep_next=True),
         "body": ParaStyle("DzBody", "公文正文", _FS, 16),
         "signature": ParaStyle("DzSignature", "公文落款", _FS, 16, "right", 0, right_chars=2),
     },
-    run_in_style=("DzHeading2Char", "二级标题字符", _KAI),
 )
 
 PLAIN = Layout(
@@ -118,15 +118,14 @@ PLAIN = Layout(
     page_number_size=10.5,
     styles={
         "title": ParaStyle("DzTitle", "公文标题", _HEI, 18, "center", 0, lines_after=1, outline_level=0,
-                           keep_next=True),
+                           keep_next=True, line_multiple=1.2),
         "notice": ParaStyle("DzNotice", "公文题注", _KAI, 12, "center", 0, lines_after=1, keep_next=True),
         "h1": ParaStyle("DzHeading1", "一级标题", _HEI, 14, outline_level=1, keep_next=True, lines_before=0.5),
-        "h2": ParaStyle("DzHeading2", "二级标题", _KAI, 12, outline_level=2, keep_next=True, bold=True),
+        "h2": ParaStyle("DzHeading2", "二级标题", _KAI, 12, outline_level=2, keep_next=True),
         "h3": ParaStyle("DzHeading3", "三级标题", _SONG, 12, outline_level=3, keep_next=True),
         "body": ParaStyle("DzBody", "公文正文", _SONG, 12),
         "signature": ParaStyle("DzSignature", "公文落款", _SONG, 12, "right", 0, right_chars=2),
     },
-    run_in_style=("DzHeading2Char", "二级标题字符", _KAI),
 )
 
 LAYOUTS: dict[str, Layout] = {layout.name: layout for layout in (GBT9704, PLAIN)}
@@ -167,6 +166,16 @@ def child(parent, tag: str, **attrs: str):
     return element
 
 
+def char_spacing(layout: Layout) -> int:
+    """Character spacing in twentieths of a point that fits `chars_per_line` body characters on a line.
+
+    156 mm over 28 characters is 15.79 pt each, a little under 3号 (16 pt): -0.25 pt per character."""
+    if not layout.chars_per_line:
+        return 0
+    width_pt = (layout.page_mm[0] - layout.margins_mm[2] - layout.margins_mm[3]) / 25.4 * 72
+    return math.floor((width_pt / layout.chars_per_line - layout.body_size) * 20)
+
+
 def set_fonts(rpr, font: str, size: float | None = None, bold: bool | None = None) -> None:
     """All four font slots, so Chinese text gets the font too (run.font.name sets only ascii/hAnsi)."""
     fonts = child(rpr, "rFonts", ascii=font, hAnsi=font, eastAsia=font, cs=font)
@@ -180,14 +189,14 @@ def set_fonts(rpr, font: str, size: float | None = None, bold: bool | None = Non
         child(rpr, "szCs", val=str(round(size * 2)))
 
 
-def line_spacing(ppr, layout: Layout, before: float = 0, after: float = 0) -> None:
+def line_spacing(ppr, layout: Layout, before: float = 0, after: float = 0, multiple: float | None = None) -> None:
     """Spacing in lines of the layout; exact spacing in gbt9704 keeps the 22-line grid."""
     pitch = layout.line_pt
     attrs = {"before": twips(before * pitch), "after": twips(after * pitch)}
     if layout.exact_lines:
         attrs.update(line=twips(pitch), lineRule="exact")
     else:
-        attrs.update(line=str(round(layout.line_multiple * 240)), lineRule="auto")
+        attrs.update(line=str(round((multiple or layout.line_multiple) * 240)), lineRule="auto")
     child(ppr, "spacing", **attrs)
 
 
@@ -212,8 +221,12 @@ def apply_defaults(document, layout: Layout) -> None:
     strip_theme_fonts(styles)
     rpr = styles.find(f"{qn('w:docDefaults')}/{qn('w:rPrDefault')}/{qn('w:rPr')}")
     set_fonts(rpr, layout.body_font, layout.body_size)
+    if char_spacing(layout):
+        child(rpr, "spacing", val=str(char_spacing(layout)))
     child(rpr, "lang", val="en-US", eastAsia="zh-CN", bidi="ar-SA")
     ppr = styles.find(f"{qn('w:docDefaults')}/{qn('w:pPrDefault')}/{qn('w:pPr')}")
+    # No punctuation hanging into the margin: LibreOffice drops a hung 、 or ， from the printed page.
+    child(ppr, "overflowPunct", val="1")
     line_spacing(ppr, layout)
     normal = document.styles["Normal"].element
     set_fonts(normal.get_or_add_rPr(), layout.body_font, layout.body_size)
@@ -234,23 +247,37 @@ def add_paragraph_style(document, layout: Layout, spec: ParaStyle, next_id: str)
     ppr = element.get_or_add_pPr()
     if spec.keep_next:
         child(ppr, "keepNext")
-    if not spec.snap_to_grid:
+    child(ppr, "overflowPunct", val="1")  # see apply_defaults
+    if not spec.on_grid:
         child(ppr, "snapToGrid", val="0")
-    line_spacing(ppr, layout, spec.lines_before, spec.lines_after)
+    line_spacing(ppr, layout, spec.lines_before, spec.lines_after, spec.line_multiple)
     indents(ppr, layout, spec.size, spec.first_line_chars, spec.right_chars)
     child(ppr, "jc", val=spec.align)
     if spec.outline_level is not None:
         child(ppr, "outlineLvl", val=str(spec.outline_level))
-    set_fonts(element.get_or_add_rPr(), spec.font, spec.size, spec.bold)
+    rpr = element.get_or_add_rPr()
+    set_fonts(rpr, spec.font, spec.size, spec.bold)
+    if not spec.on_grid:
+        child(rpr, "spacing", val="0")
     return style
 
 
-def add_character_style(document, style_id: str, name: str, font: str):
-    style = document.styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
-    style.style_id = style_id
+def add_linked_character_style(document, paragraph_style, spec: ParaStyle):
+    """'二级标题 Char', linked to the paragraph style: a run-in heading restyles with its heading level."""
+    style = document.styles.add_style(f"{spec.name} Char", WD_STYLE_TYPE.CHARACTER)
+    style.style_id = f"{spec.style_id}Char"
+    style.base_style = document.styles["Default Paragraph Font"]
     style.quick_style = True
     style.priority = 1
-    set_fonts(style.element.get_or_add_rPr(), font)
+    for owner, target in ((paragraph_style.element, style.style_id), (style.element, spec.style_id)):
+        link = OxmlElement("w:link")
+        link.set(qn("w:val"), target)
+        anchor = owner.find(qn("w:next"))
+        if anchor is None:
+            anchor = owner.find(qn("w:basedOn"))
+        anchor.addnext(link)
+    rpr = style.element.get_or_add_rPr()
+    set_fonts(rpr, spec.font, bold=spec.bold)
     return style
 
 

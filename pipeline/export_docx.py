@@ -12,6 +12,7 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -23,7 +24,7 @@ from .docx_layout import (
     LAYOUTS,
     Layout,
     PageNumbers,
-    add_character_style,
+    add_linked_character_style,
     add_paragraph_style,
     apply_defaults,
     child,
@@ -63,21 +64,18 @@ def _point_blocks(points: list[Point], lead: tuple[str, bool] | None = None) -> 
             blocks.append(Block("body", [lead, piece]))
         elif point.run_in and blocks:
             blocks[-1].runs.append(piece)
+            blocks[-1].style = "body"
         else:
-            blocks.append(Block("body", [piece]))
-    for block in blocks:
-        text = block.text
-        if lead is None and len(block.runs) == 1 and _is_heading_point(points, text):
-            block.style = "h3"
+            blocks.append(Block("h3" if _is_heading_point(point) else "body", [piece]))
     return blocks
 
 
-def _is_heading_point(points: list[Point], text: str) -> bool:
-    point = next((p for p in points if p.marker + p.text == text), None)
-    if point is None or not _NUMBERED.match(point.marker):
-        return False
+def _is_heading_point(point: Point) -> bool:
+    """1. / （1） followed by a short line without a sentence inside: a level-3/4 heading of its own."""
     inner = point.text[:-1]
-    return 0 < len(point.text) <= _HEADING_MAX and not any(ch in inner for ch in "。！？；")
+    return bool(_NUMBERED.match(point.marker)) and 0 < len(point.text) <= _HEADING_MAX and not any(
+        ch in inner for ch in "。！？；"
+    )
 
 
 def _item_blocks(item: Item) -> list[Block]:
@@ -120,21 +118,22 @@ def _page_setup(document, layout: Layout) -> None:
         section._sectPr.append(grid)
     for attr in list(grid.attrib):
         del grid.attrib[attr]
-    if layout.chars_per_line:
-        width_pt = (layout.page_mm[0] - left - right) / 25.4 * 72
-        # Character pitch = body size + charSpace/4096 pt: 28 characters fill the 156 mm line exactly.
-        char_space = round((width_pt / layout.chars_per_line - layout.body_size) * 4096)
-        grid.set(qn("w:type"), "linesAndChars")
-        grid.set(qn("w:linePitch"), twips(layout.line_pt))
-        grid.set(qn("w:charSpace"), str(char_space))
-    else:
-        grid.set(qn("w:linePitch"), twips(layout.line_pt))
+    # A line grid only: LibreOffice gives a 16pt glyph two cells of a 15.8pt character grid (Word
+    # compresses it), so 28 characters per line come from character spacing instead (see char_spacing).
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), twips(layout.line_pt))
+
+
+def _number_font(run, layout: Layout) -> None:
+    rpr = run._r.get_or_add_rPr()
+    set_fonts(rpr, layout.page_number_font, layout.page_number_size)
+    child(rpr, "spacing", val="0")
 
 
 def _field_runs(paragraph, layout: Layout, instruction: str, placeholder: str) -> None:
     for kind in ("begin", "instr", "separate", "text", "end"):
         run = paragraph.add_run()
-        set_fonts(run._r.get_or_add_rPr(), layout.page_number_font, layout.page_number_size)
+        _number_font(run, layout)
         if kind == "instr":
             instr = OxmlElement("w:instrText")
             instr.set(qn("xml:space"), "preserve")
@@ -165,8 +164,7 @@ def _page_number(footer, layout: Layout, side: str) -> None:
         if text is None:
             _field_runs(paragraph, layout, " PAGE ", "1")
         else:
-            run = paragraph.add_run(text)
-            set_fonts(run._r.get_or_add_rPr(), layout.page_number_font, size)
+            _number_font(paragraph.add_run(text), layout)
 
 
 def _footers(document, layout: Layout, mode: PageNumbers) -> None:
@@ -185,7 +183,7 @@ def _add_block(document, layout: Layout, block: Block, run_in_style) -> None:
         spec = layout.styles[block.style]
         before = spec.lines_before if block.lines_before is None else block.lines_before
         after = spec.lines_after if block.lines_after is None else block.lines_after
-        line_spacing(paragraph._p.get_or_add_pPr(), layout, before, after)
+        line_spacing(paragraph._p.get_or_add_pPr(), layout, before, after, spec.line_multiple)
     for text, heading in block.runs:
         run = paragraph.add_run(text)
         if heading:
@@ -205,28 +203,37 @@ def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNu
         paragraph._p.getparent().remove(paragraph._p)
     apply_defaults(out, spec)
     _page_setup(out, spec)
+    styles = {}
     for key, style in spec.styles.items():
         next_key = "h1" if key in ("title", "notice") else "body"
-        add_paragraph_style(out, spec, style, spec.styles[next_key].style_id)
-    char_id, char_name, char_font = spec.run_in_style
-    run_in = add_character_style(out, char_id, char_name, char_font)
-    declare_fonts(out, {s.font for s in spec.styles.values()} | {spec.page_number_font, char_font})
+        styles[key] = add_paragraph_style(out, spec, style, spec.styles[next_key].style_id)
+    run_in = add_linked_character_style(out, styles["h2"], spec.styles["h2"])
+    declare_fonts(out, {s.font for s in spec.styles.values()} | {spec.page_number_font})
     _footers(out, spec, page_numbers or spec.page_numbers)
     for block in blocks_of(document):
         _add_block(out, spec, block, run_in)
-    core = out.core_properties
-    core.title, core.author, core.comments, core.keywords = document.title, "", "", ""
-    core.last_modified_by = ""
+    _properties(out, document)
     return out
 
 
+def _properties(out, document: Document) -> None:
+    """File properties of a fresh document, not the template's (its author, dates and thumbnail)."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    core = out.core_properties
+    core.title, core.author, core.comments, core.keywords, core.last_modified_by = document.title, "", "", "", ""
+    core.created = core.modified = now
+    core.revision = 1
+    package = out.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype.endswith("/metadata/thumbnail"):
+            package.rels.pop(rel_id)
+
+
 def _lock_file(path: Path) -> Path | None:
-    """The owner file Word/WPS (~$name) or LibreOffice (.~lock.name#) keeps while the document is open."""
-    for candidate in (path.with_name("~$" + path.name[2:] if len(path.name) > 8 else "~$" + path.name),
-                      path.with_name("~$" + path.name), path.with_name(f".~lock.{path.name}#")):
-        if candidate.exists():
-            return candidate
-    return None
+    """The owner file Word (~$ plus the name, first characters dropped on long names), WPS (~$name) or
+    LibreOffice (.~lock.name#) keeps beside a document while it is open."""
+    names = {"~$" + path.name, "~$" + path.name[1:], "~$" + path.name[2:], f".~lock.{path.name}#"}
+    return next((path.with_name(n) for n in sorted(names) if path.with_name(n).exists()), None)
 
 
 def write_docx(document: Document, path: str | Path, layout: str = "gbt9704",

@@ -52,12 +52,14 @@ def _looks_binary(data: bytes) -> bool:
 def docx_paragraphs(path: Path) -> list[str]:
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import LxmlError
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        return [p.text for p in document.paragraphs if p.text.strip()]
+    # A zip with broken XML parts raises lxml errors, not python-docx ones.
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError) as exc:
         raise InputError(f"不是有效的 Word(.docx) 文件：{path}（旧版 .doc 请先在 Word/WPS 中另存为 .docx）") from exc
-    return [p.text for p in document.paragraphs if p.text.strip()]
 
 
 def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:

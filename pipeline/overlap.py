@@ -1,29 +1,55 @@
 """Shared-run detection (查重): characters of a text lying in runs of ≥ N characters shared with a source.
 
 One index serves the drafter's copy guard and the checker's copy-rate. Every N-gram of every source is
-hashed once into a dict; checking a text is then one lookup per position, so cost grows with the text,
-not with the corpus.
+hashed once (a stable 64-bit polynomial hash, so an index can be pickled and reused across runs) into a
+sorted array; checking a text is one binary search per position, so cost grows with the text, not with
+the corpus, and memory stays at 12 bytes per n-gram.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 RUN_LENGTH = 13
 # Punctuation and spaces are not content: 查重 folk practice compares the characters that carry meaning.
 _SKIP = re.compile(r"[\s，。、；：！？“”‘’（）《》【】,.;:!?()\"'\-—…·*]")
+_BASE = np.uint64(0x100000001B3)  # odd multiplier; arithmetic wraps modulo 2**64
 
 
 def _normalise(text: str) -> tuple[str, list[int]]:
     """Content characters of `text` and, for each, its offset in the original."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    for offset, ch in enumerate(text):
-        if not _SKIP.match(ch):
-            chars.append(ch)
-            offsets.append(offset)
-    return "".join(chars), offsets
+    offsets = [offset for offset, ch in enumerate(text) if not _SKIP.match(ch)]
+    return "".join(text[offset] for offset in offsets), offsets
+
+
+normalise = _normalise
+
+
+def content_digest(text: str) -> str:
+    """Hash of a text's content characters: the same material in another layout hashes the same."""
+    return hashlib.sha1(_normalise(text)[0].encode("utf-8")).hexdigest()
+
+
+def gram_hashes(content: str, n: int = RUN_LENGTH) -> np.ndarray:
+    """Stable hash of every n-character window of `content` (already normalised)."""
+    if len(content) < n:
+        return np.zeros(0, dtype=np.uint64)
+    codes = np.frombuffer(content.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    count = len(codes) - n + 1
+    hashes = np.zeros(count, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for k in range(n):
+            hashes = hashes * _BASE + codes[k : k + count]
+        # Final mix so that windows differing in one character spread over all bits.
+        hashes ^= hashes >> np.uint64(31)
+        hashes *= np.uint64(0x9E3779B97F4A7C15)
+        hashes ^= hashes >> np.uint64(29)
+    return hashes
 
 
 @dataclass
@@ -32,6 +58,11 @@ class SharedRun:
     start: int  # offsets into the checked text
     end: int
     text: str
+
+    @property
+    def length(self) -> int:
+        """Content characters in the run (punctuation not counted)."""
+        return len(_normalise(self.text)[0])
 
 
 @dataclass
@@ -47,48 +78,92 @@ class OverlapReport:
     def rate(self) -> float:
         return self.marked / self.total if self.total else 0.0
 
-    def longest(self) -> SharedRun | None:
-        return max(self.runs, key=lambda run: run.end - run.start, default=None)
+    def longest(self, source: str | None = None) -> SharedRun | None:
+        runs = [run for run in self.runs if source is None or run.source == source]
+        return max(runs, key=lambda run: run.length, default=None)
 
 
 class OverlapIndex:
     def __init__(self, run_length: int = RUN_LENGTH):
         self.run_length = run_length
-        self._grams: dict[str, str] = {}  # n-gram -> first source holding it
         self.sources: list[str] = []
+        self.digests: dict[str, str] = {}  # source -> content_digest, to recognise a text checked against itself
+        self._ids: dict[str, int] = {}
+        self._pending: list[tuple[np.ndarray, int]] = []
+        self._keys = np.zeros(0, dtype=np.uint64)  # sorted n-gram hashes (repeated when several sources hold one)
+        self._owners = np.zeros(0, dtype=np.int32)  # source id of each key, ascending within equal keys
+        self._distinct = 0
 
     def add(self, source: str, text: str) -> None:
         content, _ = _normalise(text)
-        n = self.run_length
-        grams = self._grams
-        for start in range(len(content) - n + 1):
-            grams.setdefault(content[start : start + n], source)
-        self.sources.append(source)
+        if source not in self._ids:
+            self._ids[source] = len(self.sources)
+            self.sources.append(source)
+        self.digests[source] = hashlib.sha1(content.encode("utf-8")).hexdigest()
+        self._pending.append((gram_hashes(content, self.run_length), self._ids[source]))
+
+    def _finalise(self) -> None:
+        if not self._pending:
+            return
+        keys = np.concatenate([self._keys, *(h for h, _ in self._pending)])
+        owners = np.concatenate([self._owners, *(np.full(len(h), i, dtype=np.int32) for h, i in self._pending)])
+        self._pending = []
+        order = np.lexsort((owners, keys))
+        keys, owners = keys[order], owners[order]
+        if len(keys):
+            keep = np.ones(len(keys), dtype=bool)
+            keep[1:] = (keys[1:] != keys[:-1]) | (owners[1:] != owners[:-1])
+            keys, owners = keys[keep], owners[keep]
+        self._keys, self._owners = keys, owners
+        self._distinct = int(np.count_nonzero(keys[1:] != keys[:-1]) + 1) if len(keys) else 0
 
     def __len__(self) -> int:
-        return len(self._grams)
+        self._finalise()
+        return self._distinct
 
-    def check(self, text: str) -> OverlapReport:
+    def __getstate__(self) -> dict:
+        self._finalise()
+        return self.__dict__.copy()
+
+    def same_as(self, text: str) -> list[str]:
+        """Sources whose content equals `text`'s (the checked material is itself in the corpus)."""
+        digest = content_digest(text)
+        return [source for source, known in self.digests.items() if known == digest]
+
+    def check(self, text: str, exclude: Iterable[str] = ()) -> OverlapReport:
+        """Shared runs of `text` with the indexed sources, ignoring the sources named in `exclude`."""
+        self._finalise()
         content, offsets = _normalise(text)
         n = self.run_length
-        owners: list[str | None] = [None] * len(content)
-        for start in range(len(content) - n + 1):
-            source = self._grams.get(content[start : start + n])
-            if source is not None:
-                for position in range(start, start + n):
-                    if owners[position] is None:
-                        owners[position] = source
-        report = OverlapReport(marked=sum(o is not None for o in owners), total=len(content))
+        excluded = {self._ids[name] for name in exclude if name in self._ids}
+        hashes = gram_hashes(content, n)
+        low = np.searchsorted(self._keys, hashes, side="left")
+        high = np.searchsorted(self._keys, hashes, side="right")
+        owners: list[int] = [-1] * len(content)
+        previous, covered = -1, 0
+        for start in np.flatnonzero(high > low).tolist():
+            candidates = self._owners[low[start] : high[start]].tolist()
+            if excluded:
+                candidates = [c for c in candidates if c not in excluded]
+                if not candidates:
+                    continue
+            # Keep attributing a run to the source it started with, so runs stay whole.
+            source = previous if previous in candidates and covered > start else candidates[0]
+            for position in range(max(start, covered), start + n):
+                owners[position] = source
+            previous, covered = source, start + n
+        report = OverlapReport(marked=sum(o >= 0 for o in owners), total=len(content))
         report.owners = [None] * len(text)
         position = 0
         while position < len(content):
-            source = owners[position]
-            if source is None:
+            source_id = owners[position]
+            if source_id < 0:
                 position += 1
                 continue
             end = position
-            while end < len(content) and owners[end] == source:
+            while end < len(content) and owners[end] == source_id:
                 end += 1
+            source = self.sources[source_id]
             first, last = offsets[position], offsets[end - 1] + 1
             report.runs.append(SharedRun(source, first, last, text[first:last]))
             report.by_source[source] = report.by_source.get(source, 0) + (end - position)

@@ -12,7 +12,8 @@ from .resources import lexicon
 _CJK = r"[\u3400-\u9fff\uf900-\ufaff“”‘’（）《》【】、。，]"
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 # Half-width punctuation sitting between two Chinese characters belongs to the Chinese text.
-_HALF_WIDTH = re.compile(rf"(?<={_CJK})\s*([,;:?!])\s*(?={_CJK})")
+# Also at a line end (以下三个方面:). Only blanks around it: \s would eat the newline and join two paragraphs.
+_HALF_WIDTH = re.compile(rf"(?<={_CJK})[ \t\u3000\xa0]*([,;:?!])[ \t\u3000\xa0]*(?={_CJK}|\n|$)")
 _INNER_SPACE = re.compile(r"(?<=[\u3400-\u9fff，。、；：！？“”（）])[ \t\u3000\xa0]+(?=[\u3400-\u9fff，。、；：！？“”（）])")
 _EDGE_SPACE = re.compile(r"^[ \t\u3000\xa0\ufeff]+|[ \t\u3000\xa0]+$", re.M)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .document import Role
 from .errors import InputError
@@ -22,6 +22,8 @@ class Aspect(BaseModel):
     aliases: list[str] = []
     # What the problems under this aspect are about; fed to prompts and the offline composer.
     hint: str = ""
+    # The heading of the measure that answers this aspect's problems.
+    measure: str = ""
 
 
 class MeetingSpec(BaseModel):
@@ -47,13 +49,15 @@ class MeetingSpec(BaseModel):
             raise ValueError("roles 中有重复")
         return roles
 
-    @model_validator(mode="after")
-    def _aspects_unique(self) -> MeetingSpec:
-        names = [a.name for a in self.aspects]
+    # A field validator (not a model one) so the error's location names the field: aspects.
+    @field_validator("aspects")
+    @classmethod
+    def _aspects_unique(cls, aspects: list[Aspect]) -> list[Aspect]:
+        names = [a.name for a in aspects]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ValueError(f"aspects 中有重复的方面：{'、'.join(duplicates)}")
-        return self
+        return aspects
 
     def aspect_names(self) -> list[str]:
         return [a.name for a in self.aspects]

@@ -1,0 +1,306 @@
+"""Turn a raw model answer into plain prose paragraphs for one slot of the document, and say what was wrong.
+
+Models wrap the text they were asked for in talk (lead-ins, sign-offs, notes), format it (markdown, their
+own numbering, headings), echo the prompt, loop, stray into other sections and get cut off. Numbering
+and headings always come from the pipeline, so every marker is stripped here. Word lists live in
+lexicon/clean.yaml; `flags` are stable codes for what the raw text showed (the text is fixed where it can be).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict
+
+from .clean_lines import Context, line_pass
+from .overlap import OverlapIndex
+from .resources import lexicon
+
+FLAGS = ("empty", "truncated", "lead-in", "sign-off", "salutation", "markdown", "numbering", "heading", "note",
+         "scaffold-echo", "off-section", "repeated-sentence", "wrong-voice", "foreign-word")
+_END = "。！？!?"
+_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]*|[^。！？!?]+$")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ORDINALS = "一二三四五六七八九十"
+_POINT_MARK = re.compile(rf"(?:^|(?<=[。；;：:，,]))\s*(?:[{_ORDINALS}]是|其[{_ORDINALS}][，,]?|[（(]\d{{1,2}}[）)]|[①-⑳]|\d{{1,2}}[、．.](?!\d))")
+_ECHO_RUN = 8  # shorter than the 13 of 查重: task lines are short and paraphrased loosely
+# A sentence restates the task when most of it comes from the prompt: nearly all of it, or over half and a
+# good stretch (a problem list); one problem named in a sentence that links it to a cause is fine.
+_ECHO_ALL, _ECHO_MOST, _ECHO_CHARS = 0.75, 0.5, 20
+
+
+class Cleaned(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    paragraphs: list[str]
+    flags: list[str]
+    removed: list[str] = []  # fragments taken out, for the draft record
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+    @property
+    def chars(self) -> int:
+        return sum(len(p) for p in self.paragraphs)
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict:
+    return lexicon("clean")
+
+
+def clean_output(
+    raw: str,
+    role: str,
+    finish_reason: str = "stop",
+    forbidden_headings: Sequence[str] = (),
+    *,
+    aspect: str | None = None,
+    echo_sources: Sequence[str] = (),
+    unit: str = "",
+    self_name: str = "",
+    keep_points: bool = False,
+) -> Cleaned:
+    """Clean `raw`, the answer for one item of section `role`.
+
+    forbidden_headings: headings of other slots (other aspects); a paragraph opening with one is cut with
+    everything after it. echo_sources: prompt lines the answer must not repeat (the task line, the problem
+    list), never the facts. unit/self_name: a third-person unit name is replaced by self_name (班子/支部).
+    keep_points: keep 一是/二是 run-in points as written; by default they become separate unmarked paragraphs.
+    """
+    ctx = Context(words=_words(), role=role, aspect=aspect, forbidden=[h for h in forbidden_headings if h],
+                  keep_points=keep_points)
+    text = _normalise(raw)
+    if finish_reason == "length":
+        ctx.flag("truncated")
+        text = _cut_to_sentence(text, ctx)
+    paragraphs = line_pass(text, ctx)
+    paragraphs = _trim_talk(paragraphs, ctx)
+    paragraphs = _drop_echo(paragraphs, echo_sources, ctx)
+    paragraphs = _cut_off_section(paragraphs, ctx)
+    if not keep_points:
+        paragraphs = [piece for p in paragraphs for piece in _split_points(p, ctx)]
+    paragraphs = _drop_repeats(paragraphs, ctx)
+    paragraphs = [_fix_voice(p, unit, self_name, ctx) for p in paragraphs]
+    paragraphs = [_finish(p) for p in paragraphs if _CJK.search(p)]
+    _check_foreign(paragraphs, ctx)
+    if not paragraphs:
+        ctx.flag("empty")
+    flags = [f for f in FLAGS if f in ctx.flags] + sorted(ctx.flags - set(FLAGS))
+    return Cleaned(paragraphs=paragraphs, flags=flags, removed=ctx.removed)
+
+
+def _normalise(raw: str) -> str:
+    text = (raw or "").replace("\r\n", "\n").replace("\r", "\n")
+    text = re.sub(r"[\u200b\u200c\u200d\ufeff]", "", text).replace("\t", " ").replace("\u3000", " ")
+    # Half-width punctuation right after a Chinese character is a typing slip; 1,000 and 3.5 stay.
+    for half, full in ((",", "，"), (";", "；"), (":", "："), ("?", "？"), ("!", "！")):
+        text = re.sub(rf"(?<=[\u4e00-\u9fff”）])\{half}", full, text)
+    return text.strip()
+
+
+def _cut_to_sentence(text: str, ctx: Context) -> str:
+    """Keep what precedes the last sentence end; the rest was cut mid-sentence."""
+    match = None
+    for match in re.finditer(rf"[{_END}][”’」』）)]*", text):
+        pass
+    if match is None:
+        ctx.removed.append(text)
+        return ""
+    ctx.removed.append(text[match.end():])
+    return text[: match.end()]
+
+
+def sentences(paragraph: str) -> list[str]:
+    return [s for s in _SENTENCE.findall(paragraph) if s.strip()]
+
+
+def _has(text: str, phrases: Sequence[str]) -> bool:
+    lowered = text.lower().replace(" ", "")
+    return any(p.lower().replace(" ", "") in lowered for p in phrases)
+
+
+def _starts(text: str, phrases: Sequence[str]) -> bool:
+    lowered = text.lower().lstrip()
+    return any(lowered.startswith(p.lower()) for p in phrases)
+
+
+def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
+    """Lead-ins, salutations, notes, sign-offs, summaries and prompt phrases around the text."""
+    w = ctx.words
+    out = list(paragraphs)
+    # Opening: acknowledgement tokens, salutations and a first sentence about the text.
+    while out:
+        first = out[0]
+        ack = re.match(r"^(?:%s)[\s，,。.！!~～]+" % "|".join(map(re.escape, w["acknowledgements"])), first, re.I)
+        if ack:
+            ctx.flag("lead-in", ack.group())
+            out[0] = first = first[ack.end():]
+        salute = re.match(r"^(?:(?:%s)[^，。：！!:]{0,30}[，、：:！!。]\s*)+" % "|".join(
+            map(re.escape, w["salutation_openings"])), first)
+        if salute:
+            ctx.flag("salutation", salute.group())
+            out[0] = first = first[salute.end():]
+        head = sentences(first)[:1]
+        if head and (_has(head[0], w["lead_in_phrases"]) or not _CJK.search(head[0])):
+            ctx.flag("lead-in", head[0])
+            out[0] = first[len(head[0]):].strip()
+        if not out[0].strip():
+            out.pop(0)
+            continue
+        if not (ack or salute or head and out[0] != first):
+            break
+    # Everywhere: bracketed notes and sentences that repeat the instructions.
+    note = re.compile(r"[（(【]\s*(?:%s)[^）)】]*[）)】]" % "|".join(map(re.escape, w["note_starts"])), re.I)
+    cleaned = []
+    for paragraph in out:
+        for found in note.findall(paragraph):
+            ctx.flag("note", found)
+        paragraph = note.sub("", paragraph)
+        if re.match(r"^\s*(?:%s)\s*[:：]" % "|".join(map(re.escape, w["note_starts"])), paragraph, re.I):
+            ctx.flag("note", paragraph)
+            continue
+        kept = []
+        for sentence in sentences(paragraph):
+            if _has(sentence, w["scaffold_phrases"]):
+                ctx.flag("scaffold-echo", sentence)
+            else:
+                kept.append(sentence)
+        cleaned.append("".join(kept).strip())
+    out = [p for p in cleaned if p]
+    # Closing: sign-off sentences, speech closings, then a summary paragraph (the closing section keeps it).
+    while out:
+        last = sentences(out[-1])
+        if last and (_has(last[-1], w["sign_off_phrases"]) or not _CJK.search(last[-1])):
+            ctx.flag("sign-off", last[-1])
+        elif last and re.match(r"^(?:%s)[，。！!、\s]*$" % "|".join(map(re.escape, w["salutation_closings"])), last[-1]):
+            ctx.flag("salutation", last[-1])
+        else:
+            break
+        out[-1] = "".join(last[:-1]).strip()
+        if not out[-1]:
+            out.pop()
+    if ctx.role != "closing" and len(out) > 1 and _starts(out[-1], w["summary_starts"]):
+        ctx.flag("sign-off", out.pop())
+    return out
+
+
+def _drop_echo(paragraphs: list[str], sources: Sequence[str], ctx: Context) -> list[str]:
+    """Sentences mostly made of runs shared with the prompt's task lines restate the task."""
+    if not any(sources):
+        return paragraphs
+    index = OverlapIndex(_ECHO_RUN)
+    for number, source in enumerate(sources):
+        index.add(f"prompt{number}", source)
+    out = []
+    for paragraph in paragraphs:
+        kept = []
+        for sentence in sentences(paragraph):
+            report = index.check(sentence)
+            if report.rate >= _ECHO_ALL or (report.rate >= _ECHO_MOST and report.marked >= _ECHO_CHARS):
+                ctx.flag("scaffold-echo", sentence)
+            else:
+                kept.append(sentence)
+        if kept:
+            out.append("".join(kept).strip())
+    return out
+
+
+def _cut_off_section(paragraphs: list[str], ctx: Context) -> list[str]:
+    """Cut from the first sentence that opens another section or another aspect."""
+    starts = [cue for role, cues in ctx.words["section_starts"].items() if role != ctx.role for cue in cues]
+    if ctx.role in ("preamble", "closing"):
+        starts = []
+    heading = None
+    if ctx.forbidden:
+        names = "|".join(map(re.escape, sorted(ctx.forbidden, key=len, reverse=True)))
+        heading = re.compile(rf"^\s*(?:在|关于|对于|从)?[“\"]?(?:{names})[”\"]?(?:方面|上|问题)?[，,：:。\s]")
+    for p_index, paragraph in enumerate(paragraphs):
+        for s_index, sentence in enumerate(sentences(paragraph)):
+            first = p_index == 0 and s_index == 0
+            if (not first and _starts(sentence, starts)) or (s_index == 0 and heading and heading.match(sentence)):
+                kept = "".join(sentences(paragraph)[:s_index]).strip()
+                ctx.flag("off-section", "".join(sentences(paragraph)[s_index:]) + "".join(paragraphs[p_index + 1:]))
+                return paragraphs[:p_index] + ([kept] if kept else [])
+    return paragraphs
+
+
+def _split_points(paragraph: str, ctx: Context) -> list[str]:
+    """一是…；二是… (or ①…②…, （1）…（2）…) run into one paragraph: one unmarked paragraph per point."""
+    marks = list(_POINT_MARK.finditer(paragraph))
+    if len(marks) < 2:
+        return [paragraph]
+    ctx.flag("numbering")
+    cuts = [0] + [m.start() for m in marks] + [len(paragraph)]
+    ends = [m.end() for m in marks]
+    pieces = [paragraph[: cuts[1]]] + [paragraph[ends[i] : cuts[i + 2]] for i in range(len(marks))]
+    return [re.sub(r"[；;，,：:\s]+$", "", p.strip()) + "。" if p.strip()[-1:] not in _END else p.strip()
+            for p in pieces if _CJK.search(p)]
+
+
+def _norm_sentence(sentence: str) -> str:
+    return re.sub(r"[\W_]", "", sentence)
+
+
+def _drop_repeats(paragraphs: list[str], ctx: Context) -> list[str]:
+    """A sentence said before, or a clause repeated back to back, is a generation loop."""
+    seen: set[str] = set()
+    out = []
+    for paragraph in paragraphs:
+        kept = []
+        for sentence in sentences(paragraph):
+            clauses = re.findall(r"[^，；、,;]+[，；、,;]?", sentence)
+            deduped = [c for i, c in enumerate(clauses) if i == 0 or _norm_sentence(c) != _norm_sentence(clauses[i - 1])
+                       or len(_norm_sentence(c)) < 4]
+            if len(deduped) < len(clauses):
+                ctx.flag("repeated-sentence", sentence)
+                sentence = "".join(deduped)
+            key = _norm_sentence(sentence)
+            if len(key) >= 6 and key in seen:
+                ctx.flag("repeated-sentence", sentence)
+                continue
+            seen.add(key)
+            kept.append(sentence)
+        if kept:
+            out.append("".join(kept).strip())
+    return out
+
+
+def _fix_voice(paragraph: str, unit: str, self_name: str, ctx: Context) -> str:
+    """The unit speaks as 班子/支部: its own name as subject and 公司/员工 wording are the wrong voice."""
+    if unit and unit in paragraph:
+        ctx.flag("wrong-voice", unit)
+        paragraph = paragraph.replace(unit, self_name or _self_name(unit))
+    for word in ctx.words["wrong_org"]:
+        if word in paragraph and word not in unit:
+            ctx.flag("wrong-voice", word)
+    if re.search(r"(?<![自你])我(?![们国党省市县区镇乡村局委办单部院校所站司厅处科队])", paragraph):
+        ctx.flag("wrong-voice", "我")
+    return paragraph
+
+
+def _self_name(unit: str) -> str:
+    for suffix, name in (("党组", "党组"), ("党支部", "支部"), ("支部班子", "支部班子"), ("党委", "党委")):
+        if unit.endswith(suffix):
+            return name
+    return "班子"
+
+
+def _finish(paragraph: str) -> str:
+    paragraph = paragraph.strip()
+    if paragraph and paragraph[-1] in "，,；;、：:":
+        paragraph = paragraph[:-1]
+    if paragraph and not re.search(rf"[{_END}][”’」』）)]*$", paragraph):
+        paragraph += "。"
+    return paragraph
+
+
+def _check_foreign(paragraphs: list[str], ctx: Context) -> None:
+    allowed = {w.lower() for w in ctx.words["latin_allowed"]}
+    for paragraph in paragraphs:
+        for word in re.findall(r"[A-Za-z]{2,}", paragraph):
+            if word.lower() not in allowed:
+                ctx.flag("foreign-word", word)

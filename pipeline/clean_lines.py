@@ -1,0 +1,176 @@
+"""Line-level cleaning of raw model output: markdown, numbering markers, heading and label lines, prompt echoes.
+
+Each line of the answer becomes at most one paragraph. A heading the model wrote for a sub-point
+(一、老旧小区加装电梯…) carries content, so it is run into the paragraph that follows; headings that only
+name a section are dropped, and one naming another section or aspect ends the answer there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_ORD = "一二三四五六七八九十"
+_LINE_MARK = re.compile(
+    rf"^(?:[{_ORD}]{{1,3}}[、.．]|[（(][{_ORD}]{{1,3}}[）)]|\d{{1,2}}(?:[、．)）]|\.(?!\d))|[（(]\d{{1,2}}[）)]"
+    rf"|[①-⑳]|第[{_ORD}]{{1,3}}[，,、：:.．])\s*"
+)
+_POINT_LEAD = re.compile(rf"^[{_ORD}]是(?=\S)")
+_BULLET = re.compile(r"^[-*+•·●▪◦]\s+")
+_RULE = re.compile(r"^(?:[-*_=]\s*){3,}$|^\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?$")
+_TERMINAL = re.compile(r"[。！？!?…][”’」』）)]*$")
+_LIST_INTRO = re.compile(r"(以下|如下|几个方面|几点|表现在|体现在|表现为|包括)")
+_LABEL_MAX = 24
+_HEADING_MAX = 40
+
+
+@dataclass
+class Context:
+    words: dict
+    role: str
+    aspect: str | None = None
+    forbidden: list[str] = field(default_factory=list)
+    keep_points: bool = False
+    flags: set[str] = field(default_factory=set)
+    removed: list[str] = field(default_factory=list)
+
+    def flag(self, code: str, fragment: str | None = None) -> None:
+        self.flags.add(code)
+        if fragment and fragment.strip():
+            self.removed.append(fragment.strip())
+
+    def cue_role(self, text: str) -> str | None:
+        """The role a heading/label names: own role first, so 产生问题的原因 in causes stays causes."""
+        cues = self.words["section_cues"]
+        if any(cue in text for cue in cues.get(self.role, [])):
+            return self.role
+        for role, words in cues.items():
+            if any(cue in text for cue in words):
+                return role
+        return None
+
+    def names_other_slot(self, text: str) -> bool:
+        role = self.cue_role(text)
+        return (role is not None and role != self.role) or any(h in text for h in self.forbidden)
+
+
+def _strip_markdown(line: str, ctx: Context) -> tuple[str, bool, bool]:
+    """Remove markdown; returns (line, is_heading, is_list_item)."""
+    heading = listed = False
+    for pattern in (r"^#{1,6}\s*", r"^>\s*"):
+        match = re.match(pattern, line)
+        if match:
+            ctx.flag("markdown")
+            heading = heading or pattern.startswith("^#")
+            line = line[match.end():]
+    match = _BULLET.match(line)
+    if match:
+        ctx.flag("markdown")
+        listed = True
+        line = line[match.end():]
+    if line.startswith("|") and line.endswith("|") and line.count("|") >= 3:
+        ctx.flag("markdown")
+        line = "，".join(cell.strip() for cell in line.strip("|").split("|") if cell.strip())
+    if re.fullmatch(r"(?:\*\*|__)[^*_]+(?:\*\*|__)\s*[:：]?", line):
+        heading = True
+    line, count = re.subn(r"\*\*(.+?)\*\*|__(.+?)__", lambda m: m.group(1) or m.group(2) or "", line)
+    line, more = re.subn(r"`([^`]*)`|\[([^\]]+)\]\([^)]*\)", lambda m: m.group(1) or m.group(2) or "", line)
+    if count or more or "**" in line:
+        ctx.flag("markdown")
+        line = line.replace("**", "")
+    return line.strip(), heading, listed
+
+
+def _strip_markers(line: str, ctx: Context) -> tuple[str, bool]:
+    marked = False
+    while True:
+        match = _LINE_MARK.match(line) or (None if ctx.keep_points else _POINT_LEAD.match(line))
+        if not match or match.end() == len(line):
+            return line, marked
+        ctx.flag("numbering")
+        marked = True
+        line = line[match.end():].lstrip("*_ ").strip()
+
+
+def line_pass(text: str, ctx: Context) -> list[str]:
+    words = ctx.words
+    labels = "|".join(map(re.escape, sorted(words["scaffold_labels"], key=len, reverse=True)))
+    scaffold = re.compile(rf"^(?:{labels})\s*(?:[（(][^）)]*[）)])?\s*[:：]")
+    salutation = tuple(words["salutation_openings"])
+    paragraphs: list[str] = []
+    pending: str | None = None  # a sub-point heading waiting for its body
+    in_scaffold = False
+    started = False  # a line of the text itself was seen
+    lines = text.split("\n")
+
+    def cut(index: int, line: str) -> list[str]:
+        ctx.flag("off-section", "\n".join([line, *lines[index + 1:]]))
+        return paragraphs + ([pending + "。"] if pending else [])
+
+    for index, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            continue
+        if _RULE.match(line):
+            ctx.flag("markdown")
+            continue
+        line, is_heading, listed = _strip_markdown(line, ctx)
+        line, marked = _strip_markers(line, ctx)
+        bracket = re.match(r"^【([^】]*)】\s*", line)
+        if bracket:
+            ctx.flag("heading", bracket.group())
+            if ctx.names_other_slot(bracket.group(1)):
+                return cut(index, line)
+            line = line[bracket.end():]
+        if not line:
+            continue
+        if scaffold.match(line) or (in_scaffold and listed):
+            ctx.flag("scaffold-echo", line)
+            in_scaffold = True
+            continue
+        in_scaffold = False
+        if line.startswith(salutation):
+            paragraphs.append(line)  # handled with the other talk around the text
+            continue
+        first, started = not started, True
+        if line[-1] in "：:":
+            body = line[:-1].strip()
+            if len(body) <= _LABEL_MAX and not re.search(r"[。！？]", body):
+                if ctx.names_other_slot(body):
+                    return cut(index, line)
+                ctx.flag("lead-in" if first else "heading", line)
+                continue
+            head, _, tail = body.rpartition("。")
+            if tail and (first or _LIST_INTRO.search(tail)):
+                ctx.flag("lead-in", tail)
+                if not head:
+                    continue
+                line = head + "。"
+            else:
+                line = body + "。"
+        label = re.match(rf"^([^，。；：:,;]{{1,{_LABEL_MAX}}})[:：]\s*(\S.*)$", line)
+        if label and (marked or listed or is_heading):
+            if ctx.names_other_slot(label.group(1)):
+                return cut(index, line)
+            line = f"{label.group(1)}。{label.group(2)}"
+        elif not _TERMINAL.search(line) and len(line) <= _HEADING_MAX and (
+            marked or is_heading or not re.search(r"[，。；、,]", line)
+        ):
+            if ctx.names_other_slot(line):
+                return cut(index, line)
+            names_self = ctx.cue_role(line) == ctx.role or "对照检查材料" in line or (ctx.aspect and ctx.aspect in line
+                                                                                     and len(line) <= len(ctx.aspect) + 6)
+            ctx.flag("heading", line if names_self else None)
+            if names_self:
+                continue
+            if pending:
+                paragraphs.append(pending + "。")
+            pending = line
+            continue
+        if pending:
+            line = f"{pending}。{line}"
+            pending = None
+        paragraphs.append(line)
+    if pending:
+        paragraphs.append(pending + "。")
+    return paragraphs

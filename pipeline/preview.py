@@ -1,0 +1,92 @@
+"""Render a .docx to PDF (LibreOffice headless) and to PNG pages (pdftoppm) for a look before printing.
+
+Rendering uses pipeline/fontconfig/fonts.conf, which maps the 公文 fonts (仿宋_GB2312, 楷体_GB2312, 黑体,
+方正小标宋简体, 宋体) to installed look-alikes, so headings and body differ as they will in print.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .errors import InputError, OutputError
+
+FONTS_CONF = Path(__file__).resolve().parent / "fontconfig" / "fonts.conf"
+RENDER_TIMEOUT = 180
+
+
+def soffice_binary() -> str | None:
+    return shutil.which("soffice") or shutil.which("libreoffice")
+
+
+def _tool(name: str, package: str) -> str:
+    found = soffice_binary() if name == "soffice" else shutil.which(name)
+    if not found:
+        raise OutputError(f"未找到 {name}，请先安装 {package}（例如 apt-get install {package}）")
+    return found
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    if FONTS_CONF.is_file():
+        env["FONTCONFIG_FILE"] = str(FONTS_CONF)
+    return env
+
+
+def _checked(docx_path: str | Path, outdir: str | Path) -> tuple[Path, Path]:
+    source = Path(docx_path)
+    if not source.is_file():
+        raise InputError(f"文件不存在：{source}")
+    target = Path(outdir)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出目录 {target}：{exc.strerror or exc}") from exc
+    return source, target
+
+
+def to_pdf(docx_path: str | Path, outdir: str | Path) -> Path:
+    """outdir/<name>.pdf rendered by LibreOffice; a private profile so runs never share or lock one."""
+    source, target = _checked(docx_path, outdir)
+    soffice = _tool("soffice", "libreoffice-writer")
+    with tempfile.TemporaryDirectory(prefix="duizhao-lo-") as profile:
+        command = [
+            soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
+            "--convert-to", "pdf", "--outdir", str(target), str(source),
+        ]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT, env=_env())
+        except subprocess.TimeoutExpired as exc:
+            raise OutputError(f"LibreOffice 转换超时（{RENDER_TIMEOUT} 秒）：{source}") from exc
+    pdf = target / (source.stem + ".pdf")
+    if done.returncode != 0 or not pdf.is_file():
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise OutputError(f"LibreOffice 未能转换 {source}：{detail[-1] if detail else done.returncode}")
+    return pdf
+
+
+def pdf_to_png(pdf: str | Path, outdir: str | Path, dpi: int = 80) -> list[Path]:
+    """One PNG per page: outdir/<name>-<page>.png, in page order."""
+    pdf, target = Path(pdf), Path(outdir)
+    pdftoppm = _tool("pdftoppm", "poppler-utils")
+    for old in _pages(target, pdf.stem):
+        old.unlink()
+    done = subprocess.run([pdftoppm, "-r", str(dpi), "-png", str(pdf), str(target / pdf.stem)],
+                          capture_output=True, text=True, timeout=RENDER_TIMEOUT)
+    if done.returncode != 0:
+        raise OutputError(f"pdftoppm 未能生成预览图：{done.stderr.strip() or done.returncode}")
+    return _pages(target, pdf.stem)
+
+
+def _pages(folder: Path, stem: str) -> list[Path]:
+    """<stem>-<n>.png (pdftoppm pads n with zeros to the page count's width), in page order."""
+    pages = [p for p in folder.glob(f"{stem}-*.png") if p.stem[len(stem) + 1 :].isdigit()]
+    return sorted(pages, key=lambda p: int(p.stem[len(stem) + 1 :]))
+
+
+def preview(docx_path: str | Path, outdir: str | Path, dpi: int = 80) -> list[Path]:
+    """PNG pages of a .docx (its PDF is kept beside them)."""
+    return pdf_to_png(to_pdf(docx_path, outdir), outdir, dpi)

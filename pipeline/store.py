@@ -1,0 +1,279 @@
+"""The 范文 vector store (chromadb): open it embedded or on a server, and ingest passages incrementally.
+
+Ingest is all-or-nothing: every file is parsed and every new passage embedded before the first write,
+so a bad file or a failing embedder leaves the store as it was. Passage ids are content hashes: an
+unchanged file costs one metadata read, an edited file re-embeds only its new paragraphs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterator
+from urllib.parse import urlparse
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+from pydantic import BaseModel, ConfigDict
+
+from .embed import embed_texts, embedder_name
+from .errors import PipelineError, StoreError
+from .passages import SCHEMA, ManifestEntry, Passage, corpus_files, file_passages, read_manifest, tokenize
+
+DEFAULT_COLLECTION = "duizhao-corpus"
+_EMBED_CHUNK = 32
+
+
+def _one_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+
+
+@contextlib.contextmanager
+def store_errors(action: str) -> Iterator[None]:
+    """Whatever chromadb (or the network under it) raises becomes one StoreError line."""
+    try:
+        yield
+    except PipelineError:
+        raise
+    except Exception as exc:
+        raise StoreError(f"{action}失败：{_one_line(exc)}") from exc
+
+
+def _settings():
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False)
+
+
+class Store:
+    """A chromadb client and the name of the collection holding the corpus."""
+
+    def __init__(self, client: Any, collection: str = DEFAULT_COLLECTION, location: str = ""):
+        self.client = client
+        self.name = collection
+        self.location = location
+
+    @classmethod
+    def open(cls, store_dir: str | Path | None = None, chroma_url: str | None = None,
+             collection: str | None = None) -> Store:
+        """Embedded store under `store_dir` (default ./vectorstore), or a chroma server at `chroma_url`.
+        DUIZHAO_STORE_DIR, DUIZHAO_CHROMA_URL and DUIZHAO_COLLECTION give the defaults."""
+        import chromadb
+
+        chroma_url = chroma_url or os.environ.get("DUIZHAO_CHROMA_URL") or None
+        collection = collection or os.environ.get("DUIZHAO_COLLECTION") or DEFAULT_COLLECTION
+        if chroma_url:
+            url = urlparse(chroma_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise StoreError(f"Chroma 服务器地址应形如 http://host:8000：{chroma_url}")
+            try:
+                client = chromadb.HttpClient(host=url.hostname, port=url.port or (443 if url.scheme == "https" else 8000),
+                                             ssl=url.scheme == "https", settings=_settings())
+            except Exception as exc:
+                raise StoreError(f"连不上 Chroma 服务器 {chroma_url}（请确认 chroma run 已启动）：{_one_line(exc)}") from exc
+            return cls(client, collection, chroma_url)
+        path = Path(store_dir or os.environ.get("DUIZHAO_STORE_DIR") or Path.cwd() / "vectorstore")
+        if path.exists() and not path.is_dir():
+            raise StoreError(f"向量库路径不是目录：{path}")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"无法创建向量库目录 {path}：{exc.strerror or exc}") from exc
+        if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+            raise StoreError(f"向量库目录不可读写：{path}")
+        with store_errors(f"打开向量库 {path} "):
+            client = chromadb.PersistentClient(path=str(path), settings=_settings())
+        return cls(client, collection, str(path))
+
+    def collection(self, embedder: Embeddings | None = None) -> Any | None:
+        """The corpus collection, or None when nothing was ingested. With `embedder`: refuse one that did not build it."""
+        from chromadb.errors import NotFoundError
+
+        try:
+            collection = self.client.get_collection(self.name, embedding_function=None)
+        except NotFoundError:
+            return None
+        except Exception as exc:
+            raise StoreError(f"读取向量库 {self.location} 失败：{_one_line(exc)}") from exc
+        if embedder is not None:
+            check_embedder(collection, embedder, self.name)
+        return collection
+
+    def require(self, embedder: Embeddings) -> Any:
+        collection = self.collection(embedder)
+        if collection is None or collection.count() == 0:
+            raise StoreError(f"向量库 {self.location} 中还没有范文（集合 {self.name}），请先运行 duizhao ingest")
+        return collection
+
+    def vectorstore(self, embedder: Embeddings):
+        """langchain-chroma's view of the (existing) collection, for dense search."""
+        from langchain_chroma import Chroma
+
+        self.require(embedder)
+        with store_errors("打开向量库集合"):
+            return Chroma(collection_name=self.name, client=self.client, embedding_function=embedder)
+
+
+def check_embedder(collection: Any, embedder: Embeddings, name: str) -> None:
+    built_by = (collection.metadata or {}).get("embedder")
+    current = embedder_name(embedder)
+    if built_by and built_by != current:
+        raise StoreError(f"集合 {name} 由嵌入模型 {built_by} 建立，当前为 {current}，向量不可混用："
+                         f"请用 duizhao ingest --reset 重新入库，或用 --collection 另起一个集合名")
+
+
+class IngestReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    collection: str
+    location: str
+    files: int = 0
+    unchanged_files: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    embedded: int = 0  # texts sent to the embedder
+    reused: int = 0  # new passages whose text already had a vector in the store
+    total: int = 0  # passages in the collection afterwards
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+
+def _file_key(path: Path, entry: ManifestEntry | None) -> str:
+    digest = hashlib.sha1(path.read_bytes())
+    digest.update(json.dumps(entry.model_dump() if entry else None, sort_keys=True).encode())
+    digest.update(SCHEMA.encode())
+    return digest.hexdigest()[:20]
+
+
+def _text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
+
+
+def _metadata(passage: Passage, file_key: str) -> dict:
+    # BM25 tokens are stored with the passage so the retriever never re-segments the corpus.
+    return {**passage.metadata(), "file_key": file_key, "text_hash": _text_hash(passage.text),
+            "tokens": " ".join(tokenize(passage.text))}
+
+
+def ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: bool = False,
+           progress: Callable[[int, int], None] | None = None, reset: bool = False) -> IngestReport:
+    """Bring the collection in line with the 范文 files under `paths`; `prune` drops files no longer given,
+    `reset` rebuilds the collection from scratch (e.g. after changing the embedder)."""
+    started = time.perf_counter()
+    files = corpus_files([Path(p) for p in paths])
+    report = IngestReport(collection=store.name, location=store.location, files=len(files))
+    collection = store.collection(None if reset else embedder)
+    existing: dict[str, dict[str, str]] = {}  # source -> {id: file_key}
+    if collection is not None and not reset:
+        with store_errors("读取向量库"):
+            current = collection.get(include=["metadatas"])
+        for pid, meta in zip(current["ids"], current["metadatas"]):
+            existing.setdefault(str((meta or {}).get("source", "")), {})[pid] = str((meta or {}).get("file_key", ""))
+
+    manifests: dict[Path, dict[str, ManifestEntry]] = {}
+    new: list[tuple[Passage, dict]] = []
+    updates: list[tuple[str, dict]] = []
+    stale: list[str] = []
+    for path in files:
+        entry = manifests.setdefault(path.parent, read_manifest(path.parent)).get(path.name)
+        key = _file_key(path, entry)
+        have = existing.get(path.name, {})
+        if have and all(k == key for k in have.values()):
+            report.unchanged_files += 1
+            continue
+        passages = file_passages(path, entry)
+        for passage in passages:
+            meta = _metadata(passage, key)
+            (updates.append((passage.id, meta)) if passage.id in have else new.append((passage, meta)))
+        kept = {passage.id for passage in passages}
+        stale += [pid for pid in have if pid not in kept]
+    if prune:
+        given = {path.name for path in files}
+        stale += [pid for source, ids in existing.items() if source not in given for pid in ids]
+
+    vectors = _vectors_for(new, collection if not reset else None, embedder, report, progress)
+    _write(store, collection, embedder, new, vectors, updates, stale, reset, report)
+    report.seconds = round(time.perf_counter() - started, 3)
+    return report
+
+
+def _vectors_for(new: list[tuple[Passage, dict]], collection: Any | None, embedder: Embeddings,
+                 report: IngestReport, progress: Callable[[int, int], None] | None) -> np.ndarray:
+    """One vector per new passage: taken from the store when the same text is already there, else embedded."""
+    hashes = [meta["text_hash"] for _, meta in new]
+    known: dict[str, np.ndarray] = {}
+    if collection is not None and hashes:
+        with store_errors("读取向量库"):
+            found = collection.get(where={"text_hash": {"$in": sorted(set(hashes))}}, include=["metadatas", "embeddings"])
+        for meta, vector in zip(found["metadatas"], found["embeddings"]):
+            known[meta["text_hash"]] = np.asarray(vector, dtype=np.float32)
+    todo: dict[str, str] = {}
+    for (passage, _), text_hash in zip(new, hashes):
+        if text_hash not in known:
+            todo.setdefault(text_hash, passage.text)
+    report.reused = sum(h in known for h in hashes)
+    texts, keys = list(todo.values()), list(todo)
+    started = time.perf_counter()
+    if progress:
+        progress(0, len(texts))
+    for start in range(0, len(texts), _EMBED_CHUNK):
+        chunk = embed_texts(embedder, texts[start : start + _EMBED_CHUNK])
+        known.update(zip(keys[start : start + _EMBED_CHUNK], chunk))
+        if progress:
+            progress(min(start + _EMBED_CHUNK, len(texts)), len(texts))
+    report.embedded = len(texts)
+    report.embed_seconds = round(time.perf_counter() - started, 3)
+    if not new:
+        return np.zeros((0, 0), dtype=np.float32)
+    vectors = np.vstack([known[h] for h in hashes])
+    dimension = (collection.metadata or {}).get("dimension") if collection is not None else None
+    if dimension and vectors.shape[1] != dimension:
+        raise StoreError(f"嵌入向量维度 {vectors.shape[1]} 与集合记录的 {dimension} 不符：请用 --reset 重新入库")
+    return vectors
+
+
+def _write(store: Store, collection: Any | None, embedder: Embeddings, new: list[tuple[Passage, dict]],
+           vectors: np.ndarray, updates: list[tuple[str, dict]], stale: list[str], reset: bool,
+           report: IngestReport) -> None:
+    if collection is not None and not (new or updates or stale or reset):
+        report.total = collection.count()
+        return
+    added: list[str] = []
+    with store_errors(f"写入向量库 {store.location} "):
+        if reset and collection is not None:
+            store.client.delete_collection(store.name)
+            collection = None
+        dimension = int(vectors.shape[1]) if len(new) else None
+        metadata = {"embedder": embedder_name(embedder), "schema": SCHEMA, "revision": uuid.uuid4().hex[:12]}
+        if collection is None:
+            if dimension is None:
+                raise StoreError("没有可写入的段落")
+            collection = store.client.create_collection(
+                store.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                metadata={**metadata, "dimension": dimension})
+        try:
+            batch = max(1, min(store.client.get_max_batch_size(), 1000))
+            for start in range(0, len(new), batch):
+                part = new[start : start + batch]
+                ids = [p.id for p, _ in part]
+                collection.add(ids=ids, documents=[p.text for p, _ in part], metadatas=[m for _, m in part],
+                               embeddings=vectors[start : start + batch])
+                added += ids
+            for start in range(0, len(updates), batch):
+                part = updates[start : start + batch]
+                collection.update(ids=[pid for pid, _ in part], metadatas=[m for _, m in part])
+            for start in range(0, len(stale), batch):
+                collection.delete(ids=stale[start : start + batch])
+        except Exception:
+            if added:  # best effort: do not leave half of a run behind
+                with contextlib.suppress(Exception):
+                    collection.delete(ids=added)
+            raise
+        collection.modify(metadata={**(collection.metadata or {}), **metadata})
+        report.added, report.updated, report.removed = len(new), len(updates), len(stale)
+        report.total = collection.count()

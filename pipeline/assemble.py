@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 from .document import Document, Item, Point, Section
-from .numbering import level2_marker, shi_marker
+from .numbering import POINT, level2_marker, shi_marker
 from .plan import Outline, OutlineItem
 from .profile import Profile
 from .resources import lexicon
@@ -30,8 +32,17 @@ class ItemDraft(BaseModel):
     seconds: float = 0.0
 
 
+_STRAY_MARKERS = re.compile(POINT.pattern + r"|^[（(][一二三四五六七八九十]{1,3}[）)]|^[一二三四五六七八九十]{1,3}、")
+
+
+def unmark(text: str) -> str:
+    """Numbering comes from the pipeline only: markers left inside drafted text would renumber it on reading."""
+    return _STRAY_MARKERS.sub("", text).strip()
+
+
 def _points(paragraphs: list[str], run_in: bool) -> list[Point]:
     """Number several points 一是/二是…; a single point stays unnumbered."""
+    paragraphs = [text for text in map(unmark, paragraphs) if text]
     numbered = len(paragraphs) > 1
     return [
         Point(marker=shi_marker(index) if numbered else "", text=text, run_in=run_in and index > 1)

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from .clean_lines import Context, line_pass
+from .clean_lines import Context, check_foreign, fix_voice, line_pass
 from .overlap import OverlapIndex
 from .resources import lexicon
 
@@ -76,7 +76,7 @@ def clean_output(
     text = _normalise(raw)
     if finish_reason == "length":
         ctx.flag("truncated")
-        text = _cut_to_sentence(text, ctx)
+        pass
     paragraphs = line_pass(text, ctx)
     paragraphs = _trim_talk(paragraphs, ctx)
     paragraphs = _drop_echo(paragraphs, echo_sources, ctx)
@@ -84,9 +84,9 @@ def clean_output(
     if not keep_points:
         paragraphs = [piece for p in paragraphs for piece in _split_points(p, ctx)]
     paragraphs = _drop_repeats(paragraphs, ctx)
-    paragraphs = [_fix_voice(p, unit, self_name, ctx) for p in paragraphs]
+    paragraphs = [fix_voice(p, unit, self_name, ctx) for p in paragraphs]
     paragraphs = [_finish(p) for p in paragraphs if _CJK.search(p)]
-    _check_foreign(paragraphs, ctx)
+    check_foreign(paragraphs, ctx)
     if not paragraphs:
         ctx.flag("empty")
     flags = [f for f in FLAGS if f in ctx.flags] + sorted(ctx.flags - set(FLAGS))
@@ -153,13 +153,14 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
             continue
         if not (ack or salute or head and out[0] != first):
             break
-    # Everywhere: bracketed notes and sentences that repeat the instructions.
+    # Everywhere: bracketed notes, fill-in requests (kept as slots) and sentences that repeat the instructions.
     note = re.compile(r"[（(【]\s*(?:%s)[^）)】]*[）)】]" % "|".join(map(re.escape, w["note_starts"])), re.I)
+    slot = re.compile(r"[（(]\s*((?:%s)[^）)]*)[）)]" % "|".join(map(re.escape, w["placeholder_starts"])))
     cleaned = []
     for paragraph in out:
         for found in note.findall(paragraph):
             ctx.flag("note", found)
-        paragraph = note.sub("", paragraph)
+        paragraph = slot.sub(lambda m: ctx.flag("note") or f"【待补：{_slot_text(m.group(1))}】", note.sub("", paragraph))
         if re.match(r"^\s*(?:%s)\s*[:：]" % "|".join(map(re.escape, w["note_starts"])), paragraph, re.I):
             ctx.flag("note", paragraph)
             continue
@@ -186,6 +187,12 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
     if ctx.role != "closing" and len(out) > 1 and _starts(out[-1], w["summary_starts"]):
         ctx.flag("sign-off", out.pop())
     return out
+
+
+def _slot_text(request: str) -> str:
+    """（此处可补充具体事例） → 具体事例"""
+    text = re.sub(r"^(?:此处|请|可|需)*(?:补充|填写)?[：:]?", "", request.strip())
+    return text or request.strip()
 
 
 def _drop_echo(paragraphs: list[str], sources: Sequence[str], ctx: Context) -> list[str]:
@@ -236,9 +243,14 @@ def _split_points(paragraph: str, ctx: Context) -> list[str]:
     ctx.flag("numbering")
     cuts = [0] + [m.start() for m in marks] + [len(paragraph)]
     ends = [m.end() for m in marks]
-    pieces = [paragraph[: cuts[1]]] + [paragraph[ends[i] : cuts[i + 2]] for i in range(len(marks))]
-    return [re.sub(r"[；;，,：:\s]+$", "", p.strip()) + "。" if p.strip()[-1:] not in _END else p.strip()
-            for p in pieces if _CJK.search(p)]
+    lead = paragraph[: cuts[1]].strip()
+    points = [paragraph[ends[i] : cuts[i + 2]].strip() for i in range(len(marks))]
+    points = [re.sub(r"[；;，,：:\s]+$", "", p) + ("" if p[-1:] in _END else "。") for p in points if _CJK.search(p)]
+    # "在理论学习方面，主要表现在：" announces the points: its list clause goes, a short rest leads the first point.
+    lead = re.sub(r"[，,]?[^，,。]*(?:表现在|体现在|表现为|如下|以下)[^，,。]*[：:]$", "", lead).rstrip("：:，, ")
+    if lead and points and not re.search(rf"[{_END}]", lead) and len(lead) <= 15:
+        return [f"{lead}，{points[0]}"] + points[1:]
+    return ([_finish(lead)] if _CJK.search(lead) else []) + points
 
 
 def _norm_sentence(sentence: str) -> str:
@@ -259,7 +271,7 @@ def _drop_repeats(paragraphs: list[str], ctx: Context) -> list[str]:
                 ctx.flag("repeated-sentence", sentence)
                 sentence = "".join(deduped)
             key = _norm_sentence(sentence)
-            if len(key) >= 6 and key in seen:
+            if len(key) >= 6 and (key in seen or any(key in earlier for earlier in seen)):
                 ctx.flag("repeated-sentence", sentence)
                 continue
             seen.add(key)
@@ -269,26 +281,6 @@ def _drop_repeats(paragraphs: list[str], ctx: Context) -> list[str]:
     return out
 
 
-def _fix_voice(paragraph: str, unit: str, self_name: str, ctx: Context) -> str:
-    """The unit speaks as 班子/支部: its own name as subject and 公司/员工 wording are the wrong voice."""
-    if unit and unit in paragraph:
-        ctx.flag("wrong-voice", unit)
-        paragraph = paragraph.replace(unit, self_name or _self_name(unit))
-    for word in ctx.words["wrong_org"]:
-        if word in paragraph and word not in unit:
-            ctx.flag("wrong-voice", word)
-    if re.search(r"(?<![自你])我(?![们国党省市县区镇乡村局委办单部院校所站司厅处科队])", paragraph):
-        ctx.flag("wrong-voice", "我")
-    return paragraph
-
-
-def _self_name(unit: str) -> str:
-    for suffix, name in (("党组", "党组"), ("党支部", "支部"), ("支部班子", "支部班子"), ("党委", "党委")):
-        if unit.endswith(suffix):
-            return name
-    return "班子"
-
-
 def _finish(paragraph: str) -> str:
     paragraph = paragraph.strip()
     if paragraph and paragraph[-1] in "，,；;、：:":
@@ -296,11 +288,3 @@ def _finish(paragraph: str) -> str:
     if paragraph and not re.search(rf"[{_END}][”’」』）)]*$", paragraph):
         paragraph += "。"
     return paragraph
-
-
-def _check_foreign(paragraphs: list[str], ctx: Context) -> None:
-    allowed = {w.lower() for w in ctx.words["latin_allowed"]}
-    for paragraph in paragraphs:
-        for word in re.findall(r"[A-Za-z]{2,}", paragraph):
-            if word.lower() not in allowed:
-                ctx.flag("foreign-word", word)

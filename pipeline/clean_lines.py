@@ -1,4 +1,5 @@
-"""Line-level cleaning of raw model output: markdown, numbering markers, heading and label lines, prompt echoes.
+"""Line-level cleaning of raw model output (markdown, numbering markers, heading and label lines, prompt
+echoes) and the wording checks of the voice the text speaks in.
 
 Each line of the answer becomes at most one paragraph. A heading the model wrote for a sub-point
 (一、老旧小区加装电梯…) carries content, so it is run into the paragraph that follows; headings that only
@@ -116,13 +117,17 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             continue
         line, is_heading, listed = _strip_markdown(line, ctx)
         line, marked = _strip_markers(line, ctx)
-        bracket = re.match(r"^【([^】]*)】\s*", line)
+        bracket = re.match(r"^【(?!待补)([^】]*)】\s*", line)
         if bracket:
             ctx.flag("heading", bracket.group())
             if ctx.names_other_slot(bracket.group(1)):
                 return cut(index, line)
             line = line[bracket.end():]
         if not line:
+            continue
+        if line.startswith("【待补"):  # the pipeline's own slot for a missing fact
+            started = True
+            paragraphs.append(line)
             continue
         if scaffold.match(line) or (in_scaffold and listed):
             ctx.flag("scaffold-echo", line)
@@ -174,3 +179,31 @@ def line_pass(text: str, ctx: Context) -> list[str]:
     if pending:
         paragraphs.append(pending + "。")
     return paragraphs
+
+
+def fix_voice(paragraph: str, unit: str, self_name: str, ctx: Context) -> str:
+    """The unit speaks as 班子/支部: its own name as subject and 公司/员工 wording are the wrong voice."""
+    if unit and unit in paragraph:
+        ctx.flag("wrong-voice")
+        paragraph = paragraph.replace(unit, self_name or _self_name(unit))
+    for word in ctx.words["wrong_org"]:
+        if word in paragraph and word not in unit:
+            ctx.flag("wrong-voice")
+    if re.search(r"(?<![自你忘敌唯])我(?![们国党省市县区镇乡村局委办单部院校所站司厅处科队])", paragraph):
+        ctx.flag("wrong-voice")
+    return paragraph
+
+
+def _self_name(unit: str) -> str:
+    for suffix, name in (("党组", "党组"), ("党支部", "支部"), ("支部班子", "支部班子"), ("党委", "党委")):
+        if unit.endswith(suffix):
+            return name
+    return "班子"
+
+
+def check_foreign(paragraphs: list[str], ctx: Context) -> None:
+    allowed = {w.lower() for w in ctx.words["latin_allowed"]}
+    for paragraph in paragraphs:
+        for word in re.findall(r"[A-Za-z]{2,}", paragraph):
+            if word.lower() not in allowed:
+                ctx.flag("foreign-word")

@@ -211,6 +211,36 @@ def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID �
     typer.echo(profile_template(load_spec(spec)), nl=False)
 
 
+@app.command()
+@handles_errors
+def export(
+    file: Path = typer.Argument(..., help="材料（.txt / .md / .docx，或文档 / 草稿 .json）"),
+    output: Path = typer.Option(..., "-o", "--output", help="输出的 Word 文件（.docx）"),
+    layout: str = typer.Option("gbt9704", "--layout", help="版式：gbt9704（公文格式，GB/T 9704-2012）或 plain（简洁版式）"),
+):
+    """导出 Word 文件：按公文格式（或简洁版式）排版。"""
+    from .export_docx import write_docx
+    from .load import load_document
+
+    path = write_docx(load_document(file).document, output, layout)
+    typer.echo(f"已导出：{path}（版式 {layout}）")
+
+
+@app.command()
+@handles_errors
+def preview(
+    file: Path = typer.Argument(..., help="Word 文件（.docx）"),
+    outdir: Optional[Path] = typer.Option(None, "-o", "--outdir", help="输出目录（默认：与文件同名的 -preview 目录）"),
+    dpi: int = typer.Option(80, "--dpi", min=30, max=300, help="预览图分辨率"),
+):
+    """用 LibreOffice 渲染为 PDF 和逐页 PNG 预览图，打印前检查版面。"""
+    from .preview import preview as render_preview
+
+    target = outdir or file.with_name(file.stem + "-preview")
+    pages = render_preview(file, target, dpi=dpi)
+    typer.echo(f"已生成 {len(pages)} 页预览：{target}（含 PDF）")
+
+
 def main() -> None:  # pragma: no cover - console entry point alias
     app()
 

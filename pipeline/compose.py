@@ -17,6 +17,16 @@ from .resources import lexicon
 _SENTENCE = re.compile(r"[^。！？；]+[。！？；]")
 _SELF_WORDS = re.compile(r"(领导班子|党组班子|支委班子|支部班子|党委班子|党支部班子)")
 _FOREIGN = re.compile(r"[0-9０-９*×XＸ]|比如|例如|如：|譬如|我镇|我县|我局|我村|我市|【")
+_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}是|\d{1,2}[、.．]|[（(]\d{1,2}[）)]|[（(][一二三四五六七八九十]{1,3}[）)])")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def relevant(sentence: str, topic: str, minimum: int = 2) -> bool:
+    """A sentence is about the topic when it shares a few character bigrams with it (aspect, hint, problems)."""
+    return len(_bigrams(sentence) & _bigrams(topic)) >= minimum
 
 
 def _words() -> dict:
@@ -25,10 +35,11 @@ def _words() -> dict:
 
 def usable_sentences(text: str, self_name: str, min_len: int = 12, max_len: int = 70) -> list[str]:
     """General sentences of a 范文 passage, adapted to the unit's self-reference; cases and numbers dropped."""
+    foreign_terms = tuple(_words()["foreign_terms"])
     sentences = []
     for sentence in _SENTENCE.findall(text):
-        sentence = sentence.strip().rstrip("；") + ("" if sentence.endswith("。") else "")
-        if not min_len <= len(sentence) <= max_len or _FOREIGN.search(sentence):
+        sentence = _MARKER.sub("", sentence.strip()).rstrip("；")
+        if not min_len <= len(sentence) <= max_len or _FOREIGN.search(sentence) or any(t in sentence for t in foreign_terms):
             continue
         if sentence[-1] not in "。！？":
             sentence += "。"
@@ -41,10 +52,12 @@ def _body(passage_text: str) -> str:
     return re.sub(r"^[（(][一二三四五六七八九十]+[）)][^。]{0,30}。?", "", passage_text)
 
 
-def _pick(passages: list[str], self_name: str, used: set[str], count: int = 1) -> list[str]:
+def _pick(passages: list[str], self_name: str, used: set[str], count: int = 1, topic: str = "") -> list[str]:
     picked: list[str] = []
     for passage in passages:
         for sentence in usable_sentences(_body(passage), self_name):
+            if topic and not relevant(sentence, topic):
+                continue
             if sentence not in used and len(picked) < count:
                 picked.append(sentence)
                 used.add(sentence)
@@ -66,25 +79,26 @@ def _problems(item: OutlineItem, outline: Outline, passages: list[str], used: se
     words = _words()["problems"]
     reflections = words["reflections"]
     paragraphs = []
+    topic = f"{item.aspect}{item.hint}{''.join(item.problems)}"
     for index, problem in enumerate(item.problems):
         facts = item.problem_facts[index] if index < len(item.problem_facts) else []
-        parts = [problem.rstrip("。") + "。", *_pick(passages, outline.self_name, used)]
+        parts = [problem.rstrip("。") + "。", *_pick(passages, outline.self_name, used, topic=f"{item.aspect}{problem}")]
         parts.append(_case(facts) if facts else _fmt(words["missing_case"], outline, aspect=item.aspect))
         parts.append(_fmt(reflections[(turn + index) % len(reflections)], outline))
         paragraphs.append("".join(parts))
     if not paragraphs:
-        general = _pick(passages, outline.self_name, used, count=2)
-        lead = general[0] if general else _fmt(words["missing_problem"], outline, aspect=item.aspect) + "。"
-        paragraphs.append(lead + "".join(general[1:]) + _fmt(words["missing_case"], outline, aspect=item.aspect))
+        general = _pick(passages, outline.self_name, used, count=2, topic=topic)
+        lead = _fmt(words["missing_problem"], outline, aspect=item.aspect) + "。"
+        paragraphs.append(lead + "".join(general) + _fmt(words["missing_case"], outline, aspect=item.aspect))
     return paragraphs
 
 
 def _causes(item: OutlineItem, outline: Outline, passages: list[str], used: set[str]) -> list[str]:
     roots = {root["id"]: root for root in _words()["causes"]["roots"]}
     root = roots[item.hint]
-    examples = "”“".join(dict.fromkeys(item.answers)) or item.heading
+    examples = "”“".join(list(dict.fromkeys(item.answers))[:3]) or item.heading
     text = _fmt(root["body"], outline, examples=examples)
-    return [text + "".join(_pick(passages, outline.self_name, used))]
+    return [text + "".join(_pick(passages, outline.self_name, used, topic=item.heading))]
 
 
 def _measures(item: OutlineItem, outline: Outline, passages: list[str], used: set[str]) -> list[str]:
@@ -96,7 +110,7 @@ def _measures(item: OutlineItem, outline: Outline, passages: list[str], used: se
         action = (_fmt(words["action_for_fact"], outline, fact=fact.rstrip("。"), deadline=deadline) if fact
                   else _fmt(words["action_default"], outline, deadline=deadline))
         paragraphs.append(_fmt(words["answer"], outline, problem=problem, action=action))
-    general = _pick(passages, outline.self_name, used)
+    general = _pick(passages, outline.self_name, used, topic=f"{item.heading}{item.aspect}")
     paragraphs.append("".join(general) + _fmt(words["keep"], outline))
     return paragraphs
 

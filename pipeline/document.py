@@ -6,6 +6,7 @@ and the checker can see gaps the author made.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -86,24 +87,30 @@ def item_paragraphs(item: Item) -> list[str]:
     return [head, *paragraphs_of(item.points)]
 
 
+def escape_markdown(text: str) -> str:
+    """Backslash-escape what markdown would read as emphasis: placeholders (按**要求) and blanks (____年) are text."""
+    return re.sub(r"([\\*_])", r"\\\1", text)
+
+
 def render_lines(document: Document, markdown: bool = False) -> list[str]:
     """One string per paragraph, in reading order."""
     h1, h2, h3 = ("# ", "## ", "### ") if markdown else ("", "", "")
+    text = escape_markdown if markdown else str
     lines: list[str] = []
     if document.title:
-        lines.append(h1 + document.title)
+        lines.append(h1 + text(document.title))
     if document.notice:
-        lines.append(f"【{document.notice}】")
+        lines.append(text(f"【{document.notice}】"))
     for section in document.sections:
         if section.marker or section.heading:
-            lines.append(h2 + section.marker + section.heading)
-        lines.extend(paragraphs_of(section.intro))
+            lines.append(h2 + text(section.marker + section.heading))
+        lines.extend(map(text, paragraphs_of(section.intro)))
         for item in section.items:
-            paragraphs = item_paragraphs(item)
+            paragraphs = [text(p) for p in item_paragraphs(item)]
             if not item.run_in or not item.points:
                 paragraphs[0] = h3 + paragraphs[0]
             lines.extend(paragraphs)
-    lines.extend(document.signature)
+    lines.extend(map(text, document.signature))
     return lines
 
 

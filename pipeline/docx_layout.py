@@ -172,8 +172,11 @@ def char_spacing(layout: Layout) -> int:
     156 mm over 28 characters is 15.79 pt each, a little under 3号 (16 pt): -0.25 pt per character."""
     if not layout.chars_per_line:
         return 0
-    width_pt = (layout.page_mm[0] - layout.margins_mm[2] - layout.margins_mm[3]) / 25.4 * 72
-    return math.floor((width_pt / layout.chars_per_line - layout.body_size) * 20)
+    return math.floor((text_width_pt(layout) / layout.chars_per_line - layout.body_size) * 20)
+
+
+def text_width_pt(layout: Layout) -> float:
+    return (layout.page_mm[0] - layout.margins_mm[2] - layout.margins_mm[3]) / 25.4 * 72
 
 
 def set_fonts(rpr, font: str, size: float | None = None, bold: bool | None = None) -> None:

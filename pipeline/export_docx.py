@@ -31,10 +31,12 @@ from .docx_layout import (
     declare_fonts,
     line_spacing,
     set_fonts,
+    text_width_pt,
     twips,
 )
 from .document import Document, Item, Point
 from .errors import InputError, OutputError
+from .title_break import SLACK_EM, split_title, width_em
 
 # A point is a level-3/4 heading line only when it is short and has no sentence inside.
 _NUMBERED = re.compile(r"^(?:\d{1,2}[、.．]|[（(]\d{1,2}[）)])$")
@@ -184,10 +186,22 @@ def _add_block(document, layout: Layout, block: Block, run_in_style) -> None:
         before = spec.lines_before if block.lines_before is None else block.lines_before
         after = spec.lines_after if block.lines_after is None else block.lines_after
         line_spacing(paragraph._p.get_or_add_pPr(), layout, before, after, spec.line_multiple)
+    if block.style == "title":
+        _balance_title(paragraph, layout, block.text)
     for text, heading in block.runs:
         run = paragraph.add_run(text)
         if heading:
             run.style = run_in_style
+
+
+def _balance_title(paragraph, layout: Layout, title: str) -> None:
+    """A two-line title breaks between words, upper line longer: the paragraph is narrowed to its first line."""
+    size = layout.styles["title"].size
+    lines = split_title(title, text_width_pt(layout) / size)
+    if lines:
+        side = (text_width_pt(layout) - (width_em(lines[0]) + SLACK_EM) * size) / 2
+        child(paragraph._p.get_or_add_pPr(), "ind", left=twips(side), right=twips(side), firstLine="0",
+              firstLineChars="0")
 
 
 def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNumbers | None = None):

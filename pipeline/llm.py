@@ -16,6 +16,7 @@ import random
 import re
 import time
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -109,7 +110,8 @@ class Completion(BaseModel):
 def build_chat_model(settings: ChatSettings) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
-    return ChatOpenAI(
+    official = not settings.base_url or "api.openai.com" in settings.base_url
+    return (ChatOpenAI if official else _compatible_class())(
         model=settings.model,
         base_url=settings.base_url,
         api_key=settings.api_key or SecretStr(PLACEHOLDER_KEY),
@@ -117,6 +119,26 @@ def build_chat_model(settings: ChatSettings) -> BaseChatModel:
         max_retries=0,
         temperature=settings.temperature,
     )
+
+
+@lru_cache(maxsize=1)
+def _compatible_class():
+    from langchain_openai import ChatOpenAI
+
+    class CompatibleChatOpenAI(ChatOpenAI):
+        """ChatOpenAI for other OpenAI-compatible servers: the length limit goes out as `max_tokens`.
+
+        ChatOpenAI renames it to `max_completion_tokens`, which OpenAI's own newer models require but
+        several compatible servers ignore (then nothing limits the answer) or reject as an unknown field.
+        """
+
+        def _get_request_payload(self, input_, *, stop=None, **kwargs):
+            payload = super()._get_request_payload(input_, stop=stop, **kwargs)
+            if "max_completion_tokens" in payload:
+                payload["max_tokens"] = payload.pop("max_completion_tokens")
+            return payload
+
+    return CompatibleChatOpenAI
 
 
 class _Retry(Exception):

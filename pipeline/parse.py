@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
 _MARKDOWN_EMPHASIS = re.compile(r"\*\*([^*\n]+?)\*\*|__([^_\n]+?)__")
+# render(markdown=True) escapes * _ and \ so placeholders survive; escaped ones never form ** or __.
+_MARKDOWN_ESCAPE = re.compile(r"\\([\\*_])")
 _DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
 _SENTENCE_END = "。！？"
 _HEADING_RUN_IN_MAX = 50
@@ -92,6 +94,7 @@ def _clean_lines(text: str, markdown: bool) -> list[str]:
         if markdown:
             # Only in markdown: in plain text ** is an anonymisation placeholder (按**《通知》要求).
             line = _MARKDOWN_EMPHASIS.sub(lambda m: m.group(1) or m.group(2), line)
+            line = _MARKDOWN_ESCAPE.sub(r"\1", line)
         line = line.strip()
         if line:
             lines.append(line)

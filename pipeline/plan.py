@@ -80,15 +80,16 @@ def _cause_roots(problem_items: list[OutlineItem]) -> list[tuple[dict, list[str]
     scored = []
     for order, root in enumerate(words["roots"]):
         explained = [
-            (item.problems[0] if item.problems else item.aspect or "")
+            item.problems[0]
             for item in problem_items
+            if item.problems
             if any(k in (item.aspect or "") + item.hint + "".join(item.problems) for k in root["keywords"])
         ]
         scored.append((len(explained), -order, root, explained))
     scored.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
     count = min(max(words["min_roots"], sum(1 for s in scored if s[0])), words["max_roots"])
     chosen = sorted(scored[:count], key=lambda entry: -entry[1])
-    return [(root, explained or [i.aspect or "" for i in problem_items[:2]]) for _, _, root, explained in chosen]
+    return [(root, explained or [i.problems[0] for i in problem_items if i.problems][:2]) for _, _, root, explained in chosen]
 
 
 def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:

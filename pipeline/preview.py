@@ -72,6 +72,7 @@ def pdf_to_png(pdf: str | Path, outdir: str | Path, dpi: int = 80) -> list[Path]
     """One PNG per page: outdir/<name>-<page>.png, in page order."""
     pdf, target = Path(pdf), Path(outdir)
     pdftoppm = _tool("pdftoppm", "poppler-utils")
+    target.mkdir(parents=True, exist_ok=True)
     for old in _pages(target, pdf.stem):
         old.unlink()
     done = subprocess.run([pdftoppm, "-r", str(dpi), "-png", str(pdf), str(target / pdf.stem)],

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from .check import CheckReport, check_structure
+from .check import CheckReport, check_structure, guess_spec
 from .load import load_document
 from .specs import load_spec
 
@@ -21,8 +22,56 @@ class CheckOptions(BaseModel):
     html: Path | None = None
 
 
+def _self_digests(path: Path, text: str) -> set[str]:
+    """Content hashes of the material as read and as parsed, to recognise it when it is itself a 范文."""
+    from .load import read_text
+    from .overlap import content_digest
+
+    digests = {content_digest(text)}
+    if path.suffix.lower() != ".json":
+        digests.add(content_digest(read_text(path)))
+    return digests
+
+
 def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckReport:
     options = options or CheckOptions()
-    spec = load_spec(options.spec) if options.spec else None
+    path = Path(path)
+    profile = None
+    if options.profile is not None:
+        from .profile import load_profile, resolve_spec
+
+        profile = load_profile(options.profile)
+    if options.spec:
+        spec = load_spec(options.spec)
+    else:
+        spec = resolve_spec(profile, Path(options.profile).parent) if profile is not None else None
     parsed = load_document(path, spec)
-    return check_structure(parsed, spec)
+    report = check_structure(parsed, spec)
+    content = None
+    if options.content:
+        from .content import check_content, layout, rendered_text
+        from .copyrate import load_corpus
+        from .parse import assign_aspects
+
+        document = parsed.document
+        content_spec = spec
+        if content_spec is None:
+            content_spec = guess_spec(document)
+            if content_spec is not None:
+                document = document.model_copy(deep=True)
+                assign_aspects(document, content_spec)
+        corpus = load_corpus(options.corpus)
+        target = options.target_chars or (profile.target_chars if profile is not None else None)
+        facts = profile.all_facts() if profile is not None else None
+        digests = _self_digests(path, rendered_text(layout(document)))
+        content = check_content(document, content_spec, corpus, target, facts, digests)
+        findings = report.findings + content.findings
+        metrics = {**report.metrics, **content.metrics}
+        report = report.model_copy(update={"findings": findings, "metrics": metrics,
+                                           "ok": not any(f.severity == "error" for f in findings)})
+    report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
+    if options.html is not None:
+        from .report_html import write_report_html
+
+        write_report_html(options.html, parsed.document, report, content, source=path.name)
+    return report

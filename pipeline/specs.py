@@ -98,7 +98,7 @@ def match_aspect(heading: str, spec: MeetingSpec, cutoff: float = 0.6) -> str | 
 
 def _read_spec(path: Path) -> MeetingSpec:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"无法读取会议规范文件 {path}：{exc}") from exc
     except yaml.YAMLError as exc:

@@ -137,7 +137,7 @@ class IngestReport(BaseModel):
     updated: int = 0
     removed: int = 0
     embedded: int = 0  # texts sent to the embedder
-    reused: int = 0  # new passages whose text already had a vector in the store
+    reused: int = 0  # new passages that needed no embedding: same text already in the store or in this run
     total: int = 0  # passages in the collection afterwards
     seconds: float = 0.0
     embed_seconds: float = 0.0
@@ -216,7 +216,6 @@ def _vectors_for(new: list[tuple[Passage, dict]], collection: Any | None, embedd
     for (passage, _), text_hash in zip(new, hashes):
         if text_hash not in known:
             todo.setdefault(text_hash, passage.text)
-    report.reused = sum(h in known for h in hashes)
     texts, keys = list(todo.values()), list(todo)
     started = time.perf_counter()
     if progress:
@@ -226,7 +225,7 @@ def _vectors_for(new: list[tuple[Passage, dict]], collection: Any | None, embedd
         known.update(zip(keys[start : start + _EMBED_CHUNK], chunk))
         if progress:
             progress(min(start + _EMBED_CHUNK, len(texts)), len(texts))
-    report.embedded = len(texts)
+    report.embedded, report.reused = len(texts), len(new) - len(texts)
     report.embed_seconds = round(time.perf_counter() - started, 3)
     if not new:
         return np.zeros((0, 0), dtype=np.float32)

@@ -105,7 +105,7 @@ def _seconds(value: float) -> str:
 class RecordedRequest:
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
     body: Any  # parsed JSON, or None
 
     @property
@@ -242,7 +242,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, body: Any) -> None:
         with self.stub._lock:
-            self.stub.requests.append(RecordedRequest(self.command, self.path, dict(self.headers.items()), body))
+            self.stub.requests.append(RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
 
     def _send(self, status: int, payload: bytes | dict, headers: dict[str, str] | None = None) -> None:
         data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")

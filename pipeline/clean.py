@@ -76,7 +76,7 @@ def clean_output(
     text = _normalise(raw)
     if finish_reason == "length":
         ctx.flag("truncated")
-        pass
+        text = _cut_to_sentence(text, ctx)
     paragraphs = line_pass(text, ctx)
     paragraphs = _trim_talk(paragraphs, ctx)
     paragraphs = _drop_echo(paragraphs, echo_sources, ctx)
@@ -219,8 +219,8 @@ def _drop_echo(paragraphs: list[str], sources: Sequence[str], ctx: Context) -> l
 def _cut_off_section(paragraphs: list[str], ctx: Context) -> list[str]:
     """Cut from the first sentence that opens another section or another aspect."""
     starts = [cue for role, cues in ctx.words["section_starts"].items() if role != ctx.role for cue in cues]
-    if ctx.role in ("preamble", "closing"):
-        starts = []
+    if ctx.role not in ("problems", "causes", "measures"):
+        starts = []  # a preamble announces what follows; last year's fixes and a case study speak of all three
     heading = None
     if ctx.forbidden:
         names = "|".join(map(re.escape, sorted(ctx.forbidden, key=len, reverse=True)))

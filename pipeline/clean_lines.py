@@ -21,6 +21,8 @@ _BULLET = re.compile(r"^[-*+•·●▪◦]\s+")
 _RULE = re.compile(r"^(?:[-*_=]\s*){3,}$|^\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?$")
 _TERMINAL = re.compile(r"[。！？!?…][”’」』）)]*$")
 _LIST_INTRO = re.compile(r"(以下|如下|几个方面|几点|表现在|体现在|表现为|包括)")
+# Sections whose own text speaks of problems, causes and measures (上年度整改情况, 典型案例剖析).
+_MIXED_ROLES = ("last_year", "case_study", "other")
 _LABEL_MAX = 24
 _HEADING_MAX = 40
 
@@ -51,8 +53,12 @@ class Context:
         return None
 
     def names_other_slot(self, text: str) -> bool:
+        if any(h in text for h in self.forbidden):
+            return True
+        if self.role in _MIXED_ROLES:
+            return False
         role = self.cue_role(text)
-        return (role is not None and role != self.role) or any(h in text for h in self.forbidden)
+        return role is not None and role != self.role
 
 
 def _strip_markdown(line: str, ctx: Context) -> tuple[str, bool, bool]:

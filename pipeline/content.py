@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 
 from .budget import section_budgets
 from .check import Finding, section_label
-from .content_rules import (Mark, RuleResult, Unit, check_answers, check_causes, check_redundancy, check_specificity,
-                            finding, section_units, settings)
+from .answers import check_answers
+from .content_rules import check_causes, check_redundancy, check_specificity
+from .units import Mark, RuleResult, Unit, finding, section_units, settings
 from .copyrate import CopyCorpus, CopyResult, copy_rate
 from .document import Document, count_chars
 from .resources import lexicon

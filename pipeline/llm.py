@@ -49,14 +49,9 @@ class ChatSettings(BaseModel):
         """OPENAI_BASE_URL, OPENAI_API_KEY, DUIZHAO_MODEL, DUIZHAO_TIMEOUT, DUIZHAO_MAX_RETRIES,
         DUIZHAO_TEMPERATURE; keyword overrides (e.g. CLI options) win, None means "not given"."""
         env = os.environ if environ is None else environ
-        names = {
-            "base_url": "OPENAI_BASE_URL",
-            "api_key": "OPENAI_API_KEY",
-            "model": "DUIZHAO_MODEL",
-            "timeout": "DUIZHAO_TIMEOUT",
-            "max_retries": "DUIZHAO_MAX_RETRIES",
-            "temperature": "DUIZHAO_TEMPERATURE",
-        }
+        names = {"base_url": "OPENAI_BASE_URL", "api_key": "OPENAI_API_KEY", "model": "DUIZHAO_MODEL",
+                 "timeout": "DUIZHAO_TIMEOUT", "max_retries": "DUIZHAO_MAX_RETRIES",
+                 "temperature": "DUIZHAO_TEMPERATURE"}
         values: dict[str, Any] = {}
         for field, name in names.items():
             raw = (env.get(name) or "").strip()
@@ -126,11 +121,8 @@ def _compatible_class():
     from langchain_openai import ChatOpenAI
 
     class CompatibleChatOpenAI(ChatOpenAI):
-        """ChatOpenAI for other OpenAI-compatible servers: the length limit goes out as `max_tokens`.
-
-        ChatOpenAI renames it to `max_completion_tokens`, which OpenAI's own newer models require but
-        several compatible servers ignore (then nothing limits the answer) or reject as an unknown field.
-        """
+        """For other OpenAI-compatible servers the limit goes out as `max_tokens`: ChatOpenAI renames it to
+        `max_completion_tokens`, which several such servers ignore (nothing limits the answer) or reject."""
 
         def _get_request_payload(self, input_, *, stop=None, **kwargs):
             payload = super()._get_request_payload(input_, stop=stop, **kwargs)

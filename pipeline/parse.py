@@ -24,7 +24,8 @@ _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
 _MARKDOWN_EMPHASIS = re.compile(r"\*\*([^*\n]+?)\*\*|__([^_\n]+?)__")
 # render(markdown=True) escapes * _ and \ so placeholders survive; escaped ones never form ** or __.
 _MARKDOWN_ESCAPE = re.compile(r"\\([\\*_])")
-_DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+# 2024年12月20日, 二〇二四年十二月二十日, or a date still to fill in (2024年X月X日).
+_DATE = re.compile(r"^[\d〇零一二三四五六七八九XＸ×]{4}年[\d一二三四五六七八九十XＸ×]{1,3}月[\d一二三四五六七八九十XＸ×]{1,3}日$")
 _SENTENCE_END = "。！？"
 _HEADING_RUN_IN_MAX = 50
 _LEVEL1_MAX = 40

@@ -16,6 +16,8 @@ _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 _HALF_WIDTH = re.compile(rf"(?<={_CJK})[ \t\u3000\xa0]*([,;:?!])[ \t\u3000\xa0]*(?={_CJK}|\n|$)")
 _INNER_SPACE = re.compile(r"(?<=[\u3400-\u9fff，。、；：！？“”（）])[ \t\u3000\xa0]+(?=[\u3400-\u9fff，。、；：！？“”（）])")
 _EDGE_SPACE = re.compile(r"^[ \t\u3000\xa0\ufeff]+|[ \t\u3000\xa0]+$", re.M)
+# A first-line indent of ideographic spaces is how Chinese text is laid out, not noise: removed, not reported.
+_INDENT = re.compile(r"^\u3000+(?=\S)", re.M)
 
 
 class Cleaning(BaseModel):
@@ -62,6 +64,7 @@ def scrub(text: str) -> tuple[str, list[Cleaning]]:
     apply("paywall-marker", paywall, "")
     apply("pinyin", pinyin_re, lambda m: pinyin[m.group(0).lower()])
     apply("half-width-punctuation", _HALF_WIDTH, lambda m: _HALF_TO_FULL[m.group(1)])
+    text = _INDENT.sub("", text)
     spaces = len(_EDGE_SPACE.findall(text)) + len(_INNER_SPACE.findall(text))
     if spaces:
         example = next((m for m in (_INNER_SPACE.search(text), _EDGE_SPACE.search(text)) if m), None)

@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import pytest
+from captures import BY_ID, CAPTURES, FIXTURE, IDS, clean_capture, other_aspects
 
 from pipeline.clean import FLAGS, clean_output
-from pipeline.specs import load_spec
-
-CAPTURES = [json.loads(line) for line in
-            (Path(__file__).parent / "fixtures" / "llm_captures.jsonl").read_text(encoding="utf-8").splitlines()]
-BY_ID = {c["id"]: c for c in CAPTURES}
-SPECS = {"2023年主题教育专题民主生活会": "2023-zhuti-minzhu", "2024年党纪学习教育专题组织生活会": "2024-dangji-zuzhi"}
 
 MARKDOWN = re.compile(r"\*\*|__|^#|^[-*+•]\s|^>|`|^\|", re.M)
 NUMBERING = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．]|[①-⑳]|[一二三四五六七八九十]是)")
 TALK = ["Sure", "希望对您有帮助", "以上原因分析表明", "单位：", "会议：", "字数：", "参考范文", "不得照抄", "大家好", "为您"]
 TALK_START = ("好的", "以下是", "尊敬的", "通过以上", "根据您的要求", "综上")
-
-
-def task_lines(capture: dict) -> list[str]:
-    """The prompt's task line (段落：/本段：), which an answer must not restate; never the facts."""
-    user = capture["messages"][-1]["content"]
-    return [re.sub(r"^(?:段落|本段)：", "", line) for line in user.splitlines() if re.match(r"^(?:段落|本段)：", line)]
-
-
-def other_aspects(capture: dict) -> list[str]:
-    return [a for a in load_spec(SPECS[capture["meeting"]]).aspect_names() if a != capture["aspect"]]
-
-
-def clean_capture(capture: dict, raw: str | None = None, finish_reason: str | None = None, **overrides):
-    options = dict(forbidden_headings=other_aspects(capture), aspect=capture["aspect"],
-                   echo_sources=task_lines(capture), unit=capture["unit"])
-    options.update(overrides)
-    return clean_output(raw or capture["response_text"], capture["role"], finish_reason or capture["finish_reason"],
-                        **options)
 
 
 def assert_plain(paragraphs: list[str]) -> None:
@@ -52,13 +28,12 @@ def assert_plain(paragraphs: list[str]) -> None:
 
 def test_fixture_is_the_shared_capture_file():
     assert len(CAPTURES) == 29 and len(BY_ID) == 29
-    fixture = Path(__file__).parent / "fixtures" / "llm_captures.jsonl"
     shared = Path(__file__).resolve().parents[2] / "shared" / "llm-outputs" / "captures.jsonl"
     if shared.exists():  # beside a checkout the copy must not drift from the original
-        assert fixture.read_bytes() == shared.read_bytes()
+        assert FIXTURE.read_bytes() == shared.read_bytes()
 
 
-@pytest.mark.parametrize("capture", CAPTURES, ids=[c["id"] for c in CAPTURES])
+@pytest.mark.parametrize("capture", CAPTURES, ids=IDS)
 def test_every_capture_comes_out_as_plain_prose(capture):
     cleaned = clean_capture(capture)
     assert_plain(cleaned.paragraphs)
@@ -69,7 +44,7 @@ def test_every_capture_comes_out_as_plain_prose(capture):
         assert not any(p.startswith((f"在{other}方面", other)) for p in cleaned.paragraphs)
 
 
-@pytest.mark.parametrize("capture", CAPTURES, ids=[c["id"] for c in CAPTURES])
+@pytest.mark.parametrize("capture", CAPTURES, ids=IDS)
 def test_every_capture_cut_at_length_ends_at_a_full_sentence(capture):
     raw = capture["response_text"]
     cut = raw[: int(len(raw) * 0.7)]

@@ -291,6 +291,21 @@ def test_items_before_any_heading_and_signature_and_notice():
     assert [s.role for s in document.sections] == ["other", "closing"]
 
 
+@pytest.mark.parametrize("date", ["2024年12月20日", "2024年1月5日", "二〇二四年十二月二十日", "2024年X月X日"])
+def test_signature_dates(date):
+    text = f"标题\n\n一、存在的问题\n\n（一）问题。内容。\n\n中共某某县某某局党组\n\n{date}"
+    document = parse_text(text).document
+    assert document.signature == ["中共某某县某某局党组", date]
+    assert document.section("problems").items[0].points[-1].text == "内容。"
+
+
+def test_a_last_sentence_is_not_a_signature():
+    document = parse_text("标题\n\n一、存在的问题\n\n（一）问题。内容。\n\n2024年12月").document
+    assert document.signature == []
+    document = parse_text("标题\n\n一、存在的问题\n\n（一）问题。\n\n问题很多，需要整改\n\n2024年12月20日").document
+    assert document.signature == ["2024年12月20日"]
+
+
 def test_markdown_headings_and_emphasis():
     text = "# 标题\n\n## 一、存在的问题\n\n### **（一）在理论学习方面**\n\n一是学习**不深**。\n"
     document = parse_text(text, markdown=True).document

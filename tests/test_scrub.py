@@ -149,3 +149,13 @@ def test_find_slots_kinds_and_positions():
     slots = find_slots(text)
     assert [s.text for s in slots] == ["XX", "X", "X", "*", "××", "【待补：单位名称】"]
     assert all(text[s.start : s.end] == s.text for s in slots)
+
+
+def test_ideographic_indent_is_layout_not_noise():
+    # Text exported from Word indents every paragraph with two ideographic spaces: removed silently.
+    text = "\u3000\u3000按照要求，开展学习。\n\u3000\u3000一、存在的问题\n\u3000\u3000（一）在理论学习方面"
+    cleaned, cleaning = scrub(text)
+    assert cleaned == "按照要求，开展学习。\n一、存在的问题\n（一）在理论学习方面"
+    assert cleaning == []
+    # Other leading blanks (a no-break space, as in seed 002) are still reported.
+    assert report(" \xa0按照要求。") == {"stray-space": 1}

@@ -78,7 +78,7 @@ class OverlapReport:
     total: int  # content characters
     by_source: dict[str, int] = field(default_factory=dict)
     runs: list[SharedRun] = field(default_factory=list)
-    # per original character: the source it was copied from, or None
+    # per original character: the source whose shared run covers it, or None
     owners: list[str | None] = field(default_factory=list)
 
     @property
@@ -171,8 +171,6 @@ class OverlapIndex:
         report = OverlapReport(marked=int(np.count_nonzero(marks >= 0)), total=len(content))
         per_char = np.full(len(text), -1, dtype=np.int64)
         per_char[np.asarray(offsets, dtype=np.int64)] = marks
-        names: list[str | None] = [*self.sources, None]  # index -1 → None
-        report.owners = [names[i] for i in per_char.tolist()]
         if report.marked:
             bounds = [0, *(np.flatnonzero(np.diff(marks)) + 1).tolist(), len(marks)]
             for begin, end in zip(bounds, bounds[1:]):
@@ -181,8 +179,11 @@ class OverlapIndex:
                     continue
                 source = self.sources[source_id]
                 first, last = offsets[begin], offsets[end - 1] + 1
+                per_char[first:last] = source_id  # the punctuation inside a run belongs to it too
                 report.runs.append(SharedRun(source, first, last, text[first:last]))
                 report.by_source[source] = report.by_source.get(source, 0) + (end - begin)
+        names: list[str | None] = [*self.sources, None]  # index -1 → None
+        report.owners = [names[i] for i in per_char.tolist()]
         return report
 
 

@@ -200,8 +200,7 @@ class StubServer:
 
     def start(self) -> "StubServer":
         handler = type("Handler", (_Handler,), {"stub": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         self._thread.start()
         return self
@@ -231,6 +230,11 @@ class StubServer:
     def _leave(self) -> None:
         with self._lock:
             self._active -= 1
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256  # the listen backlog: the default 5 refuses a burst of parallel drafts
 
 
 class _Handler(BaseHTTPRequestHandler):

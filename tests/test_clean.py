@@ -189,3 +189,34 @@ def test_truncated_without_any_full_sentence_is_empty():
 def test_unit_name_is_replaced_by_how_the_body_names_itself():
     cleaned = clean_output("县卫健局机关党支部开展廉政谈话28人次。", "problems", unit="县卫健局机关党支部", self_name="支部班子")
     assert cleaned.paragraphs == ["支部班子开展廉政谈话28人次。"] and cleaned.flags == ["wrong-voice"]
+
+
+def test_last_years_fixes_may_speak_of_measures():
+    raw = "**整改措施：**\n建立学习台账，每月集中学习1次。针对上述问题，支部逐项整改，已全部完成。"
+    cleaned = clean_output(raw, "last_year")
+    assert cleaned.paragraphs == ["建立学习台账，每月集中学习1次。针对上述问题，支部逐项整改，已全部完成。"]
+    assert "off-section" not in cleaned.flags and cleaned.removed == ["整改措施："]  # the bare label goes, no cut
+    assert clean_output(raw, "problems").paragraphs == []  # in a problems answer it starts a section of its own
+
+
+def test_captures_served_over_http_clean_as_they_did_offline(stub_server):
+    """The real client against the stub replaying each captured answer: same text, same finish reason, same result."""
+    import asyncio
+
+    from pipeline.llm import ChatSettings, RetryPolicy, build_chat_model, complete
+
+    # The stub counts a token per character, so the captured max_tokens would cut answers the real model finished.
+    answers = {(c["model"], c["messages"][-1]["content"]): c["response_text"] for c in CAPTURES}
+    stub_server.responder = lambda request: answers[(request["model"], request["messages"][-1]["content"])]
+    models = {name: build_chat_model(ChatSettings(base_url=stub_server.url, api_key="sk-test-0000000000", model=name))
+              for name in {c["model"] for c in CAPTURES}}
+
+    async def replay():
+        return await asyncio.gather(*(complete(models[c["model"]], [(m["role"], m["content"]) for m in c["messages"]],
+                                               4096, policy=RetryPolicy(max_retries=0)) for c in CAPTURES))
+
+    for capture, completion in zip(CAPTURES, asyncio.run(replay())):
+        assert completion.text == capture["response_text"]
+        served = clean_capture(capture, raw=completion.text, finish_reason=completion.finish_reason)
+        assert served == clean_capture(capture)
+    assert len(stub_server.chat_requests) == len(CAPTURES) and stub_server.max_active > 1

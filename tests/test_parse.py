@@ -390,7 +390,7 @@ def test_reads_docx(tmp_path):
     assert {c.code for c in loaded.cleaning} == {"pinyin", "stray-space"}
 
 
-def test_reads_utf16_and_rejects_binary(tmp_path):
+def test_rejects_a_binary_file_named_txt(tmp_path):
     binary = tmp_path / "a.txt"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     with pytest.raises(InputError, match="二进制"):

@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from pipeline.copyrate import CopyCorpus, copy_rate
 from pipeline.overlap import OverlapIndex
 from pipeline.resources import data_dir
 
@@ -81,10 +82,21 @@ def main() -> None:
         started = time.perf_counter()
         report = index.check(material)
         times.append(time.perf_counter() - started)
+    # The whole copy-rate step of `duizhao check`: the check plus per-section rates over six sections.
+    corpus = CopyCorpus(index=index, key="bench")
+    step = len(material) // 6
+    spans = [(i * step, (i + 1) * step) for i in range(6)]
+    full = []
+    for _ in range(args.repeat):
+        started = time.perf_counter()
+        result = copy_rate(material, spans, corpus)
+        full.append(time.perf_counter() - started)
     print(f"passages: {args.passages} × ~{args.passage_chars} chars, distinct 13-grams: {grams}")
     print(f"build: {build:.2f} s   pickle: {save:.3f} s ({size / 1e6:.1f} MB)   unpickle: {load:.3f} s")
     print(f"check {len(material)} chars: median {statistics.median(times) * 1000:.1f} ms, "
           f"min {min(times) * 1000:.1f} ms over {args.repeat} runs; copy rate {report.rate:.1%}, runs {len(report.runs)}")
+    print(f"copy_rate() with 6 section rates: median {statistics.median(full) * 1000:.1f} ms; "
+          f"section rates {', '.join(f'{s.rate:.0%}' for s in result.sections)}")
 
 
 if __name__ == "__main__":

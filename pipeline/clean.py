@@ -85,7 +85,7 @@ def clean_output(
         paragraphs = [piece for p in paragraphs for piece in _split_points(p, ctx)]
     paragraphs = _drop_repeats(paragraphs, ctx)
     paragraphs = [fix_voice(p, unit, self_name, ctx) for p in paragraphs]
-    paragraphs = [_finish(p) for p in paragraphs if _CJK.search(p)]
+    paragraphs = [_finish(p, role) for p in paragraphs if _CJK.search(p)]
     check_foreign(paragraphs, ctx)
     if not paragraphs:
         ctx.flag("empty")
@@ -144,7 +144,8 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
         if salute:
             ctx.flag("salutation", salute.group())
             out[0] = first = first[salute.end():]
-        head = sentences(first)[:1]
+        # The talk ends at the first sentence end, or at a colon when the text follows on the same line.
+        head = re.findall(r"^[^。！？!?：:]*[：:]", first) or sentences(first)[:1]
         if head and (_has(head[0], w["lead_in_phrases"]) or not _CJK.search(head[0])):
             ctx.flag("lead-in", head[0])
             out[0] = first[len(head[0]):].strip()
@@ -217,7 +218,8 @@ def _drop_echo(paragraphs: list[str], sources: Sequence[str], ctx: Context) -> l
 
 
 def _cut_off_section(paragraphs: list[str], ctx: Context) -> list[str]:
-    """Cut from the first sentence that opens another section or another aspect."""
+    """A paragraph opening with another aspect's heading ends the answer there. A sentence opening another
+    section (究其原因, 下一步) goes with what follows it up to the next point (一是/二是) or paragraph."""
     starts = [cue for role, cues in ctx.words["section_starts"].items() if role != ctx.role for cue in cues]
     if ctx.role not in ("problems", "causes", "measures"):
         starts = []  # a preamble announces what follows; last year's fixes and a case study speak of all three
@@ -225,20 +227,30 @@ def _cut_off_section(paragraphs: list[str], ctx: Context) -> list[str]:
     if ctx.forbidden:
         names = "|".join(map(re.escape, sorted(ctx.forbidden, key=len, reverse=True)))
         heading = re.compile(rf"^\s*(?:在|关于|对于|从)?[“\"]?(?:{names})[”\"]?(?:方面|上|问题)?[，,：:。\s]")
+    out = []
     for p_index, paragraph in enumerate(paragraphs):
+        if heading and heading.match(paragraph):
+            ctx.flag("off-section", "\n".join(paragraphs[p_index:]))
+            break
+        kept, skipping = [], False
         for s_index, sentence in enumerate(sentences(paragraph)):
-            first = p_index == 0 and s_index == 0
-            if (not first and _starts(sentence, starts)) or (s_index == 0 and heading and heading.match(sentence)):
-                kept = "".join(sentences(paragraph)[:s_index]).strip()
-                ctx.flag("off-section", "".join(sentences(paragraph)[s_index:]) + "".join(paragraphs[p_index + 1:]))
-                return paragraphs[:p_index] + ([kept] if kept else [])
-    return paragraphs
+            if skipping and _POINT_MARK.match(sentence):
+                skipping = False
+            if (p_index or s_index) and _starts(sentence, starts):
+                skipping = True  # the answer's first sentence is never taken for a stray one
+            if skipping:
+                ctx.flag("off-section", sentence)
+            else:
+                kept.append(sentence)
+        if kept:
+            out.append("".join(kept).strip())
+    return out
 
 
 def _split_points(paragraph: str, ctx: Context) -> list[str]:
     """一是…；二是… (or ①…②…, （1）…（2）…) run into one paragraph: one unmarked paragraph per point."""
     marks = list(_POINT_MARK.finditer(paragraph))
-    if len(marks) < 2:
+    if not marks:
         return [paragraph]
     ctx.flag("numbering")
     cuts = [0] + [m.start() for m in marks] + [len(paragraph)]
@@ -281,8 +293,10 @@ def _drop_repeats(paragraphs: list[str], ctx: Context) -> list[str]:
     return out
 
 
-def _finish(paragraph: str) -> str:
+def _finish(paragraph: str, role: str = "") -> str:
     paragraph = paragraph.strip()
+    if role == "preamble" and paragraph.endswith("："):
+        return paragraph
     if paragraph and paragraph[-1] in "，,；;、：:":
         paragraph = paragraph[:-1]
     if paragraph and not re.search(rf"[{_END}][”’」』）)]*$", paragraph):

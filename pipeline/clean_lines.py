@@ -144,6 +144,10 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             paragraphs.append(line)  # handled with the other talk around the text
             continue
         first, started = not started, True
+        if line[-1] in "：:" and ctx.role == "preamble" and not any(
+                w.lower() in line.lower() for w in words["lead_in_phrases"] + words["acknowledgements"]):
+            paragraphs.append(line)  # 现将对照检查情况报告如下： closes a preamble
+            continue
         if line[-1] in "：:":
             body = line[:-1].strip()
             if len(body) <= _LABEL_MAX and not re.search(r"[。！？]", body):

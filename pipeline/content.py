@@ -1,23 +1,23 @@
 """Content review: what reviewers send drafts back for, on top of the structure check.
 
-`check_content` runs the rules of content_rules.py, the copy rate of copyrate.py, the length score and
-(with a profile) fact presence over one parsed material, and returns findings, metrics and the marks
-the HTML report highlights. No I/O here except loading the corpus index through copyrate.
+`check_content` runs the rules of content_rules.py and answers.py, the copy rate of copyrate.py, the
+length score and (with a profile) fact presence over one parsed material, and returns findings, metrics
+and the marks the HTML report highlights. No I/O here: the corpus index comes in ready-built.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .answers import check_answers
 from .budget import section_budgets
 from .check import Finding, section_label
-from .answers import check_answers
 from .content_rules import check_causes, check_redundancy, check_specificity
-from .units import Mark, RuleResult, Unit, finding, section_units, settings
 from .copyrate import CopyCorpus, CopyResult, copy_rate
 from .document import Document, count_chars
 from .resources import lexicon
 from .specs import MeetingSpec
+from .units import Mark, RuleResult, Unit, finding, section_units, settings
 
 
 @dataclass
@@ -120,7 +120,7 @@ def check_length(document: Document, blocks: list[Block], target: int | None) ->
     score = length_score(target, actual)
     result.metrics["length_score"] = round(score, 1)
     if score < limits["warning"]:
-        result.findings.append(finding("length", "warning", None, scope="全文", actual=actual, target=target,
+        result.findings.append(finding("length", "warning", None, location="全文", scope="全文", actual=actual, target=target,
                                        score=f"{score:.0f}", advice=advice["longer" if actual > target else "shorter"]))
     roles = list(dict.fromkeys(s.role for s in document.sections if s.role != "other"))
     budgets = section_budgets(roles, target) if roles else {}

@@ -36,7 +36,7 @@ class ParaStyle:
     bold: bool = False
     # Off for sizes other than the body's: they keep their natural character width and leave the line grid.
     on_grid: bool = True
-    line_multiple: float | None = None  # overrides the layout's multiple (plain layout only)
+    line_pt: float | None = None  # its own exact line height, where the layout's would be too tight
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,9 @@ class Layout:
     footer_mm: float
     body_font: str
     body_size: float
-    line_pt: float  # exact line pitch when `exact_lines`, else the grid pitch Word uses for 'multiple' spacing
-    exact_lines: bool
-    line_multiple: float
+    # Exact line height: the same line breaks and page count in Word, WPS and LibreOffice, whatever the
+    # fallback font's own line height.
+    line_pt: float
     chars_per_line: int | None  # a character grid (linesAndChars) when set
     page_numbers: PageNumbers
     page_number_font: str
@@ -82,8 +82,6 @@ GBT9704 = Layout(
     body_font=_FS,
     body_size=16,
     line_pt=28.95,
-    exact_lines=True,
-    line_multiple=1.0,
     chars_per_line=28,
     page_numbers="odd-even",
     page_number_font=_SONG,
@@ -109,16 +107,14 @@ PLAIN = Layout(
     footer_mm=17.5,
     body_font=_SONG,
     body_size=12,
-    line_pt=18,
-    exact_lines=False,
-    line_multiple=1.5,
+    line_pt=22,  # about 1.5 lines of 小四
     chars_per_line=None,
     page_numbers="center",
     page_number_font=_SONG,
     page_number_size=10.5,
     styles={
         "title": ParaStyle("DzTitle", "公文标题", _HEI, 18, "center", 0, lines_after=1, outline_level=0,
-                           keep_next=True, line_multiple=1.2),
+                           keep_next=True, line_pt=28),
         "notice": ParaStyle("DzNotice", "公文题注", _KAI, 12, "center", 0, lines_after=1, keep_next=True),
         "h1": ParaStyle("DzHeading1", "一级标题", _HEI, 14, outline_level=1, keep_next=True, lines_before=0.5),
         "h2": ParaStyle("DzHeading2", "二级标题", _KAI, 12, outline_level=2, keep_next=True),
@@ -192,15 +188,11 @@ def set_fonts(rpr, font: str, size: float | None = None, bold: bool | None = Non
         child(rpr, "szCs", val=str(round(size * 2)))
 
 
-def line_spacing(ppr, layout: Layout, before: float = 0, after: float = 0, multiple: float | None = None) -> None:
-    """Spacing in lines of the layout; exact spacing in gbt9704 keeps the 22-line grid."""
+def line_spacing(ppr, layout: Layout, before: float = 0, after: float = 0, line_pt: float | None = None) -> None:
+    """Exact line height (the 22-line grid in gbt9704); spacing before/after in lines of the layout."""
     pitch = layout.line_pt
-    attrs = {"before": twips(before * pitch), "after": twips(after * pitch)}
-    if layout.exact_lines:
-        attrs.update(line=twips(pitch), lineRule="exact")
-    else:
-        attrs.update(line=str(round((multiple or layout.line_multiple) * 240)), lineRule="auto")
-    child(ppr, "spacing", **attrs)
+    child(ppr, "spacing", before=twips(before * pitch), after=twips(after * pitch), line=twips(line_pt or pitch),
+          lineRule="exact")
 
 
 def indents(ppr, layout: Layout, size: float, first_chars: int, right_chars: int = 0) -> None:
@@ -253,7 +245,7 @@ def add_paragraph_style(document, layout: Layout, spec: ParaStyle, next_id: str)
     child(ppr, "overflowPunct", val="1")  # see apply_defaults
     if not spec.on_grid:
         child(ppr, "snapToGrid", val="0")
-    line_spacing(ppr, layout, spec.lines_before, spec.lines_after, spec.line_multiple)
+    line_spacing(ppr, layout, spec.lines_before, spec.lines_after, spec.line_pt)
     indents(ppr, layout, spec.size, spec.first_line_chars, spec.right_chars)
     child(ppr, "jc", val=spec.align)
     if spec.outline_level is not None:

@@ -122,7 +122,8 @@ def _page_setup(document, layout: Layout) -> None:
         del grid.attrib[attr]
     # A line grid only: LibreOffice gives a 16pt glyph two cells of a 15.8pt character grid (Word
     # compresses it), so 28 characters per line come from character spacing instead (see char_spacing).
-    grid.set(qn("w:type"), "lines")
+    if layout.chars_per_line:
+        grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), twips(layout.line_pt))
 
 
@@ -185,7 +186,7 @@ def _add_block(document, layout: Layout, block: Block, run_in_style) -> None:
         spec = layout.styles[block.style]
         before = spec.lines_before if block.lines_before is None else block.lines_before
         after = spec.lines_after if block.lines_after is None else block.lines_after
-        line_spacing(paragraph._p.get_or_add_pPr(), layout, before, after, spec.line_multiple)
+        line_spacing(paragraph._p.get_or_add_pPr(), layout, before, after, spec.line_pt)
     if block.style == "title":
         _balance_title(paragraph, layout, block.text)
     for text, heading in block.runs:
@@ -262,7 +263,7 @@ def write_docx(document: Document, path: str | Path, layout: str = "gbt9704",
         raise OutputError(f"输出路径是一个目录：{path}")
     lock = _lock_file(path)
     if lock is not None:
-        raise OutputError(f"文件正被 Word/WPS 等程序打开（锁文件 {lock.name}），请关闭后重试：{path}")
+        raise OutputError(f"文件正被 Word/WPS 等程序打开，请关闭后重试（若并未打开，删除锁文件 {lock.name} 即可）：{path}")
     tmp_name = None
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=".duizhao-", suffix=".docx.tmp", dir=folder)

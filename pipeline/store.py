@@ -180,7 +180,9 @@ def ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: b
     updates: list[tuple[str, dict]] = []
     stale: list[str] = []
     for path in files:
-        entry = manifests.setdefault(path.parent, read_manifest(path.parent)).get(path.name)
+        if path.parent not in manifests:
+            manifests[path.parent] = read_manifest(path.parent)
+        entry = manifests[path.parent].get(path.name)
         key = _file_key(path, entry)
         have = existing.get(path.name, {})
         if have and all(k == key for k in have.values()):

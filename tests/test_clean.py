@@ -141,6 +141,7 @@ MESSY = [
      {"lead-in", "sign-off", "markdown"}, ["在理论学习方面，班子学习不够深入。"]),
     ("根据您的要求，我为您撰写了以下内容。\n在理论学习方面，班子学习不够深入（注：数字请根据实际情况修改）。\n\n总之，我们要加强学习。",
      {"lead-in", "note", "sign-off"}, ["在理论学习方面，班子学习不够深入。"]),
+    ("好的，以下是为您起草的正文：在理论学习方面，班子学习不够深入。", {"lead-in"}, ["在理论学习方面，班子学习不够深入。"]),
     ("当然可以。在理论学习方面，班子学习不够深入，比如（此处可补充具体事例）。", {"lead-in", "note"},
      ["在理论学习方面，班子学习不够深入，比如【待补：具体事例】。"]),
     ("# 存在的问题\n## （一）理论学习方面\n1. 学习不够系统。班子集中学习多、自学少。\n2. 学用结合不紧。\n\n### 原因分析\n理想信念有所松懈。",
@@ -151,6 +152,9 @@ MESSY = [
      ["在理论学习方面，学习不够系统，满足于读原文。", "学用结合不紧。", "以干代学。"]),
     ("在理论学习方面，班子学习不够深入。下一步，我们将每月开展1次专题研讨。", {"off-section"},
      ["在理论学习方面，班子学习不够深入。"]),
+    # A stray sentence goes up to the next point; the points after it stay.
+    ("一是学习不深。究其原因，主要是思想上不重视。二是调研不够，全年下村调研3次。", {"off-section", "numbering"},
+     ["学习不深。", "调研不够，全年下村调研3次。"]),
     ("---\n| 问题 | 表现 |\n|---|---|\n| 学习不深 | 自学少 |\n---", {"markdown"}, ["问题，表现。", "学习不深，自学少。"]),
     ("在理论学习方面，班子学习不够深入，我认为主要是自学少。", {"wrong-voice"},
      ["在理论学习方面，班子学习不够深入，我认为主要是自学少。"]),
@@ -167,11 +171,14 @@ def test_habits_of_bigger_models(raw, flags, paragraphs):
         assert_plain(cleaned.paragraphs)
 
 
-def test_speech_salutations_go_from_a_preamble():
-    raw = "尊敬的各位领导、同志们：\n大家好！\n按照县委要求，我们认真开展会前学习，征求意见17条。现将对照检查情况报告如下。\n谢谢大家！"
+def test_speech_salutations_go_from_a_preamble_but_its_closing_colon_stays():
+    raw = ("尊敬的各位领导、同志们：\n大家好！\n按照县委要求，我们认真开展会前学习，征求意见17条。\n现将对照检查情况报告如下：\n"
+           "谢谢大家！")
     cleaned = clean_output(raw, "preamble")
-    assert cleaned.paragraphs == ["按照县委要求，我们认真开展会前学习，征求意见17条。现将对照检查情况报告如下。"]
+    assert cleaned.paragraphs == ["按照县委要求，我们认真开展会前学习，征求意见17条。", "现将对照检查情况报告如下："]
     assert cleaned.flags == ["salutation"]
+    chatty = clean_output("好的，以下是前言部分：\n按照县委要求，我们认真开展会前学习。", "preamble")
+    assert chatty.paragraphs == ["按照县委要求，我们认真开展会前学习。"] and chatty.flags == ["lead-in"]
 
 
 def test_closing_keeps_its_summary_and_the_slot_for_missing_facts_survives():
@@ -219,4 +226,4 @@ def test_captures_served_over_http_clean_as_they_did_offline(stub_server):
         assert completion.text == capture["response_text"]
         served = clean_capture(capture, raw=completion.text, finish_reason=completion.finish_reason)
         assert served == clean_capture(capture)
-    assert len(stub_server.chat_requests) == len(CAPTURES) and stub_server.max_active > 1
+    assert len(stub_server.chat_requests) == len(CAPTURES)

@@ -177,6 +177,24 @@ def test_the_index_is_cached_per_corpus_version(tmp_path, cache_dir, monkeypatch
     assert changed.key != first.key and "new.txt" in changed.index.sources
 
 
+def test_stored_sources_join_the_corpus_through_the_store_hook(tmp_path, monkeypatch):
+    from pipeline import store
+
+    folder = tmp_path / "vectorstore"
+    folder.mkdir()
+    monkeypatch.setenv("DUIZHAO_STORE_DIR", str(folder))
+    good = GOOD.read_text(encoding="utf-8")
+    monkeypatch.setattr(store, "source_texts", lambda opened: {"ingested.txt": good}, raising=False)
+    monkeypatch.setattr(store.Store, "open", classmethod(lambda cls, *a, **k: None))
+    assert copyrate._stored_texts() == {}  # no chroma database in the folder: the store is not opened
+    (folder / "chroma.sqlite3").write_bytes(b"")
+    assert copyrate._stored_texts() == {"ingested.txt": good}
+    corpus = copyrate.load_corpus()
+    assert corpus.index.sources[-1] == "ingested.txt" and len(corpus.index.sources) == 6
+    report = check_file(GOOD, CheckOptions())
+    assert report.metrics["copy_excluded"] == ["ingested.txt"] and report.metrics["copy_corpus_sources"] == 6
+
+
 def test_an_unwritable_cache_dir_is_not_an_error(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -311,7 +329,7 @@ def test_length_per_document_and_section():
     assert sections["二、存在的问题"]["target"] == budgets["problems"]
     assert sum(s["target"] for s in sections.values()) == pytest.approx(6000, abs=5)
     lengths = [f for f in result.findings if f.code == "length"]
-    assert lengths[0].location == "全文" or lengths[0].path == []
+    assert lengths[0].location == "全文" and lengths[0].path == []
     assert "偏短" in lengths[0].message
     near = check_content(document, spec, corpus=None, target_chars=chars)
     assert near.metrics["length_score"] == 100 and not [f for f in near.findings if f.path == [] and f.code == "length"]

@@ -194,7 +194,7 @@ def test_plain_layout():
     assert attr(body, "w:rPr/w:rFonts", "eastAsia") == "宋体"
     assert attr(body, "w:rPr/w:sz", "val") == "24"
     assert attr(body, "w:pPr/w:ind", "firstLineChars") == "200"
-    assert attr(body, "w:pPr/w:spacing", "lineRule") == "auto"
+    assert attr(body, "w:pPr/w:spacing", "line") == "440"  # exact 22 pt
     assert round(out.sections[0].top_margin.mm, 1) == 25.4
     assert not out.settings.odd_and_even_pages_header_footer
     assert attr(out.sections[0].footer.paragraphs[0]._p, "w:pPr/w:jc", "val") == "center"

@@ -104,11 +104,9 @@ def test_report_renders_in_headless_chromium(tmp_path):
                        capture_output=True, timeout=120, check=True)
     width, height, rows, channels = read_png(shot)
     assert (width, height) == (450, 1800)
-    # The copied run is painted in its source's colour; the legend swatch alone would be a few hundred pixels.
+    # The copied run is painted in its source's colour (measured: ~12,000 px at half scale; the legend swatch is ~50).
     copied = colour_count(rows, channels, tuple(bytes.fromhex(PALETTE[0][1:])))
-    print("copied", copied)
     assert copied > 4000, copied
-    # Text was drawn: plenty of near-black pixels.
-    dark = sum(sum(max(row[x : x + 3]) < 80 for x in range(0, len(row), channels)) for row in rows)
-    print("dark", dark)
-    assert dark > 5000, dark
+    # Text was drawn: plenty of dark pixels (measured: ~22,000).
+    dark = sum(sum(max(row[x : x + 3]) < 140 for x in range(0, len(row), channels)) for row in rows)
+    assert dark > 10000, dark

@@ -142,3 +142,15 @@ def test_index_codes_and_masks():
     assert index.mask("problems", "x", ["a"]).tolist() == [False, False, True]
     assert index.mask("closing", None, []).tolist() == [False, False, False]
     assert index.mask(None, None, []) is None
+
+
+def test_langchain_view_agrees_with_the_dense_search(retriever: Retriever):
+    query = "深入基层调查研究不够，联系服务群众不经常"
+    vector = EMBEDDER.embed_query(query)
+    ours = Retriever(retriever.store, EMBEDDER, diversify=False).retrieve(query, role="problems", k=5, mode="dense",
+                                                                          exclude_source=SEED_001)
+    view = retriever.store.vectorstore(EMBEDDER)
+    theirs = view.similarity_search_by_vector_with_relevance_scores(
+        vector, k=5, filter=chroma_filter("problems", None, [SEED_001]))
+    assert [doc.id for doc, _ in theirs] == [hit.id for hit in ours]
+    assert all(abs((1 - distance) - hit.score) < 1e-4 for (_, distance), hit in zip(theirs, ours))

@@ -297,8 +297,7 @@ def _finish(paragraph: str, role: str = "") -> str:
     paragraph = paragraph.strip()
     if role == "preamble" and paragraph.endswith("："):
         return paragraph
-    if paragraph and paragraph[-1] in "，,；;、：:":
-        paragraph = paragraph[:-1]
+    paragraph = re.sub(r"(?:[，,；;、：:]|…+|\.{3,})$", "", paragraph)
     if paragraph and not re.search(rf"[{_END}][”’」』）)]*$", paragraph):
         paragraph += "。"
     return paragraph

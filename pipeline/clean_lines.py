@@ -20,6 +20,8 @@ _POINT_LEAD = re.compile(rf"^[{_ORD}]是(?=\S)")
 _BULLET = re.compile(r"^[-*+•·●▪◦]\s+")
 _RULE = re.compile(r"^(?:[-*_=]\s*){3,}$|^\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?$")
 _TERMINAL = re.compile(r"[。！？!?…][”’」』）)]*$")
+_SPACE_BY_CJK = re.compile(r"(?<=[\u4e00-\u9fff，。；：！？、“”（）])\s+|\s+(?=[\u4e00-\u9fff，。；：！？、“”（）])")
+_BRACKETED = re.compile(r"^[（(【].*[）)】]$")  # a note on a line of its own, not a heading
 _LIST_INTRO = re.compile(r"(以下|如下|几个方面|几点|表现在|体现在|表现为|包括)")
 # Sections whose own text speaks of problems, causes and measures (上年度整改情况, 典型案例剖析).
 _MIXED_ROLES = ("last_year", "case_study", "other")
@@ -123,6 +125,7 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             continue
         line, is_heading, listed = _strip_markdown(line, ctx)
         line, marked = _strip_markers(line, ctx)
+        line = _SPACE_BY_CJK.sub("", line)
         bracket = re.match(r"^【(?!待补)([^】]*)】\s*", line)
         if bracket:
             ctx.flag("heading", bracket.group())
@@ -168,7 +171,7 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             if ctx.names_other_slot(label.group(1)):
                 return cut(index, line)
             line = f"{label.group(1)}。{label.group(2)}"
-        elif not _TERMINAL.search(line) and len(line) <= _HEADING_MAX and (
+        elif not _TERMINAL.search(line) and len(line) <= _HEADING_MAX and not _BRACKETED.match(line) and (
             marked or is_heading or not re.search(r"[，。；、,]", line)
         ):
             if ctx.names_other_slot(line):

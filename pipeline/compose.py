@@ -101,17 +101,18 @@ def _causes(item: OutlineItem, outline: Outline, passages: list[str], used: set[
     return [text + "".join(_pick(passages, outline.self_name, used, topic=item.heading))]
 
 
-def _measures(item: OutlineItem, outline: Outline, passages: list[str], used: set[str]) -> list[str]:
+def _measures(item: OutlineItem, outline: Outline, passages: list[str], used: set[str], turn: int) -> list[str]:
     words = _words()["measures"]
     deadline = _fmt(words["deadline"], outline)
-    paragraphs = []
-    for index, problem in enumerate(item.answers):
-        fact = item.facts[index] if index < len(item.facts) else None
-        action = (_fmt(words["action_for_fact"], outline, fact=fact.rstrip("。"), deadline=deadline) if fact
-                  else _fmt(words["action_default"], outline, deadline=deadline))
-        paragraphs.append(_fmt(words["answer"], outline, problem=problem, action=action))
+    actions = words["actions"]
+    paragraphs = [
+        _fmt(words["answer"], outline, problem=problem,
+             action=_fmt(actions[(turn + index) % len(actions)], outline, deadline=deadline))
+        for index, problem in enumerate(item.answers)
+    ]
     general = _pick(passages, outline.self_name, used, topic=f"{item.heading}{item.aspect}")
-    paragraphs.append("".join(general) + _fmt(words["keep"], outline))
+    if general:
+        paragraphs.append("".join(general))
     return paragraphs
 
 
@@ -158,7 +159,7 @@ def compose_item(item: OutlineItem, outline: Outline, profile: Profile, passages
     if item.role == "causes":
         return _causes(item, outline, passages, used)
     if item.role == "measures":
-        return _measures(item, outline, passages, used)
+        return _measures(item, outline, passages, used, turn)
     if item.role == "preamble":
         return _preamble(outline, profile)
     if item.role == "last_year":

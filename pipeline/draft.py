@@ -15,7 +15,8 @@ from .assemble import ItemDraft
 from .compose import compose_item
 from .plan import Outline, OutlineItem
 from .profile import Profile
-from .resources import prompt_text
+from . import __version__
+from .resources import lexicon, prompt_text
 
 COPY_THRESHOLD = 0.2  # share of characters in 13-字 runs shared with the passages given
 
@@ -93,7 +94,9 @@ class OfflineDrafter:
         self._turn = 0
 
     def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
-        return cache_key(build_messages(item, outline, profile, [h.text for h in hits]), self.system, {})
+        # The composer's wording is part of its input: editing lexicon/composer.yaml must re-compose.
+        params = {"composer": lexicon("composer"), "profile": profile.model_dump(mode="json"), "version": __version__}
+        return cache_key(build_messages(item, outline, profile, [h.text for h in hits]), self.system, params)
 
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
         started = time.monotonic()
@@ -118,7 +121,7 @@ class ModelDrafter:
 
     def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
         messages = build_messages(item, outline, profile, [h.text for h in hits])
-        return cache_key(messages, self.system, {"max_tokens": max_tokens_for(item.budget)})
+        return cache_key(messages, self.system, {"max_tokens": max_tokens_for(item.budget), "version": __version__})
 
     async def _ask(self, messages, max_tokens: int, item: OutlineItem, outline: Outline, references: list[str]):
         from .clean import clean_output

@@ -75,21 +75,28 @@ def _roles(profile: Profile, spec: MeetingSpec) -> list[str]:
 
 
 def _cause_roots(problem_items: list[OutlineItem]) -> list[tuple[dict, list[str]]]:
-    """Pick subjective roots whose keywords the problem areas touch; each explains the problems it matched."""
+    """Pick subjective roots whose keywords the problem areas touch; each explains a few problems, spread so
+    that no two causes quote the same list."""
     words = lexicon("composer")["causes"]
+    problems = [(item, item.problems[0]) for item in problem_items if item.problems]
     scored = []
     for order, root in enumerate(words["roots"]):
-        explained = [
-            item.problems[0]
-            for item in problem_items
-            if item.problems
-            if any(k in (item.aspect or "") + item.hint + "".join(item.problems) for k in root["keywords"])
-        ]
-        scored.append((len(explained), -order, root, explained))
+        matched = [problem for item, problem in problems
+                   if any(k in (item.aspect or "") + item.hint + "".join(item.problems) for k in root["keywords"])]
+        scored.append((len(matched), -order, root, matched))
     scored.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
     count = min(max(words["min_roots"], sum(1 for s in scored if s[0])), words["max_roots"])
     chosen = sorted(scored[:count], key=lambda entry: -entry[1])
-    return [(root, explained or [i.problems[0] for i in problem_items if i.problems][:2]) for _, _, root, explained in chosen]
+    quoted: dict[str, int] = {}
+    result = []
+    for _, _, root, matched in chosen:
+        pool = matched or [problem for _, problem in problems]
+        # Least-quoted problems first, at most two per cause.
+        picked = sorted(pool, key=lambda problem: quoted.get(problem, 0))[:2]
+        for problem in picked:
+            quoted[problem] = quoted.get(problem, 0) + 1
+        result.append((root, picked))
+    return result
 
 
 def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:

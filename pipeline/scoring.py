@@ -1,0 +1,313 @@
+"""Blind review results: read the raters' score sheets, un-blind them with the pack's key, aggregate per
+system, and report how far the raters agree.
+
+Agreement: Cohen's kappa on 可否作为送审稿 for every pair of raters (computed here: it is one formula),
+and Krippendorff's alpha (the `krippendorff` package) across all raters — nominal for 可否送审,
+interval for problem counts and minutes; alpha copes with more than two raters and missing ratings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import unicodedata
+import warnings
+from itertools import combinations
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from .blind import PackKey, read_key
+from .errors import InputError
+from .resources import lexicon
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Rating(Strict):
+    rater: str
+    draft: str
+    major: int
+    general: int
+    minor: int
+    approvable: bool
+    minutes: float | None = None
+    comment: str = ""
+    file: str = ""
+    row: int = 0
+
+    def weighted(self) -> float:
+        weights = lexicon("eval")["problem_weights"]
+        return weights["major"] * self.major + weights["general"] * self.general + weights["minor"] * self.minor
+
+
+class SystemScore(Strict):
+    label: str
+    drafts: int
+    ratings: int
+    major: float
+    general: float
+    minor: float
+    weighted: float
+    approvable: float  # share of ratings saying 是
+    minutes: float | None = None
+    win_rate_problems: float | None = None
+    win_rate_approval: float | None = None
+    comparisons: int = 0
+
+
+class KappaPair(Strict):
+    raters: list[str]
+    n: int
+    agreement: float | None = None
+    kappa: float | None = None
+
+
+class Agreement(Strict):
+    raters: list[str]
+    units: int
+    kappa: list[KappaPair] = []
+    alpha: dict[str, float | None] = {}
+
+
+class ScoreReport(Strict):
+    pack: str
+    raters: list[str]
+    ratings: list[Rating]
+    systems: list[SystemScore]
+    agreement: Agreement
+    notes: list[str] = []
+
+
+# ---- reading sheets -----------------------------------------------------------------------------------
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text or "").strip()
+
+
+def _columns(header: list[str], path: Path) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for spec in lexicon("eval")["sheet_columns"]:
+        stem = _norm(spec["name"]).split("(")[0]
+        index = next((n for n, cell in enumerate(header) if _norm(cell).replace(" ", "").startswith(stem)), None)
+        if index is not None:
+            found[spec["key"]] = index
+        elif spec["key"] not in ("minutes", "comment"):
+            raise InputError(f"评分表 {path.name} 缺少列“{spec['name']}”")
+    return found
+
+
+def _count(value: str, path: Path, row: int, column: str) -> int:
+    text = _norm(value)
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not text or number < 0 or number != int(number):
+        raise InputError(f"评分表 {path.name} 第{row}行 列“{column}”应为非负整数，实为“{value.strip()}”")
+    return int(number)
+
+
+def _answer(value: str, path: Path, row: int, column: str) -> bool:
+    words = lexicon("eval")
+    text = _norm(value).lower()
+    if text in [str(w).lower() for w in words["yes_words"]]:
+        return True
+    if text in [str(w).lower() for w in words["no_words"]]:
+        return False
+    raise InputError(f"评分表 {path.name} 第{row}行 列“{column}”应填“是”或“否”，实为“{value.strip()}”")
+
+
+def _draft_name(value: str, names: list[str]) -> str | None:
+    text = _norm(value).replace(" ", "")
+    text = Path(text).stem if "." in text else text
+    prefix = lexicon("eval")["neutral_prefix"]
+    candidates = {text, prefix + text.upper(), prefix + text.removeprefix(prefix).upper()}
+    return next((n for n in names if n in candidates), None)
+
+
+def read_sheet(path: str | Path, names: list[str], rater: str | None = None) -> list[Rating]:
+    """The ratings in one sheet; blank rows (nothing filled in) are skipped, anything else malformed is an error."""
+    from .load import decode
+
+    path = Path(path)
+    try:
+        text = decode(path.read_bytes(), str(path))
+    except OSError as exc:
+        raise InputError(f"无法读取评分表 {path}：{exc.strerror or exc}") from exc
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    delimiter = max([",", "\t", ";", "，"], key=first.count)  # Excel writes tabs for "Unicode text"
+    table = [r for r in csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)]
+    if not table:
+        raise InputError(f"评分表为空：{path}")
+    columns = _columns(table[0], path)
+    names_of = {spec["key"]: spec["name"] for spec in lexicon("eval")["sheet_columns"]}
+    ratings: list[Rating] = []
+    seen: dict[str, int] = {}
+    for row, cells in enumerate(table[1:], start=2):
+        get = lambda key: cells[columns[key]] if key in columns and columns[key] < len(cells) else ""  # noqa: E731
+        scored = ("major", "general", "minor", "approvable", "minutes")
+        if not _norm(get("draft")) and not any(_norm(get(k)) for k in scored):
+            continue
+        draft = _draft_name(get("draft"), names)
+        if draft is None:
+            raise InputError(f"评分表 {path.name} 第{row}行：未知稿件“{get('draft').strip()}”（应为 {'、'.join(names)}）")
+        if not any(_norm(get(k)) for k in scored):
+            continue  # listed but not rated
+        if draft in seen:
+            raise InputError(f"评分表 {path.name} 第{row}行：{draft} 重复（第{seen[draft]}行已评）")
+        seen[draft] = row
+        minutes_text = _norm(get("minutes"))
+        minutes = None
+        if minutes_text:
+            try:
+                minutes = float(minutes_text)
+            except ValueError:
+                minutes = -1.0
+            if minutes < 0 or math.isnan(minutes):
+                raise InputError(f"评分表 {path.name} 第{row}行 列“{names_of['minutes']}”应为分钟数，实为“{get('minutes').strip()}”")
+        ratings.append(Rating(
+            rater=rater or path.stem, draft=draft, file=path.name, row=row, comment=get("comment").strip(),
+            major=_count(get("major"), path, row, names_of["major"]), general=_count(get("general"), path, row, names_of["general"]),
+            minor=_count(get("minor"), path, row, names_of["minor"]),
+            approvable=_answer(get("approvable"), path, row, names_of["approvable"]), minutes=minutes))
+    return ratings
+
+
+# ---- agreement ----------------------------------------------------------------------------------------
+
+def cohen_kappa(first: list, second: list) -> float | None:
+    """Cohen's kappa of two raters' labels on the same items; None when chance agreement is 1 (one label only)."""
+    if len(first) != len(second) or not first:
+        return None
+    n = len(first)
+    observed = sum(a == b for a, b in zip(first, second)) / n
+    labels = set(first) | set(second)
+    expected = sum((first.count(c) / n) * (second.count(c) / n) for c in labels)
+    return None if expected >= 1 else (observed - expected) / (1 - expected)
+
+
+def krippendorff_alpha(matrix: list[list[float | None]], level: str) -> float | None:
+    """Alpha over a raters × units matrix (None = not rated); None when it is undefined."""
+    import krippendorff
+    import numpy as np
+
+    data = np.array([[np.nan if v is None else float(v) for v in row] for row in matrix], dtype=float)
+    pairable = int((np.sum(~np.isnan(data), axis=0) >= 2).sum()) if data.size else 0
+    if pairable == 0 or len(set(data[~np.isnan(data)].tolist())) < 2:
+        return None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            value = float(krippendorff.alpha(reliability_data=data, level_of_measurement=level))
+        except (ValueError, ZeroDivisionError):
+            return None
+    return None if math.isnan(value) else value
+
+
+def agreement(ratings: list[Rating], names: list[str]) -> Agreement:
+    raters = list(dict.fromkeys(r.rater for r in ratings))
+    by = {(r.rater, r.draft): r for r in ratings}
+    pairs = []
+    for a, b in combinations(raters, 2):
+        common = [n for n in names if (a, n) in by and (b, n) in by]
+        first = [by[(a, n)].approvable for n in common]
+        second = [by[(b, n)].approvable for n in common]
+        kappa = cohen_kappa(first, second)
+        pairs.append(KappaPair(raters=[a, b], n=len(common), kappa=None if kappa is None else round(kappa, 4),
+                               agreement=round(sum(x == y for x, y in zip(first, second)) / len(common), 4) if common else None))
+
+    def matrix(value) -> list[list[float | None]]:
+        return [[value(by[(r, n)]) if (r, n) in by else None for n in names] for r in raters]
+
+    alpha = {
+        "approvable": krippendorff_alpha(matrix(lambda x: float(x.approvable)), "nominal"),
+        "weighted": krippendorff_alpha(matrix(Rating.weighted), "interval"),
+        "major": krippendorff_alpha(matrix(lambda x: x.major), "interval"),
+        "minutes": krippendorff_alpha(matrix(lambda x: x.minutes), "interval"),
+    }
+    return Agreement(raters=raters, units=len({r.draft for r in ratings}), kappa=pairs,
+                     alpha={k: None if v is None else round(v, 4) for k, v in alpha.items()})
+
+
+# ---- aggregation --------------------------------------------------------------------------------------
+
+def _mean(values: list[float]) -> float | None:
+    return round(sum(values) / len(values), 3) if values else None
+
+
+def aggregate(ratings: list[Rating], key: PackKey) -> list[SystemScore]:
+    """Means per system; win rates from every pair of drafts of the same unit that one rater scored:
+    fewer weighted problems wins, and 可送审 beats 不可送审; equal is a tie. Win rate = (W + 0.5·T)/N."""
+    entries = {e.name: e for e in key.entries}
+    labels = list(dict.fromkeys(e.label for e in key.entries))
+    tallies = {label: {"problems": [0.0, 0], "approval": [0.0, 0]} for label in labels}
+    for rater in dict.fromkeys(r.rater for r in ratings):
+        mine = [r for r in ratings if r.rater == rater]
+        for x, y in combinations(mine, 2):
+            ex, ey = entries[x.draft], entries[y.draft]
+            if ex.unit != ey.unit or ex.label == ey.label:
+                continue
+            for kind, (vx, vy) in {"problems": (-x.weighted(), -y.weighted()), "approval": (x.approvable, y.approvable)}.items():
+                sx = 1.0 if vx > vy else 0.5 if vx == vy else 0.0
+                for label, points in ((ex.label, sx), (ey.label, 1 - sx)):
+                    tallies[label][kind][0] += points
+                    tallies[label][kind][1] += 1
+    systems = []
+    for label in labels:
+        mine = [r for r in ratings if entries[r.draft].label == label]
+        wins = tallies[label]
+        systems.append(SystemScore(
+            label=label, drafts=sum(e.label == label for e in key.entries), ratings=len(mine),
+            major=_mean([r.major for r in mine]) or 0.0, general=_mean([r.general for r in mine]) or 0.0,
+            minor=_mean([r.minor for r in mine]) or 0.0, weighted=_mean([r.weighted() for r in mine]) or 0.0,
+            approvable=_mean([float(r.approvable) for r in mine]) or 0.0,
+            minutes=_mean([r.minutes for r in mine if r.minutes is not None]),
+            win_rate_problems=round(wins["problems"][0] / wins["problems"][1], 4) if wins["problems"][1] else None,
+            win_rate_approval=round(wins["approval"][0] / wins["approval"][1], 4) if wins["approval"][1] else None,
+            comparisons=wins["problems"][1]))
+    return systems
+
+
+def sheet_files(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.iterdir() if p.suffix.lower() == ".csv")
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(f"评分表不存在：{path}")
+    if not found:
+        raise InputError("没有找到评分表（.csv）")
+    return list(dict.fromkeys(found))
+
+
+def score_pack(pack: str | Path, sheets: list[str | Path], key: str | Path | None = None) -> ScoreReport:
+    pack = Path(pack)
+    pack_key = read_key(pack, key)
+    names = [e.name for e in pack_key.entries]
+    files = sheet_files([Path(s) for s in sheets])
+    stems = [f.stem for f in files]
+    ratings: list[Rating] = []
+    notes: list[str] = []
+    for path in files:
+        rater = path.stem if stems.count(path.stem) == 1 else f"{path.parent.name}/{path.stem}"
+        found = read_sheet(path, names, rater)
+        if not found:
+            notes.append(f"{path.name} 未填写，已跳过")
+        ratings += found
+    if not ratings:
+        raise InputError("评分表中没有任何评分")
+    raters = list(dict.fromkeys(r.rater for r in ratings))
+    for rater in raters:
+        missing = [n for n in names if not any(r.rater == rater and r.draft == n for r in ratings)]
+        if missing:
+            notes.append(f"{rater} 未评：{'、'.join(missing)}")
+    if len(raters) < 2:
+        notes.append("只有一位评审人，无法计算评审一致性")
+    return ScoreReport(pack=pack_key.pack, raters=raters, ratings=ratings, systems=aggregate(ratings, pack_key),
+                       agreement=agreement(ratings, names), notes=notes)

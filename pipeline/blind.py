@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from .compare import draft_record, parse_draft_args
+from .compare import parse_draft_args
 from .errors import InputError, OutputError
 from .resources import lexicon
 
@@ -56,6 +56,11 @@ def neutral_names(count: int) -> list[str]:
     if count > 26:
         raise InputError(f"一个盲评包最多 26 份稿件，现有 {count} 份")
     return [f"{prefix}{chr(ord('A') + n)}" for n in range(count)]
+
+
+def unit_key(document) -> str:
+    """Which unit a draft is for: its title, the same whichever format the draft was saved in."""
+    return "".join(document.title.split())
 
 
 def default_key_path(pack: Path) -> Path:
@@ -110,15 +115,15 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
         suffix = item.path.suffix.lower()
         copy = keep_format and suffix != ".json"  # a draft record names its system: always export it
         target = folder / f"{name}{suffix if copy else '.docx'}"
+        shown = document if copy else document.model_copy(update={"notice": ""})
         if copy:
             shutil.copyfile(item.path, target)
         else:
-            write_docx(document.model_copy(update={"notice": ""}), target)
-        record = draft_record(item.path)
+            write_docx(shown, target)
         entries.append(PackEntry(
             name=name, file=target.name, label=item.label, source=str(item.path.resolve()),
-            unit=(record.get("profile") or {}).get("unit", {}).get("name", "") or document.title,
-            sha256=hashlib.sha256(item.path.read_bytes()).hexdigest(), chars=count_chars(render(document)),
+            unit=unit_key(document),
+            sha256=hashlib.sha256(item.path.read_bytes()).hexdigest(), chars=count_chars(render(shown)),
             notice_removed=bool(document.notice) and not copy))
     words = lexicon("eval")
     (folder / words["sheet_name"]).write_bytes(blank_sheet(names))

@@ -104,14 +104,9 @@ def _normalise(raw: str) -> str:
 
 def _cut_to_sentence(text: str, ctx: Context) -> str:
     """Keep what precedes the last sentence end; the rest was cut mid-sentence."""
-    match = None
-    for match in re.finditer(rf"[{_END}][”’」』）)]*", text):
-        pass
-    if match is None:
-        ctx.removed.append(text)
-        return ""
-    ctx.removed.append(text[match.end():])
-    return text[: match.end()]
+    cut = max((m.end() for m in re.finditer(rf"[{_END}][”’」』）)]*", text)), default=0)
+    ctx.removed.append(text[cut:])
+    return text[:cut]
 
 
 def sentences(paragraph: str) -> list[str]:

@@ -241,6 +241,12 @@ def preview(
     typer.echo(f"已生成 {len(pages)} 页预览：{target}（含 PDF）")
 
 
+# The eval sub-app lives in cli_eval.py; imported here, after handles_errors, which its commands use.
+from .cli_eval import eval_app  # noqa: E402
+
+app.add_typer(eval_app, name="eval")
+
+
 def main() -> None:  # pragma: no cover - console entry point alias
     app()
 

@@ -18,7 +18,7 @@ from .profile import Profile
 from . import __version__
 from .resources import lexicon, prompt_text
 
-COPY_THRESHOLD = 0.2  # share of characters in 13-字 runs shared with the passages given
+COPY_THRESHOLD = 0.3  # share of characters in 13-字 runs shared with the passages given (the review's error line)
 
 
 class Hit(Protocol):
@@ -131,8 +131,13 @@ class ModelDrafter:
         if completion.finish_reason == "length":
             # One more try with room to finish; if it is still cut, clean keeps whole sentences and flags it.
             completion = await complete(self.chat_model, messages, max_tokens * 2, policy=self.policy)
+        # Echoes are the prompt's own scaffold (task and problem lines), never the references: copying from
+        # those must stay visible to the copy guard.
+        user_prompt = messages[1][1]
+        scaffold = [line for line in user_prompt.splitlines() if line and not line.startswith("<<<")][:12]
         cleaned = clean_output(completion.text, item.role, completion.finish_reason, aspect=item.aspect,
-                               echo_sources=references, unit=outline.unit, self_name=outline.self_name)
+                               echo_sources=scaffold if not references else [l for l in scaffold if l not in references],
+                               unit=outline.unit, self_name=outline.self_name)
         return completion, cleaned
 
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
@@ -142,17 +147,26 @@ class ModelDrafter:
         references = [h.text for h in hits]
         messages = build_messages(item, outline, profile, references)
         limit = max_tokens_for(item.budget)
+        # Numbers the text may use without inventing them: the profile's, the meeting's, the item's own.
+        known = [outline.meeting, outline.title, *profile.all_facts(), *item.problems, *preamble_facts(profile),
+                 *(f"{e.problem}{e.fixed}" for e in profile.last_year)]
+
+        def judge(cleaned):
+            return assess(cleaned.paragraphs, references, item.facts, known=known, target_chars=item.budget,
+                          flags=cleaned.flags, unit=outline.unit)
+
         completion, cleaned = await self._ask(messages, limit, item, outline, references)
-        assessment = assess(cleaned.paragraphs, references, item.facts)
+        assessment = judge(cleaned)
         attempts, tokens = completion.attempts, [completion.prompt_tokens, completion.completion_tokens]
         raw = completion.text
-        if needs_retry(assessment, self.copy_threshold):
-            retry_messages = [*messages, ("assistant", completion.text), ("user", sharper_instruction(assessment))]
+        if needs_retry(assessment, self.copy_threshold):  # copied, facts missing, invented numbers, too short …
+            instruction = sharper_instruction(assessment, self.copy_threshold, self_name=outline.self_name)
+            retry_messages = [*messages, ("assistant", completion.text), ("user", instruction)]
             second, second_cleaned = await self._ask(retry_messages, limit, item, outline, references)
-            second_assessment = assess(second_cleaned.paragraphs, references, item.facts)
+            second_assessment = judge(second_cleaned)
             attempts += second.attempts
             tokens = [tokens[0] + second.prompt_tokens, tokens[1] + second.completion_tokens]
-            if better(second_assessment, assessment):
+            if better(assessment, second_assessment, self.copy_threshold) is second_assessment:
                 cleaned, assessment, raw = second_cleaned, second_assessment, second.text
         flags = list(cleaned.flags)
         paragraphs = list(cleaned.paragraphs)

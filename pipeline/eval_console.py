@@ -14,6 +14,10 @@ def _fmt(value, kind: str = "") -> str:
         return lexicon("eval")["labels"]["no_value"]
     if kind == "percent":
         return f"{value:.1%}"
+    if kind == "percent0":
+        return f"{value:.0%}"
+    if kind == "1":
+        return f"{value:.1f}"
     if isinstance(value, float):
         return f"{value:.2f}"
     return str(value)
@@ -53,12 +57,14 @@ def print_score_report(report) -> None:
     words = lexicon("eval")["score_labels"]
     out = console()
     table = Table(show_header=True, header_style="bold")
-    for column in words["systems"]:
-        table.add_column(column, overflow="fold")
+    width = max([len(s.label) for s in report.systems] + [4])
+    for n, column in enumerate(words["systems"]):
+        # The label is what people read first: never squeeze it; headers of numbers may fold.
+        table.add_column(column, overflow="fold", no_wrap=n == 0, min_width=min(width, 24) if n == 0 else None)
     for s in report.systems:
-        table.add_row(escape(s.label), str(s.drafts), str(s.ratings), _fmt(s.major), _fmt(s.general), _fmt(s.minor),
-                      _fmt(s.weighted), _fmt(s.approvable, "percent"), _fmt(s.minutes),
-                      _fmt(s.win_rate_problems, "percent"), _fmt(s.win_rate_approval, "percent"))
+        table.add_row(escape(s.label), str(s.drafts), str(s.ratings), _fmt(s.major, "1"), _fmt(s.general, "1"),
+                      _fmt(s.minor, "1"), _fmt(s.weighted, "1"), _fmt(s.approvable, "percent0"), _fmt(s.minutes, "1"),
+                      _fmt(s.win_rate_problems, "percent0"), _fmt(s.win_rate_approval, "percent0"))
     out.print(table)
     agreement = Table(show_header=True, header_style="bold")
     for column in words["agreement"]:
@@ -78,18 +84,18 @@ def print_score_report(report) -> None:
 def print_quality(run) -> None:
     words = lexicon("eval")
     table = Table(show_header=True, header_style="bold")
-    for column in words["quality_columns"]:
-        table.add_column(column, overflow="fold")
+    for n, column in enumerate(words["quality_columns"]):
+        table.add_column(column, overflow="fold", no_wrap=n > 0)
     errors = []
     for r in run.rows:
         if r.error:
-            table.add_row(escape(r.profile), escape(r.system), "[red]失败[/]", "", "", "", "", "", _fmt(r.seconds))
+            table.add_row(escape(r.profile.rsplit(".", 1)[0]), escape(r.system), "[red]失败[/]", "", "", "", "", "", _fmt(r.seconds))
             errors.append(f"{r.profile} · {r.system}：{r.error}")
             continue
         verdict = words["labels"]["pass" if r.structure_ok else "fail"]
         facts = f"{r.facts_covered}/{r.facts_total}" if r.facts_total else words["labels"]["no_value"]
-        table.add_row(escape(r.profile), escape(r.system), verdict, _fmt(r.copy_rate, "percent"), _fmt(r.specificity),
-                      facts, _fmt(r.length_score), _fmt(r.chars), _fmt(r.seconds))
+        table.add_row(escape(r.profile.rsplit(".", 1)[0]), escape(r.system), verdict, _fmt(r.copy_rate, "percent"),
+                      _fmt(r.specificity), facts, _fmt(r.length_score, "1"), _fmt(r.chars), _fmt(r.seconds, "1"))
     out = console()
     out.print(table)
     for line in errors:

@@ -9,7 +9,6 @@ For LangChain chains, `Store.vectorstore()` gives a langchain-chroma view and `c
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Sequence
 
 import numpy as np
@@ -40,7 +39,8 @@ class Hit(BaseModel):
 class CorpusIndex:
     """Everything the retriever keeps in memory for one store revision: metadata codes and BM25 postings."""
 
-    def __init__(self, ids: list[str], texts: list[str], metadatas: list[dict], k1: float = 1.5, b: float = 0.75):
+    # b above the usual 0.75: passages are short paragraphs, and a long one should not win on length alone.
+    def __init__(self, ids: list[str], texts: list[str], metadatas: list[dict], k1: float = 1.2, b: float = 0.9):
         from rank_bm25 import BM25Okapi
 
         self.ids, self.texts, self.metas = ids, texts, metadatas
@@ -78,10 +78,11 @@ class CorpusIndex:
 
     def bm25(self, query: str, mask: np.ndarray | None, limit: int) -> list[tuple[int, float]]:
         scores = np.zeros(len(self.ids), dtype=np.float32)
-        for term, count in Counter(tokenize(query)).items():
+        # Each query word counts once: queries are whole paragraphs, and repeats in them are style, not intent.
+        for term in set(tokenize(query)):
             if term in self.postings:
                 ix, weights = self.postings[term]
-                scores[ix] += count * weights
+                scores[ix] += weights
         if mask is not None:
             scores[~mask] = 0.0
         candidates = np.flatnonzero(scores > 0)

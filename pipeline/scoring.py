@@ -307,6 +307,9 @@ def score_pack(pack: str | Path, sheets: list[str | Path], key: str | Path | Non
         missing = [n for n in names if not any(r.rater == rater and r.draft == n for r in ratings)]
         if missing:
             notes.append(f"{rater} 未评：{'、'.join(missing)}")
+    units = {e.unit for e in pack_key.entries}
+    if len(units) > 1:
+        notes.append(f"稿件标题不同，视为 {len(units)} 个单位：只在同一单位的稿件之间比较胜负")
     if len(raters) < 2:
         notes.append("只有一位评审人，无法计算评审一致性")
     return ScoreReport(pack=pack_key.pack, raters=raters, ratings=ratings, systems=aggregate(ratings, pack_key),

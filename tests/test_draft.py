@@ -163,7 +163,9 @@ def test_fault_loses_no_finished_item_and_rerun_asks_only_for_the_rest(tmp_path,
     with StubServer(responder=messy_answer) as server:
         [result] = run([profile], tmp_path, model_factory(server.url), retriever)
         assert result.ok
-        assert len(server.chat_requests) == 1  # only the item that failed
+        # Only the item that failed is asked for again (once more if its guard wants a sharper retry).
+        asked = [r.messages[1]["content"] for r in server.chat_requests]
+        assert 1 <= len(asked) <= 2 and all("“工作纪律”方面" in prompt for prompt in asked)
         assert result.cached_items == finished
 
 
@@ -188,3 +190,23 @@ def test_truncated_answer_is_retried_with_a_larger_limit(tmp_path, retriever):
         assert result.ok
         limits = [r.body.get("max_tokens") for r in server.chat_requests]
         assert any(limit and limit >= 1000 for limit in limits)
+
+
+def test_copied_answer_is_reasked_and_the_better_one_kept(tmp_path, retriever):
+    """Small models copy the reference passage (see the captured outputs); the guard re-asks once."""
+
+    def copier(request: dict):
+        user = request["messages"][1]["content"]
+        reference = re.search(r"<<<参考范文1>>>\n(.+?)\n<<<参考范文1结束>>>", user, re.S)
+        if len(request["messages"]) == 2 and reference and "存在的问题" in user:
+            return reference.group(1)  # first answer: the passage itself
+        return messy_answer(request) + "这些问题都反映出班子在落实上还有差距，需要认真整改。" * 3
+
+    with StubServer(responder=copier) as server:
+        [result] = run([EXAMPLES[0]], tmp_path, model_factory(server.url), retriever)
+        assert result.ok
+        retries = [r for r in server.chat_requests if len(r.messages) > 2]
+        assert any("照抄" in r.user_text for r in retries)
+    record = json.loads(next(tmp_path.glob("*.json")).read_text(encoding="utf-8"))
+    problems = [item for item in record["items"] if item["role"] == "problems"]
+    assert all(item["copy_rate"] < 0.3 for item in problems)

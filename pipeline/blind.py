@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from .compare import parse_draft_args
+from .compare import disambiguate, parse_draft_args
 from .errors import InputError, OutputError
 from .resources import lexicon
 
@@ -95,7 +95,7 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
     key_path = Path(key) if key is not None else default_key_path(folder)
     if _inside(key_path, folder):
         raise InputError(f"密钥文件不能放在交给评审人的盲评文件夹内：{key_path}")
-    inputs = parse_draft_args(drafts)
+    inputs = parse_draft_args(drafts, unique=False)
     if len(inputs) < 2:
         raise InputError("盲评包至少需要两份稿件")
     if folder.exists() and any(folder.iterdir()) and not force:
@@ -103,6 +103,8 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
     if key_path.exists() and not force:
         raise OutputError(f"密钥文件已存在：{key_path}（确需覆盖请加 --force）", code="exists")
     parsed = [load_document(item.path) for item in inputs]
+    # Equal labels group drafts by system; two drafts of one unit under one default label are told apart.
+    disambiguate(inputs, [unit_key(p.document) for p in parsed])
     order = list(range(len(inputs)))
     random.Random(seed).shuffle(order)  # seed None: fresh system randomness each time
     names = neutral_names(len(inputs))

@@ -154,7 +154,8 @@ def search(
     from .store import Store
 
     model = make_embedder(EmbedSettings.from_env(kind=embedder))
-    hits = Retriever(Store.open(store, chroma_url, collection), model).retrieve(query, role=role, aspect=aspect, k=k)
+    target = Store.open(store, chroma_url, collection, create=False)
+    hits = Retriever(target, model).retrieve(query, role=role, aspect=aspect, k=k)
     if as_json:
         print_json([hit.model_dump() for hit in hits])
         return
@@ -183,7 +184,7 @@ def draft(
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
 ):
     """根据单位资料起草对照检查材料：规划 → 检索范文 → 逐段起草 → 组装 → 检查，输出 .md / .json / .docx。"""
-    from .console import draft_progress, print_draft_results
+    from .console import draft_progress, ingest_notice, print_draft_results
     from .factory import Settings, use_model
     from .runner import DraftOptions, draft_files
 
@@ -194,7 +195,7 @@ def draft(
         typer.echo("未配置大模型接口（OPENAI_BASE_URL / OPENAI_API_KEY）或指定了 --offline："
                    "将用范文片段与单位资料拼合无模型初稿，须逐句审改。", err=True)
     with draft_progress() as progress:
-        results = draft_files(profiles, options, settings, progress)
+        results = draft_files(profiles, options, settings, progress, on_ingest=ingest_notice())
     print_draft_results(results)
     if any(r.error for r in results):
         raise typer.Exit(EXIT_BAD_INPUT if all(r.error for r in results) else EXIT_FINDINGS)

@@ -111,8 +111,12 @@ def eval_run(
     from .factory import Settings
     from .quality import parse_systems, quality_files, write_quality
 
+    from .console import draft_progress
+
     chosen = parse_systems(systems)
-    run = quality_files(profiles, chosen, outdir, Settings(model=model, store_dir=store, chroma_url=chroma_url), use_cache=cache)
+    settings = Settings(model=model, store_dir=store, chroma_url=chroma_url)
+    with draft_progress() as progress:
+        run = quality_files(profiles, chosen, outdir, settings, use_cache=cache, progress=progress)
     written = write_quality(run, outdir)
     if as_json:
         from .console import print_json

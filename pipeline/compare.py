@@ -27,6 +27,7 @@ class Strict(BaseModel):
 class DraftInput(Strict):
     label: str
     path: Path
+    explicit: bool = False  # the user named it (label=path)
 
 
 class SectionLength(Strict):
@@ -94,9 +95,9 @@ def draft_record(path: Path) -> dict:
     return data if isinstance(data, dict) and "document" in data else {}
 
 
-def parse_draft_args(args: list[str]) -> list[DraftInput]:
+def parse_draft_args(args: list[str], unique: bool = True) -> list[DraftInput]:
     """`path` or `label=path`; the label defaults to the draft's system (runner JSON) or the file's stem.
-    Labels are made unique by adding the parent folder's name."""
+    With `unique`, equal labels are told apart by the file's folder and name."""
     inputs = []
     for arg in args:
         label, path = "", Path(arg)
@@ -105,12 +106,21 @@ def parse_draft_args(args: list[str]) -> list[DraftInput]:
             path = Path(rest)
         if not path.is_file():
             raise InputError(f"稿件文件不存在：{path}")
-        inputs.append(DraftInput(label=label.strip() or draft_record(path).get("system") or path.stem, path=path))
-    labels = [i.label for i in inputs]
-    for item in inputs:
-        if labels.count(item.label) > 1:
-            item.label = f"{item.label}（{item.path.parent.name or '.'}/{item.path.name}）"
+        inputs.append(DraftInput(label=label.strip() or draft_record(path).get("system") or path.stem, path=path,
+                                 explicit=bool(label.strip())))
+    if unique:
+        disambiguate(inputs, [""] * len(inputs), explicit_too=True)
     return inputs
+
+
+def disambiguate(inputs: list[DraftInput], groups: list[str], explicit_too: bool = False) -> None:
+    """Add folder/name to labels that collide within one group (a unit); labels the user gave are kept
+    unless `explicit_too`."""
+    clashes = [n for n, item in enumerate(inputs) if (explicit_too or not item.explicit) and any(
+        m != n and other.label == item.label and groups[m] == groups[n] for m, other in enumerate(inputs))]
+    for n in clashes:
+        item = inputs[n]
+        item.label = f"{item.label}（{item.path.parent.name or '.'}/{item.path.name}）"
 
 
 def resolve_spec(options: MeasureOptions, first: Path) -> MeetingSpec | None:

@@ -100,3 +100,17 @@ def print_draft_results(results) -> None:
         table.add_row(r.unit, r.spec, system, str(r.sections), str(r.chars), verdict, f"{r.seconds:.1f}", str(r.tokens),
                       "\n".join(r.outputs))
     console().print(table)
+
+
+def ingest_notice():
+    """Progress of the first-use ingest of the packaged corpus, as two plain lines on stderr."""
+    state = {"started": False}
+
+    def notify(done: int, total: int) -> None:
+        if not state["started"] and total:
+            state["started"] = True
+            console(stderr=True).print(f"首次使用：正在把内置范文切段并向量化入库（{total} 段，约需 1–2 分钟）…")
+        if total and done >= total:
+            console(stderr=True).print("范文入库完成。")
+
+    return notify

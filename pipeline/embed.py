@@ -154,6 +154,21 @@ def make_embedder(settings: EmbedSettings | None = None) -> Embeddings:
     raise InputError(f"未知的嵌入模型类型：{settings.kind}（可用：{'、'.join(EMBEDDERS)}）")
 
 
+def _failure(embedder: Embeddings, exc: Exception) -> ModelError:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    return ModelError(f"嵌入模型调用失败（{embedder_name(embedder)}）：{first}")
+
+
+def embed_query(embedder: Embeddings, text: str) -> np.ndarray:
+    """One query vector; any failure of the embedder becomes one ModelError line."""
+    try:
+        return np.asarray(embedder.embed_query(text), dtype=np.float32)
+    except ModelError:
+        raise
+    except Exception as exc:  # network, auth, server errors: whatever the client raised
+        raise _failure(embedder, exc) from exc
+
+
 def embed_texts(embedder: Embeddings, texts: list[str]) -> np.ndarray:
     """(n, d) float32 vectors; any failure of the embedder becomes one ModelError line."""
     if not texts:
@@ -165,9 +180,8 @@ def embed_texts(embedder: Embeddings, texts: list[str]) -> np.ndarray:
             vectors = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
     except ModelError:
         raise
-    except Exception as exc:  # network, auth, server errors: whatever the client raised
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise ModelError(f"嵌入模型调用失败（{embedder_name(embedder)}）：{first}") from exc
+    except Exception as exc:
+        raise _failure(embedder, exc) from exc
     if vectors.ndim != 2 or vectors.shape[0] != len(texts) or vectors.shape[1] == 0:
         raise ModelError(f"嵌入模型返回的向量个数或形状不对：要 {len(texts)} 个，得到 {vectors.shape}")
     return vectors.astype(np.float32, copy=False)

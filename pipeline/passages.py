@@ -181,6 +181,11 @@ def _stopwords() -> frozenset[str]:
 _WORD = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 
 
+def tokenizer_signature() -> str:
+    """Changes when the stop words do, so stored BM25 tokens are redone (never the vectors)."""
+    return hashlib.sha1(" ".join(sorted(_stopwords())).encode("utf-8")).hexdigest()[:12]
+
+
 def tokenize(text: str) -> list[str]:
     """jieba words for BM25, without punctuation and stop words."""
     import jieba

@@ -57,7 +57,7 @@ def parse_systems(text: str) -> list[str]:
 
 def measure_draft(result, profile: Path) -> QualityRow:
     """The check's numbers for one drafted unit (its .json record), as `duizhao check --profile` gives them."""
-    from .compare import DraftInput, MeasureOptions, measure_file
+    from .compare import DraftInput, MeasureOptions, measure_file, resolve_spec
 
     row = QualityRow(profile=Path(result.profile).name, unit=result.unit, spec=result.spec, system=result.system,
                      seconds=result.seconds, tokens=result.tokens)
@@ -65,7 +65,8 @@ def measure_draft(result, profile: Path) -> QualityRow:
         row.error = result.error
         return row
     record = next(Path(p) for p in result.outputs if p.endswith(".json"))
-    metrics, _ = measure_file(DraftInput(label=result.system, path=record), MeasureOptions(profile=profile), None)
+    options = MeasureOptions(profile=profile)
+    metrics, _ = measure_file(DraftInput(label=result.system, path=record), options, resolve_spec(options, record))
     row.output = str(record)
     row.structure_ok, row.errors, row.warnings = metrics.structure_ok, metrics.structure_errors, metrics.warnings
     row.copy_rate, row.specificity, row.length_score = metrics.copy_rate, metrics.specificity, metrics.length_score
@@ -74,7 +75,7 @@ def measure_draft(result, profile: Path) -> QualityRow:
 
 
 async def quality_all(paths: list[Path], systems: dict[str, Callable[[], object]], retriever_factory,
-                      outdir: Path, use_cache: bool = False) -> list[QualityRow]:
+                      outdir: Path, use_cache: bool = False, progress=None) -> list[QualityRow]:
     """Draft `paths` with each named drafter factory, into outdir/<system>/, and measure every draft."""
     from .runner import DraftOptions, UnitResult, draft_all, profile_paths
 
@@ -87,22 +88,28 @@ async def quality_all(paths: list[Path], systems: dict[str, Callable[[], object]
             retriever = retriever_factory()
         return retriever
 
+    from .embed import embed_texts
+
+    # Opening the store (a first ingest) and loading the embedding model are not drafting time.
+    embed_texts(shared_retriever().embedder, ["预热"])
     rows = []
     for name, factory in systems.items():
         options = DraftOptions(outdir=outdir / name, force=True, use_cache=use_cache, docx=False)
-        try:
-            results = await draft_all(profiles, options, factory, shared_retriever)
-        except PipelineError as exc:  # a single profile's failure is raised, not returned: keep it as a row
-            results = [UnitResult(profile=str(p), error=str(exc), error_code=exc.code) for p in profiles]
-        by_profile = {str(Path(r.profile)): r for r in results}
+        # Progress per system: the same unit is drafted once by each.
+        tagged = (lambda event, unit, key, role, name=name: progress(event, f"{name} · {unit}", key, role)) if progress else None
+        # One unit at a time, so that each unit's seconds are its own drafting time.
         for profile in profiles:
-            result = by_profile[str(profile)]
+            try:
+                [result] = await draft_all([profile], options, factory, shared_retriever, tagged)
+            except PipelineError as exc:  # a single profile's failure is raised, not returned: keep it as a row
+                result = UnitResult(profile=str(profile), error=str(exc), error_code=exc.code)
             result.system = result.system or name
             rows.append(measure_draft(result, profile))
     return rows
 
 
-def quality_files(paths: list[Path], systems: list[str], outdir: Path, settings, use_cache: bool = False) -> QualityRun:
+def quality_files(paths: list[Path], systems: list[str], outdir: Path, settings, use_cache: bool = False,
+                  progress=None) -> QualityRun:
     """The real drafters and store from settings; the model system is skipped when no endpoint is configured."""
     from .factory import drafter_factory, retriever_factory, use_model
 
@@ -116,7 +123,7 @@ def quality_files(paths: list[Path], systems: list[str], outdir: Path, settings,
         else:
             run.notes.append("未配置大模型接口（OPENAI_BASE_URL / OPENAI_API_KEY），已跳过 model")
     if factories:
-        run.rows = asyncio.run(quality_all(paths, factories, retriever_factory(settings), outdir, use_cache))
+        run.rows = asyncio.run(quality_all(paths, factories, retriever_factory(settings), outdir, use_cache, progress))
     return run
 
 

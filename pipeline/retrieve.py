@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict
 
 from .document import ROLES
-from .embed import embed_texts
+from .embed import embed_query
 from .errors import InputError, StoreError
 from .passages import tokenize
 from .store import Store, store_errors
@@ -76,10 +76,11 @@ class CorpusIndex:
             conditions.append(self.columns["source"] != self.codes["source"].get(source, -1))
         return np.logical_and.reduce(conditions) if conditions else None
 
-    def bm25(self, query: str, mask: np.ndarray | None, limit: int) -> list[tuple[int, float]]:
+    def bm25(self, words: Sequence[str], mask: np.ndarray | None, limit: int) -> list[tuple[int, float]]:
+        """(passage index, score) by BM25 for the query `words`, best first, among the passages `mask` admits."""
         scores = np.zeros(len(self.ids), dtype=np.float32)
         # Each query word counts once: queries are whole paragraphs, and repeats in them are style, not intent.
-        for term in set(tokenize(query)):
+        for term in set(words):
             if term in self.postings:
                 ix, weights = self.postings[term]
                 scores[ix] += weights
@@ -156,18 +157,19 @@ class Retriever:
         index = self.index()
         vector = None
         if mode != "bm25":
-            vector = np.asarray(query_vector if query_vector is not None else embed_texts(self.embedder, [query])[0],
-                                dtype=np.float32)
+            vector = (np.asarray(query_vector, dtype=np.float32) if query_vector is not None
+                      else embed_query(self.embedder, query))
             if self.dimension and vector.shape[-1] != self.dimension:
                 raise StoreError(f"查询向量维度 {vector.shape[-1]} 与向量库的 {self.dimension} 不符：嵌入模型不一致")
-        hits = self._search(index, query, vector, role, aspect, exclude, k, mode)
+        words = tokenize(query) if mode != "dense" else []
+        hits = self._search(index, words, vector, role, aspect, exclude, k, mode)
         if aspect is not None and relax_aspect and len(hits) < k:
             taken = {hit.id for hit in hits}
-            more = self._search(index, query, vector, role, None, exclude, k + len(hits), mode)
+            more = self._search(index, words, vector, role, None, exclude, k + len(hits), mode)
             hits += [hit for hit in more if hit.id not in taken][: k - len(hits)]
         return hits
 
-    def _search(self, index: CorpusIndex, query: str, vector: np.ndarray | None, role: str | None,
+    def _search(self, index: CorpusIndex, words: list[str], vector: np.ndarray | None, role: str | None,
                 aspect: str | None, exclude: list[str], k: int, mode: str) -> list[Hit]:
         fetch = min(len(index), max(self.fetch_k, 4 * k))
         ranked: list[list[tuple[int, float]]] = []
@@ -175,7 +177,7 @@ class Retriever:
         if mode != "bm25":
             ranked.append(self._dense(index, vector, mask, fetch))
         if mode != "dense":
-            ranked.append(index.bm25(query, mask, fetch))
+            ranked.append(index.bm25(words, mask, fetch))
         if mode == "hybrid":
             fused: dict[int, float] = {}
             for weight, ranking in zip((self.dense_weight, self.bm25_weight), ranked):

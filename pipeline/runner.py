@@ -244,8 +244,10 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory, r
     return results
 
 
-def draft_files(paths: list[Path], options: DraftOptions, settings, progress: Progress | None = None) -> list[UnitResult]:
+def draft_files(paths: list[Path], options: DraftOptions, settings, progress: Progress | None = None,
+                on_ingest: Callable[[int, int], None] | None = None) -> list[UnitResult]:
     """Draft with the real model/store built from settings (the CLI's entry point)."""
     from .factory import drafter_factory, retriever_factory
 
-    return asyncio.run(draft_all(paths, options, drafter_factory(settings), retriever_factory(settings), progress))
+    return asyncio.run(draft_all(paths, options, drafter_factory(settings), retriever_factory(settings, on_ingest),
+                                 progress))

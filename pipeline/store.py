@@ -13,6 +13,7 @@ import json
 import os
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from urllib.parse import urlparse
@@ -23,7 +24,8 @@ from pydantic import BaseModel, ConfigDict
 
 from .embed import embed_texts, embedder_name
 from .errors import PipelineError, StoreError
-from .passages import SCHEMA, ManifestEntry, Passage, corpus_files, file_passages, read_manifest, tokenize
+from .passages import (SCHEMA, ManifestEntry, Passage, corpus_files, file_passages, read_manifest, tokenize,
+                       tokenizer_signature)
 
 DEFAULT_COLLECTION = "duizhao-corpus"
 _EMBED_CHUNK = 32
@@ -60,9 +62,10 @@ class Store:
 
     @classmethod
     def open(cls, store_dir: str | Path | None = None, chroma_url: str | None = None,
-             collection: str | None = None) -> Store:
+             collection: str | None = None, create: bool = True) -> Store:
         """Embedded store under `store_dir` (default ./vectorstore), or a chroma server at `chroma_url`.
-        DUIZHAO_STORE_DIR, DUIZHAO_CHROMA_URL and DUIZHAO_COLLECTION give the defaults."""
+        DUIZHAO_STORE_DIR, DUIZHAO_CHROMA_URL and DUIZHAO_COLLECTION give the defaults. Readers pass
+        create=False, so a search in the wrong folder does not leave an empty store behind."""
         import chromadb
 
         chroma_url = chroma_url or os.environ.get("DUIZHAO_CHROMA_URL") or None
@@ -80,6 +83,8 @@ class Store:
         path = Path(store_dir or os.environ.get("DUIZHAO_STORE_DIR") or Path.cwd() / "vectorstore")
         if path.exists() and not path.is_dir():
             raise StoreError(f"向量库路径不是目录：{path}")
+        if not create and not path.exists():
+            raise StoreError(f"向量库目录不存在：{path}（请先运行 duizhao ingest，或用 --store 指定）")
         try:
             path.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -146,7 +151,7 @@ class IngestReport(BaseModel):
 def _file_key(path: Path, entry: ManifestEntry | None) -> str:
     digest = hashlib.sha1(path.read_bytes())
     digest.update(json.dumps(entry.model_dump() if entry else None, sort_keys=True).encode())
-    digest.update(SCHEMA.encode())
+    digest.update((SCHEMA + tokenizer_signature()).encode())
     return digest.hexdigest()[:20]
 
 
@@ -155,9 +160,13 @@ def _text_hash(text: str) -> str:
 
 
 def _metadata(passage: Passage, file_key: str) -> dict:
+    return {**passage.metadata(), "file_key": file_key, "text_hash": _text_hash(passage.text)}
+
+
+def _add_tokens(metadatas: list[dict], texts: list[str]) -> None:
     # BM25 tokens are stored with the passage so the retriever never re-segments the corpus.
-    return {**passage.metadata(), "file_key": file_key, "text_hash": _text_hash(passage.text),
-            "tokens": " ".join(tokenize(passage.text))}
+    for meta, text in zip(metadatas, texts):
+        meta["tokens"] = " ".join(tokenize(text))
 
 
 def ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: bool = False,
@@ -179,6 +188,7 @@ def ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: b
     new: list[tuple[Passage, dict]] = []
     updates: list[tuple[str, dict]] = []
     stale: list[str] = []
+    texts: dict[str, str] = {}
     for path in files:
         if path.parent not in manifests:
             manifests[path.parent] = read_manifest(path.parent)
@@ -189,6 +199,7 @@ def ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: b
             report.unchanged_files += 1
             continue
         passages = file_passages(path, entry)
+        texts.update((passage.id, passage.text) for passage in passages)
         for passage in passages:
             meta = _metadata(passage, key)
             (updates.append((passage.id, meta)) if passage.id in have else new.append((passage, meta)))
@@ -198,7 +209,13 @@ def ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: b
         given = {path.name for path in files}
         stale += [pid for source, ids in existing.items() if source not in given for pid in ids]
 
-    vectors = _vectors_for(new, collection if not reset else None, embedder, report, progress)
+    # Segmenting (and loading jieba's dictionary, ~1 s) runs while the embedder works: the embedder's
+    # C code or HTTP wait does not hold the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = [(m, p.text) for p, m in new] + [(m, texts[pid]) for pid, m in updates]
+        tokens = pool.submit(_add_tokens, [m for m, _ in pending], [t for _, t in pending])
+        vectors = _vectors_for(new, collection if not reset else None, embedder, report, progress)
+        tokens.result()
     _write(store, collection, embedder, new, vectors, updates, stale, reset, report)
     report.seconds = round(time.perf_counter() - started, 3)
     return report
@@ -234,7 +251,7 @@ def _vectors_for(new: list[tuple[Passage, dict]], collection: Any | None, embedd
     vectors = np.vstack([known[h] for h in hashes])
     dimension = (collection.metadata or {}).get("dimension") if collection is not None else None
     if dimension and vectors.shape[1] != dimension:
-        raise StoreError(f"嵌入向量维度 {vectors.shape[1]} 与集合记录的 {dimension} 不符：请用 --reset 重新入库")
+        raise StoreError(f"嵌入向量维度 {vectors.shape[1]} 与集合记录的 {dimension} 不符：请用 duizhao ingest --reset 重新入库")
     return vectors
 
 

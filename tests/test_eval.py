@@ -20,6 +20,7 @@ from pipeline.blind import make_pack, read_key
 from pipeline.cli import app
 from pipeline.compare import MeasureOptions, compare_files
 from pipeline.compare_html import render_compare_html
+from pipeline.document import count_chars, render
 from pipeline.draft import ModelDrafter, OfflineDrafter
 from pipeline.embed import HashingEmbeddings
 from pipeline.errors import InputError, OutputError
@@ -32,7 +33,8 @@ from pipeline.resources import data_dir
 from pipeline.retrieve import Retriever
 from pipeline.review import CheckOptions, check_file
 from pipeline.runner import DraftOptions, draft_all
-from pipeline.scoring import cohen_kappa, score_pack
+from pipeline.agreement import cohen_kappa
+from pipeline.scoring import score_pack
 from pipeline.store import Store, ingest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +125,7 @@ def test_compare_marks_the_missing_aspect_and_the_better_values(drafts, tmp_path
     row = next(r for r in comparison.rows if r.key == "problems:担当作为")
     assert [c.present for c in row.cells] == [True, False]
     assert [d.structure_ok for d in comparison.drafts] == [True, False]
-    assert comparison.best["structure_ok"] == [0] and comparison.best["facts"] == [0]
+    assert comparison.best["structure_ok"] == [0]
     page = render_compare_html(comparison)
     assert "完整稿" in page and "缺一方面" in page and "缺少此方面" in page
     for aspect in spec_aspects():
@@ -240,9 +242,12 @@ def test_pack_hides_systems_and_keeps_the_key_outside(drafts, tmp_path):
         entry = key.entry(path.stem)
         source = Path(entry.source)
         assert source in {drafts["offline.json"], drafts["model.md"], drafts["model.docx"]}
-        assert load_document(path).document.sections == load_document(source).document.sections
+        packed = render(load_document(path).document)
+        assert packed == render(load_document(source).document.model_copy(update={"notice": ""}))
+        assert entry.chars == count_chars(packed)
     assert read_key(folder) == key
-    assert {e.label for e in key.entries} == {"offline", UNIT}
+    # Default labels: the record's system, else the file name, told apart by folder when they collide.
+    assert sorted(e.label for e in key.entries) == sorted(["offline", f"{UNIT}（model/{UNIT}.md）", f"{UNIT}（model/{UNIT}.docx）"])
     assert next(e for e in key.entries if e.label == "offline").notice_removed
     sheet = (folder / "评分表.csv").read_bytes()
     assert sheet.startswith(b"\xef\xbb\xbf")
@@ -257,6 +262,13 @@ def test_pack_hides_systems_and_keeps_the_key_outside(drafts, tmp_path):
     assert len(orders) > 1
     with pytest.raises(OutputError):
         make_pack([str(drafts["offline.json"]), str(drafts["model.md"])], folder, seed=7)
+
+
+def test_keep_format_copies_files_but_never_a_draft_record(drafts, tmp_path):
+    key, _ = make_pack([str(drafts["offline.json"]), str(drafts["model.md"])], tmp_path / "pack", keep_format=True, seed=3)
+    files = {Path(e.source).suffix: tmp_path / "pack" / e.file for e in key.entries}
+    assert files[".md"].suffix == ".md" and files[".md"].read_bytes() == drafts["model.md"].read_bytes()
+    assert files[".json"].suffix == ".docx"  # the record names its system and passages
 
 
 def test_key_inside_the_pack_is_refused(drafts, tmp_path):
@@ -278,7 +290,7 @@ def pack4(drafts, tmp_path):
                         f"model={drafts['model.json']}", f"model={drafts['model.md']}"], folder, seed=1)
     by_label: dict[str, list[str]] = {}
     for entry in key.entries:
-        by_label.setdefault(entry.label.split("（")[0], []).append(entry.name)
+        by_label.setdefault(entry.label, []).append(entry.name)
     return folder, by_label
 
 

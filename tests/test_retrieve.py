@@ -83,12 +83,12 @@ def test_vectorised_bm25_matches_rank_bm25(retriever: Retriever):
     reference = BM25Okapi(tokens, k1=1.2, b=0.9)
     query = "班子成员理论学习不深入，调查研究不够，为民服务意识淡化，理论学习"
     expected = reference.get_scores(sorted(set(tokenize(query))))  # each query word once
-    got = dict(index.bm25(query, None, len(index)))
+    got = dict(index.bm25(tokenize(query), None, len(index)))
     order = np.argsort(-expected)[:10]
-    assert [i for i, _ in index.bm25(query, None, 10)] == list(order)
+    assert [i for i, _ in index.bm25(tokenize(query), None, 10)] == list(order)
     assert all(abs(got[i] - expected[i]) < 1e-3 * max(1.0, expected[i]) for i in order)
     mask = index.mask("causes", None, [])
-    assert all(index.metas[i]["role"] == "causes" for i, _ in index.bm25(query, mask, 50))
+    assert all(index.metas[i]["role"] == "causes" for i, _ in index.bm25(tokenize(query), mask, 50))
 
 
 def test_chroma_filter_shapes():

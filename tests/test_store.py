@@ -260,15 +260,19 @@ def test_openai_compatible_embedder_through_a_real_http_server(corpus: Path, sto
         monkeypatch.setenv("DUIZHAO_EMBED_BASE_URL", server.url)
         monkeypatch.setenv("DUIZHAO_EMBED_MODEL", "bge-m3")
         monkeypatch.delenv("DUIZHAO_EMBEDDER", raising=False)
-        model = make_embedder()
+        model = make_embedder(EmbedSettings.from_env(max_retries=0))
         assert embedder_name(model) == "openai/bge-m3"
         report = ingest([corpus / SEED_002], store, model)
         assert report.total == report.embedded > 0 and store.collection().metadata["dimension"] == 24
         request = server.requests[-1]
         assert request.path.endswith("/embeddings") and request.body["model"] == "bge-m3"
         assert all(isinstance(x, str) for x in request.body["input"])  # text, not tiktoken ids
-        hit = Retriever(store, model).retrieve("理论学习不够深入，对理论武装头脑的紧迫性认识不足", k=1)[0]
+        retriever = Retriever(store, model)
+        hit = retriever.retrieve("理论学习不够深入，对理论武装头脑的紧迫性认识不足", k=1)[0]
         assert hit.source == SEED_002 and hit.aspect == "理论学习"
+    with pytest.raises(ModelError, match="嵌入模型调用失败"):  # the server is gone: the query cannot be embedded
+        retriever.retrieve("理论学习")
+    assert retriever.retrieve("理论学习", mode="bm25")  # BM25 needs no embedder
 
 
 def test_unreachable_embedding_endpoint_is_a_model_error(corpus: Path, store: Store):
@@ -315,6 +319,8 @@ def test_cli_ingest_and_search(corpus: Path, tmp_path: Path):
     assert len(hits) == 2 and all(h["role"] == "problems" for h in hits) and hits[0]["source"] != hits[1]["source"]
     result = runner.invoke(app, ["ingest", str(tmp_path / "nothing-here"), *where])
     assert result.exit_code == 2 and "范文路径不存在" in result.output
+    result = runner.invoke(app, ["search", "理论学习", "--store", str(tmp_path / "no-store"), "--embedder", "hash"])
+    assert result.exit_code == 2 and "duizhao ingest" in result.output and not (tmp_path / "no-store").exists()
 
 
 def _free_port() -> int:

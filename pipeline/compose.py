@@ -33,7 +33,7 @@ def _words() -> dict:
     return lexicon("composer")
 
 
-def usable_sentences(text: str, self_name: str, min_len: int = 12, max_len: int = 70) -> list[str]:
+def usable_sentences(text: str, self_name: str, min_len: int = 12, max_len: int = 45) -> list[str]:
     """General sentences of a 范文 passage, adapted to the unit's self-reference; cases and numbers dropped."""
     foreign_terms = tuple(_words()["foreign_terms"])
     sentences = []
@@ -82,7 +82,10 @@ def _problems(item: OutlineItem, outline: Outline, passages: list[str], used: se
     topic = f"{item.aspect}{item.hint}{''.join(item.problems)}"
     for index, problem in enumerate(item.problems):
         facts = item.problem_facts[index] if index < len(item.problem_facts) else []
-        parts = [problem.rstrip("。") + "。", *_pick(passages, outline.self_name, used, topic=f"{item.aspect}{problem}")]
+        # A long budget per problem takes a second general sentence; the facts remain the core of the point.
+        borrowed = 2 if item.budget / max(1, len(item.problems)) > 250 else 1
+        parts = [problem.rstrip("。") + "。",
+                 *_pick(passages, outline.self_name, used, count=borrowed, topic=f"{item.aspect}{item.hint}{problem}")]
         parts.append(_case(facts) if facts else _fmt(words["missing_case"], outline, aspect=item.aspect))
         parts.append(_fmt(reflections[(turn + index) % len(reflections)], outline))
         paragraphs.append("".join(parts))
@@ -110,9 +113,7 @@ def _measures(item: OutlineItem, outline: Outline, passages: list[str], used: se
              action=_fmt(actions[(turn + index) % len(actions)], outline, deadline=deadline))
         for index, problem in enumerate(item.answers)
     ]
-    general = _pick(passages, outline.self_name, used, topic=f"{item.heading}{item.aspect}")
-    if general:
-        paragraphs.append("".join(general))
+    # Measures are the unit's own commitments: no 范文 sentence is borrowed here (reviewers check them line by line).
     return paragraphs
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError
+from .inputs import check_file, max_file_bytes
 from .document import Document
 from .parse import ParseResult, assign_aspects, parse_text
 
@@ -16,15 +17,19 @@ if TYPE_CHECKING:
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 JSON_SUFFIXES = (".json",)
 DOCX_SUFFIXES = (".docx",)
-MAX_BYTES = 20 * 1024 * 1024  # a 对照检查材料 is tens of KB; anything this large is not one
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy .doc/.xls/.wps (and encrypted .docx) files
+_OLD_WORD = "旧版 Word(.doc/.wps) 或加密的文件，只是扩展名为 .docx：请在 Word/WPS 中“另存为” .docx 后再用"
 
 
 def decode(data: bytes, name: str = "") -> str:
-    """UTF-8 (with or without BOM), UTF-16 with BOM, else the best guess among GB18030 and friends."""
+    """UTF-8 (with or without BOM), UTF-16 with or without BOM, else the best guess among GB18030 and friends."""
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
+        return data[3:].decode("utf-8", errors="replace")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+        return data.decode("utf-16", errors="replace")
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -42,11 +47,36 @@ def decode(data: bytes, name: str = "") -> str:
     return str(best)
 
 
-def _looks_binary(data: bytes) -> bool:
+def _readable(text: str) -> float:
+    """Share of characters that ordinary Chinese or English text is made of."""
+    if not text:
+        return 0.0
+    good = sum(1 for ch in text if ch in "\n\r\t" or (ch.isprintable() and not 0xE000 <= ord(ch) <= 0xF8FF))
+    return good / len(text)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Windows tools save UTF-16 without a BOM now and then: zero bytes all on one side of each pair
+    (the ASCII in the text) and a clean decode say so. Binary files fail one or the other."""
+    sample = data[:8192]
+    if len(data) % 2 or b"\x00" not in sample:
+        return None
+    even = sum(1 for i in range(0, len(sample), 2) if sample[i] == 0)
+    odd = sum(1 for i in range(1, len(sample), 2) if sample[i] == 0)
+    if even and odd:
+        return None
+    try:
+        text = data.decode("utf-16-le" if odd else "utf-16-be")
+    except UnicodeDecodeError:
+        return None
+    return text if "\x00" not in text and _readable(text[:4096]) > 0.98 else None
+
+
+def looks_binary(data: bytes) -> bool:
     sample = data[:4096]
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
-    return b"\x00" in sample
+    return b"\x00" in sample and _utf16_without_bom(data) is None
 
 
 def docx_paragraphs(path: Path) -> list[str]:
@@ -54,28 +84,40 @@ def docx_paragraphs(path: Path) -> list[str]:
     from docx.opc.exceptions import PackageNotFoundError
     from lxml.etree import LxmlError
 
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(OLE_MAGIC):
+        raise InputError(f"{path} 是{_OLD_WORD}", code="not-material")
+    if not zipfile.is_zipfile(path):
+        raise InputError(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）",
+                         code="not-material")
     try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        # A small file that unpacks to gigabytes is a zip bomb, not a material.
+        if unpacked > 10 * max_file_bytes():
+            raise InputError(f"Word 文件解压后过大（{unpacked // 1024 // 1024} MB）：{path}", code="too-large")
         document = docx.Document(str(path))
         return [p.text for p in document.paragraphs if p.text.strip()]
     # A zip with broken XML parts raises lxml errors, not python-docx ones.
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError) as exc:
-        raise InputError(f"不是有效的 Word(.docx) 文件：{path}（旧版 .doc 请先在 Word/WPS 中另存为 .docx）") from exc
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, EOFError) as exc:
+        raise InputError(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）",
+                         code="not-material") from exc
 
 
-def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
+def read_text(path: str | Path, max_bytes: int | None = None) -> str:
     """The text of a material, one paragraph per line."""
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"文件不存在：{path}")
-    if path.is_dir():
-        raise InputError(f"应为文件，却是目录：{path}")
     suffix = path.suffix.lower()
-    if suffix not in TEXT_SUFFIXES + DOCX_SUFFIXES + JSON_SUFFIXES:
-        raise InputError(f"不支持的文件类型 {suffix or '(无扩展名)'}：{path}（支持 .txt .md .docx .json）")
+    if path.exists() and not path.is_dir() and suffix not in TEXT_SUFFIXES + DOCX_SUFFIXES + JSON_SUFFIXES:
+        hint = "（旧版 Word 文件请在 Word/WPS 中另存为 .docx）" if suffix in (".doc", ".wps") else ""
+        raise InputError(f"不支持的文件类型 {suffix or '(无扩展名)'}：{path}（支持 .txt .md .docx .json）{hint}",
+                         code="not-material")
+    size = check_file(path)
+    if max_bytes is not None and size > max_bytes:
+        raise InputError(f"文件过大（{size // 1024 // 1024} MB，上限 {max_bytes // 1024 // 1024} MB）：{path}",
+                         code="too-large")
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise InputError(f"文件过大（{size // 1024 // 1024} MB，上限 {max_bytes // 1024 // 1024} MB）：{path}")
         if suffix in DOCX_SUFFIXES:
             return "\n".join(docx_paragraphs(path))
         data = path.read_bytes()
@@ -83,8 +125,10 @@ def read_text(path: str | Path, max_bytes: int = MAX_BYTES) -> str:
         raise InputError(f"没有读取权限：{path}") from exc
     except OSError as exc:
         raise InputError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
-    if _looks_binary(data):
-        raise InputError(f"不是文本文件（含二进制内容）：{path}")
+    if data.startswith(OLE_MAGIC):
+        raise InputError(f"{path} 是{_OLD_WORD.replace('.docx', suffix)}", code="not-material")
+    if looks_binary(data):
+        raise InputError(f"不是文本文件（含二进制内容，可能是图片或其他格式）：{path}", code="not-material")
     return decode(data, str(path))
 
 
@@ -94,24 +138,29 @@ def load_json_document(path: Path) -> Document:
 
     from pydantic import ValidationError
 
+    from .inputs import read_bytes
+
+    raw = read_bytes(path)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"无法读取 JSON 文件 {path}：{exc}") from exc
+        data = json.loads(decode(raw, str(path)))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）") from exc
+    except RecursionError as exc:
+        raise InputError(f"{path} 的 JSON 嵌套过深，不是 duizhao 文档") from exc
     if isinstance(data, dict) and isinstance(data.get("document"), dict):
         data = data["document"]
     try:
         return Document.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(根)"
-        raise InputError(f"{path} 不是 duizhao 文档 JSON：字段 {where} {first['msg']}") from exc
+        from .inputs import describe
+
+        raise InputError(f"{path} 不是 duizhao 文档 JSON：{describe(exc, Document)}") from exc
 
 
 def load_document(path: str | Path, spec: MeetingSpec | None = None) -> ParseResult:
     """Any material a user has: .txt/.md/.docx text, or a duizhao JSON document/draft."""
     path = Path(path)
-    if path.suffix.lower() == ".json" and path.is_file():
+    if path.suffix.lower() == ".json" and path.exists():
         document = load_json_document(path)
         if spec is not None:
             assign_aspects(document, spec)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import InputError
@@ -87,15 +86,19 @@ class Profile(Strict):
         return facts
 
 
+_HINT = "至少包括 unit 和 meeting；可用 duizhao profile init --spec 会议规范 生成模板"
+
+
 def _field_error(path: str | Path, exc: ValidationError) -> InputError:
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(根)"
-    return InputError(f"单位资料 {path} 字段 {where} 有误：{first['msg']}")
+    from .inputs import describe
+
+    return InputError(f"单位资料 {path} {describe(exc, Profile)}")
 
 
 def parse_profile(data: object, path: str | Path = "<profile>") -> Profile:
-    if not isinstance(data, dict):
-        raise InputError(f"单位资料 {path} 应为 YAML 键值对（至少包括 unit 和 meeting）")
+    from .inputs import expect_mapping
+
+    data = expect_mapping(data, path, "单位资料", _HINT)
     try:
         return Profile.model_validate(data)
     except ValidationError as exc:
@@ -103,18 +106,9 @@ def parse_profile(data: object, path: str | Path = "<profile>") -> Profile:
 
 
 def load_profile(path: str | Path) -> Profile:
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"单位资料文件不存在：{path}")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise InputError(f"单位资料 {path} 不是 UTF-8 文本，请另存为 UTF-8") from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark else ""
-        raise InputError(f"单位资料 {path} 不是有效的 YAML{where}：{getattr(exc, 'problem', exc)}") from exc
-    return parse_profile(data, path)
+    from .inputs import read_yaml
+
+    return parse_profile(read_yaml(path, "单位资料"), path)
 
 
 def resolve_spec(profile: Profile, base: Path | None = None) -> MeetingSpec:

@@ -8,8 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .document import Role
 from .errors import InputError
@@ -18,7 +17,7 @@ from .resources import data_dir
 
 class Aspect(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str
+    name: str = Field(min_length=1)
     aliases: list[str] = []
     # What the problems under this aspect are about; fed to prompts and the offline composer.
     hint: str = ""
@@ -53,10 +52,13 @@ class MeetingSpec(BaseModel):
     @field_validator("aspects")
     @classmethod
     def _aspects_unique(cls, aspects: list[Aspect]) -> list[Aspect]:
-        names = [a.name for a in aspects]
+        if not aspects:
+            raise ValueError("不能为空：请列出“存在的问题”的各个方面")
+        # A name or alias used twice would make headings match two aspects.
+        names = [n.strip() for a in aspects for n in dict.fromkeys([a.name, *a.aliases])]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"aspects 中有重复的方面：{'、'.join(duplicates)}")
+            raise ValueError(f"aspects 中有重复的方面（名称或别名）：{'、'.join(duplicates)}，请删去重复的一项")
         return aspects
 
     def aspect_names(self) -> list[str]:
@@ -97,20 +99,14 @@ def match_aspect(heading: str, spec: MeetingSpec, cutoff: float = 0.6) -> str | 
 
 
 def _read_spec(path: Path) -> MeetingSpec:
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"无法读取会议规范文件 {path}：{exc}") from exc
-    except yaml.YAMLError as exc:
-        raise InputError(f"会议规范文件 {path} 不是有效的 YAML：{exc}".splitlines()[0]) from exc
-    if not isinstance(data, dict):
-        raise InputError(f"会议规范文件 {path} 内容应为键值对（YAML 映射）")
+    from .inputs import describe, expect_mapping, read_yaml
+
+    data = expect_mapping(read_yaml(path, "会议规范文件"), path, "会议规范文件",
+                          "id、name、meeting、aspects 等；可参照 duizhao specs show 的输出")
     try:
         return MeetingSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(根)"
-        raise InputError(f"会议规范文件 {path} 字段 {where} 有误：{first['msg']}") from exc
+        raise InputError(f"会议规范文件 {path} {describe(exc, MeetingSpec)}") from exc
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,172 @@
+"""Guards for files users hand in: size limit, YAML files (profiles, specs, manifests), field errors in Chinese.
+
+Every failure here is an InputError whose message is one line naming the file (and field) and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .errors import InputError
+
+DEFAULT_MAX_MB = 20  # a 对照检查材料 is tens of KB; anything this large is not one
+MAX_MB_ENV = "DUIZHAO_MAX_FILE_MB"
+
+
+def max_file_bytes() -> int:
+    """The size limit for any input file: DUIZHAO_MAX_FILE_MB (megabytes, may be fractional), else 20 MB."""
+    raw = (os.environ.get(MAX_MB_ENV) or "").strip()
+    if not raw:
+        return DEFAULT_MAX_MB * 1024 * 1024
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"环境变量 {MAX_MB_ENV} 应为数字（兆字节），现为：{raw}") from None
+    if value <= 0:
+        raise InputError(f"环境变量 {MAX_MB_ENV} 应为正数（兆字节），现为：{raw}")
+    return int(value * 1024 * 1024)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+
+
+def check_file(path: Path, what: str = "文件") -> int:
+    """The file's size, after checking it exists, is a file, is readable and is within the limit."""
+    if not path.exists():
+        raise InputError(f"{what}不存在：{path}")
+    if path.is_dir():
+        raise InputError(f"{what}应为文件，却是目录：{path}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"无法读取{what} {path}：{exc.strerror or exc}") from exc
+    limit = max_file_bytes()
+    if size > limit:
+        raise InputError(f"{what}过大（{_mb(size)} MB，上限 {_mb(limit)} MB）：{path}"
+                         f"（确需处理请设置环境变量 {MAX_MB_ENV}）", code="too-large")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"没有读取权限：{path}")
+    return size
+
+
+def read_bytes(path: Path, what: str = "文件") -> bytes:
+    check_file(path, what)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"无法读取{what} {path}：{exc.strerror or exc}") from exc
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    """A hand-written YAML file in any common encoding (UTF-8/BOM, UTF-16, GBK/GB18030) → Python data.
+    Empty files give None; the caller says what it expected."""
+    import yaml
+
+    from .load import decode, looks_binary
+
+    path = Path(path)
+    data = read_bytes(path, what)
+    if looks_binary(data):
+        raise InputError(f"{what} {path} 不是文本文件（含二进制内容），应为 YAML 文本", code="not-text")
+    text = decode(data, str(path))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())[:120]
+        raise InputError(f"{what} {path} 不是有效的 YAML（{where}{'：' if where else ''}{problem}）："
+                         f"请检查缩进、冒号后的空格和引号") from exc
+
+
+def expect_mapping(data: Any, path: str | Path, what: str, hint: str) -> dict:
+    if data is None:
+        raise InputError(f"{what} {path} 是空文件：{hint}")
+    if isinstance(data, list):
+        raise InputError(f"{what} {path} 的内容是列表（- 开头），应为键值对（{hint}）")
+    if not isinstance(data, dict):
+        raise InputError(f"{what} {path} 的内容应为键值对（{hint}），而不是一段文字")
+    return data
+
+
+_MESSAGES = {
+    "extra_forbidden": "是未知字段",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文字",
+    "list_type": "应为列表（每行 - 开头，或 [甲, 乙]）",
+    "dict_type": "应为键值对（名称: 内容）",
+    "model_type": "应为键值对（名称: 内容）",
+    "model_attributes_type": "应为键值对（名称: 内容）",
+    "string_too_short": "不能为空",
+    "too_short": "不能为空",
+}
+
+
+def _model_at(model: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | None:
+    """The model class that owns the last field of `loc` (for listing the fields it accepts)."""
+    import typing
+
+    current: Any = model
+    for part in loc[:-1]:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        if isinstance(part, int) or part not in current.model_fields:
+            continue
+        annotation = current.model_fields[part].annotation
+        # Unwrap Optional[...], list[...], dict[str, ...] down to a model class if there is one.
+        for _ in range(4):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                break
+            annotation = args[-1] if args else annotation
+        current = annotation
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def field_path(loc: tuple) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part + 1}]")
+        elif isinstance(part, str) and ("[" in part or part in ("str", "int", "float", "bool")):
+            continue  # union branch names pydantic adds (str, list[str]); not the user's field
+        else:
+            parts.append(("." if parts else "") + part)
+    return "".join(parts) or "(根)"
+
+
+def describe(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """`字段 X 有误：…` in Chinese for the first error of `exc`; unknown fields list the accepted ones."""
+    first = exc.errors()[0]
+    kind, loc, ctx = first["type"], tuple(first["loc"]), first.get("ctx") or {}
+    where = field_path(loc)
+    if kind == "missing":
+        return f"缺少必填字段 {where}"
+    if kind == "extra_forbidden":
+        owner = _model_at(model, loc)
+        allowed = [f.alias or name for name, f in owner.model_fields.items()] if owner else []
+        return f"字段 {where} 是未知字段" + (f"（可用：{'、'.join(allowed)}）" if allowed else "（请检查拼写）")
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"字段 {where} 有误：应不小于 {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"字段 {where} 有误：应不大于 {ctx.get('le', ctx.get('lt'))}"
+    if kind == "literal_error":
+        return f"字段 {where} 有误：应为 {ctx.get('expected', '')} 之一"
+    if kind == "value_error":
+        message = str(first["msg"]).removeprefix("Value error, ")
+        return f"字段 {where} 有误：{message}"
+    if kind in _MESSAGES:
+        return f"字段 {where} 有误：{_MESSAGES[kind]}"
+    return f"字段 {where} 有误：{first['msg']}"

@@ -89,9 +89,9 @@ def expect_mapping(data: Any, path: str | Path, what: str, hint: str) -> dict:
     if data is None:
         raise InputError(f"{what} {path} 是空文件：{hint}")
     if isinstance(data, list):
-        raise InputError(f"{what} {path} 的内容是列表（- 开头），应为键值对（{hint}）")
+        raise InputError(f"{what} {path} 的内容是列表（- 开头），应为键值对（YAML 映射：{hint}）")
     if not isinstance(data, dict):
-        raise InputError(f"{what} {path} 的内容应为键值对（{hint}），而不是一段文字")
+        raise InputError(f"{what} {path} 的内容应为键值对（YAML 映射：{hint}），而不是一段文字")
     return data
 
 
@@ -139,7 +139,7 @@ def field_path(loc: tuple) -> str:
     parts: list[str] = []
     for part in loc:
         if isinstance(part, int):
-            parts.append(f"[{part + 1}]")
+            parts.append(f".{part}" if parts else str(part))  # 0-based, as pydantic and YAML tools count
         elif isinstance(part, str) and ("[" in part or part in ("str", "int", "float", "bool")):
             continue  # union branch names pydantic adds (str, list[str]); not the user's field
         else:
@@ -153,7 +153,7 @@ def describe(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
     kind, loc, ctx = first["type"], tuple(first["loc"]), first.get("ctx") or {}
     where = field_path(loc)
     if kind == "missing":
-        return f"缺少必填字段 {where}"
+        return f"字段 {where} 有误：缺少此必填字段"
     if kind == "extra_forbidden":
         owner = _model_at(model, loc)
         allowed = [f.alias or name for name, f in owner.model_fields.items()] if owner else []

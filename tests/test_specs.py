@@ -130,7 +130,7 @@ def test_spec_show_round_trip_through_yaml():
 @pytest.mark.parametrize(
     "change, field, words",
     [
-        (lambda d: d.pop("name"), "name", "Field required"),
+        (lambda d: d.pop("name"), "name", "缺少此必填字段"),
         (lambda d: d.update(meeting="座谈会"), "meeting", "民主生活会"),
         (lambda d: d.update(roles=["preamble", "problems", "problems"]), "roles", "重复"),
         (lambda d: d.update(roles=["preamble", "summary"]), "roles.1", ""),

@@ -295,3 +295,17 @@ def _write(store: Store, collection: Any | None, embedder: Embeddings, new: list
         collection.modify(metadata={**(collection.metadata or {}), **metadata})
         report.added, report.updated, report.removed = len(new), len(updates), len(stale)
         report.total = collection.count()
+
+
+def source_texts(store: Store) -> dict[str, str]:
+    """Each stored 范文 reassembled from its passages in reading order: the 查重 corpus of what users ingested."""
+    collection = store.collection()
+    if collection is None:
+        return {}
+    with store_errors("读取向量库"):
+        data = collection.get(include=["documents", "metadatas"])
+    parts: dict[str, list[tuple[int, str]]] = {}
+    for text, meta in zip(data["documents"], data["metadatas"]):
+        meta = meta or {}
+        parts.setdefault(str(meta.get("source", "")), []).append((int(meta.get("position", 0) or 0), text))
+    return {source: "\n".join(text for _, text in sorted(items)) for source, items in parts.items() if source}

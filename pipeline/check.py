@@ -214,7 +214,8 @@ def outline(document: Document) -> dict:
 
 
 def check_structure(parsed: ParseResult, spec: MeetingSpec | None = None) -> CheckReport:
-    document = parsed.document.model_copy(deep=True)
+    # A private copy (aspects get assigned below); a dump and validate copies several times faster than deepcopy.
+    document = Document.model_validate(parsed.document.model_dump())
     findings: list[Finding] = []
     guessed = None
     if spec is None:

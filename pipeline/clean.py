@@ -23,6 +23,8 @@ FLAGS = ("empty", "truncated", "lead-in", "sign-off", "salutation", "markdown", 
 _END = "。！？!?"
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]*|[^。！？!?]+$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+MAX_ANSWER_CHARS = 20000
+_TALK_ROUNDS = 8
 _ORDINALS = "一二三四五六七八九十"
 _POINT_MARK = re.compile(rf"(?:^|(?<=[。；;：:，,]))\s*(?:[{_ORDINALS}]是|其[{_ORDINALS}][，,]?|[（(]\d{{1,2}}[）)]|[①-⑳]|\d{{1,2}}[、．.](?!\d))")
 _ECHO_RUN = 8  # shorter than the 13 of 查重: task lines are short and paraphrased loosely
@@ -74,6 +76,10 @@ def clean_output(
     ctx = Context(words=_words(), role=role, aspect=aspect, forbidden=[h for h in forbidden_headings if h],
                   keep_points=keep_points)
     text = _normalise(raw)
+    if len(text) > MAX_ANSWER_CHARS:
+        # No item asks for this much (max_tokens is set from the budget); a server that ignored the limit
+        # sent a runaway answer: keep its start, as if cut for length.
+        text, finish_reason = text[:MAX_ANSWER_CHARS], "length"
     if finish_reason == "length":
         ctx.flag("truncated")
         text = _cut_to_sentence(text, ctx)
@@ -127,10 +133,13 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
     """Lead-ins, salutations, notes, sign-offs, summaries and prompt phrases around the text."""
     w = ctx.words
     out = list(paragraphs)
-    # Opening: acknowledgement tokens, salutations and a first sentence about the text.
-    while out:
+    # Opening: acknowledgement tokens, salutations and a first sentence about the text. A few rounds at
+    # most: talk before the text is a sentence or two, and an answer made of nothing else must not loop long.
+    for _ in range(_TALK_ROUNDS):
+        if not out:
+            break
         first = out[0]
-        ack = re.match(r"^(?:%s)[\s，,。.！!~～]+" % "|".join(map(re.escape, w["acknowledgements"])), first, re.I)
+        ack = re.match(r"^(?:(?:%s)[\s，,。.！!~～]+)+" % "|".join(map(re.escape, w["acknowledgements"])), first, re.I)
         if ack:
             ctx.flag("lead-in", ack.group())
             out[0] = first = first[ack.end():]
@@ -140,7 +149,8 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
             ctx.flag("salutation", salute.group())
             out[0] = first = first[salute.end():]
         # The talk ends at the first sentence end, or at a colon when the text follows on the same line.
-        head = re.findall(r"^[^。！？!?：:]*[：:]", first) or sentences(first)[:1]
+        opening = _SENTENCE.match(first)
+        head = re.findall(r"^[^。！？!?：:]*[：:]", first) or ([opening.group()] if opening and opening.group().strip() else [])
         if head and (_has(head[0], w["lead_in_phrases"]) or not _CJK.search(head[0])):
             ctx.flag("lead-in", head[0])
             out[0] = first[len(head[0]):].strip()
@@ -252,12 +262,25 @@ def _split_points(paragraph: str, ctx: Context) -> list[str]:
     ends = [m.end() for m in marks]
     lead = paragraph[: cuts[1]].strip()
     points = [paragraph[ends[i] : cuts[i + 2]].strip() for i in range(len(marks))]
-    points = [re.sub(r"[；;，,：:\s]+$", "", p) + ("" if p[-1:] in _END else "。") for p in points if _CJK.search(p)]
+    points = [re.sub(r"(?<![；;，,：:\s])[；;，,：:\s]+$", "", p) + ("" if p[-1:] in _END else "。")
+              for p in points if _CJK.search(p)]
     # "在理论学习方面，主要表现在：" announces the points: its list clause goes, a short rest leads the first point.
-    lead = re.sub(r"[，,]?[^，,。]*(?:表现在|体现在|表现为|如下|以下)[^，,。]*[：:]$", "", lead).rstrip("：:，, ")
+    lead = _drop_list_clause(lead).rstrip("：:，, ")
     if lead and points and not re.search(rf"[{_END}]", lead) and len(lead) <= 15:
         return [f"{lead}，{points[0]}"] + points[1:]
     return ([_finish(lead)] if _CJK.search(lead) else []) + points
+
+
+def _drop_list_clause(lead: str) -> str:
+    """Without its last clause when that clause announces a list (…表现在：). Plain string work: the regex
+    it replaces backtracked quadratically over a long clause."""
+    cut = max(lead.rfind(mark) for mark in "，,。")
+    head, tail = (lead[:cut], lead[cut:]) if cut >= 0 else ("", lead)
+    if tail.startswith("。"):
+        head, tail = head + "。", tail[1:]
+    if tail.endswith(("：", ":")) and any(word in tail for word in ("表现在", "体现在", "表现为", "如下", "以下")):
+        return head
+    return lead
 
 
 def _norm_sentence(sentence: str) -> str:
@@ -292,7 +315,7 @@ def _finish(paragraph: str, role: str = "") -> str:
     paragraph = paragraph.strip()
     if role == "preamble" and paragraph.endswith("："):
         return paragraph
-    paragraph = re.sub(r"(?:[，,；;、：:]|…+|\.{3,})$", "", paragraph)
+    paragraph = re.sub(r"(?:[，,；;、：:]|(?<!…)…+|(?<!\.)\.{3,})$", "", paragraph)
     if paragraph and not re.search(rf"[{_END}][”’」』）)]*$", paragraph):
         paragraph += "。"
     return paragraph

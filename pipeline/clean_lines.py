@@ -20,7 +20,8 @@ _POINT_LEAD = re.compile(rf"^[{_ORD}]是(?=\S)")
 _BULLET = re.compile(r"^[-*+•·●▪◦]\s+")
 _RULE = re.compile(r"^(?:[-*_=]\s*){3,}$|^\|?(?:\s*:?-{2,}:?\s*\|)+\s*:?-*:?\s*\|?$")
 _TERMINAL = re.compile(r"[。！？!?…][”’」』）)]*$")
-_SPACE_BY_CJK = re.compile(r"(?<=[\u4e00-\u9fff，。；：！？、“”（）])\s+|\s+(?=[\u4e00-\u9fff，。；：！？、“”（）])")
+# (?<!\s): a run of blanks is tried from its first blank only; tried mid-run, long runs were quadratic.
+_SPACE_BY_CJK = re.compile(r"(?<=[\u4e00-\u9fff，。；：！？、“”（）])\s+|(?<!\s)\s+(?=[\u4e00-\u9fff，。；：！？、“”（）])")
 _BRACKETED = re.compile(r"^[（(【].*[）)】]$")  # a note on a line of its own, not a heading
 _LIST_INTRO = re.compile(r"(以下|如下|几个方面|几点|表现在|体现在|表现为|包括)")
 # Sections whose own text speaks of problems, causes and measures (上年度整改情况, 典型案例剖析).

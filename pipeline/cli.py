@@ -24,7 +24,8 @@ profile_app = typer.Typer(help="单位资料（YAML）：生成模板。", no_ar
 app.add_typer(specs_app, name="specs")
 app.add_typer(profile_app, name="profile")
 
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 
 
 def fail(message: str, code: str = "bad-input", exit_code: int = EXIT_BAD_INPUT) -> None:
@@ -32,20 +33,72 @@ def fail(message: str, code: str = "bad-input", exit_code: int = EXIT_BAD_INPUT)
     raise typer.Exit(exit_code)
 
 
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class _EchoWarnings:
+    """Warnings the library logs (a skipped file, a retried request) reach the user as 警告： lines on stderr."""
+
+    installed = False
+
+    @classmethod
+    def install(cls) -> None:
+        import logging
+
+        if cls.installed:
+            return
+
+        class Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                typer.echo(f"警告：{record.getMessage()}", err=True)
+
+        logger = logging.getLogger("pipeline")
+        logger.addHandler(Handler(logging.WARNING))
+        cls.installed = True
+
+
 def handles_errors(command):
-    """Turn library errors into one clear line and exit 2; never a traceback for expected failures."""
+    """Turn library errors into one clear line and exit 2; never a traceback for expected failures.
+    Anything else is a bug: one line and exit 3 (DUIZHAO_DEBUG=1 shows the traceback)."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        import asyncio
+        import os
+
+        import click
+
         from .errors import PipelineError
 
+        _EchoWarnings.install()
         try:
             return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
         except PipelineError as exc:
-            fail(str(exc), exc.code, exc.exit_code)
-        except KeyboardInterrupt:
+            from .redact import redact
+
+            fail(_one_line(redact(str(exc))), exc.code, exc.exit_code)
+        except (KeyboardInterrupt, asyncio.CancelledError):
             typer.echo("已中断；已完成的部分已保存，重新运行同一命令即可续做。", err=True)
-            raise typer.Exit(130)
+            raise typer.Exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            # The disk, not the program: full, read-only, a path that vanished while we worked.
+            if os.environ.get("DUIZHAO_DEBUG"):
+                raise
+            from .redact import redact
+
+            where = f"{exc.filename}：" if exc.filename else ""
+            fail(_one_line(redact(f"读写文件失败：{where}{exc.strerror or exc}（请检查磁盘空间和读写权限）")), "io-error")
+        except Exception as exc:
+            if os.environ.get("DUIZHAO_DEBUG"):
+                raise
+            from .redact import redact
+
+            detail = _one_line(redact(f"{type(exc).__name__}: {exc}"))
+            fail(f"内部错误：{detail}（请报告；设置 DUIZHAO_DEBUG=1 可显示详细信息）", "internal", EXIT_INTERNAL)
 
     return wrapper
 
@@ -66,6 +119,8 @@ def check(
     from .console import print_check_report
     from .review import CheckOptions, check_file
 
+    if target_chars is not None and target_chars < 1:
+        fail(f"--target-chars 应为正整数（全文目标字数），现为 {target_chars}")
     options = CheckOptions(spec=spec, profile=profile, corpus=corpus, target_chars=target_chars,
                            content=not structure_only, html=html)
     report = check_file(file, options)
@@ -117,16 +172,21 @@ def ingest(
 
     from .console import console
     from .embed import EmbedSettings, make_embedder
+    from .passages import scan_corpus
     from .resources import data_dir
     from .store import Store, ingest as ingest_corpus
 
-    target = Store.open(store, chroma_url, collection)
+    sources = paths or [data_dir("corpus")]
+    scan_corpus(sources)  # a wrong path is reported before a store is created for it
     model = make_embedder(EmbedSettings.from_env(kind=embedder))
+    target = Store.open(store, chroma_url, collection)
     columns = (TextColumn("嵌入段落"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console(stderr=True), transient=True) as bar:
         task = bar.add_task("embed", total=None)
-        report = ingest_corpus(paths or [data_dir("corpus")], target, model, prune=prune, reset=reset,
+        report = ingest_corpus(sources, target, model, prune=prune, reset=reset,
                                progress=lambda done, total: bar.update(task, completed=done, total=total))
+    for skipped in report.skipped:
+        typer.echo(f"警告：已跳过 {skipped}", err=True)
     typer.echo(f"入库完成：{report.files} 个文件（{report.unchanged_files} 个未改动），新增 {report.added} 段、"
                f"更新 {report.updated} 段、删除 {report.removed} 段，嵌入 {report.embedded} 段；"
                f"集合 {report.collection} 现有 {report.total} 段（{report.location}），用时 {report.seconds:.1f} 秒")
@@ -223,6 +283,8 @@ def export(
     from .export_docx import write_docx
     from .load import load_document
 
+    if output.suffix.lower() != ".docx":
+        fail(f"输出文件应以 .docx 结尾：{output}")
     path = write_docx(load_document(file).document, output, layout)
     typer.echo(f"已导出：{path}（版式 {layout}）")
 

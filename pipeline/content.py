@@ -90,10 +90,19 @@ def rendered_text(blocks: list[Block]) -> str:
     return "\n\n".join(block.text for block in blocks)
 
 
+def _by_section(blocks: list[Block]) -> dict[int | None, list[Block]]:
+    grouped: dict[int | None, list[Block]] = {}
+    for block in blocks:
+        grouped.setdefault(block.section, []).append(block)
+    return grouped
+
+
 def section_spans(blocks: list[Block], sections: int) -> list[tuple[int, int]]:
+    # Grouped once: a scan of all blocks per section was quadratic on materials with thousands of sections.
+    grouped = _by_section(blocks)
     spans = []
     for s_index in range(sections):
-        mine = [b for b in blocks if b.section == s_index]
+        mine = grouped.get(s_index, [])
         spans.append((mine[0].start, mine[-1].start + len(mine[-1].text)) if mine else (0, 0))
     return spans
 
@@ -125,10 +134,11 @@ def check_length(document: Document, blocks: list[Block], target: int | None) ->
     roles = list(dict.fromkeys(s.role for s in document.sections if s.role != "other"))
     budgets = section_budgets(roles, target) if roles else {}
     per_section = []
+    grouped = _by_section(blocks)
     for s_index, section in enumerate(document.sections):
         if section.role not in budgets:
             continue
-        chars = sum(count_chars(b.text) for b in blocks if b.section == s_index)
+        chars = sum(count_chars(b.text) for b in grouped.get(s_index, []))
         section_score = length_score(budgets[section.role], chars)
         label = section_label(section)
         per_section.append({"section": label, "chars": chars, "target": budgets[section.role],
@@ -215,14 +225,19 @@ def check_content(document: Document, spec: MeetingSpec | None = None, corpus: C
                   self_digests: set[str] = frozenset()) -> ContentResult:
     """Content findings and metrics of one material. `corpus=None` skips the copy rate; `facts` come from a profile."""
     blocks = layout(document)
+    cap = settings().get("max_units", 2000)
     problems = units_of(document, "problems")
+    everything = [u for s in range(len(document.sections)) for u in section_units(document, s)]
     results = [
-        check_specificity(problems),
-        check_answers(units_of(document, "problems", split_points=False), units_of(document, "measures", False), spec),
-        check_causes(units_of(document, "causes"), problems),
-        check_redundancy([u for s in range(len(document.sections)) for u in section_units(document, s)]),
+        check_specificity(problems[:cap]),
+        check_answers(units_of(document, "problems", split_points=False)[:cap],
+                      units_of(document, "measures", False)[:cap], spec),
+        check_causes(units_of(document, "causes")[:cap], problems[:cap]),
+        check_redundancy(everything),
         check_length(document, blocks, target_chars),
     ]
+    if len(everything) > cap:
+        results[-1].metrics["units_unchecked"] = len(everything) - cap
     if facts:
         results.append(check_facts(facts, rendered_text(blocks)))
     copied = None

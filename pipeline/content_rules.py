@@ -101,10 +101,17 @@ def check_specificity(units: list[Unit]) -> RuleResult:
 
 # ---- causes: objective conditions vs subjective roots ---------------------------------------------------
 
+@lru_cache(maxsize=64)
+def _word_pattern(word: str) -> re.Pattern:
+    return re.compile(re.escape(word))
+
+
 def _objective_hits(text: str, words: list[str], excused: list[str]) -> list[str]:
     hits = []
     for word in words:
-        for match in re.finditer(re.escape(word), text):
+        if word not in text:
+            continue
+        for match in _word_pattern(word).finditer(text):
             around = text[max(0, match.start() - 6) : match.end() + 4]
             if not any(e in around for e in excused):
                 hits.append(word)
@@ -163,13 +170,17 @@ def check_redundancy(units: list[Unit]) -> RuleResult:
     seen: list[tuple[Unit, str, set[str]]] = []
     passages = OverlapIndex(limits["run_length"])
     by_name: dict[str, Unit] = {}
+    names_of_item: dict[tuple, list[str]] = {}
 
     def report(unit: Unit, other: Unit, quoted: str, other_quoted: str) -> None:
         result.findings.append(finding("redundancy", "warning", unit, other=other.label,
                                        sentence=quoted[:40] + ("…" if len(quoted) > 40 else "")))
         result.marks.extend([Mark(unit.anchor, "redundant", quoted), Mark(other.anchor, "redundant", other_quoted)])
 
-    for unit in units:
+    # Every unit is compared with every earlier one. A material has tens of units; past `max_units` the
+    # text is not one (a pasted book, a generated file) and the rest goes unchecked rather than taking hours.
+    checked = units[: limits.get("max_units", 400)]
+    for unit in checked:
         flagged = False
         for sentence, grams in _sentences(unit, limits["min_chars"]):
             for other, other_sentence, other_grams in seen:
@@ -181,13 +192,16 @@ def check_redundancy(units: list[Unit]) -> RuleResult:
                     break
             seen.append((unit, sentence, grams))
         if not flagged:
-            same_item = [name for name, u in by_name.items() if (u.section, u.item) == (unit.section, unit.item)]
+            same_item = names_of_item.get((unit.section, unit.item), [])
             runs = sorted(passages.check(unit.text, exclude=same_item).runs, key=lambda r: -r.length)
             shared = next((r for r in runs if content_length(_without(r.text, limits["names"])) >= limits["run_length"]), None)
             if shared is not None:
                 report(unit, by_name[shared.source], shared.text, shared.text)
         name = "/".join(map(str, unit.anchor))
         by_name[name] = unit
+        names_of_item.setdefault((unit.section, unit.item), []).append(name)
         passages.add(name, unit.text)
     result.metrics = {"redundant_sentences": len(result.findings)}
+    if len(checked) < len(units):
+        result.metrics["redundancy_units_unchecked"] = len(units) - len(checked)
     return result

@@ -8,6 +8,7 @@ stored sources) and pickled under the cache dir ($DUIZHAO_CACHE_DIR, else $XDG_C
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import pickle
 import tempfile
@@ -18,7 +19,9 @@ from .errors import InputError, PipelineError
 from .overlap import RUN_LENGTH, OverlapIndex, OverlapReport, content_digest, normalise
 from .resources import data_dir
 
-INDEX_SCHEMA = "copyindex-2"
+log = logging.getLogger(__name__)
+
+INDEX_SCHEMA = "copyindex-3"
 _KEEP_CACHES = 8
 _MEMO: dict[str, CopyCorpus] = {}
 
@@ -30,6 +33,7 @@ class CopyCorpus:
     # Digests of each source's raw text and of its parsed-and-rendered text: a checked material equal
     # to either is the source itself and must not be reported as copying it.
     digests: dict[str, set[str]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # files of the folder that are not 范文 (images, old .doc)
 
     def same_as(self, digests: set[str]) -> list[str]:
         return [source for source, known in self.digests.items() if known & digests]
@@ -127,8 +131,15 @@ def build_corpus(files: list[Path], stored: dict[str, str] | None = None, run_le
                  key: str = "") -> CopyCorpus:
     index = OverlapIndex(run_length)
     corpus = CopyCorpus(index=index, key=key)
+    from .load import NotMaterial
+
     for path in files:
-        raw, rendered = _source_texts(path)
+        try:
+            raw, rendered = _source_texts(path)
+        except NotMaterial as exc:
+            # An image or an old .doc in the 范文 folder: checked against the rest.
+            corpus.skipped.append(str(exc))
+            continue
         index.add(path.name, rendered)
         corpus.digests[path.name] = {content_digest(raw), content_digest(rendered)}
     for name, text in (stored or {}).items():
@@ -171,12 +182,15 @@ def _write_cache(folder: Path, path: Path, corpus: CopyCorpus) -> None:
 def load_corpus(folder: Path | None = None, use_store: bool = True, run_length: int = RUN_LENGTH,
                 cache: Path | None = None) -> CopyCorpus:
     """The copy-rate corpus: `folder`'s 范文 files, or the packaged corpus plus the stored sources."""
-    from .passages import corpus_files
-
     if folder is not None:
         if not Path(folder).is_dir():
             raise InputError(f"查重范文目录不存在：{folder}")
-        files, stored = corpus_files([Path(folder)]), {}
+        from .passages import scan_corpus
+
+        scan = scan_corpus([Path(folder)])
+        for skipped in scan.skipped:
+            log.warning("已跳过（查重范文）：%s", skipped)
+        files, stored = scan.files, {}
     else:
         files, stored = packaged_files(), (_stored_texts() if use_store else {})
     key = _fingerprint(files, stored, run_length)
@@ -189,6 +203,8 @@ def load_corpus(folder: Path | None = None, use_store: bool = True, run_length: 
         corpus = build_corpus(files, stored, run_length, key)
         _write_cache(folder_cache, path, corpus)
     _MEMO[key] = corpus
+    for skipped in getattr(corpus, "skipped", []):
+        log.warning("已跳过（查重范文）：%s", skipped)
     return corpus
 
 

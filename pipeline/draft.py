@@ -135,8 +135,13 @@ class ModelDrafter:
         # those must stay visible to the copy guard.
         user_prompt = messages[1][1]
         scaffold = [line for line in user_prompt.splitlines() if line and not line.startswith("<<<")][:12]
+        if references:
+            scaffold = [line for line in scaffold if line not in references]
+        # The system prompt is never text of the material: a model that recites it (asked to by a poisoned
+        # reference, say) has those sentences dropped like any other echo of the prompt.
+        scaffold += [line for line in messages[0][1].splitlines() if line.strip()]
         cleaned = clean_output(completion.text, item.role, completion.finish_reason, aspect=item.aspect,
-                               echo_sources=scaffold if not references else [l for l in scaffold if l not in references],
+                               echo_sources=scaffold,
                                unit=outline.unit, self_name=outline.self_name)
         return completion, cleaned
 

@@ -155,7 +155,12 @@ def make_embedder(settings: EmbedSettings | None = None) -> Embeddings:
 
 
 def _failure(embedder: Embeddings, exc: Exception) -> ModelError:
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    from .redact import redact
+
+    key = getattr(embedder, "openai_api_key", None)
+    secrets = [key.get_secret_value()] if hasattr(key, "get_secret_value") else []
+    # Some servers echo the key they were given in their error text.
+    first = redact((str(exc).strip().splitlines() or [type(exc).__name__])[0], secrets)[:200]
     return ModelError(f"嵌入模型调用失败（{embedder_name(embedder)}）：{first}")
 
 

@@ -269,6 +269,9 @@ def write_docx(document: Document, path: str | Path, layout: str = "gbt9704",
         fd, tmp_name = tempfile.mkstemp(prefix=".duizhao-", suffix=".docx.tmp", dir=folder)
         with os.fdopen(fd, "wb") as handle:
             built.save(handle)
+        from .atomic import UMASK
+
+        os.chmod(tmp_name, 0o666 & ~UMASK)  # mkstemp makes it private; a document is meant to be shared
         os.replace(tmp_name, path)
         tmp_name = None
     except PermissionError as exc:

@@ -31,8 +31,10 @@ def max_file_bytes() -> int:
     return int(value * 1024 * 1024)
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
+    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".") + " MB"
 
 
 def check_file(path: Path, what: str = "文件") -> int:
@@ -47,8 +49,8 @@ def check_file(path: Path, what: str = "文件") -> int:
         raise InputError(f"无法读取{what} {path}：{exc.strerror or exc}") from exc
     limit = max_file_bytes()
     if size > limit:
-        raise InputError(f"{what}过大（{_mb(size)} MB，上限 {_mb(limit)} MB）：{path}"
-                         f"（确需处理请设置环境变量 {MAX_MB_ENV}）", code="too-large")
+        raise InputError(f"{what}过大（{_size(size)}，上限 {_size(limit)}）：{path}"
+                         f"（确需处理请设置环境变量 {MAX_MB_ENV}）")
     if not os.access(path, os.R_OK):
         raise InputError(f"没有读取权限：{path}")
     return size
@@ -72,7 +74,7 @@ def read_yaml(path: str | Path, what: str) -> Any:
     path = Path(path)
     data = read_bytes(path, what)
     if looks_binary(data):
-        raise InputError(f"{what} {path} 不是文本文件（含二进制内容），应为 YAML 文本", code="not-text")
+        raise InputError(f"{what} {path} 不是文本文件（含二进制内容），应为 YAML 文本")
     text = decode(data, str(path))
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
@@ -87,7 +89,7 @@ def read_yaml(path: str | Path, what: str) -> Any:
 
 def expect_mapping(data: Any, path: str | Path, what: str, hint: str) -> dict:
     if data is None:
-        raise InputError(f"{what} {path} 是空文件：{hint}")
+        raise InputError(f"{what} {path} 是空文件，应为键值对（YAML 映射：{hint}）")
     if isinstance(data, list):
         raise InputError(f"{what} {path} 的内容是列表（- 开头），应为键值对（YAML 映射：{hint}）")
     if not isinstance(data, dict):

@@ -288,9 +288,9 @@ def _secrets_of(chat_model: Any) -> list[str]:
 
 
 def _redact(text: str, secrets: Sequence[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return _KEY_PATTERN.sub("***", text)
+    from .redact import redact
+
+    return redact(text, secrets)
 
 
 def _short(text: str, limit: int = 120) -> str:

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 JSON_SUFFIXES = (".json",)
 DOCX_SUFFIXES = (".docx",)
+class NotMaterial(InputError):
+    """The file is of another kind (an image, an old .doc, an archive): a corpus folder scan skips it."""
+
+
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy .doc/.xls/.wps (and encrypted .docx) files
 _OLD_WORD = "旧版 Word(.doc/.wps) 或加密的文件，只是扩展名为 .docx：请在 Word/WPS 中“另存为” .docx 后再用"
 
@@ -47,29 +51,31 @@ def decode(data: bytes, name: str = "") -> str:
     return str(best)
 
 
-def _readable(text: str) -> float:
-    """Share of characters that ordinary Chinese or English text is made of."""
+def _textlike(text: str) -> float:
+    """Share of characters that Chinese or English text is made of: CJK, ASCII, CJK and full-width punctuation."""
     if not text:
         return 0.0
-    good = sum(1 for ch in text if ch in "\n\r\t" or (ch.isprintable() and not 0xE000 <= ord(ch) <= 0xF8FF))
+    good = sum(1 for ch in text if ch in "\n\r\t" or " " <= ch <= "~" or "\u3000" <= ch <= "\u303f"
+               or "\u4e00" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u2010" <= ch <= "\u2027")
     return good / len(text)
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
-    """Windows tools save UTF-16 without a BOM now and then: zero bytes all on one side of each pair
-    (the ASCII in the text) and a clean decode say so. Binary files fail one or the other."""
-    sample = data[:8192]
-    if len(data) % 2 or b"\x00" not in sample:
+    """Windows tools save UTF-16 without a BOM now and then. Zero bytes come from its ASCII (and from
+    characters such as 一 U+4E00); the byte order whose decoding reads as text wins. Binary data decodes
+    to a scatter over the whole of Unicode (or not at all) and fails the test."""
+    if len(data) % 2 or b"\x00" not in data[:8192]:
         return None
-    even = sum(1 for i in range(0, len(sample), 2) if sample[i] == 0)
-    odd = sum(1 for i in range(1, len(sample), 2) if sample[i] == 0)
-    if even and odd:
-        return None
-    try:
-        text = data.decode("utf-16-le" if odd else "utf-16-be")
-    except UnicodeDecodeError:
-        return None
-    return text if "\x00" not in text and _readable(text[:4096]) > 0.98 else None
+    best, best_score = None, 0.0
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _textlike(text[:4096])
+        if score > best_score and "\x00" not in text[:4096]:
+            best, best_score = text, score
+    return best if best_score > 0.95 else None
 
 
 def looks_binary(data: bytes) -> bool:
@@ -87,22 +93,20 @@ def docx_paragraphs(path: Path) -> list[str]:
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
-        raise InputError(f"{path} 是{_OLD_WORD}", code="not-material")
+        raise NotMaterial(f"{path} 是{_OLD_WORD}")
     if not zipfile.is_zipfile(path):
-        raise InputError(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）",
-                         code="not-material")
+        raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）")
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         # A small file that unpacks to gigabytes is a zip bomb, not a material.
         if unpacked > 10 * max_file_bytes():
-            raise InputError(f"Word 文件解压后过大（{unpacked // 1024 // 1024} MB）：{path}", code="too-large")
+            raise InputError(f"Word 文件解压后过大（{unpacked // 1024 // 1024} MB）：{path}")
         document = docx.Document(str(path))
         return [p.text for p in document.paragraphs if p.text.strip()]
     # A zip with broken XML parts raises lxml errors, not python-docx ones.
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, EOFError) as exc:
-        raise InputError(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）",
-                         code="not-material") from exc
+        raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）") from exc
 
 
 def read_text(path: str | Path, max_bytes: int | None = None) -> str:
@@ -111,12 +115,10 @@ def read_text(path: str | Path, max_bytes: int | None = None) -> str:
     suffix = path.suffix.lower()
     if path.exists() and not path.is_dir() and suffix not in TEXT_SUFFIXES + DOCX_SUFFIXES + JSON_SUFFIXES:
         hint = "（旧版 Word 文件请在 Word/WPS 中另存为 .docx）" if suffix in (".doc", ".wps") else ""
-        raise InputError(f"不支持的文件类型 {suffix or '(无扩展名)'}：{path}（支持 .txt .md .docx .json）{hint}",
-                         code="not-material")
+        raise NotMaterial(f"不支持的文件类型 {suffix or '(无扩展名)'}：{path}（支持 .txt .md .docx .json）{hint}")
     size = check_file(path)
     if max_bytes is not None and size > max_bytes:
-        raise InputError(f"文件过大（{size // 1024 // 1024} MB，上限 {max_bytes // 1024 // 1024} MB）：{path}",
-                         code="too-large")
+        raise InputError(f"文件过大（{size // 1024 // 1024} MB，上限 {max_bytes // 1024 // 1024} MB）：{path}")
     try:
         if suffix in DOCX_SUFFIXES:
             return "\n".join(docx_paragraphs(path))
@@ -126,9 +128,9 @@ def read_text(path: str | Path, max_bytes: int | None = None) -> str:
     except OSError as exc:
         raise InputError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
     if data.startswith(OLE_MAGIC):
-        raise InputError(f"{path} 是{_OLD_WORD.replace('.docx', suffix)}", code="not-material")
+        raise NotMaterial(f"{path} 是{_OLD_WORD.replace('.docx', suffix)}")
     if looks_binary(data):
-        raise InputError(f"不是文本文件（含二进制内容，可能是图片或其他格式）：{path}", code="not-material")
+        raise NotMaterial(f"不是文本文件（含二进制内容，可能是图片或其他格式）：{path}")
     return decode(data, str(path))
 
 

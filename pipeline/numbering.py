@@ -14,16 +14,20 @@ POINT = re.compile(rf"(?:^|(?<=[。；;：:！？!?]))(?:([{_CN}]{{1,3}})是|(\d
 
 
 def cn_to_int(numeral: str) -> int:
-    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23."""
+    """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23; 0 for what is no numeral (十十, 一二十), which then fits no
+    sequence and is reported as a numbering error instead of stopping the check."""
     if numeral.isdigit():
         return int(numeral)
-    if "十" not in numeral:
-        value = 0
-        for ch in numeral:
-            value = value * 10 + _DIGITS[ch]
-        return value
-    tens, _, ones = numeral.partition("十")
-    return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    try:
+        if "十" not in numeral:
+            value = 0
+            for ch in numeral:
+                value = value * 10 + _DIGITS[ch]
+            return value
+        tens, _, ones = numeral.partition("十")
+        return (_DIGITS[tens] if tens else 1) * 10 + (_DIGITS[ones] if ones else 0)
+    except KeyError:
+        return 0
 
 
 def int_to_cn(number: int) -> str:

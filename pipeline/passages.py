@@ -13,7 +13,6 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .document import Document, Item, paragraphs_of
@@ -59,46 +58,73 @@ class Passage(BaseModel):
 
 def read_manifest(folder: Path) -> dict[str, ManifestEntry]:
     """`files:` → {file name: {spec, year, unit_type}} from manifest.yaml in `folder`; {} when there is none."""
+    from .inputs import read_yaml
+
     path = folder / MANIFEST
     if not path.is_file():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise InputError(f"无法读取范文清单 {path}：{str(exc).splitlines()[0]}") from exc
+    data = read_yaml(path, "范文清单") or {}
     files = data.get("files", data) if isinstance(data, dict) else None
     if not isinstance(files, dict):
         raise InputError(f"范文清单 {path} 应含 files: 映射（文件名 → spec/year/unit_type）")
     try:
         return {str(name): ManifestEntry.model_validate(entry or {}) for name, entry in files.items()}
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise InputError(f"范文清单 {path} 字段 {'.'.join(map(str, first['loc']))} 有误：{first['msg']}") from exc
+        from .inputs import describe
+
+        raise InputError(f"范文清单 {path} {describe(exc, ManifestEntry)}") from exc
 
 
-def corpus_files(paths: list[Path]) -> list[Path]:
+class CorpusScan(BaseModel):
+    """The 范文 files under some paths: `explicit` ones were named by the user (a failure there is an error),
+    the others were found in folders (a file of another kind there is skipped with a warning)."""
+
+    model_config = ConfigDict(extra="forbid")
+    files: list[Path] = []
+    explicit: set[Path] = set()
+    skipped: list[str] = []  # "reason：path", for the user
+
+
+# Files that sit in corpus folders as a matter of course: never worth a warning.
+_QUIET = (MANIFEST, ".json", ".yaml", ".yml")
+
+
+def scan_corpus(paths: list[Path]) -> CorpusScan:
     """The 范文 files named by `paths` (folders are searched recursively), sorted, without duplicates."""
+    scan = CorpusScan()
     found: dict[Path, None] = {}
     for path in paths:
         path = Path(path)
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if (child.is_file() and child.suffix.lower() in CORPUS_SUFFIXES
-                        and not child.name.startswith(".") and not child.stem.upper().startswith("README")):
+                if not child.is_file() or child.name.startswith(".") or child.stem.upper().startswith("README"):
+                    continue
+                if child.suffix.lower() in CORPUS_SUFFIXES:
                     found[child.resolve()] = None
+                elif not child.name.endswith(_QUIET):
+                    kind = ("旧版 Word 文件（请另存为 .docx）" if child.suffix.lower() in (".doc", ".wps")
+                            else f"不支持的文件类型 {child.suffix or '(无扩展名)'}")
+                    scan.skipped.append(f"{kind}：{child}")
         elif path.is_file():
             found[path.resolve()] = None
+            scan.explicit.add(path.resolve())
         else:
             raise InputError(f"范文路径不存在：{path}")
-    files = list(found)
-    if not files:
-        raise InputError(f"没有找到可入库的范文文件（支持 {' '.join(CORPUS_SUFFIXES)}）：{' '.join(map(str, paths))}")
+    scan.files = list(found)
+    if not scan.files:
+        skipped = f"（跳过了 {len(scan.skipped)} 个其他文件）" if scan.skipped else ""
+        raise InputError(f"没有找到可入库的范文文件（支持 {' '.join(CORPUS_SUFFIXES)}）{skipped}：{' '.join(map(str, paths))}")
     names: dict[str, Path] = {}
-    for file in files:
+    for file in scan.files:
         if file.name in names:
             raise InputError(f"两个范文文件同名，无法区分来源：{names[file.name]} 与 {file}")
         names[file.name] = file
-    return files
+    return scan
+
+
+def corpus_files(paths: list[Path]) -> list[Path]:
+    """The 范文 files named by `paths` (folders are searched recursively), sorted, without duplicates."""
+    return scan_corpus(paths).files
 
 
 def _content_chars(text: str) -> int:

@@ -37,14 +37,21 @@ def _env() -> dict[str, str]:
 
 
 def _checked(docx_path: str | Path, outdir: str | Path) -> tuple[Path, Path]:
+    from .inputs import check_file
+    from .load import docx_paragraphs
+
     source = Path(docx_path)
-    if not source.is_file():
-        raise InputError(f"文件不存在：{source}")
+    check_file(source)
+    if source.suffix.lower() != ".docx":
+        raise InputError(f"预览需要 Word(.docx) 文件：{source}（其他材料可先用 duizhao export 转为 .docx）")
+    docx_paragraphs(source)  # LibreOffice renders anything, even a broken file: refuse it here, with a reason
     target = Path(outdir)
     try:
         target.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"无法创建输出目录 {target}：{exc.strerror or exc}") from exc
+    if not os.access(target, os.W_OK | os.X_OK):
+        raise OutputError(f"输出目录不可写：{target}（请换一个目录，或用 -o 指定）")
     return source, target
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from .check import CheckReport, Finding
 from .content import Block, ContentResult, layout
 from .document import Document
-from .errors import OutputError
 
 PALETTE = ["#ffc9c9", "#c5dcff", "#c8eec0", "#ffe9a8", "#e3ccff", "#ffd8b0", "#bdecea", "#f7c6e3", "#dcdcdc", "#dde8b5"]
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -176,9 +175,6 @@ def write_report_html(path: str | Path, document: Document, report: CheckReport,
                       source: str = "") -> Path:
     path = Path(path)
     text = render_report_html(document, report, content, source)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise OutputError(f"无法写入 HTML 报告 {path}：{exc.strerror or exc}") from exc
-    return path
+    from .atomic import write_file
+
+    return write_file(path, text.encode("utf-8"), "HTML 报告")

@@ -125,13 +125,23 @@ class Retriever:
 
     def index(self) -> CorpusIndex:
         """The in-memory index for the store's current revision."""
-        collection = self.store.collection(self.embedder)
-        if collection is None:
-            raise StoreError(f"向量库 {self.store.location} 中还没有范文（集合 {self.store.name}），请先运行 duizhao ingest")
-        key = (str(collection.id), (collection.metadata or {}).get("revision"))
-        if key != self._key or self._index is None:
-            with store_errors("读取向量库"):
-                data = collection.get(include=["documents", "metadatas"])
+        with self.store.reading():
+            collection = self.store.collection(self.embedder)
+            if collection is None:
+                raise StoreError(f"向量库 {self.store.location} 中还没有范文（集合 {self.store.name}），请先运行 duizhao ingest")
+            key = (str(collection.id), (collection.metadata or {}).get("revision"))
+            if self._key is not None and key != self._key and self.store.path is not None:
+                # Changed since we last read it (another process ingested): see its vectors too.
+                self.store.reopen()
+                collection = self.store.collection(self.embedder)
+                if collection is None:
+                    raise StoreError(f"向量库 {self.store.location} 中的集合 {self.store.name} 已被删除，请重新运行 duizhao ingest")
+                key = (str(collection.id), (collection.metadata or {}).get("revision"))
+            data = None
+            if key != self._key or self._index is None:
+                with store_errors("读取向量库"):
+                    data = collection.get(include=["documents", "metadatas"])
+        if data is not None:
             if not data["ids"]:
                 raise StoreError(f"向量库集合 {self.store.name} 是空的，请先运行 duizhao ingest")
             self._index = CorpusIndex(list(data["ids"]), list(data["documents"]), [m or {} for m in data["metadatas"]])
@@ -200,7 +210,7 @@ class Retriever:
                 return []
             ids = [index.ids[i] for i in selected]
             fetch = min(fetch, len(ids))
-        with store_errors("向量检索"):
+        with self.store.reading(), store_errors("向量检索"):
             result = self._collection.query(query_embeddings=[vector], n_results=fetch, ids=ids, include=["distances"])
         # Chroma answers cosine distance; 1 - distance is the similarity.
         return [(index.position[pid], 1.0 - float(distance))

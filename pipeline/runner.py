@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 from typing import Callable
@@ -18,6 +17,7 @@ from typing import Callable
 from pydantic import BaseModel, ConfigDict
 
 from .assemble import ItemDraft, assemble
+from .atomic import write_atomic
 from .check import check_structure
 from .document import count_chars, render
 from .errors import InputError, OutputError, PipelineError
@@ -63,33 +63,29 @@ def safe_name(name: str) -> str:
     return "".join("_" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in name).strip("._") or "draft"
 
 
-def write_atomic(files: dict[Path, bytes]) -> None:
-    """Write every file to a temp name first, then move them all into place: no half-written output."""
-    staged: list[tuple[Path, str]] = []
+def _make_dir(path: Path) -> None:
     try:
-        for path, data in files.items():
-            if not path.parent.is_dir():
-                raise OutputError(f"输出目录不存在：{path.parent}")
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            staged.append((path, temp))
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-        for path, temp in staged:
-            os.replace(temp, path)
-    except PermissionError as exc:
-        raise OutputError(f"没有写入权限：{exc.filename or ''}") from exc
+        path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise OutputError(f"写入失败：{exc.filename or ''}：{exc.strerror or exc}") from exc
-    finally:
-        for _, temp in staged:
-            if os.path.exists(temp):
-                os.unlink(temp)
+        raise OutputError(f"无法创建目录 {path}：{exc.strerror or exc}") from exc
+
+
+def check_outdir(outdir: Path) -> None:
+    """Create the output folder, or say at once why drafts could not be saved there."""
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputError(f"输出位置已有同名文件，不是目录：{outdir}（请用 -o 指定一个目录）")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出目录 {outdir}：{exc.strerror or exc}") from exc
+    if not os.access(outdir, os.W_OK | os.X_OK):
+        raise OutputError(f"输出目录不可写：{outdir}（请换一个目录，或用 -o 指定）")
 
 
 class UnitJob:
     """One profile through the pipeline."""
 
-    def __init__(self, path: Path, options: DraftOptions, drafter_factory, retriever):
+    def __init__(self, path: Path, options: DraftOptions, drafter_factory, retriever=None):
         self.path = path
         self.options = options
         self.profile: Profile = load_profile(path)
@@ -123,7 +119,7 @@ class UnitJob:
         return hits
 
     def _persist(self, name: str, data) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        _make_dir(self.workdir)
         write_atomic({self.workdir / name: json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")})
 
     def _cache_path(self, key: str) -> Path:
@@ -141,7 +137,7 @@ class UnitJob:
         async with semaphore:
             progress("start", self.name, item.key, item.role)
             drafted = await self.drafter.draft(item, self.outline, self.profile, hits)
-        cache.parent.mkdir(parents=True, exist_ok=True)
+        _make_dir(cache.parent)
         write_atomic({cache: drafted.model_dump_json().encode("utf-8")})
         progress("done", self.name, item.key, item.role)
         return drafted, False
@@ -209,26 +205,34 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory, r
                     progress: Progress | None = None) -> list[UnitResult]:
     """Draft every profile; a failing unit is reported in its result and does not stop the others."""
     progress = progress or (lambda *args: None)
-    if not options.outdir.is_dir():
-        try:
-            options.outdir.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise OutputError(f"无法创建输出目录 {options.outdir}：{exc.strerror or exc}") from exc
+    from .docx_layout import LAYOUTS
+
+    if options.docx and options.layout not in LAYOUTS:
+        raise InputError(f"未知的版式：{options.layout}（可选：{'、'.join(LAYOUTS)}）")
     jobs: list[UnitJob] = []
     results: list[UnitResult] = []
-    retriever = None
+    single = len(paths) == 1 and not paths[0].is_dir()
+    # Every profile is read and checked before the store is opened: a typo is reported in a second,
+    # not after a first-use ingest.
     for path in profile_paths(paths):
         try:
-            if retriever is None:
-                retriever = retriever_factory()
-            job = UnitJob(path, options, drafter_factory, retriever)
+            job = UnitJob(path, options, drafter_factory)
+            twin = next((other for other in jobs if other.name == job.name), None)
+            if twin is not None:
+                raise InputError(f"单位资料 {path} 与 {twin.path} 的单位名称相同（{job.profile.unit.name}），"
+                                 f"草稿会互相覆盖：请改 unit.name 或分两次起草")
             job.check_targets()
             jobs.append(job)
-            progress("planned", job.name, "", str(len(job.outline.items())))
         except PipelineError as exc:
-            if len(paths) == 1 and not paths[0].is_dir():
+            if single:
                 raise
             results.append(UnitResult(profile=str(path), error=str(exc), error_code=exc.code))
+    if jobs:
+        check_outdir(options.outdir)
+        retriever = retriever_factory()
+        for job in jobs:
+            job.retriever = retriever
+            progress("planned", job.name, "", str(len(job.outline.items())))
     semaphore = asyncio.Semaphore(max(1, options.concurrency))
 
     async def run(job: UnitJob) -> UnitResult:

@@ -15,7 +15,9 @@ _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
 # Also at a line end (以下三个方面:). Only blanks around it: \s would eat the newline and join two paragraphs.
 _HALF_WIDTH = re.compile(rf"(?<={_CJK})[ \t\u3000\xa0]*([,;:?!])[ \t\u3000\xa0]*(?={_CJK}|\n|$)")
 _INNER_SPACE = re.compile(r"(?<=[\u3400-\u9fff，。、；：！？“”（）])[ \t\u3000\xa0]+(?=[\u3400-\u9fff，。、；：！？“”（）])")
-_EDGE_SPACE = re.compile(r"^[ \t\u3000\xa0\ufeff]+|[ \t\u3000\xa0]+$", re.M)
+# The lookbehind starts a trailing run only at its first blank: tried mid-run, a long run of blanks inside
+# a line made the search quadratic.
+_EDGE_SPACE = re.compile(r"^[ \t\u3000\xa0\ufeff]+|(?<![ \t\u3000\xa0])[ \t\u3000\xa0]+$", re.M)
 # A first-line indent of ideographic spaces is how Chinese text is laid out, not noise: removed, not reported.
 _INDENT = re.compile(r"^\u3000+(?=\S)", re.M)
 

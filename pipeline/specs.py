@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -58,23 +58,32 @@ class MeetingSpec(BaseModel):
         names = [n.strip() for a in aspects for n in dict.fromkeys([a.name, *a.aliases])]
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
-            raise ValueError(f"aspects 中有重复的方面（名称或别名）：{'、'.join(duplicates)}，请删去重复的一项")
+            raise ValueError(f"aspects 中有重复的方面：{'、'.join(duplicates)}（名称或别名重复，请删去重复的一项）")
         return aspects
 
     def aspect_names(self) -> list[str]:
         return [a.name for a in self.aspects]
 
+    @cached_property
+    def aspect_variants(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """(name, (name, *aliases)) of each aspect, for match_aspect (which runs once per heading)."""
+        return tuple((aspect.name, (aspect.name, *aspect.aliases)) for aspect in self.aspects)
 
-_FILLER = re.compile(
-    r"^(对照|在|关于|聚焦|围绕)|(方面)?(存在的|存在|的)?(主要|突出)?(问题|不足|差距)?(方面)?[。：:；，\s]*$|方面"
-)
+
+_PREFIX = re.compile(r"^(对照|在|关于|聚焦|围绕)")
+# No open-ended repetition before the `$`: tried at every position of a long line, that was quadratic.
+_SUFFIX = re.compile(r"(方面)?(存在的|存在|的)?(主要|突出)?(问题|不足|差距)?(方面)?$")
+_TRAILING = "。：:；，\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # punctuation + str.isspace()
+_HEADING_MAX = 120  # an aspect heading is a line; anything longer is text, and only its start names an aspect
 
 
+@lru_cache(maxsize=8192)  # spec names and aliases are normalised once per heading compared, not each time
 def normalise_heading(text: str) -> str:
     """Strip the wording that varies around an aspect name: 在…方面 / …方面存在的问题 / 对照… ."""
-    text = re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", text.strip())
+    text = re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", text.strip())[:_HEADING_MAX]
     for _ in range(3):
-        text = _FILLER.sub("", text).strip()
+        text = _PREFIX.sub("", text).rstrip(_TRAILING)
+        text = _SUFFIX.sub("", text, count=1).replace("方面", "").strip()
     return text
 
 
@@ -83,18 +92,31 @@ def match_aspect(heading: str, spec: MeetingSpec, cutoff: float = 0.6) -> str | 
     core = normalise_heading(heading)
     if not core:
         return None
+    return _best_aspect(core, spec.aspect_variants, cutoff)
+
+
+@lru_cache(maxsize=8192)  # a material repeats its headings, and every check asks again
+def _best_aspect(core: str, variants: tuple, cutoff: float) -> str | None:
     best, best_score = None, 0.0
-    for aspect in spec.aspects:
-        for variant in (aspect.name, *aspect.aliases):
+    for name, names in variants:
+        for variant in names:
             norm = normalise_heading(variant)
             if not norm:
                 continue
             if norm in core or core in norm:
                 score = 1.0 + min(len(norm), len(core)) / max(len(norm), len(core))
             else:
-                score = difflib.SequenceMatcher(None, core, norm).ratio()
+                # Upper bounds first (length, then shared characters): most variants cannot win, and
+                # building the matcher is the costly part.
+                floor = max(best_score, cutoff)
+                if 2 * min(len(core), len(norm)) / (len(core) + len(norm)) < floor:
+                    continue
+                matcher = difflib.SequenceMatcher(None, core, norm)
+                if matcher.quick_ratio() < floor:
+                    continue
+                score = matcher.ratio()
             if score > best_score:
-                best, best_score = aspect.name, score
+                best, best_score = name, score
     return best if best_score >= cutoff else None
 
 

@@ -1,34 +1,20 @@
-"""The 范文 vector store (chromadb): open it embedded or on a server, and ingest passages incrementally.
-
-Ingest is all-or-nothing: every file is parsed and every new passage embedded before the first write,
-so a bad file or a failing embedder leaves the store as it was. Passage ids are content hashes: an
-unchanged file costs one metadata read, an edited file re-embeds only its new paragraphs.
-"""
+"""The 范文 vector store (chromadb): open it embedded or on a server; ingest lives in ingest.py."""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
-import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from urllib.parse import urlparse
 
-import numpy as np
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel, ConfigDict
 
-from .embed import embed_texts, embedder_name
+from .embed import embedder_name
 from .errors import PipelineError, StoreError
-from .passages import (SCHEMA, ManifestEntry, Passage, corpus_files, file_passages, read_manifest, tokenize,
-                       tokenizer_signature)
+from .storelock import DATA_LOCK, file_lock
 
 DEFAULT_COLLECTION = "duizhao-corpus"
-_EMBED_CHUNK = 32
 
 
 def _one_line(exc: BaseException) -> str:
@@ -55,10 +41,28 @@ def _settings():
 class Store:
     """A chromadb client and the name of the collection holding the corpus."""
 
-    def __init__(self, client: Any, collection: str = DEFAULT_COLLECTION, location: str = ""):
+    def __init__(self, client: Any, collection: str = DEFAULT_COLLECTION, location: str = "",
+                 path: Path | None = None):
         self.client = client
         self.name = collection
         self.location = location
+        self.path = path  # the folder of an embedded store (None on a server): where its locks live
+
+    def reopen(self) -> None:
+        """A fresh embedded client. chromadb's client keeps the vector index it loaded: passages another
+        process ingested since are seen in metadata but missed by vector search until the client is rebuilt."""
+        if self.path is None:
+            return
+        import chromadb
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        with file_lock(self.path, DATA_LOCK, exclusive=False), store_errors(f"打开向量库 {self.path} "):
+            SharedSystemClient.clear_system_cache()  # clients already handed out keep working
+            self.client = chromadb.PersistentClient(path=str(self.path), settings=_settings())
+
+    def reading(self):
+        """Shared with other readers, exclusive of a write in progress (see storelock)."""
+        return file_lock(self.path, DATA_LOCK, exclusive=False)
 
     @classmethod
     def open(cls, store_dir: str | Path | None = None, chroma_url: str | None = None,
@@ -91,9 +95,10 @@ class Store:
             raise StoreError(f"无法创建向量库目录 {path}：{exc.strerror or exc}") from exc
         if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
             raise StoreError(f"向量库目录不可读写：{path}")
-        with store_errors(f"打开向量库 {path} "):
+        # A new store's first client creates its tables: two processes doing that at once collide.
+        with file_lock(path, DATA_LOCK, exclusive=True), store_errors(f"打开向量库 {path} "):
             client = chromadb.PersistentClient(path=str(path), settings=_settings())
-        return cls(client, collection, str(path))
+        return cls(client, collection, str(path), path=path)
 
     def collection(self, embedder: Embeddings | None = None) -> Any | None:
         """The corpus collection, or None when nothing was ingested. With `embedder`: refuse one that did not build it."""
@@ -132,171 +137,6 @@ def check_embedder(collection: Any, embedder: Embeddings, name: str) -> None:
                          f"请用 duizhao ingest --reset 重新入库，或用 --collection 另起一个集合名")
 
 
-class IngestReport(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    collection: str
-    location: str
-    files: int = 0
-    unchanged_files: int = 0
-    added: int = 0
-    updated: int = 0
-    removed: int = 0
-    embedded: int = 0  # texts sent to the embedder
-    reused: int = 0  # new passages that needed no embedding: same text already in the store or in this run
-    total: int = 0  # passages in the collection afterwards
-    seconds: float = 0.0
-    embed_seconds: float = 0.0
-
-
-def _file_key(path: Path, entry: ManifestEntry | None) -> str:
-    digest = hashlib.sha1(path.read_bytes())
-    digest.update(json.dumps(entry.model_dump() if entry else None, sort_keys=True).encode())
-    digest.update((SCHEMA + tokenizer_signature()).encode())
-    return digest.hexdigest()[:20]
-
-
-def _text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
-
-
-def _metadata(passage: Passage, file_key: str) -> dict:
-    return {**passage.metadata(), "file_key": file_key, "text_hash": _text_hash(passage.text)}
-
-
-def _add_tokens(metadatas: list[dict], texts: list[str]) -> None:
-    # BM25 tokens are stored with the passage so the retriever never re-segments the corpus.
-    for meta, text in zip(metadatas, texts):
-        meta["tokens"] = " ".join(tokenize(text))
-
-
-def ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: bool = False,
-           progress: Callable[[int, int], None] | None = None, reset: bool = False) -> IngestReport:
-    """Bring the collection in line with the 范文 files under `paths`; `prune` drops files no longer given,
-    `reset` rebuilds the collection from scratch (e.g. after changing the embedder)."""
-    started = time.perf_counter()
-    files = corpus_files([Path(p) for p in paths])
-    report = IngestReport(collection=store.name, location=store.location, files=len(files))
-    collection = store.collection(None if reset else embedder)
-    existing: dict[str, dict[str, str]] = {}  # source -> {id: file_key}
-    if collection is not None and not reset:
-        with store_errors("读取向量库"):
-            current = collection.get(include=["metadatas"])
-        for pid, meta in zip(current["ids"], current["metadatas"]):
-            existing.setdefault(str((meta or {}).get("source", "")), {})[pid] = str((meta or {}).get("file_key", ""))
-
-    manifests: dict[Path, dict[str, ManifestEntry]] = {}
-    new: list[tuple[Passage, dict]] = []
-    updates: list[tuple[str, dict]] = []
-    stale: list[str] = []
-    texts: dict[str, str] = {}
-    for path in files:
-        if path.parent not in manifests:
-            manifests[path.parent] = read_manifest(path.parent)
-        entry = manifests[path.parent].get(path.name)
-        key = _file_key(path, entry)
-        have = existing.get(path.name, {})
-        if have and all(k == key for k in have.values()):
-            report.unchanged_files += 1
-            continue
-        passages = file_passages(path, entry)
-        texts.update((passage.id, passage.text) for passage in passages)
-        for passage in passages:
-            meta = _metadata(passage, key)
-            (updates.append((passage.id, meta)) if passage.id in have else new.append((passage, meta)))
-        kept = {passage.id for passage in passages}
-        stale += [pid for pid in have if pid not in kept]
-    if prune:
-        given = {path.name for path in files}
-        stale += [pid for source, ids in existing.items() if source not in given for pid in ids]
-
-    # Segmenting (and loading jieba's dictionary, ~1 s) runs while the embedder works: the embedder's
-    # C code or HTTP wait does not hold the GIL.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = [(m, p.text) for p, m in new] + [(m, texts[pid]) for pid, m in updates]
-        tokens = pool.submit(_add_tokens, [m for m, _ in pending], [t for _, t in pending])
-        vectors = _vectors_for(new, collection if not reset else None, embedder, report, progress)
-        tokens.result()
-    _write(store, collection, embedder, new, vectors, updates, stale, reset, report)
-    report.seconds = round(time.perf_counter() - started, 3)
-    return report
-
-
-def _vectors_for(new: list[tuple[Passage, dict]], collection: Any | None, embedder: Embeddings,
-                 report: IngestReport, progress: Callable[[int, int], None] | None) -> np.ndarray:
-    """One vector per new passage: taken from the store when the same text is already there, else embedded."""
-    hashes = [meta["text_hash"] for _, meta in new]
-    known: dict[str, np.ndarray] = {}
-    if collection is not None and hashes:
-        with store_errors("读取向量库"):
-            found = collection.get(where={"text_hash": {"$in": sorted(set(hashes))}}, include=["metadatas", "embeddings"])
-        for meta, vector in zip(found["metadatas"], found["embeddings"]):
-            known[meta["text_hash"]] = np.asarray(vector, dtype=np.float32)
-    todo: dict[str, str] = {}
-    for (passage, _), text_hash in zip(new, hashes):
-        if text_hash not in known:
-            todo.setdefault(text_hash, passage.text)
-    texts, keys = list(todo.values()), list(todo)
-    started = time.perf_counter()
-    if progress:
-        progress(0, len(texts))
-    for start in range(0, len(texts), _EMBED_CHUNK):
-        chunk = embed_texts(embedder, texts[start : start + _EMBED_CHUNK])
-        known.update(zip(keys[start : start + _EMBED_CHUNK], chunk))
-        if progress:
-            progress(min(start + _EMBED_CHUNK, len(texts)), len(texts))
-    report.embedded, report.reused = len(texts), len(new) - len(texts)
-    report.embed_seconds = round(time.perf_counter() - started, 3)
-    if not new:
-        return np.zeros((0, 0), dtype=np.float32)
-    vectors = np.vstack([known[h] for h in hashes])
-    dimension = (collection.metadata or {}).get("dimension") if collection is not None else None
-    if dimension and vectors.shape[1] != dimension:
-        raise StoreError(f"嵌入向量维度 {vectors.shape[1]} 与集合记录的 {dimension} 不符：请用 duizhao ingest --reset 重新入库")
-    return vectors
-
-
-def _write(store: Store, collection: Any | None, embedder: Embeddings, new: list[tuple[Passage, dict]],
-           vectors: np.ndarray, updates: list[tuple[str, dict]], stale: list[str], reset: bool,
-           report: IngestReport) -> None:
-    if collection is not None and not (new or updates or stale or reset):
-        report.total = collection.count()
-        return
-    added: list[str] = []
-    with store_errors(f"写入向量库 {store.location} "):
-        if reset and collection is not None:
-            store.client.delete_collection(store.name)
-            collection = None
-        dimension = int(vectors.shape[1]) if len(new) else None
-        metadata = {"embedder": embedder_name(embedder), "schema": SCHEMA, "revision": uuid.uuid4().hex[:12]}
-        if collection is None:
-            if dimension is None:
-                raise StoreError("没有可写入的段落")
-            collection = store.client.create_collection(
-                store.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
-                metadata={**metadata, "dimension": dimension})
-        try:
-            batch = max(1, min(store.client.get_max_batch_size(), 1000))
-            for start in range(0, len(new), batch):
-                part = new[start : start + batch]
-                ids = [p.id for p, _ in part]
-                collection.add(ids=ids, documents=[p.text for p, _ in part], metadatas=[m for _, m in part],
-                               embeddings=vectors[start : start + batch])
-                added += ids
-            for start in range(0, len(updates), batch):
-                part = updates[start : start + batch]
-                collection.update(ids=[pid for pid, _ in part], metadatas=[m for _, m in part])
-            for start in range(0, len(stale), batch):
-                collection.delete(ids=stale[start : start + batch])
-        except Exception:
-            if added:  # best effort: do not leave half of a run behind
-                with contextlib.suppress(Exception):
-                    collection.delete(ids=added)
-            raise
-        collection.modify(metadata={**(collection.metadata or {}), **metadata})
-        report.added, report.updated, report.removed = len(new), len(updates), len(stale)
-        report.total = collection.count()
-
-
 def source_texts(store: Store) -> dict[str, str]:
     """Each stored 范文 reassembled from its passages in reading order: the 查重 corpus of what users ingested."""
     collection = store.collection()
@@ -309,3 +149,7 @@ def source_texts(store: Store) -> dict[str, str]:
         meta = meta or {}
         parts.setdefault(str(meta.get("source", "")), []).append((int(meta.get("position", 0) or 0), text))
     return {source: "\n".join(text for _, text in sorted(items)) for source, items in parts.items() if source}
+
+
+# Ingest used to live here; its public names stay importable from this module.
+from .ingest import IngestReport, ingest  # noqa: E402,F401

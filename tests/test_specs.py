@@ -161,10 +161,15 @@ def test_invalid_yaml_and_wrong_shapes(tmp_path):
     empty = write_spec(tmp_path, "", "empty.yaml")
     with pytest.raises(InputError, match="YAML 映射"):
         load_spec(empty)
-    latin1 = tmp_path / "gbk.yaml"
-    latin1.write_bytes("id: 测试\n".encode("gbk"))
-    with pytest.raises(InputError, match="无法读取"):
-        load_spec(latin1)
+    gbk = tmp_path / "gbk.yaml"
+    # A spec saved as GBK is read (the decoded id reaches validation, which then misses the name).
+    gbk.write_bytes("id: 测试\n".encode("gbk"))
+    with pytest.raises(InputError, match="字段 name 有误"):
+        load_spec(gbk)
+    binary = tmp_path / "binary.yaml"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    with pytest.raises(InputError, match="不是文本文件"):
+        load_spec(binary)
 
 
 def test_unknown_spec_and_missing_file(tmp_path):

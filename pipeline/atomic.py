@@ -55,3 +55,15 @@ def write_file(path: str | Path, data: bytes, what: str = "文件") -> Path:
         raise OutputError(f"无法创建输出目录 {path.parent}：{exc.strerror or exc}") from exc
     write_atomic({path: data})
     return path
+
+
+def ensure_dir(outdir: Path) -> None:
+    """Create the output folder, or say at once why files could not be saved there."""
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputError(f"输出位置已有同名文件，不是目录：{outdir}（请用 -o 指定一个目录）")
+    try:
+        outdir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建输出目录 {outdir}：{exc.strerror or exc}") from exc
+    if not os.access(outdir, os.W_OK | os.X_OK):
+        raise OutputError(f"输出目录不可写：{outdir}（请换一个目录，或用 -o 指定）")

@@ -12,6 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from .atomic import ensure_dir
 from .errors import InputError, OutputError
 
 FONTS_CONF = Path(__file__).resolve().parent / "fontconfig" / "fonts.conf"
@@ -46,12 +47,7 @@ def _checked(docx_path: str | Path, outdir: str | Path) -> tuple[Path, Path]:
         raise InputError(f"预览需要 Word(.docx) 文件：{source}（其他材料可先用 duizhao export 转为 .docx）")
     docx_paragraphs(source)  # LibreOffice renders anything, even a broken file: refuse it here, with a reason
     target = Path(outdir)
-    try:
-        target.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"无法创建输出目录 {target}：{exc.strerror or exc}") from exc
-    if not os.access(target, os.W_OK | os.X_OK):
-        raise OutputError(f"输出目录不可写：{target}（请换一个目录，或用 -o 指定）")
+    ensure_dir(target)
     return source, target
 
 

@@ -210,11 +210,23 @@ class Retriever:
                 return []
             ids = [index.ids[i] for i in selected]
             fetch = min(fetch, len(ids))
-        with self.store.reading(), store_errors("向量检索"):
-            result = self._collection.query(query_embeddings=[vector], n_results=fetch, ids=ids, include=["distances"])
+        try:
+            result = self._query(vector, fetch, ids)
+        except StoreError:
+            if self.store.path is None:
+                raise
+            # An embedded client opened before another process's ingest keeps the vector index it loaded, and
+            # fails on ids it has not seen: a fresh client sees them.
+            self.store.reopen()
+            self._collection = self.store.collection(self.embedder)
+            result = self._query(vector, fetch, ids)
         # Chroma answers cosine distance; 1 - distance is the similarity.
         return [(index.position[pid], 1.0 - float(distance))
                 for pid, distance in zip(result["ids"][0], result["distances"][0]) if pid in index.position]
+
+    def _query(self, vector: np.ndarray, fetch: int, ids: list[str] | None) -> dict:
+        with self.store.reading(), store_errors("向量检索"):
+            return self._collection.query(query_embeddings=[vector], n_results=fetch, ids=ids, include=["distances"])
 
     def _pick(self, index: CorpusIndex, order: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
         """Best passage of each source first, then the rest by rank; identical texts only once."""

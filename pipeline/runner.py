@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import time
 from pathlib import Path
 from typing import Callable
@@ -17,7 +16,7 @@ from typing import Callable
 from pydantic import BaseModel, ConfigDict
 
 from .assemble import ItemDraft, assemble
-from .atomic import write_atomic
+from .atomic import ensure_dir, write_atomic
 from .check import check_structure
 from .document import count_chars, render
 from .errors import InputError, OutputError, PipelineError
@@ -68,18 +67,6 @@ def _make_dir(path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"无法创建目录 {path}：{exc.strerror or exc}") from exc
-
-
-def check_outdir(outdir: Path) -> None:
-    """Create the output folder, or say at once why drafts could not be saved there."""
-    if outdir.exists() and not outdir.is_dir():
-        raise OutputError(f"输出位置已有同名文件，不是目录：{outdir}（请用 -o 指定一个目录）")
-    try:
-        outdir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"无法创建输出目录 {outdir}：{exc.strerror or exc}") from exc
-    if not os.access(outdir, os.W_OK | os.X_OK):
-        raise OutputError(f"输出目录不可写：{outdir}（请换一个目录，或用 -o 指定）")
 
 
 class UnitJob:
@@ -228,7 +215,7 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory, r
                 raise
             results.append(UnitResult(profile=str(path), error=str(exc), error_code=exc.code))
     if jobs:
-        check_outdir(options.outdir)
+        ensure_dir(options.outdir)
         retriever = retriever_factory()
         for job in jobs:
             job.retriever = retriever

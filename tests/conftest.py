@@ -5,9 +5,23 @@ from __future__ import annotations
 import pytest
 from stub_server import StubServer
 
+from pipeline.embed import HashingEmbeddings
+from pipeline.resources import data_dir
+from pipeline.retrieve import Retriever
+from pipeline.store import Store, ingest
+
 
 @pytest.fixture
 def stub_server():
     """A running OpenAI-compatible stub on 127.0.0.1 (see tests/stub_server.py); script it with .queue()."""
     with StubServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def retriever(tmp_path_factory):
+    """The packaged 范文 in a temp store, embedded by the hashing embedder (fast, deterministic, no model)."""
+    store = Store.open(store_dir=tmp_path_factory.mktemp("store"))
+    embedder = HashingEmbeddings()
+    ingest([data_dir("corpus")], store, embedder)
+    return Retriever(store, embedder)

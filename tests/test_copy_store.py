@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from pipeline.embed import HashingEmbeddings
 from pipeline.review import CheckOptions, check_file

@@ -13,26 +13,15 @@ from stub_server import Reply, StubServer, server_error
 
 from pipeline.check import check_structure
 from pipeline.draft import ModelDrafter, OfflineDrafter
-from pipeline.embed import HashingEmbeddings
 from pipeline.errors import InputError, OutputError
 from pipeline.llm import ChatSettings, RetryPolicy, build_chat_model
 from pipeline.load import load_document
 from pipeline.profile import load_profile, resolve_spec
-from pipeline.resources import data_dir
-from pipeline.retrieve import Retriever
 from pipeline.runner import DraftOptions, draft_all
-from pipeline.store import Store, ingest
+
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
-
-
-@pytest.fixture(scope="module")
-def retriever(tmp_path_factory):
-    store = Store.open(store_dir=tmp_path_factory.mktemp("store"))
-    embedder = HashingEmbeddings()
-    ingest([data_dir("corpus")], store, embedder)
-    return Retriever(store, embedder)
 
 
 def run(paths, outdir, drafter_factory, retriever, **options):

@@ -22,20 +22,17 @@ from pipeline.compare import MeasureOptions, compare_files
 from pipeline.compare_html import render_compare_html
 from pipeline.document import count_chars, render
 from pipeline.draft import ModelDrafter, OfflineDrafter
-from pipeline.embed import HashingEmbeddings
 from pipeline.errors import InputError, OutputError
 from pipeline.judge import Judge, JudgeContext, judge_drafts, parse_verdict
 from pipeline.llm import ChatSettings, RetryPolicy, build_chat_model
 from pipeline.load import load_document
 from pipeline.profile import load_profile, resolve_spec
 from pipeline.quality import QualityRun, quality_all, quality_files, write_quality
-from pipeline.resources import data_dir
-from pipeline.retrieve import Retriever
 from pipeline.review import CheckOptions, check_file
 from pipeline.runner import DraftOptions, draft_all
 from pipeline.agreement import cohen_kappa
 from pipeline.scoring import score_pack
-from pipeline.store import Store, ingest
+
 
 ROOT = Path(__file__).resolve().parent.parent
 VILLAGE = ROOT / "examples" / "village-2023-zhuti.yaml"
@@ -49,14 +46,6 @@ def isolated(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "duizhao-cache"))
     for name in ("DUIZHAO_STORE_DIR", "DUIZHAO_CHROMA_URL", "OPENAI_BASE_URL", "OPENAI_API_KEY"):
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def retriever(tmp_path_factory):
-    store = Store.open(store_dir=tmp_path_factory.mktemp("store"))
-    embedder = HashingEmbeddings()
-    ingest([data_dir("corpus")], store, embedder)
-    return Retriever(store, embedder)
 
 
 def model_answer(request: dict) -> str:

@@ -19,28 +19,17 @@ from typer.testing import CliRunner
 from pipeline.check import check_structure
 from pipeline.cli import app
 from pipeline.draft import ModelDrafter, OfflineDrafter
-from pipeline.embed import HashingEmbeddings
 from pipeline.errors import ModelError
 from pipeline.llm import ChatSettings, RetryPolicy, build_chat_model
 from pipeline.load import load_document
 from pipeline.profile import load_profile, resolve_spec
-from pipeline.resources import data_dir
-from pipeline.retrieve import Retriever
 from pipeline.runner import DraftOptions, draft_all
-from pipeline.store import Store, ingest
+
 
 ROOT = Path(__file__).resolve().parent.parent
 PROFILE = ROOT / "examples" / "agency-2024-dangji.yaml"
 UNIT = "县市场监督管理局机关第一党支部"
 KEY = "sk-duizhao-faults-0123456789"
-
-
-@pytest.fixture(scope="module")
-def retriever(tmp_path_factory):
-    store = Store.open(store_dir=tmp_path_factory.mktemp("store"))
-    embedder = HashingEmbeddings()
-    ingest([data_dir("corpus")], store, embedder)
-    return Retriever(store, embedder)
 
 
 @pytest.fixture(scope="module")

@@ -226,7 +226,8 @@ def copy_rate(text: str, section_spans: list[tuple[int, int]], corpus: CopyCorpu
         rate = SectionRate(index=number, marked=sum(by_source.values()), total=len(content), by_source=by_source)
         inside = [run for run in report.runs if run.start < end and run.end > start]
         if inside:
-            run = max(inside, key=lambda r: r.length)
+            # Longest by what lies inside this section: a run spilling over from the previous one counts its part here.
+            run = max(inside, key=lambda r: min(r.end, end) - max(r.start, start))
             rate.longest = text[max(run.start, start) : min(run.end, end)]
             rate.longest_source = run.source
         sections.append(rate)

@@ -38,3 +38,21 @@ def test_stored_fanwen_count_in_copy_rate(tmp_path, monkeypatch):
     # Without the store, the packaged seeds alone do not explain the copying.
     monkeypatch.setenv("DUIZHAO_STORE_DIR", str(tmp_path / "nothing-here"))
     assert check_file(draft, CheckOptions()).metrics["copy_rate"] < 0.2
+
+
+def test_a_section_quotes_its_own_longest_copied_run(tmp_path, monkeypatch):
+    """A run that spills over a section boundary is quoted by the part inside the section, not the whole run."""
+    from pipeline.copyrate import copy_rate, load_corpus
+
+    monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    spill = "班子对理论学习的重要性认识不足满足于完成规定动作没有学深悟透"
+    inside = "建立学习台账每月检查一次并向党员大会通报学习情况"
+    (folder / "a.txt").write_text(f"标题\n{spill}四。\n", encoding="utf-8")
+    (folder / "b.txt").write_text(f"标题\n{inside}。\n", encoding="utf-8")
+    text = f"{spill}四{inside}"
+    boundary = len(spill)  # the second section starts at 四: the run from a.txt spills one character into it
+    result = copy_rate(text, [(0, boundary), (boundary, len(text))], load_corpus(folder))
+    assert len(spill) > len(inside)
+    assert result.sections[1].longest == inside and result.sections[1].longest_source == "b.txt"

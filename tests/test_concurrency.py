@@ -132,3 +132,18 @@ def test_a_waiting_ingest_runs_when_the_other_finishes(tmp_path, monkeypatch):
     report = ingest([SEEDS[1]], store, HashingEmbeddings())
     assert time.monotonic() - started >= 0.5 and report.total == report.added > 0
     releaser.join()
+
+
+def test_reader_opened_before_another_process_ingests(tmp_path):
+    """The reader's client was made before the write, its index read after it: the ids it filters on are new
+    to the client's vector index (chromadb: "Error finding id") until the client is rebuilt."""
+    store = tmp_path / "store"
+    ingest([corpus(tmp_path / "base", SEEDS[:1])], Store.open(store), HashingEmbeddings())
+    reader = Retriever(Store.open(store), HashingEmbeddings())
+    reader.store.collection().count()  # the client has seen the store as it was
+    more = corpus(tmp_path / "more", SEEDS[1:3])
+    done = subprocess.run([sys.executable, "-c", SLOW_INGEST.replace("0.05", "0"), str(store), str(more)],
+                          capture_output=True, text=True, env=ENV, timeout=120)
+    assert done.returncode == 0, done.stderr
+    hits = reader.retrieve("理论学习不够深入", role="problems", k=8, mode="dense")
+    assert {h.source for h in hits} & {s.name for s in SEEDS[1:3]}

@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from .clean_lines import Context, check_foreign, fix_voice, line_pass
+from .clean_lines import Context, check_foreign, drop_list_clause, fix_voice, line_pass, slot_text
 from .overlap import OverlapIndex
 from .resources import lexicon
 
@@ -23,8 +23,7 @@ FLAGS = ("empty", "truncated", "lead-in", "sign-off", "salutation", "markdown", 
 _END = "。！？!?"
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]*|[^。！？!?]+$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-MAX_ANSWER_CHARS = 20000
-_TALK_ROUNDS = 8
+MAX_ANSWER_CHARS = 20000  # far more than any item asks for
 _ORDINALS = "一二三四五六七八九十"
 _POINT_MARK = re.compile(rf"(?:^|(?<=[。；;：:，,]))\s*(?:[{_ORDINALS}]是|其[{_ORDINALS}][，,]?|[（(]\d{{1,2}}[）)]|[①-⑳]|\d{{1,2}}[、．.](?!\d))")
 _ECHO_RUN = 8  # shorter than the 13 of 查重: task lines are short and paraphrased loosely
@@ -76,9 +75,7 @@ def clean_output(
     ctx = Context(words=_words(), role=role, aspect=aspect, forbidden=[h for h in forbidden_headings if h],
                   keep_points=keep_points)
     text = _normalise(raw)
-    if len(text) > MAX_ANSWER_CHARS:
-        # No item asks for this much (max_tokens is set from the budget); a server that ignored the limit
-        # sent a runaway answer: keep its start, as if cut for length.
+    if len(text) > MAX_ANSWER_CHARS:  # a server ignored max_tokens: keep the start, as if cut for length
         text, finish_reason = text[:MAX_ANSWER_CHARS], "length"
     if finish_reason == "length":
         ctx.flag("truncated")
@@ -133,9 +130,8 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
     """Lead-ins, salutations, notes, sign-offs, summaries and prompt phrases around the text."""
     w = ctx.words
     out = list(paragraphs)
-    # Opening: acknowledgement tokens, salutations and a first sentence about the text. A few rounds at
-    # most: talk before the text is a sentence or two, and an answer made of nothing else must not loop long.
-    for _ in range(_TALK_ROUNDS):
+    # Opening: acknowledgement tokens, salutations and a first sentence about the text (a few rounds at most).
+    for _ in range(8):
         if not out:
             break
         first = out[0]
@@ -149,8 +145,8 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
             ctx.flag("salutation", salute.group())
             out[0] = first = first[salute.end():]
         # The talk ends at the first sentence end, or at a colon when the text follows on the same line.
-        opening = _SENTENCE.match(first)
-        head = re.findall(r"^[^。！？!?：:]*[：:]", first) or ([opening.group()] if opening and opening.group().strip() else [])
+        opening = [m.group() for m in [_SENTENCE.match(first)] if m and m.group().strip()]
+        head = re.findall(r"^[^。！？!?：:]*[：:]", first) or opening
         if head and (_has(head[0], w["lead_in_phrases"]) or not _CJK.search(head[0])):
             ctx.flag("lead-in", head[0])
             out[0] = first[len(head[0]):].strip()
@@ -166,7 +162,7 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
     for paragraph in out:
         for found in note.findall(paragraph):
             ctx.flag("note", found)
-        paragraph = slot.sub(lambda m: ctx.flag("note") or f"【待补：{_slot_text(m.group(1))}】", note.sub("", paragraph))
+        paragraph = slot.sub(lambda m: ctx.flag("note") or f"【待补：{slot_text(m.group(1))}】", note.sub("", paragraph))
         if re.match(r"^\s*(?:%s)\s*[:：]" % "|".join(map(re.escape, w["note_starts"])), paragraph, re.I):
             ctx.flag("note", paragraph)
             continue
@@ -193,12 +189,6 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
     if ctx.role != "closing" and len(out) > 1 and _starts(out[-1], w["summary_starts"]):
         ctx.flag("sign-off", out.pop())
     return out
-
-
-def _slot_text(request: str) -> str:
-    """（此处可补充具体事例） → 具体事例"""
-    text = re.sub(r"^(?:此处|请|可|需)*(?:补充|填写)?[：:]?", "", request.strip())
-    return text or request.strip()
 
 
 def _drop_echo(paragraphs: list[str], sources: Sequence[str], ctx: Context) -> list[str]:
@@ -265,22 +255,10 @@ def _split_points(paragraph: str, ctx: Context) -> list[str]:
     points = [re.sub(r"(?<![；;，,：:\s])[；;，,：:\s]+$", "", p) + ("" if p[-1:] in _END else "。")
               for p in points if _CJK.search(p)]
     # "在理论学习方面，主要表现在：" announces the points: its list clause goes, a short rest leads the first point.
-    lead = _drop_list_clause(lead).rstrip("：:，, ")
+    lead = drop_list_clause(lead).rstrip("：:，, ")
     if lead and points and not re.search(rf"[{_END}]", lead) and len(lead) <= 15:
         return [f"{lead}，{points[0]}"] + points[1:]
     return ([_finish(lead)] if _CJK.search(lead) else []) + points
-
-
-def _drop_list_clause(lead: str) -> str:
-    """Without its last clause when that clause announces a list (…表现在：). Plain string work: the regex
-    it replaces backtracked quadratically over a long clause."""
-    cut = max(lead.rfind(mark) for mark in "，,。")
-    head, tail = (lead[:cut], lead[cut:]) if cut >= 0 else ("", lead)
-    if tail.startswith("。"):
-        head, tail = head + "。", tail[1:]
-    if tail.endswith(("：", ":")) and any(word in tail for word in ("表现在", "体现在", "表现为", "如下", "以下")):
-        return head
-    return lead
 
 
 def _norm_sentence(sentence: str) -> str:

@@ -221,3 +221,21 @@ def check_foreign(paragraphs: list[str], ctx: Context) -> None:
         for word in re.findall(r"[A-Za-z]{2,}", paragraph):
             if word.lower() not in allowed:
                 ctx.flag("foreign-word")
+
+
+def drop_list_clause(lead: str) -> str:
+    """Without its last clause when that clause announces a list (…主要表现在：). String work: the regex it
+    replaces backtracked quadratically over a long clause."""
+    cut = max(lead.rfind(mark) for mark in "，,。")
+    head, tail = (lead[:cut], lead[cut:]) if cut >= 0 else ("", lead)
+    if tail.startswith("。"):
+        head, tail = head + "。", tail[1:]
+    if tail.endswith(("：", ":")) and any(word in tail for word in ("表现在", "体现在", "表现为", "如下", "以下")):
+        return head
+    return lead
+
+
+def slot_text(request: str) -> str:
+    """（此处可补充具体事例） → 具体事例"""
+    text = re.sub(r"^(?:此处|请|可|需)*(?:补充|填写)?[：:]?", "", request.strip())
+    return text or request.strip()

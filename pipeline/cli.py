@@ -6,12 +6,14 @@ Heavy libraries (chromadb, langchain, python-docx) are imported inside the comma
 
 from __future__ import annotations
 
-import functools
 import sys
 from pathlib import Path
 from typing import List, Optional
 
 import typer
+
+# Failing (one line, exit codes) lives in cli_errors.py; cli_eval imports handles_errors from here.
+from .cli_errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, fail, handles_errors
 
 app = typer.Typer(
     help="duizhao：对照检查材料的起草、检查与排版工具（民主生活会 / 组织生活会）。",
@@ -23,85 +25,6 @@ specs_app = typer.Typer(help="会议规范：列出或查看每次会议规定�
 profile_app = typer.Typer(help="单位资料（YAML）：生成模板。", no_args_is_help=True)
 app.add_typer(specs_app, name="specs")
 app.add_typer(profile_app, name="profile")
-
-EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
-EXIT_INTERRUPTED = 130
-
-
-def fail(message: str, code: str = "bad-input", exit_code: int = EXIT_BAD_INPUT) -> None:
-    typer.echo(f"错误 [{code}]：{message}", err=True)
-    raise typer.Exit(exit_code)
-
-
-def _one_line(text: str, limit: int = 300) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit] + "…"
-
-
-class _EchoWarnings:
-    """Warnings the library logs (a skipped file, a retried request) reach the user as 警告： lines on stderr."""
-
-    installed = False
-
-    @classmethod
-    def install(cls) -> None:
-        import logging
-
-        if cls.installed:
-            return
-
-        class Handler(logging.Handler):
-            def emit(self, record: logging.LogRecord) -> None:
-                typer.echo(f"警告：{record.getMessage()}", err=True)
-
-        logger = logging.getLogger("pipeline")
-        logger.addHandler(Handler(logging.WARNING))
-        cls.installed = True
-
-
-def handles_errors(command):
-    """Turn library errors into one clear line and exit 2; never a traceback for expected failures.
-    Anything else is a bug: one line and exit 3 (DUIZHAO_DEBUG=1 shows the traceback)."""
-
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
-        import asyncio
-        import os
-
-        import click
-
-        from .errors import PipelineError
-
-        _EchoWarnings.install()
-        try:
-            return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
-        except PipelineError as exc:
-            from .redact import redact
-
-            fail(_one_line(redact(str(exc))), exc.code, exc.exit_code)
-        except (KeyboardInterrupt, asyncio.CancelledError):
-            typer.echo("已中断；已完成的部分已保存，重新运行同一命令即可续做。", err=True)
-            raise typer.Exit(EXIT_INTERRUPTED)
-        except OSError as exc:
-            # The disk, not the program: full, read-only, a path that vanished while we worked.
-            if os.environ.get("DUIZHAO_DEBUG"):
-                raise
-            from .redact import redact
-
-            where = f"{exc.filename}：" if exc.filename else ""
-            fail(_one_line(redact(f"读写文件失败：{where}{exc.strerror or exc}（请检查磁盘空间和读写权限）")), "io-error")
-        except Exception as exc:
-            if os.environ.get("DUIZHAO_DEBUG"):
-                raise
-            from .redact import redact
-
-            detail = _one_line(redact(f"{type(exc).__name__}: {exc}"))
-            fail(f"内部错误：{detail}（请报告；设置 DUIZHAO_DEBUG=1 可显示详细信息）", "internal", EXIT_INTERNAL)
-
-    return wrapper
-
 
 @app.command()
 @handles_errors

@@ -14,7 +14,9 @@ from .plan import Outline, OutlineItem
 from .profile import Profile
 from .resources import lexicon
 
-_SENTENCE = re.compile(r"[^。！？；]+[。！？；]")
+# A sentence starts at the text's start or after a sentence end (the lookbehind): tried at every character
+# of a long text without one, the search was quadratic.
+_SENTENCE = re.compile(r"(?<![^。！？；])[^。！？；]+[。！？；]")
 _SELF_WORDS = re.compile(r"(领导班子|党组班子|支委班子|支部班子|党委班子|党支部班子)")
 _FOREIGN = re.compile(r"[0-9０-９*×XＸ]|比如|例如|如：|譬如|我镇|我县|我局|我村|我市|【")
 _MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}是|\d{1,2}[、.．]|[（(]\d{1,2}[）)]|[（(][一二三四五六七八九十]{1,3}[）)])")

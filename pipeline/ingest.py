@@ -207,7 +207,7 @@ def _write(store: Store, collection: Any | None, embedder: Embeddings, new: list
                 collection.update(ids=[pid for pid, _ in part], metadatas=[m for _, m in part])
             for start in range(0, len(stale), batch):
                 collection.delete(ids=stale[start : start + batch])
-        except Exception:
+        except BaseException:  # Ctrl-C too: a half-written ingest would look complete to the next run
             if added:  # best effort: do not leave half of a run behind
                 with contextlib.suppress(Exception):
                     collection.delete(ids=added)

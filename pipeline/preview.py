@@ -55,19 +55,26 @@ def to_pdf(docx_path: str | Path, outdir: str | Path) -> Path:
     """outdir/<name>.pdf rendered by LibreOffice; a private profile so runs never share or lock one."""
     source, target = _checked(docx_path, outdir)
     soffice = _tool("soffice", "libreoffice-writer")
-    with tempfile.TemporaryDirectory(prefix="duizhao-lo-") as profile:
+    # LibreOffice writes into a private folder; only a finished PDF is moved into place (no half-written file).
+    with tempfile.TemporaryDirectory(prefix="duizhao-lo-") as work:
+        profile, rendered = Path(work) / "profile", Path(work) / "out"
         command = [
-            soffice, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-            "--convert-to", "pdf", "--outdir", str(target), str(source),
+            soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+            "--convert-to", "pdf", "--outdir", str(rendered), str(source),
         ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT, env=_env())
         except subprocess.TimeoutExpired as exc:
             raise OutputError(f"LibreOffice 转换超时（{RENDER_TIMEOUT} 秒）：{source}") from exc
-    pdf = target / (source.stem + ".pdf")
-    if done.returncode != 0 or not pdf.is_file():
-        detail = (done.stderr or done.stdout).strip().splitlines()
-        raise OutputError(f"LibreOffice 未能转换 {source}：{detail[-1] if detail else done.returncode}")
+        made = rendered / (source.stem + ".pdf")
+        if done.returncode != 0 or not made.is_file():
+            detail = (done.stderr or done.stdout).strip().splitlines()
+            raise OutputError(f"LibreOffice 未能转换 {source}：{detail[-1] if detail else done.returncode}")
+        pdf = target / made.name
+        try:
+            shutil.move(str(made), str(pdf))
+        except OSError as exc:
+            raise OutputError(f"无法写入 {pdf}：{exc.strerror or exc}") from exc
     return pdf
 
 
@@ -75,13 +82,20 @@ def pdf_to_png(pdf: str | Path, outdir: str | Path, dpi: int = 80) -> list[Path]
     """One PNG per page: outdir/<name>-<page>.png, in page order."""
     pdf, target = Path(pdf), Path(outdir)
     pdftoppm = _tool("pdftoppm", "poppler-utils")
-    target.mkdir(parents=True, exist_ok=True)
-    for old in _pages(target, pdf.stem):
-        old.unlink()
-    done = subprocess.run([pdftoppm, "-r", str(dpi), "-png", str(pdf), str(target / pdf.stem)],
-                          capture_output=True, text=True, timeout=RENDER_TIMEOUT)
-    if done.returncode != 0:
-        raise OutputError(f"pdftoppm 未能生成预览图：{done.stderr.strip() or done.returncode}")
+    ensure_dir(target)
+    # Pages are rendered aside and replace the old ones only when all of them are there.
+    with tempfile.TemporaryDirectory(prefix=".duizhao-pages-", dir=target) as work:
+        try:
+            done = subprocess.run([pdftoppm, "-r", str(dpi), "-png", str(pdf), str(Path(work) / pdf.stem)],
+                                  capture_output=True, text=True, timeout=RENDER_TIMEOUT)
+        except subprocess.TimeoutExpired as exc:
+            raise OutputError(f"pdftoppm 生成预览图超时（{RENDER_TIMEOUT} 秒）：{pdf}") from exc
+        if done.returncode != 0:
+            raise OutputError(f"pdftoppm 未能生成预览图：{done.stderr.strip() or done.returncode}")
+        for old in _pages(target, pdf.stem):
+            old.unlink()
+        for page in _pages(Path(work), pdf.stem):
+            os.replace(page, target / page.name)
     return _pages(target, pdf.stem)
 
 

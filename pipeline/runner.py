@@ -178,13 +178,15 @@ def profile_paths(paths: list[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml"))
+            # 我支部.YAML counts; editor lock and backup files (.~lock…, ._name) do not.
+            found += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
+                            and not p.name.startswith((".", "~")))
         elif path.is_file():
             found.append(path)
         else:
             raise InputError(f"单位资料文件不存在：{path}")
     if not found:
-        raise InputError("没有找到单位资料（.yaml）")
+        raise InputError(f"没有找到单位资料（.yaml）：{' '.join(map(str, paths))}")
     return found
 
 

@@ -73,7 +73,9 @@ class MeetingSpec(BaseModel):
 _PREFIX = re.compile(r"^(对照|在|关于|聚焦|围绕)")
 # No open-ended repetition before the `$`: tried at every position of a long line, that was quadratic.
 _SUFFIX = re.compile(r"(方面)?(存在的|存在|的)?(主要|突出)?(问题|不足|差距)?(方面)?$")
-_TRAILING = "。：:；，\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # punctuation + str.isspace()
+# Punctuation, and every character str.isspace() knows (what the old pattern's [\s]* stripped).
+_TRAILING = ("。：:；，\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+             "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 _HEADING_MAX = 120  # an aspect heading is a line; anything longer is text, and only its start names an aspect
 
 

@@ -151,5 +151,11 @@ def source_texts(store: Store) -> dict[str, str]:
     return {source: "\n".join(text for _, text in sorted(items)) for source, items in parts.items() if source}
 
 
-# Ingest used to live here; its public names stay importable from this module.
-from .ingest import IngestReport, ingest  # noqa: E402,F401
+def __getattr__(name: str):
+    """Ingest used to live here: its public names stay importable from this module (lazily, as ingest.py
+    imports this one)."""
+    if name in ("ingest", "IngestReport"):
+        from . import ingest as module
+
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,8 @@ from .resources import lexicon
 
 _OPENING = "“‘《（(〈「『【"
 _CLOSING = "”’》）)〉」』】，。、；：！？"
-_PAIRS = re.compile(r"“[^”]*”|《[^》]*》|（[^）]*）|\([^)]*\)")
+# Bounded: a title's quoted or bracketed part is short, and an unclosed one must not make the search quadratic.
+_PAIRS = re.compile(r"“[^”]{0,100}”|《[^》]{0,100}》|（[^）]{0,100}）|\([^)]{0,100}\)")
 _GENERIC_PENALTY = 3.0  # em: a break that is not at a known word boundary must buy this much balance
 SLACK_EM = 0.4  # room left on the narrowed first line; less than the narrowest next character
 

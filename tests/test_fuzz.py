@@ -13,7 +13,7 @@ from datetime import timedelta
 from functools import lru_cache
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from pipeline.check import check_structure
@@ -125,7 +125,9 @@ def test_genre_shaped_text_with_copy_rate_and_facts(text):
     run_all(text, "2023-zhuti-minzhu", with_corpus=True)
 
 
-@settings(max_examples=40, **FUZZ)
+# No shrinking: shrinking a 100,000-character example takes longer than the whole suite; the failing
+# example is reported as generated.
+@settings(max_examples=40, phases=(Phase.explicit, Phase.reuse, Phase.generate), **FUZZ)
 @given(long_line())
 def test_very_long_lines(text):
     run_all(text, "2023-zhuti-minzhu")
@@ -144,6 +146,9 @@ ONCE_SLOW = {
     "unclosed slots": "【待补" * (N // 3),
     "commas": "中" + "，" * N + "文",
     "dots": "学习" + "…" * N + "。",
+    # Runs of digits or numerals: the concrete-marker and count patterns started inside the run (lexicon).
+    "digits": "一、存在的问题\n（一）理论学习方面\n一是" + "1" * N,
+    "numerals": "一、存在的问题\n（一）理论学习方面\n一是" + "二" * N + "个方面",
 }
 
 

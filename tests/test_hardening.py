@@ -515,3 +515,55 @@ def test_zip_bomb_docx(tmp_path):
         archive.writestr("word/document.xml", b"\x00" * (3 * 1024 * 1024))
     assert bomb.stat().st_size < 100 * 1024
     error_line(invoke("check", "--structure-only", bomb, DUIZHAO_MAX_FILE_MB="0.2"), "解压后过大")
+
+
+def test_failed_render_leaves_no_partial_pdf(tmp_path):
+    """LibreOffice dying halfway (here a stand-in that writes half a PDF and fails) leaves nothing in the folder."""
+    document = tmp_path / "定稿.docx"
+    assert invoke("export", SEED, "-o", document).exit_code == 0
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "soffice"
+    fake.write_text('#!/bin/sh\nwhile [ "$1" != "--outdir" ]; do shift; done\nmkdir -p "$2"\n'
+                    'printf "%%PDF-1.7 half" > "$2/定稿.pdf"\necho "crashed" >&2\nexit 1\n', encoding="utf-8")
+    fake.chmod(0o755)
+    out = tmp_path / "预览"
+    line = error_line(invoke("preview", document, "-o", out, PATH=f"{bin_dir}:{os.environ['PATH']}"),
+                      "LibreOffice 未能转换", code="output-error")
+    assert "crashed" in line
+    assert [p.name for p in out.iterdir()] == []
+
+
+def test_interrupted_ingest_leaves_the_store_as_it_was(tmp_path):
+    class Interrupted(HashingEmbeddings):
+        def embed_documents(self, texts):
+            raise KeyboardInterrupt
+
+    store = Store.open(tmp_path / "store")
+    ingest([SEED], store, HashingEmbeddings())
+    before = store.collection().count()
+    with pytest.raises(KeyboardInterrupt):
+        ingest([data_dir("corpus")], store, Interrupted())
+    assert store.collection().count() == before
+    report = ingest([data_dir("corpus")], store, HashingEmbeddings())  # and the next run completes it
+    assert report.unchanged_files == 1 and report.total > before
+
+
+def test_fanwen_saved_as_gbk_from_a_website(tmp_path):
+    """Ingested as text, not mojibake: the passages equal those of the UTF-8 original."""
+    folder = tmp_path / "下载的范文"
+    folder.mkdir()
+    (folder / "网页另存.txt").write_bytes(SEED_TEXT.encode("gbk"))
+    (folder / "记事本另存.txt").write_bytes(SEED_TEXT.replace("\n", "\r\n").encode("utf-16"))
+    result = invoke("ingest", folder, "--store", tmp_path / "store")
+    assert result.exit_code == 0 and result.stderr.strip() == "", result.output  # no file skipped
+    reference = Store.open(tmp_path / "reference")
+    ingest([SEED], reference, HashingEmbeddings())
+
+    def texts(store: Store, source: str) -> list[str]:
+        got = store.collection().get(include=["documents", "metadatas"])
+        return sorted(text for text, meta in zip(got["documents"], got["metadatas"]) if meta["source"] == source)
+
+    expected = texts(reference, SEED.name)
+    stored = Store.open(tmp_path / "store")
+    assert texts(stored, "网页另存.txt") == expected and texts(stored, "记事本另存.txt") == expected

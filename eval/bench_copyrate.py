@@ -17,9 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.copyrate import CopyCorpus, copy_rate
-from pipeline.overlap import OverlapIndex
-from pipeline.resources import data_dir
+from pipeline.review.copyrate import CopyCorpus, copy_rate
+from pipeline.text.overlap import OverlapIndex
+from pipeline.core.resources import data_dir
 
 HAN = [chr(c) for c in range(0x4E00, 0x9FA5)]
 

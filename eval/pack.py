@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from pipeline.cli_eval import eval_pack
+from pipeline.cli.eval import eval_pack
 
 if __name__ == "__main__":
     typer.run(eval_pack)

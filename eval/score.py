@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from pipeline.cli_eval import eval_score
+from pipeline.cli.eval import eval_score
 
 if __name__ == "__main__":
     typer.run(eval_score)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jieba
 
-from pipeline.resources import data_dir
+from pipeline.core.resources import data_dir
 
 CLAUSE = re.compile(r"[，。、；：！？“”‘’（）《》\s,.;:!?()]+")
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")

@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from pipeline.clean import Cleaned, clean_output
-from pipeline.specs import load_spec
+from pipeline.draft.clean import Cleaned, clean_output
+from pipeline.material.specs import load_spec
 
 FIXTURE = Path(__file__).parent / "fixtures" / "llm_captures.jsonl"
 CAPTURES = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 from stub_server import StubServer
 
-from pipeline.embed import HashingEmbeddings
-from pipeline.resources import data_dir
-from pipeline.retrieve import Retriever
-from pipeline.store import Store, ingest
+from pipeline.models.embed import HashingEmbeddings
+from pipeline.core.resources import data_dir
+from pipeline.corpus.retrieve import Retriever
+from pipeline.corpus.ingest import ingest
+from pipeline.corpus.store import Store
 
 
 @pytest.fixture

@@ -1,0 +1,89 @@
+"""How the `duizhao` commands fail: one line on stderr and an exit code, never a traceback for the user.
+
+0 ok · 1 findings (or a failed unit in a batch) · 2 bad input (file, field, spec, output place, store, model)
+· 3 internal error (a bug: DUIZHAO_DEBUG=1 shows the traceback) · 130 interrupted (the cache is kept).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import typer
+
+EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, code: str = "bad-input", exit_code: int = EXIT_BAD_INPUT) -> None:
+    typer.echo(f"错误 [{code}]：{message}", err=True)
+    raise typer.Exit(exit_code)
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+class _EchoWarnings:
+    """Warnings the library logs (a skipped file, a retried request) reach the user as 警告： lines on stderr."""
+
+    installed = False
+
+    @classmethod
+    def install(cls) -> None:
+        import logging
+
+        if cls.installed:
+            return
+
+        class Handler(logging.Handler):
+            def emit(self, record: logging.LogRecord) -> None:
+                typer.echo(f"警告：{record.getMessage()}", err=True)
+
+        logger = logging.getLogger("pipeline")
+        logger.addHandler(Handler(logging.WARNING))
+        cls.installed = True
+
+
+def handles_errors(command):
+    """Turn library errors into one clear line and exit 2; never a traceback for expected failures.
+    Anything else is a bug: one line and exit 3 (DUIZHAO_DEBUG=1 shows the traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        import asyncio
+        import os
+
+        import click
+
+        from pipeline.core.errors import PipelineError
+
+        _EchoWarnings.install()
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except PipelineError as exc:
+            from pipeline.core.redact import redact
+
+            fail(_one_line(redact(str(exc))), exc.code, exc.exit_code)
+        except (KeyboardInterrupt, asyncio.CancelledError):
+            typer.echo("已中断；已完成的部分已保存，重新运行同一命令即可续做。", err=True)
+            raise typer.Exit(EXIT_INTERRUPTED)
+        except OSError as exc:
+            # The disk, not the program: full, read-only, a path that vanished while we worked.
+            if os.environ.get("DUIZHAO_DEBUG"):
+                raise
+            from pipeline.core.redact import redact
+
+            where = f"{exc.filename}：" if exc.filename else ""
+            fail(_one_line(redact(f"读写文件失败：{where}{exc.strerror or exc}（请检查磁盘空间和读写权限）")), "io-error")
+        except Exception as exc:
+            if os.environ.get("DUIZHAO_DEBUG"):
+                raise
+            from pipeline.core.redact import redact
+
+            detail = _one_line(redact(f"{type(exc).__name__}: {exc}"))
+            fail(f"内部错误：{detail}（请报告；设置 DUIZHAO_DEBUG=1 可显示详细信息）", "internal", EXIT_INTERNAL)
+
+    return wrapper

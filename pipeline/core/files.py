@@ -1,0 +1,232 @@
+"""Guards for files users hand in: size limit, YAML files (profiles, specs, manifests), field errors in Chinese.
+
+Every failure here is an InputError whose message is one line naming the file (and field) and what to do.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from pipeline.core.errors import InputError
+
+DEFAULT_MAX_MB = 20  # a 对照检查材料 is tens of KB; anything this large is not one
+MAX_MB_ENV = "DUIZHAO_MAX_FILE_MB"
+
+
+def max_file_bytes() -> int:
+    """The size limit for any input file: DUIZHAO_MAX_FILE_MB (megabytes, may be fractional), else 20 MB."""
+    raw = (os.environ.get(MAX_MB_ENV) or "").strip()
+    if not raw:
+        return DEFAULT_MAX_MB * 1024 * 1024
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InputError(f"环境变量 {MAX_MB_ENV} 应为数字（兆字节），现为：{raw}") from None
+    if value <= 0:
+        raise InputError(f"环境变量 {MAX_MB_ENV} 应为正数（兆字节），现为：{raw}")
+    return int(value * 1024 * 1024)
+
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size // 1024} KB"
+    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".") + " MB"
+
+
+def check_file(path: Path, what: str = "文件") -> int:
+    """The file's size, after checking it exists, is a file, is readable and is within the limit."""
+    if not path.exists():
+        raise InputError(f"{what}不存在：{path}")
+    if path.is_dir():
+        raise InputError(f"{what}应为文件，却是目录：{path}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise InputError(f"无法读取{what} {path}：{exc.strerror or exc}") from exc
+    limit = max_file_bytes()
+    if size > limit:
+        raise InputError(f"{what}过大（{_size(size)}，上限 {_size(limit)}）：{path}"
+                         f"（确需处理请设置环境变量 {MAX_MB_ENV}）")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"没有读取权限：{path}")
+    return size
+
+
+def read_bytes(path: Path, what: str = "文件") -> bytes:
+    check_file(path, what)
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"无法读取{what} {path}：{exc.strerror or exc}") from exc
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    """A hand-written YAML file in any common encoding (UTF-8/BOM, UTF-16, GBK/GB18030) → Python data.
+    Empty files give None; the caller says what it expected."""
+    import yaml
+
+    path = Path(path)
+    data = read_bytes(path, what)
+    if looks_binary(data):
+        raise InputError(f"{what} {path} 不是文本文件（含二进制内容），应为 YAML 文本")
+    text = decode(data, str(path))
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.load(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())[:120]
+        raise InputError(f"{what} {path} 不是有效的 YAML（{where}{'：' if where else ''}{problem}）："
+                         f"请检查缩进、冒号后的空格和引号") from exc
+
+
+def expect_mapping(data: Any, path: str | Path, what: str, hint: str) -> dict:
+    if data is None:
+        raise InputError(f"{what} {path} 是空文件，应为键值对（YAML 映射：{hint}）")
+    if isinstance(data, list):
+        raise InputError(f"{what} {path} 的内容是列表（- 开头），应为键值对（YAML 映射：{hint}）")
+    if not isinstance(data, dict):
+        raise InputError(f"{what} {path} 的内容应为键值对（YAML 映射：{hint}），而不是一段文字")
+    return data
+
+
+def decode(data: bytes, name: str = "") -> str:
+    """UTF-8 (with or without BOM), UTF-16 with or without BOM, else the best guess among GB18030 and friends."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    utf16 = _utf16_without_bom(data)
+    if utf16 is not None:
+        return utf16
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # GB18030 is a superset of GBK/GB2312 and the usual encoding of Chinese web downloads.
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise InputError(f"无法识别文件编码：{name}（请另存为 UTF-8 文本）")
+    return str(best)
+
+
+def _textlike(text: str) -> float:
+    """Share of characters that Chinese or English text is made of: CJK, ASCII, CJK and full-width punctuation."""
+    if not text:
+        return 0.0
+    good = sum(1 for ch in text if ch in "\n\r\t" or " " <= ch <= "~" or "\u3000" <= ch <= "\u303f"
+               or "\u4e00" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u2010" <= ch <= "\u2027")
+    return good / len(text)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Windows tools save UTF-16 without a BOM now and then. Zero bytes come from its ASCII (and from
+    characters such as 一 U+4E00); the byte order whose decoding reads as text wins. Binary data decodes
+    to a scatter over the whole of Unicode (or not at all) and fails the test."""
+    if len(data) % 2 or b"\x00" not in data[:8192]:
+        return None
+    best, best_score = None, 0.0
+    for encoding in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        score = _textlike(text[:4096])
+        if score > best_score and "\x00" not in text[:4096]:
+            best, best_score = text, score
+    return best if best_score > 0.95 else None
+
+
+def looks_binary(data: bytes) -> bool:
+    sample = data[:4096]
+    if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False
+    return b"\x00" in sample and _utf16_without_bom(data) is None
+
+
+_MESSAGES = {
+    "extra_forbidden": "是未知字段",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_type": "应为文字",
+    "list_type": "应为列表（每行 - 开头，或 [甲, 乙]）",
+    "dict_type": "应为键值对（名称: 内容）",
+    "model_type": "应为键值对（名称: 内容）",
+    "model_attributes_type": "应为键值对（名称: 内容）",
+    "string_too_short": "不能为空",
+    "too_short": "不能为空",
+}
+
+
+def _model_at(model: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | None:
+    """The model class that owns the last field of `loc` (for listing the fields it accepts)."""
+    import typing
+
+    current: Any = model
+    for part in loc[:-1]:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        if isinstance(part, int) or part not in current.model_fields:
+            continue
+        annotation = current.model_fields[part].annotation
+        # Unwrap Optional[...], list[...], dict[str, ...] down to a model class if there is one.
+        for _ in range(4):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+                break
+            annotation = args[-1] if args else annotation
+        current = annotation
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def field_path(loc: tuple) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f".{part}" if parts else str(part))  # 0-based, as pydantic and YAML tools count
+        elif isinstance(part, str) and ("[" in part or part in ("str", "int", "float", "bool")):
+            continue  # union branch names pydantic adds (str, list[str]); not the user's field
+        else:
+            parts.append(("." if parts else "") + part)
+    return "".join(parts) or "(根)"
+
+
+def describe(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """`字段 X 有误：…` in Chinese for the first error of `exc`; unknown fields list the accepted ones."""
+    first = exc.errors()[0]
+    kind, loc, ctx = first["type"], tuple(first["loc"]), first.get("ctx") or {}
+    where = field_path(loc)
+    if kind == "missing":
+        return f"字段 {where} 有误：缺少此必填字段"
+    if kind == "extra_forbidden":
+        owner = _model_at(model, loc)
+        allowed = [f.alias or name for name, f in owner.model_fields.items()] if owner else []
+        return f"字段 {where} 是未知字段" + (f"（可用：{'、'.join(allowed)}）" if allowed else "（请检查拼写）")
+    if kind in ("greater_than_equal", "greater_than"):
+        return f"字段 {where} 有误：应不小于 {ctx.get('ge', ctx.get('gt'))}"
+    if kind in ("less_than_equal", "less_than"):
+        return f"字段 {where} 有误：应不大于 {ctx.get('le', ctx.get('lt'))}"
+    if kind == "literal_error":
+        return f"字段 {where} 有误：应为 {ctx.get('expected', '')} 之一"
+    if kind == "value_error":
+        message = str(first["msg"]).removeprefix("Value error, ")
+        return f"字段 {where} 有误：{message}"
+    if kind in _MESSAGES:
+        return f"字段 {where} 有误：{_MESSAGES[kind]}"
+    return f"字段 {where} 有误：{first['msg']}"

@@ -1,0 +1,1 @@
+"""The 范文 corpus: passages, the vector store, ingest, hybrid retrieval."""

@@ -1,0 +1,1 @@
+"""Drafting: outline, per-item drafting (model or offline composer), cleaning, guards, assembly."""

@@ -1,0 +1,189 @@
+"""Draft: one outline item at a time, with a chat model or with the no-model composer.
+
+The model drafter cleans what the model wrote, checks it against the passages it was shown and the facts
+it had to carry, re-asks once when it copied or dropped facts, and keeps the better answer with its flags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from typing import Protocol
+
+from pipeline.draft.assemble import ItemDraft
+from pipeline.draft.compose import compose_item
+from pipeline.draft.plan import Outline, OutlineItem
+from pipeline.material.profile import Profile
+from pipeline import __version__
+from pipeline.core.resources import lexicon, prompt_text
+
+COPY_THRESHOLD = 0.3  # share of characters in 13-字 runs shared with the passages given (the review's error line)
+
+
+class Hit(Protocol):
+    id: str
+    text: str
+    source: str
+    heading: str
+    score: float
+
+
+def passage_record(hit: Hit) -> dict:
+    return {"id": hit.id, "source": hit.source, "heading": getattr(hit, "heading", ""), "score": round(float(hit.score), 4)}
+
+
+def _lines(values: list[str]) -> str:
+    return "\n".join(f"- {value}" for value in values) or "- （未提供）"
+
+
+def _problem_lines(item: OutlineItem) -> str:
+    lines = []
+    for index, problem in enumerate(item.problems):
+        facts = item.problem_facts[index] if index < len(item.problem_facts) else []
+        lines.append(f"- 问题：{problem}" + "".join(f"\n  事实：{fact}" for fact in facts))
+    return "\n".join(lines) or f"- （本单位资料未提供具体问题：请写出这一方面常见的问题，具体事例处写“【待补：本单位在{item.aspect}方面的具体事例】”）"
+
+
+def preamble_facts(profile: Profile) -> list[str]:
+    prep = profile.preparation
+    facts = list(prep.study_items())
+    if prep.talks:
+        facts.append(f"谈心谈话{prep.talks}人次")
+    if prep.opinions:
+        facts.append(f"征求意见建议{prep.opinions}条")
+    return facts + prep.other
+
+
+def build_messages(item: OutlineItem, outline: Outline, profile: Profile, references: list[str]) -> list[tuple[str, str]]:
+    """System + user messages for one item; references are fenced as material that must not be copied."""
+    fenced = "\n".join(f"<<<参考范文{n}>>>\n{text}\n<<<参考范文{n}结束>>>" for n, text in enumerate(references, 1))
+    values = dict(
+        meeting=outline.meeting, unit=outline.unit, self=outline.self_name, aspect=item.aspect or "", hint=item.hint,
+        heading=item.heading.rstrip("。"), budget=item.budget, points=max(1, len(item.problems)),
+        problems=_problem_lines(item) if item.role != "measures" else _lines(
+            [f"{a}" + (f"（事实：{f}）" if f else "") for a, f in zip(item.answers, item.facts + [""] * len(item.answers))]),
+        answers="；".join(item.answers) or "（见上文）",
+        facts=_lines(preamble_facts(profile) if item.role == "preamble" else item.facts),
+        references=prompt_text("references.txt").format(passages=fenced) if references else "",
+    )
+    if item.role == "causes" and item.hint:
+        values["hint"] = item.hint
+    system = prompt_text("system.txt").format(self=outline.self_name)
+    user = prompt_text(f"{item.role}.txt").format(**values)
+    return [("system", system), ("user", user)]
+
+
+def max_tokens_for(budget: int) -> int:
+    # Chinese runs about 1–1.5 tokens per 字 across common tokenizers; leave room for a little overshoot.
+    return int(budget * 1.6) + 200
+
+
+def cache_key(messages: list[tuple[str, str]], system: str, params: dict) -> str:
+    payload = json.dumps({"messages": messages, "system": system, "params": params}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+
+
+class OfflineDrafter:
+    """Composes from retrieved sentences and the profile's facts; deterministic, no network."""
+
+    system = "offline"
+
+    def __init__(self) -> None:
+        self._used: set[str] = set()  # sentences already placed, so items do not repeat each other
+        self._turn = 0
+
+    def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
+        # The composer's wording is part of its input: editing lexicon/composer.yaml must re-compose.
+        params = {"composer": lexicon("composer"), "profile": profile.model_dump(mode="json"), "version": __version__}
+        return cache_key(build_messages(item, outline, profile, [h.text for h in hits]), self.system, params)
+
+    async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
+        started = time.monotonic()
+        self._turn += 1
+        paragraphs = compose_item(item, outline, profile, [h.text for h in hits], self._used, self._turn)
+        from pipeline.draft.guard import assess
+
+        assessment = assess(paragraphs, [h.text for h in hits], item.facts)
+        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
+                         passages=[passage_record(h) for h in hits], copy_rate=round(assessment.copy_rate, 4),
+                         missing_facts=list(assessment.missing_facts), seconds=round(time.monotonic() - started, 3))
+
+
+class ModelDrafter:
+    """Drafts through an OpenAI-compatible chat model (injected: a ChatOpenAI or a fake)."""
+
+    def __init__(self, chat_model, model_name: str, policy=None, copy_threshold: float = COPY_THRESHOLD):
+        self.chat_model = chat_model
+        self.system = f"model:{model_name}"
+        self.policy = policy
+        self.copy_threshold = copy_threshold
+
+    def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
+        messages = build_messages(item, outline, profile, [h.text for h in hits])
+        return cache_key(messages, self.system, {"max_tokens": max_tokens_for(item.budget), "version": __version__})
+
+    async def _ask(self, messages, max_tokens: int, item: OutlineItem, outline: Outline, references: list[str]):
+        from pipeline.draft.clean import clean_output
+        from pipeline.models.chat import complete
+
+        completion = await complete(self.chat_model, messages, max_tokens, policy=self.policy)
+        if completion.finish_reason == "length":
+            # One more try with room to finish; if it is still cut, clean keeps whole sentences and flags it.
+            completion = await complete(self.chat_model, messages, max_tokens * 2, policy=self.policy)
+        # Echoes are the prompt's own scaffold (task and problem lines), never the references: copying from
+        # those must stay visible to the copy guard.
+        user_prompt = messages[1][1]
+        scaffold = [line for line in user_prompt.splitlines() if line and not line.startswith("<<<")][:12]
+        if references:
+            scaffold = [line for line in scaffold if line not in references]
+        # The system prompt is never text of the material: a model that recites it (asked to by a poisoned
+        # reference, say) has those sentences dropped like any other echo of the prompt.
+        scaffold += [line for line in messages[0][1].splitlines() if line.strip()]
+        cleaned = clean_output(completion.text, item.role, completion.finish_reason, aspect=item.aspect,
+                               echo_sources=scaffold,
+                               unit=outline.unit, self_name=outline.self_name)
+        return completion, cleaned
+
+    async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
+        from pipeline.draft.guard import assess, better, needs_retry, sharper_instruction
+
+        started = time.monotonic()
+        references = [h.text for h in hits]
+        messages = build_messages(item, outline, profile, references)
+        limit = max_tokens_for(item.budget)
+        # Numbers the text may use without inventing them: the profile's, the meeting's, the item's own.
+        known = [outline.meeting, outline.title, *profile.all_facts(), *item.problems, *preamble_facts(profile),
+                 *(f"{e.problem}{e.fixed}" for e in profile.last_year)]
+
+        def judge(cleaned):
+            return assess(cleaned.paragraphs, references, item.facts, known=known, target_chars=item.budget,
+                          flags=cleaned.flags, unit=outline.unit)
+
+        completion, cleaned = await self._ask(messages, limit, item, outline, references)
+        assessment = judge(cleaned)
+        attempts, tokens = completion.attempts, [completion.prompt_tokens, completion.completion_tokens]
+        raw = completion.text
+        if needs_retry(assessment, self.copy_threshold):  # copied, facts missing, invented numbers, too short …
+            instruction = sharper_instruction(assessment, self.copy_threshold, self_name=outline.self_name)
+            retry_messages = [*messages, ("assistant", completion.text), ("user", instruction)]
+            second, second_cleaned = await self._ask(retry_messages, limit, item, outline, references)
+            second_assessment = judge(second_cleaned)
+            attempts += second.attempts
+            tokens = [tokens[0] + second.prompt_tokens, tokens[1] + second.completion_tokens]
+            if better(assessment, second_assessment, self.copy_threshold) is second_assessment:
+                cleaned, assessment, raw = second_cleaned, second_assessment, second.text
+        flags = list(cleaned.flags)
+        paragraphs = list(cleaned.paragraphs)
+        if assessment.copy_rate > self.copy_threshold:
+            flags.append("copied")
+        if assessment.missing_facts:
+            # Every profile fact must reach the draft: add the ones the model dropped, verbatim, and say so.
+            flags.append("fact-inserted")
+            addition = "比如，" + "；".join(f.rstrip("。") for f in assessment.missing_facts) + "。"
+            paragraphs = paragraphs[:-1] + [paragraphs[-1] + addition] if paragraphs else [addition]
+        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
+                         passages=[passage_record(h) for h in hits], raw=raw, flags=flags,
+                         copy_rate=round(assessment.copy_rate, 4), missing_facts=list(assessment.missing_facts),
+                         prompt_tokens=tokens[0], completion_tokens=tokens[1], attempts=attempts,
+                         seconds=round(time.monotonic() - started, 3))

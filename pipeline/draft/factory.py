@@ -1,0 +1,64 @@
+"""The one place that builds the real chat model, embedder, store and retriever from settings.
+
+Tests build the same objects with fakes (a fake chat model, a hashing embedder, a temp store) instead.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    offline: bool = False
+    model: str | None = None
+    store_dir: Path | None = None
+    chroma_url: str | None = None
+    collection: str | None = None
+
+
+def use_model(settings: Settings) -> bool:
+    from pipeline.models.chat import configured
+
+    return not settings.offline and configured()
+
+
+def drafter_factory(settings: Settings) -> Callable[[], object]:
+    """A new drafter per document (the offline composer keeps per-document state)."""
+    from pipeline.draft.drafter import ModelDrafter, OfflineDrafter
+
+    if not use_model(settings):
+        return OfflineDrafter
+    from pipeline.models.chat import ChatSettings, build_chat_model
+
+    chat = ChatSettings.from_env(model=settings.model)
+    model = build_chat_model(chat)
+    return lambda: ModelDrafter(model, chat.model, policy=chat.retry_policy())
+
+
+def open_store(settings: Settings):
+    from pipeline.corpus.store import Store
+
+    return Store.open(store_dir=settings.store_dir, chroma_url=settings.chroma_url, collection=settings.collection)
+
+
+def retriever_factory(settings: Settings, on_ingest: Callable[[int, int], None] | None = None) -> Callable[[], object]:
+    """Opens the store; on first use with an empty store, ingests the packaged 范文 corpus."""
+
+    def build():
+        from pipeline.models.embed import make_embedder
+        from pipeline.core.resources import data_dir
+        from pipeline.corpus.retrieve import Retriever
+        from pipeline.corpus.ingest import ingest
+
+        store = open_store(settings)
+        embedder = make_embedder()
+        collection = store.collection(embedder)
+        if collection is None or collection.count() == 0:
+            ingest([data_dir("corpus")], store, embedder, progress=on_ingest)
+        return Retriever(store, embedder)
+
+    return build

@@ -1,0 +1,152 @@
+"""Blind review packs: drafts under shuffled neutral names, a key kept outside the folder handed to raters,
+and a score sheet (CSV, UTF-8 with BOM so that Excel and WPS open it) that raters fill in.
+
+Drafts are exported to .docx by default, so that file type and look do not reveal the system; the
+no-model notice is left out for the same reason (the key records that it was).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import random
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.evaluate.compare import disambiguate, parse_draft_args
+from pipeline.core.errors import InputError, OutputError
+from pipeline.core.resources import lexicon
+
+KEY_SCHEMA = "duizhao-blind-key-1"
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PackEntry(Strict):
+    name: str  # neutral name, e.g. 稿件A
+    file: str  # file name inside the pack
+    label: str  # system / source label, hidden from raters
+    unit: str = ""
+    source: str
+    sha256: str
+    chars: int = 0
+    notice_removed: bool = False
+
+
+class PackKey(Strict):
+    kind: str = KEY_SCHEMA
+    pack: str
+    created: str
+    sheet: str
+    entries: list[PackEntry]
+
+    def entry(self, name: str) -> PackEntry | None:
+        return next((e for e in self.entries if e.name == name), None)
+
+
+def neutral_names(count: int) -> list[str]:
+    prefix = lexicon("eval")["neutral_prefix"]
+    if count > 26:
+        raise InputError(f"一个盲评包最多 26 份稿件，现有 {count} 份")
+    return [f"{prefix}{chr(ord('A') + n)}" for n in range(count)]
+
+
+def unit_key(document) -> str:
+    """Which unit a draft is for: its title, the same whichever format the draft was saved in."""
+    return "".join(document.title.split())
+
+
+def default_key_path(pack: Path) -> Path:
+    return pack.resolve().parent / f"{pack.resolve().name}-key.json"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def sheet_header() -> list[str]:
+    return [c["name"] for c in lexicon("eval")["sheet_columns"]]
+
+
+def blank_sheet(names: list[str]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(sheet_header())
+    for name in names:
+        writer.writerow([name] + [""] * (len(sheet_header()) - 1))
+    return "\ufeff".encode("utf-8") + buffer.getvalue().encode("utf-8")
+
+
+def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = None, keep_format: bool = False,
+              seed: int | None = None, force: bool = False) -> tuple[PackKey, Path]:
+    """Write the pack folder and the key file; returns the key and where it was written."""
+    from pipeline.material.document import count_chars, render
+    from pipeline.export.docx import write_docx
+    from pipeline.material.load import load_document
+
+    folder = Path(folder)
+    key_path = Path(key) if key is not None else default_key_path(folder)
+    if _inside(key_path, folder):
+        raise InputError(f"密钥文件不能放在交给评审人的盲评文件夹内：{key_path}")
+    inputs = parse_draft_args(drafts, unique=False)
+    if len(inputs) < 2:
+        raise InputError("盲评包至少需要两份稿件")
+    if folder.exists() and any(folder.iterdir()) and not force:
+        raise OutputError(f"盲评文件夹已存在且不为空：{folder}（确需覆盖请加 --force）", code="exists")
+    if key_path.exists() and not force:
+        raise OutputError(f"密钥文件已存在：{key_path}（确需覆盖请加 --force）", code="exists")
+    parsed = [load_document(item.path) for item in inputs]
+    # Equal labels group drafts by system; two drafts of one unit under one default label are told apart.
+    disambiguate(inputs, [unit_key(p.document) for p in parsed])
+    order = list(range(len(inputs)))
+    random.Random(seed).shuffle(order)  # seed None: fresh system randomness each time
+    names = neutral_names(len(inputs))
+    if folder.exists() and force:
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    entries = []
+    for name, index in zip(names, order):
+        item, document = inputs[index], parsed[index].document
+        suffix = item.path.suffix.lower()
+        copy = keep_format and suffix != ".json"  # a draft record names its system: always export it
+        target = folder / f"{name}{suffix if copy else '.docx'}"
+        shown = document if copy else document.model_copy(update={"notice": ""})
+        if copy:
+            shutil.copyfile(item.path, target)
+        else:
+            write_docx(shown, target)
+        entries.append(PackEntry(
+            name=name, file=target.name, label=item.label, source=str(item.path.resolve()),
+            unit=unit_key(document),
+            sha256=hashlib.sha256(item.path.read_bytes()).hexdigest(), chars=count_chars(render(shown)),
+            notice_removed=bool(document.notice) and not copy))
+    words = lexicon("eval")
+    (folder / words["sheet_name"]).write_bytes(blank_sheet(names))
+    readme = words["readme"].format(count=len(names), names="、".join(names), sheet=words["sheet_name"])
+    (folder / words["readme_name"]).write_text(readme.replace("\n", "\r\n"), encoding="utf-8-sig")
+    pack_key = PackKey(pack=folder.resolve().name, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                       sheet=words["sheet_name"], entries=sorted(entries, key=lambda e: e.name))
+    try:
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        key_path.write_text(pack_key.model_dump_json(indent=1), encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"无法写入密钥文件 {key_path}：{exc.strerror or exc}") from exc
+    return pack_key, key_path
+
+
+def read_key(pack: str | Path, key: str | Path | None = None) -> PackKey:
+    path = Path(key) if key is not None else default_key_path(Path(pack))
+    if not path.is_file():
+        raise InputError(f"找不到盲评密钥文件：{path}（用 --key 指定）")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return PackKey.model_validate(data)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"盲评密钥文件无效：{path}") from exc

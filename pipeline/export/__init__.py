@@ -1,0 +1,1 @@
+"""Export: the Word (.docx) writer in the GB/T 9704 layout, title breaking, preview rendering."""

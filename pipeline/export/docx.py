@@ -1,0 +1,286 @@
+"""Write a Document as .docx in the 公文 layout (GB/T 9704-2012) or a plain one.
+
+The paragraphs written are exactly `render_lines(document)`: no empty paragraphs (blank lines are paragraph
+spacing), so reading the file back (pipeline.material.load) gives the same Document.
+Page numbers (gbt9704): "— N —" in 4号宋体, odd pages right and even pages left, one character in from the
+版心 edge, as the standard lays out; the plain layout centres them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
+
+from pipeline.export.layouts import (
+    LAYOUTS,
+    Layout,
+    PageNumbers,
+    add_linked_character_style,
+    add_paragraph_style,
+    apply_defaults,
+    child,
+    declare_fonts,
+    line_spacing,
+    set_fonts,
+    text_width_pt,
+    twips,
+)
+from pipeline.material.document import Document, Item, Point
+from pipeline.core.errors import InputError, OutputError
+from pipeline.export.title_break import SLACK_EM, split_title, width_em
+
+# A point is a level-3/4 heading line only when it is short and has no sentence inside.
+_NUMBERED = re.compile(r"^(?:\d{1,2}[、.．]|[（(]\d{1,2}[）)])$")
+_HEADING_MAX = 30
+
+
+@dataclass
+class Block:
+    """One paragraph to write: a style key of the layout and its runs (text, run-in heading or not)."""
+
+    style: str
+    runs: list[tuple[str, bool]]
+    lines_before: float | None = None
+    lines_after: float | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(text for text, _ in self.runs)
+
+
+def _point_blocks(points: list[Point], lead: tuple[str, bool] | None = None) -> list[Block]:
+    """Points grouped into paragraphs as `paragraphs_of` does; `lead` is a run-in heading run."""
+    blocks: list[Block] = []
+    for index, point in enumerate(points):
+        piece = (point.marker + point.text, False)
+        if index == 0 and lead:
+            blocks.append(Block("body", [lead, piece]))
+        elif point.run_in and blocks:
+            blocks[-1].runs.append(piece)
+            blocks[-1].style = "body"
+        else:
+            blocks.append(Block("h3" if _is_heading_point(point) else "body", [piece]))
+    return blocks
+
+
+def _is_heading_point(point: Point) -> bool:
+    """1. / （1） followed by a short line without a sentence inside: a level-3/4 heading of its own."""
+    inner = point.text[:-1]
+    return bool(_NUMBERED.match(point.marker)) and 0 < len(point.text) <= _HEADING_MAX and not any(
+        ch in inner for ch in "。！？；"
+    )
+
+
+def _item_blocks(item: Item) -> list[Block]:
+    head = item.marker + item.heading
+    if item.run_in and item.points:
+        return _point_blocks(item.points, lead=(head, True))
+    return [Block("h2", [(head, False)]), *_point_blocks(item.points)]
+
+
+def blocks_of(document: Document) -> list[Block]:
+    """The paragraphs of the document in reading order; their texts equal `render_lines(document)`."""
+    blocks: list[Block] = []
+    if document.title:
+        # With a notice below, the blank line moves under the notice.
+        blocks.append(Block("title", [(document.title, False)], lines_after=0 if document.notice else None))
+    if document.notice:
+        blocks.append(Block("notice", [(f"【{document.notice}】", False)]))
+    for section in document.sections:
+        if section.marker or section.heading:
+            blocks.append(Block("h1", [(section.marker + section.heading, False)]))
+        blocks.extend(_point_blocks(section.intro))
+        for item in section.items:
+            blocks.extend(_item_blocks(item))
+    for index, line in enumerate(document.signature):
+        # One blank line between the text and the signature, as spacing.
+        blocks.append(Block("signature", [(line, False)], lines_before=1 if index == 0 else None))
+    return blocks
+
+
+def _page_setup(document, layout: Layout) -> None:
+    section = document.sections[0]
+    section.page_width, section.page_height = (Mm(v) for v in layout.page_mm)
+    top, bottom, left, right = layout.margins_mm
+    section.top_margin, section.bottom_margin = Mm(top), Mm(bottom)
+    section.left_margin, section.right_margin = Mm(left), Mm(right)
+    section.header_distance, section.footer_distance = Mm(layout.header_mm), Mm(layout.footer_mm)
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    for attr in list(grid.attrib):
+        del grid.attrib[attr]
+    # A line grid only: LibreOffice gives a 16pt glyph two cells of a 15.8pt character grid (Word
+    # compresses it), so 28 characters per line come from character spacing instead (see char_spacing).
+    if layout.chars_per_line:
+        grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), twips(layout.line_pt))
+
+
+def _number_font(run, layout: Layout) -> None:
+    rpr = run._r.get_or_add_rPr()
+    set_fonts(rpr, layout.page_number_font, layout.page_number_size)
+    child(rpr, "spacing", val="0")
+
+
+def _field_runs(paragraph, layout: Layout, instruction: str, placeholder: str) -> None:
+    for kind in ("begin", "instr", "separate", "text", "end"):
+        run = paragraph.add_run()
+        _number_font(run, layout)
+        if kind == "instr":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = instruction
+            run._r.append(instr)
+        elif kind == "text":
+            run.text = placeholder
+        else:
+            run._r.append(OxmlElement("w:fldChar"))
+            run._r[-1].set(qn("w:fldCharType"), kind)
+
+
+def _page_number(footer, layout: Layout, side: str) -> None:
+    paragraph = footer.paragraphs[0] if footer.paragraphs else footer.add_paragraph()
+    ppr = paragraph._p.get_or_add_pPr()
+    child(ppr, "snapToGrid", val="0")
+    child(ppr, "spacing", before="0", after="0", line="240", lineRule="auto")
+    size = layout.page_number_size
+    if side == "center":
+        child(ppr, "ind", firstLine="0", firstLineChars="0")
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    else:
+        # One character in from the 版心 edge, on the outer side.
+        attr = "right" if side == "right" else "left"
+        child(ppr, "ind", firstLine="0", firstLineChars="0", **{attr: twips(size)})
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if side == "right" else WD_ALIGN_PARAGRAPH.LEFT
+    for text in ("— ", None, " —"):
+        if text is None:
+            _field_runs(paragraph, layout, " PAGE ", "1")
+        else:
+            _number_font(paragraph.add_run(text), layout)
+
+
+def _footers(document, layout: Layout, mode: PageNumbers) -> None:
+    section = document.sections[0]
+    if mode == "odd-even":
+        document.settings.odd_and_even_pages_header_footer = True
+        _page_number(section.footer, layout, "right")
+        _page_number(section.even_page_footer, layout, "left")
+    else:
+        _page_number(section.footer, layout, "center")
+
+
+def _add_block(document, layout: Layout, block: Block, run_in_style) -> None:
+    paragraph = document.add_paragraph(style=document.styles[layout.styles[block.style].name])
+    if block.lines_before is not None or block.lines_after is not None:
+        spec = layout.styles[block.style]
+        before = spec.lines_before if block.lines_before is None else block.lines_before
+        after = spec.lines_after if block.lines_after is None else block.lines_after
+        line_spacing(paragraph._p.get_or_add_pPr(), layout, before, after, spec.line_pt)
+    if block.style == "title":
+        _balance_title(paragraph, layout, block.text)
+    for text, heading in block.runs:
+        run = paragraph.add_run(text)
+        if heading:
+            run.style = run_in_style
+
+
+def _balance_title(paragraph, layout: Layout, title: str) -> None:
+    """A two-line title breaks between words, upper line longer: the paragraph is narrowed to its first line."""
+    size = layout.styles["title"].size
+    lines = split_title(title, text_width_pt(layout) / size)
+    if lines:
+        side = (text_width_pt(layout) - (width_em(lines[0]) + SLACK_EM) * size) / 2
+        child(paragraph._p.get_or_add_pPr(), "ind", left=twips(side), right=twips(side), firstLine="0",
+              firstLineChars="0")
+
+
+def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNumbers | None = None):
+    """A python-docx Document of `document` in `layout` ("gbt9704" or "plain"); nothing is written."""
+    import docx
+
+    if layout not in LAYOUTS:
+        raise InputError(f"未知的版式：{layout}（可选：{'、'.join(LAYOUTS)}）")
+    spec = LAYOUTS[layout]
+    out = docx.Document()
+    # The template's one empty paragraph would come back as text on reading.
+    for paragraph in list(out.paragraphs):
+        paragraph._p.getparent().remove(paragraph._p)
+    apply_defaults(out, spec)
+    _page_setup(out, spec)
+    styles = {}
+    for key, style in spec.styles.items():
+        next_key = "h1" if key in ("title", "notice") else "body"
+        styles[key] = add_paragraph_style(out, spec, style, spec.styles[next_key].style_id)
+    run_in = add_linked_character_style(out, styles["h2"], spec.styles["h2"])
+    declare_fonts(out, {s.font for s in spec.styles.values()} | {spec.page_number_font})
+    _footers(out, spec, page_numbers or spec.page_numbers)
+    for block in blocks_of(document):
+        _add_block(out, spec, block, run_in)
+    _properties(out, document)
+    return out
+
+
+def _properties(out, document: Document) -> None:
+    """File properties of a fresh document, not the template's (its author, dates and thumbnail)."""
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    core = out.core_properties
+    core.title, core.author, core.comments, core.keywords, core.last_modified_by = document.title, "", "", "", ""
+    core.created = core.modified = now
+    core.revision = 1
+    package = out.part.package
+    for rel_id, rel in list(package.rels.items()):
+        if rel.reltype.endswith("/metadata/thumbnail"):
+            package.rels.pop(rel_id)
+
+
+def _lock_file(path: Path) -> Path | None:
+    """The owner file Word (~$ plus the name, first characters dropped on long names), WPS (~$name) or
+    LibreOffice (.~lock.name#) keeps beside a document while it is open."""
+    names = {"~$" + path.name, "~$" + path.name[1:], "~$" + path.name[2:], f".~lock.{path.name}#"}
+    return next((path.with_name(n) for n in sorted(names) if path.with_name(n).exists()), None)
+
+
+def write_docx(document: Document, path: str | Path, layout: str = "gbt9704",
+               page_numbers: PageNumbers | None = None) -> Path:
+    """Write atomically: a temporary file in the target folder, then os.replace over the target."""
+    path = Path(path)
+    built = build_docx(document, layout, page_numbers)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise OutputError(f"输出目录不存在：{folder}")
+    if path.is_dir():
+        raise OutputError(f"输出路径是一个目录：{path}")
+    lock = _lock_file(path)
+    if lock is not None:
+        raise OutputError(f"文件正被 Word/WPS 等程序打开，请关闭后重试（若并未打开，删除锁文件 {lock.name} 即可）：{path}")
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=".duizhao-", suffix=".docx.tmp", dir=folder)
+        with os.fdopen(fd, "wb") as handle:
+            built.save(handle)
+        from pipeline.core.atomic import UMASK
+
+        os.chmod(tmp_name, 0o666 & ~UMASK)  # mkstemp makes it private; a document is meant to be shared
+        os.replace(tmp_name, path)
+        tmp_name = None
+    except PermissionError as exc:
+        if path.exists() and os.access(folder, os.W_OK):
+            raise OutputError(f"无法覆盖文件，可能正被 Word/WPS 打开或为只读，请关闭后重试：{path}") from exc
+        raise OutputError(f"没有写入权限：{path}") from exc
+    except OSError as exc:
+        raise OutputError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+    finally:
+        if tmp_name is not None and os.path.exists(tmp_name):
+            os.unlink(tmp_name)
+    return path

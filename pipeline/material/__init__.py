@@ -1,0 +1,1 @@
+"""The material and its inputs: the Document model, meeting specs, unit profiles, parsing and loading."""

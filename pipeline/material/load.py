@@ -1,0 +1,114 @@
+"""Read a material from disk (.txt / .md / .docx, any common Chinese encoding) and parse it."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pipeline.core.errors import InputError
+from pipeline.core.files import check_file, decode, looks_binary, max_file_bytes
+from pipeline.material.document import Document
+from pipeline.material.parse import ParseResult, assign_aspects, parse_text
+
+if TYPE_CHECKING:
+    from pipeline.material.specs import MeetingSpec
+
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+JSON_SUFFIXES = (".json",)
+DOCX_SUFFIXES = (".docx",)
+class NotMaterial(InputError):
+    """The file is of another kind (an image, an old .doc, an archive): a corpus folder scan skips it."""
+
+
+OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy .doc/.xls/.wps (and encrypted .docx) files
+_OLD_WORD = "旧版 Word(.doc/.wps) 或加密的文件，只是扩展名为 .docx：请在 Word/WPS 中“另存为” .docx 后再用"
+
+
+def docx_paragraphs(path: Path) -> list[str]:
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from lxml.etree import LxmlError
+
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(OLE_MAGIC):
+        raise NotMaterial(f"{path} 是{_OLD_WORD}")
+    if not zipfile.is_zipfile(path):
+        raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+        # A small file that unpacks to gigabytes is a zip bomb, not a material.
+        if unpacked > 10 * max_file_bytes():
+            raise InputError(f"Word 文件解压后过大（{unpacked // 1024 // 1024} MB）：{path}")
+        document = docx.Document(str(path))
+        return [p.text for p in document.paragraphs if p.text.strip()]
+    # A zip with broken XML parts raises lxml errors, not python-docx ones.
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, EOFError) as exc:
+        raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）") from exc
+
+
+def read_text(path: str | Path, max_bytes: int | None = None) -> str:
+    """The text of a material, one paragraph per line."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if path.exists() and not path.is_dir() and suffix not in TEXT_SUFFIXES + DOCX_SUFFIXES + JSON_SUFFIXES:
+        hint = "（旧版 Word 文件请在 Word/WPS 中另存为 .docx）" if suffix in (".doc", ".wps") else ""
+        raise NotMaterial(f"不支持的文件类型 {suffix or '(无扩展名)'}：{path}（支持 .txt .md .docx .json）{hint}")
+    size = check_file(path)
+    if max_bytes is not None and size > max_bytes:
+        raise InputError(f"文件过大（{size // 1024 // 1024} MB，上限 {max_bytes // 1024 // 1024} MB）：{path}")
+    try:
+        if suffix in DOCX_SUFFIXES:
+            return "\n".join(docx_paragraphs(path))
+        data = path.read_bytes()
+    except PermissionError as exc:
+        raise InputError(f"没有读取权限：{path}") from exc
+    except OSError as exc:
+        raise InputError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+    if data.startswith(OLE_MAGIC):
+        raise NotMaterial(f"{path} 是{_OLD_WORD.replace('.docx', suffix)}")
+    if looks_binary(data):
+        raise NotMaterial(f"不是文本文件（含二进制内容，可能是图片或其他格式）：{path}")
+    return decode(data, str(path))
+
+
+def load_json_document(path: Path) -> Document:
+    """A Document saved as JSON, or a draft record whose "document" key holds one."""
+    import json
+
+    from pydantic import ValidationError
+
+    from pipeline.core.files import read_bytes
+
+    raw = read_bytes(path)
+    try:
+        data = json.loads(decode(raw, str(path)))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）") from exc
+    except RecursionError as exc:
+        raise InputError(f"{path} 的 JSON 嵌套过深，不是 duizhao 文档") from exc
+    if isinstance(data, dict) and isinstance(data.get("document"), dict):
+        data = data["document"]
+    try:
+        return Document.model_validate(data)
+    except ValidationError as exc:
+        from pipeline.core.files import describe
+
+        raise InputError(f"{path} 不是 duizhao 文档 JSON：{describe(exc, Document)}") from exc
+
+
+def load_document(path: str | Path, spec: MeetingSpec | None = None) -> ParseResult:
+    """Any material a user has: .txt/.md/.docx text, or a duizhao JSON document/draft."""
+    path = Path(path)
+    if path.suffix.lower() == ".json" and path.exists():
+        document = load_json_document(path)
+        if spec is not None:
+            assign_aspects(document, spec)
+        return ParseResult(document=document, source=path.name)
+    text = read_text(path)
+    if not text.strip():
+        raise InputError(f"文件为空：{path}")
+    markdown = Path(path).suffix.lower() in (".md", ".markdown")
+    return parse_text(text, spec=spec, source=Path(path).name, markdown=markdown)

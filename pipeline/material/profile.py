@@ -1,0 +1,158 @@
+"""The unit profile: what a user writes by hand about their unit. A public contract, validated strictly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipeline.core.errors import InputError
+from pipeline.material.specs import MeetingSpec, load_spec
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Unit(Strict):
+    name: str = Field(min_length=1)
+    type: str = "党支部"
+    # How the text refers to the body: 支部班子 / 班子 / 党组班子 …
+    self_name: str = Field("班子", alias="self", min_length=1)
+
+
+class Meeting(Strict):
+    spec: str
+    year: int | None = Field(None, ge=2000, le=2100)
+
+
+class Preparation(Strict):
+    talks: int | None = Field(None, ge=0)  # 谈心谈话 人次
+    opinions: int | None = Field(None, ge=0)  # 征求意见 条
+    study: str | list[str] | None = None
+    other: list[str] = []
+
+    def study_items(self) -> list[str]:
+        if self.study is None:
+            return []
+        return [self.study] if isinstance(self.study, str) else list(self.study)
+
+
+class Problem(Strict):
+    problem: str = Field(min_length=1)
+    facts: list[str] = []
+
+
+class LastYear(Strict):
+    problem: str = Field(min_length=1)
+    fixed: str = ""
+
+
+class CaseStudy(Strict):
+    title: str = Field(min_length=1)
+    facts: list[str] = []
+    lesson: str = ""
+
+
+class Signature(Strict):
+    name: str | None = None
+    date: str | None = None
+
+
+class Profile(Strict):
+    unit: Unit
+    meeting: Meeting
+    preparation: Preparation = Preparation()
+    work: list[str] = []
+    aspects: dict[str, list[Problem]] = {}
+    last_year: list[LastYear] = []
+    case_study: CaseStudy | None = None
+    target_chars: int | None = Field(None, ge=800, le=30000)
+    title: str | None = None
+    signature: Signature | None = None
+
+    @field_validator("aspects", mode="before")
+    @classmethod
+    def _empty_lists(cls, value):
+        # An aspect key with nothing under it (YAML null) means "no facts yet", not an error.
+        if isinstance(value, dict):
+            return {key: (items or []) for key, items in value.items()}
+        return value
+
+    def all_facts(self) -> list[str]:
+        facts = [fact for problems in self.aspects.values() for p in problems for fact in p.facts]
+        if self.case_study:
+            facts += self.case_study.facts
+        return facts
+
+
+_HINT = "至少包括 unit 和 meeting；可用 duizhao profile init --spec 会议规范 生成模板"
+
+
+def _field_error(path: str | Path, exc: ValidationError) -> InputError:
+    from pipeline.core.files import describe
+
+    return InputError(f"单位资料 {path} {describe(exc, Profile)}")
+
+
+def parse_profile(data: object, path: str | Path = "<profile>") -> Profile:
+    from pipeline.core.files import expect_mapping
+
+    data = expect_mapping(data, path, "单位资料", _HINT)
+    try:
+        return Profile.model_validate(data)
+    except ValidationError as exc:
+        raise _field_error(path, exc) from exc
+
+
+def load_profile(path: str | Path) -> Profile:
+    from pipeline.core.files import read_yaml
+
+    return parse_profile(read_yaml(path, "单位资料"), path)
+
+
+def resolve_spec(profile: Profile, base: Path | None = None) -> MeetingSpec:
+    """The profile's meeting spec: a built-in id, or a path relative to the profile file."""
+    ref = profile.meeting.spec
+    candidate = (base / ref) if base is not None and not Path(ref).is_absolute() else Path(ref)
+    return load_spec(candidate if candidate.suffix in (".yaml", ".yml") and candidate.exists() else ref)
+
+
+def validate_against_spec(profile: Profile, spec: MeetingSpec, path: str | Path = "<profile>") -> None:
+    """Every aspect key must name one of the spec's aspects (free-aspect specs accept any)."""
+    if spec.free_aspects:
+        return
+    from pipeline.material.specs import match_aspect
+
+    for key in profile.aspects:
+        if match_aspect(key, spec) is None:
+            raise InputError(
+                f"单位资料 {path} 字段 aspects.{key} 有误：不是会议“{spec.name}”规定的方面"
+                f"（应为：{'；'.join(spec.aspect_names())}）"
+            )
+
+
+def profile_aspects(profile: Profile, spec: MeetingSpec) -> list[tuple[str, list[Problem]]]:
+    """The aspects to draft, in the spec's order, each with the profile's problems (maybe none)."""
+    from pipeline.material.specs import match_aspect
+
+    if spec.free_aspects and profile.aspects:
+        return [(name, problems) for name, problems in profile.aspects.items()]
+    by_aspect: dict[str, list[Problem]] = {name: [] for name in spec.aspect_names()}
+    for key, problems in profile.aspects.items():
+        by_aspect[match_aspect(key, spec) or key].extend(problems)
+    return list(by_aspect.items())
+
+
+def profile_template(spec: MeetingSpec) -> str:
+    """A commented profile for `spec`, its aspects listed in order, for the user to fill in."""
+    from pipeline.core.resources import prompt_text
+
+    lines = []
+    for aspect in spec.aspects:
+        hint = f"  # {aspect.hint}" if aspect.hint else ""
+        lines.append(f"  {aspect.name}:{hint}\n    - problem: 【问题概括】\n      facts: [【具体事例：时间、地点、数字】]")
+    self_name = "支部班子" if "支部" in spec.body else "班子"
+    return prompt_text("profile_template.yaml").format(
+        spec_name=spec.name, spec_id=spec.id, body=spec.body, self_name=self_name, year=spec.year or "",
+        aspects="\n".join(lines))

@@ -1,0 +1,1 @@
+"""Model endpoints: the OpenAI-compatible chat model (with network retries) and the embedders."""

@@ -1,0 +1,241 @@
+"""Structure check: is the material well-formed for its meeting? Findings carry stable codes for machines."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.material.document import Document, Item, Point, Section
+from pipeline.text.numbering import cn_to_int, marker_number, point_style
+from pipeline.material.parse import ParseResult, assign_aspects
+from pipeline.core.resources import lexicon
+from pipeline.material.scrub import find_slots
+from pipeline.material.specs import MeetingSpec, builtin_specs, match_aspect
+
+Severity = Literal["error", "warning", "info"]
+GENERIC_ROLES = ["preamble", "problems", "causes", "measures"]
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    severity: Severity
+    message: str
+    location: str = ""
+    path: list[int] = []
+
+
+class CheckReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ok: bool
+    spec: str | None = None
+    findings: list[Finding] = []
+    structure: dict = {}
+    metrics: dict = {}
+
+    def count(self, severity: str) -> int:
+        return sum(f.severity == severity for f in self.findings)
+
+
+def message(code: str, **values) -> str:
+    return lexicon("findings")[code].format(**values)
+
+
+def role_name(role: str) -> str:
+    return lexicon("findings")["role-names"].get(role, role)
+
+
+def section_label(section: Section) -> str:
+    return (section.marker + section.heading) or role_name(section.role)
+
+
+def item_label(section: Section, item: Item) -> str:
+    return f"{section_label(section)} › {item.marker}{item.heading[:16]}"
+
+
+def _finding(code: str, severity: Severity, location: str = "", path: list[int] | None = None, **values) -> Finding:
+    return Finding(code=code, severity=severity, message=message(code, **values), location=location, path=path or [])
+
+
+def _check_sections(document: Document, roles: list[str], spec_name: str) -> list[Finding]:
+    findings: list[Finding] = []
+    present = [s.role for s in document.sections]
+    for role in roles:
+        if role not in present:
+            findings.append(_finding("section-missing", "error", role=role_name(role), spec=spec_name))
+    order = [(index, r) for index, r in enumerate(present) if r in roles]
+    expected = [r for r in roles if r in present]
+    for (where, got), want in zip(order, expected):
+        if got != want:
+            # Name the role `got` must follow, not the one at this position: that one may be missing or misplaced too.
+            rank = expected.index(got)
+            after = role_name(expected[rank - 1]) if rank else "标题"
+            findings.append(_finding("section-order", "error", section_label(document.sections[where]), [where],
+                                     role=role_name(got), after=after))
+            break
+    for index, section in enumerate(document.sections):
+        if not section.intro and not section.items and section.role != "closing":
+            findings.append(_finding("section-empty", "error", section_label(section), [index], role=role_name(section.role)))
+    return findings
+
+
+def _sequence_gaps(markers: list[tuple[str, int]], level: int, label: str, path: list[int]) -> list[Finding]:
+    expected = 1
+    for marker, number in markers:
+        if number != expected:
+            return [_finding("numbering-gap", "error", label, path, marker=marker, expected=expected,
+                             level=lexicon("findings")["level-names"][level])]
+        expected += 1
+    return []
+
+
+def _point_gaps(points: list[Point], label: str, path: list[int]) -> list[Finding]:
+    # Styles nest in the order they first appear; an outer style's next number restarts the inner ones.
+    order: list[str] = []
+    counters: dict[str, int] = {}
+    for index, point in enumerate(points):
+        style = point_style(point.marker)
+        if style is None:
+            continue
+        kind, number = style
+        if kind not in order:
+            order.append(kind)
+        for inner in order[order.index(kind) + 1 :]:
+            counters.pop(inner, None)
+        expected = counters.get(kind, 0) + 1
+        if number != expected:
+            return [_finding("numbering-gap", "error", f"{label} › {point.marker}", [*path, index],
+                             marker=point.marker, expected=expected, level="三")]
+        counters[kind] = number
+    return []
+
+
+def _check_numbering(document: Document) -> list[Finding]:
+    findings: list[Finding] = []
+    level1 = [(s.marker, marker_number(s.marker)) for s in document.sections if s.marker]
+    findings += _sequence_gaps([(m, n) for m, n in level1 if n], 1, "一级标题", [])
+    for s_index, section in enumerate(document.sections):
+        label = section_label(section)
+        items = [(i.marker, marker_number(i.marker)) for i in section.items]
+        findings += _sequence_gaps([(m, n) for m, n in items if n], 2, label, [s_index])
+        findings += _point_gaps(section.intro, label, [s_index])
+        for i_index, item in enumerate(section.items):
+            findings += _point_gaps(item.points, item_label(section, item), [s_index, i_index])
+    return findings
+
+
+def _check_aspects(document: Document, spec: MeetingSpec) -> list[Finding]:
+    problems_index = next((i for i, s in enumerate(document.sections) if s.role == "problems"), None)
+    if problems_index is None or spec.free_aspects:
+        return []
+    section = document.sections[problems_index]
+    names = spec.aspect_names()
+    findings: list[Finding] = []
+    seen: list[str] = []
+    for i_index, item in enumerate(section.items):
+        aspect = item.aspect or match_aspect(item.heading, spec)
+        if aspect is None:
+            findings.append(_finding("aspect-unknown", "warning", item_label(section, item), [problems_index, i_index],
+                                     heading=item.heading))
+        elif aspect not in seen:
+            if seen and names.index(aspect) < names.index(seen[-1]):
+                findings.append(_finding("aspect-order", "error", item_label(section, item), [problems_index, i_index],
+                                         aspect=aspect, before=seen[-1]))
+            seen.append(aspect)
+    for name in names:
+        if name not in seen:
+            findings.append(_finding("aspect-missing", "error", section_label(section), [problems_index], aspect=name))
+    return findings
+
+
+def _check_counts(document: Document) -> list[Finding]:
+    pattern = re.compile(lexicon("roles")["count_pattern"])
+    findings = []
+    for s_index, section in enumerate(document.sections):
+        if not section.items:
+            continue
+        for point in section.intro:
+            match = pattern.search(point.text)
+            if match:
+                count = cn_to_int(match.group(1).replace("两", "二"))
+                if count != len(section.items):
+                    findings.append(_finding("count-mismatch", "error", section_label(section), [s_index],
+                                             count=match.group(1), actual=len(section.items)))
+    return findings
+
+
+def _check_slots(document: Document) -> list[Finding]:
+    findings = []
+    for s_index, section in enumerate(document.sections):
+        places = [(section_label(section), [s_index], section.intro)]
+        places += [(item_label(section, item), [s_index, i], [Point(text=item.heading), *item.points])
+                   for i, item in enumerate(section.items)]
+        for label, path, points in places:
+            slots = [slot.text for point in points for slot in find_slots(point.text)]
+            if slots:
+                shown = "”“".join(dict.fromkeys(slots))
+                findings.append(_finding("placeholder", "warning", label, path, slot=shown))
+    title_slots = find_slots(document.title)
+    if title_slots:
+        findings.insert(0, _finding("placeholder", "warning", "标题", [], slot=title_slots[0].text))
+    # An unfilled unit name or date in the signature (XX党支部) is as visible as one in the body.
+    signature_slots = [slot.text for line in document.signature for slot in find_slots(line)]
+    if signature_slots:
+        findings.append(_finding("placeholder", "warning", role_name("signature"), [],
+                                 slot="”“".join(dict.fromkeys(signature_slots))))
+    return findings
+
+
+def guess_spec(document: Document) -> MeetingSpec | None:
+    """The built-in spec whose aspects the problems items name best."""
+    problems = document.section("problems")
+    if problems is None or not problems.items:
+        return None
+    best, best_score = None, 0.0
+    for spec in builtin_specs().values():
+        hits = sum(match_aspect(item.heading, spec) is not None for item in problems.items)
+        score = hits / max(len(problems.items), len(spec.aspects))
+        if score > best_score:
+            best, best_score = spec, score
+    return best if best_score >= 0.5 else None
+
+
+def outline(document: Document) -> dict:
+    return {
+        "title": document.title,
+        "sections": [
+            {"role": s.role, "heading": s.marker + s.heading, "intro_paragraphs": len(s.intro),
+             "items": [{"marker": i.marker, "heading": i.heading, "aspect": i.aspect, "points": len(i.points)} for i in s.items]}
+            for s in document.sections
+        ],
+    }
+
+
+def check_structure(parsed: ParseResult, spec: MeetingSpec | None = None) -> CheckReport:
+    # A private copy (aspects get assigned below); a dump and validate copies several times faster than deepcopy.
+    document = Document.model_validate(parsed.document.model_dump())
+    findings: list[Finding] = []
+    guessed = None
+    if spec is None:
+        guessed = guess_spec(document)
+        if guessed is not None:
+            findings.append(_finding("spec-guess", "info", spec=guessed.id, name=guessed.name))
+    else:
+        assign_aspects(document, spec)
+    if not document.title:
+        findings.append(_finding("title-missing", "warning"))
+    roles = spec.roles if spec else GENERIC_ROLES
+    findings += _check_sections(document, roles, spec.name if spec else "通用结构")
+    findings += _check_numbering(document)
+    findings += _check_counts(document)
+    if spec is not None:
+        findings += _check_aspects(document, spec)
+    findings += _check_slots(document)
+    kinds = lexicon("findings")["artifact-kinds"]
+    for cleaning in parsed.cleaning:
+        findings.append(_finding("artifact", "warning", kind=kinds.get(cleaning.code, cleaning.code),
+                                 count=cleaning.count, example=cleaning.example))
+    ok = not any(f.severity == "error" for f in findings)
+    return CheckReport(ok=ok, spec=spec.id if spec else None, findings=findings, structure=outline(document))

@@ -1,0 +1,1 @@
+"""The runner: plan → retrieve → draft → assemble → check → export for one or many profiles, with caching."""

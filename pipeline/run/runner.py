@@ -1,0 +1,246 @@
+"""The draft runner: wires plan → retrieve → draft → assemble → check → export for one or many profiles.
+
+Stages are pure functions; this module does the I/O. Each stage's output is persisted under
+OUTDIR/.duizhao/<unit>/ and every drafted item is cached by a hash of its full input, so a rerun after a
+crash, a fault or Ctrl-C drafts only what is missing. Final files are written all at once, atomically.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Callable
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.draft.assemble import ItemDraft, assemble
+from pipeline.core.atomic import ensure_dir, write_atomic
+from pipeline.review.structure import check_structure
+from pipeline.material.document import count_chars, render
+from pipeline.core.errors import InputError, OutputError, PipelineError
+from pipeline.material.parse import ParseResult
+from pipeline.draft.plan import Outline, make_outline
+from pipeline.material.profile import Profile, load_profile, resolve_spec, validate_against_spec
+from pipeline.core.resources import lexicon
+
+Progress = Callable[[str, str, str, str], None]  # (event, unit, item key, role)
+
+
+class DraftOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outdir: Path = Path("out")
+    force: bool = False
+    concurrency: int = 4
+    use_cache: bool = True
+    docx: bool = True
+    layout: str = "gbt9704"
+    k: int = 3  # passages per item
+
+
+class UnitResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    profile: str
+    unit: str = ""
+    spec: str = ""
+    system: str = ""
+    ok: bool = False
+    sections: int = 0
+    chars: int = 0
+    errors: int = 0
+    warnings: int = 0
+    seconds: float = 0.0
+    tokens: int = 0
+    cached_items: int = 0
+    outputs: list[str] = []
+    error: str | None = None
+    error_code: str | None = None
+
+
+def safe_name(name: str) -> str:
+    return "".join("_" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in name).strip("._") or "draft"
+
+
+def _make_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"无法创建目录 {path}：{exc.strerror or exc}") from exc
+
+
+class UnitJob:
+    """One profile through the pipeline."""
+
+    def __init__(self, path: Path, options: DraftOptions, drafter_factory, retriever=None):
+        self.path = path
+        self.options = options
+        self.profile: Profile = load_profile(path)
+        self.spec = resolve_spec(self.profile, path.parent)
+        validate_against_spec(self.profile, self.spec, path)
+        self.outline: Outline = make_outline(self.profile, self.spec)
+        self.name = safe_name(self.profile.unit.name)
+        self.drafter = drafter_factory()
+        self.retriever = retriever
+        self.workdir = options.outdir / ".duizhao" / self.name
+        self.targets = {ext: options.outdir / f"{self.name}.{ext}" for ext in ("md", "json", "docx")}
+        if not options.docx:
+            del self.targets["docx"]
+
+    def check_targets(self) -> None:
+        existing = [str(p) for p in self.targets.values() if p.exists()]
+        if existing and not self.options.force:
+            raise OutputError(f"草稿已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
+
+    def retrieve(self) -> dict[str, list]:
+        from pipeline.models.embed import embed_texts
+
+        items = [item for item in self.outline.items() if item.query]
+        # One batch for all queries: the embedder is far faster per text in batches than one by one.
+        vectors = embed_texts(self.retriever.embedder, [item.query for item in items])
+        hits: dict[str, list] = {item.key: [] for item in self.outline.items()}
+        for item, vector in zip(items, vectors):
+            hits[item.key] = self.retriever.retrieve(item.query, role=item.role, aspect=item.aspect, k=self.options.k,
+                                                     query_vector=vector)
+        self._persist("retrieval.json", {k: [h.model_dump() for h in v] for k, v in hits.items()})
+        return hits
+
+    def _persist(self, name: str, data) -> None:
+        _make_dir(self.workdir)
+        write_atomic({self.workdir / name: json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")})
+
+    def _cache_path(self, key: str) -> Path:
+        return self.options.outdir / ".duizhao" / "items" / f"{key}.json"
+
+    async def draft_item(self, item, hits, semaphore: asyncio.Semaphore, progress: Progress) -> tuple[ItemDraft, bool]:
+        key = self.drafter.key(item, self.outline, self.profile, hits)
+        cache = self._cache_path(key)
+        if self.options.use_cache and cache.is_file():
+            try:
+                progress("cached", self.name, item.key, item.role)
+                return ItemDraft.model_validate_json(cache.read_text(encoding="utf-8")), True
+            except ValueError:
+                pass  # a damaged cache entry is simply drafted again
+        async with semaphore:
+            progress("start", self.name, item.key, item.role)
+            drafted = await self.drafter.draft(item, self.outline, self.profile, hits)
+        _make_dir(cache.parent)
+        write_atomic({cache: drafted.model_dump_json().encode("utf-8")})
+        progress("done", self.name, item.key, item.role)
+        return drafted, False
+
+    async def run(self, semaphore: asyncio.Semaphore, progress: Progress) -> UnitResult:
+        started = time.monotonic()
+        result = UnitResult(profile=str(self.path), unit=self.profile.unit.name, spec=self.spec.id, system=self.drafter.system)
+        self._persist("outline.json", self.outline.model_dump())
+        hits = self.retrieve()
+        items = self.outline.items()
+        # Finished items are cached as they land, so one failure does not lose the others.
+        outcomes = await asyncio.gather(*(self.draft_item(i, hits[i.key], semaphore, progress) for i in items),
+                                        return_exceptions=True)
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        if failures:
+            first = failures[0]
+            if isinstance(first, PipelineError):
+                raise type(first)(f"{len(failures)} 段起草失败（已完成的 {len(items) - len(failures)} 段已缓存，重新运行即可续做）："
+                                  f"{first}", code=first.code)
+            raise first
+        drafts = {item.key: drafted for item, (drafted, _) in zip(items, outcomes)}
+        notice = lexicon("composer")["notice_offline"] if self.drafter.system == "offline" else ""
+        document = assemble(self.outline, drafts, self.profile, notice=notice)
+        report = check_structure(ParseResult(document=document, source=self.name), self.spec)
+        record = {"document": document.model_dump(), "outline": self.outline.model_dump(),
+                  "items": [d.model_dump() for d in drafts.values()], "check": report.model_dump(),
+                  "system": self.drafter.system, "profile": self.profile.model_dump(by_alias=True)}
+        files = {self.targets["md"]: render(document, markdown=True).encode("utf-8"),
+                 self.targets["json"]: json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")}
+        if "docx" in self.targets:
+            from io import BytesIO
+
+            from pipeline.export.docx import build_docx
+
+            buffer = BytesIO()
+            build_docx(document, layout=self.options.layout).save(buffer)
+            files[self.targets["docx"]] = buffer.getvalue()
+        write_atomic(files)
+        result.ok = report.ok
+        result.sections = len([s for s in document.sections if s.marker])
+        result.chars = count_chars(render(document))
+        result.errors, result.warnings = report.count("error"), report.count("warning")
+        result.tokens = sum(d.prompt_tokens + d.completion_tokens for d in drafts.values())
+        result.cached_items = sum(1 for _, cached in outcomes if cached)
+        result.outputs = [str(p) for p in files]
+        result.seconds = round(time.monotonic() - started, 2)
+        return result
+
+
+def profile_paths(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            # 我支部.YAML counts; editor lock and backup files (.~lock…, ._name) do not.
+            found += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
+                            and not p.name.startswith((".", "~")))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(f"单位资料文件不存在：{path}")
+    if not found:
+        raise InputError(f"没有找到单位资料（.yaml）：{' '.join(map(str, paths))}")
+    return found
+
+
+async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory, retriever_factory,
+                    progress: Progress | None = None) -> list[UnitResult]:
+    """Draft every profile; a failing unit is reported in its result and does not stop the others."""
+    progress = progress or (lambda *args: None)
+    from pipeline.export.layouts import LAYOUTS
+
+    if options.docx and options.layout not in LAYOUTS:
+        raise InputError(f"未知的版式：{options.layout}（可选：{'、'.join(LAYOUTS)}）")
+    jobs: list[UnitJob] = []
+    results: list[UnitResult] = []
+    single = len(paths) == 1 and not paths[0].is_dir()
+    # Every profile is read and checked before the store is opened: a typo is reported in a second,
+    # not after a first-use ingest.
+    for path in profile_paths(paths):
+        try:
+            job = UnitJob(path, options, drafter_factory)
+            twin = next((other for other in jobs if other.name == job.name), None)
+            if twin is not None:
+                raise InputError(f"单位资料 {path} 与 {twin.path} 的单位名称相同（{job.profile.unit.name}），"
+                                 f"草稿会互相覆盖：请改 unit.name 或分两次起草")
+            job.check_targets()
+            jobs.append(job)
+        except PipelineError as exc:
+            if single:
+                raise
+            results.append(UnitResult(profile=str(path), error=str(exc), error_code=exc.code))
+    if jobs:
+        ensure_dir(options.outdir)
+        retriever = retriever_factory()
+        for job in jobs:
+            job.retriever = retriever
+            progress("planned", job.name, "", str(len(job.outline.items())))
+    semaphore = asyncio.Semaphore(max(1, options.concurrency))
+
+    async def run(job: UnitJob) -> UnitResult:
+        try:
+            return await job.run(semaphore, progress)
+        except PipelineError as exc:
+            if len(jobs) == 1 and not results:
+                raise
+            return UnitResult(profile=str(job.path), unit=job.profile.unit.name, spec=job.spec.id, error=str(exc),
+                              error_code=exc.code)
+
+    results += await asyncio.gather(*(run(job) for job in jobs))
+    return results
+
+
+def draft_files(paths: list[Path], options: DraftOptions, settings, progress: Progress | None = None,
+                on_ingest: Callable[[int, int], None] | None = None) -> list[UnitResult]:
+    """Draft with the real model/store built from settings (the CLI's entry point)."""
+    from pipeline.draft.factory import drafter_factory, retriever_factory
+
+    return asyncio.run(draft_all(paths, options, drafter_factory(settings), retriever_factory(settings, on_ingest),
+                                 progress))

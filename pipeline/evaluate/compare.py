@@ -142,7 +142,8 @@ def resolve_spec(options: MeasureOptions, first: Path) -> MeetingSpec | None:
 def section_lengths(document: Document, target: int | None) -> list[SectionLength]:
     from pipeline.material.budget import section_budgets
     from pipeline.review.structure import section_label
-    from pipeline.review.content import layout, length_score
+    from pipeline.material.document import layout
+    from pipeline.review.content import length_score
 
     blocks = layout(document)
     roles = list(dict.fromkeys(s.role for s in document.sections if s.role != "other"))

@@ -34,7 +34,7 @@ from pipeline.export.layouts import (
     text_width_pt,
     twips,
 )
-from pipeline.material.document import Document, Item, Point
+from pipeline.material.document import Document, Span, layout
 from pipeline.core.errors import InputError, OutputError
 from pipeline.export.title_break import SLACK_EM, split_title, width_em
 
@@ -57,53 +57,32 @@ class Block:
         return "".join(text for text, _ in self.runs)
 
 
-def _point_blocks(points: list[Point], lead: tuple[str, bool] | None = None) -> list[Block]:
-    """Points grouped into paragraphs as `paragraphs_of` does; `lead` is a run-in heading run."""
-    blocks: list[Block] = []
-    for index, point in enumerate(points):
-        piece = (point.marker + point.text, False)
-        if index == 0 and lead:
-            blocks.append(Block("body", [lead, piece]))
-        elif point.run_in and blocks:
-            blocks[-1].runs.append(piece)
-            blocks[-1].style = "body"
-        else:
-            blocks.append(Block("h3" if _is_heading_point(point) else "body", [piece]))
-    return blocks
-
-
-def _is_heading_point(point: Point) -> bool:
+def _is_heading_point(span: Span) -> bool:
     """1. / （1） followed by a short line without a sentence inside: a level-3/4 heading of its own."""
-    inner = point.text[:-1]
-    return bool(_NUMBERED.match(point.marker)) and 0 < len(point.text) <= _HEADING_MAX and not any(
-        ch in inner for ch in "。！？；"
+    text = span.text[len(span.marker):]
+    return bool(_NUMBERED.match(span.marker)) and 0 < len(text) <= _HEADING_MAX and not any(
+        ch in text[:-1] for ch in "。！？；"
     )
 
 
-def _item_blocks(item: Item) -> list[Block]:
-    head = item.marker + item.heading
-    if item.run_in and item.points:
-        return _point_blocks(item.points, lead=(head, True))
-    return [Block("h2", [(head, False)]), *_point_blocks(item.points)]
-
-
 def blocks_of(document: Document) -> list[Block]:
-    """The paragraphs of the document in reading order; their texts equal `render_lines(document)`."""
+    """The paragraphs to write, from the document's one layout: their texts equal `render_lines(document)`."""
     blocks: list[Block] = []
-    if document.title:
-        # With a notice below, the blank line moves under the notice.
-        blocks.append(Block("title", [(document.title, False)], lines_after=0 if document.notice else None))
-    if document.notice:
-        blocks.append(Block("notice", [(f"【{document.notice}】", False)]))
-    for section in document.sections:
-        if section.marker or section.heading:
-            blocks.append(Block("h1", [(section.marker + section.heading, False)]))
-        blocks.extend(_point_blocks(section.intro))
-        for item in section.items:
-            blocks.extend(_item_blocks(item))
-    for index, line in enumerate(document.signature):
-        # One blank line between the text and the signature, as spacing.
-        blocks.append(Block("signature", [(line, False)], lines_before=1 if index == 0 else None))
+    for paragraph in layout(document):
+        runs = [(span.text, span.lead) for span in paragraph.spans]
+        if paragraph.kind in ("title", "notice", "signature"):
+            style = paragraph.kind
+        elif paragraph.level:
+            style = f"h{paragraph.level}"
+        else:
+            single = len(paragraph.spans) == 1 and paragraph.spans[0].point is not None
+            style = "h3" if single and _is_heading_point(paragraph.spans[0]) else "body"
+        blocks.append(Block(style, runs))
+    if document.title and document.notice:
+        blocks[0].lines_after = 0  # with a notice below, the blank line moves under the notice
+    first_signature = next((b for b in blocks if b.style == "signature"), None)
+    if first_signature:
+        first_signature.lines_before = 1  # one blank line between the text and the signature, as spacing
     return blocks
 
 

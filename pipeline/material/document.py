@@ -7,6 +7,7 @@ and the checker can see gaps the author made.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -64,27 +65,96 @@ class Document(Strict):
         return render(self)
 
 
+@dataclass
+class Span:
+    """A piece of a paragraph: one point (`point` is its index in its run of points) or a run-in heading lead."""
+
+    text: str
+    point: int | None = None
+    lead: bool = False
+    marker: str = ""  # the point's numbering marker, which `text` starts with
+
+
+@dataclass
+class Block:
+    """One paragraph of the document in reading order, with where it sits. The one layout every reader and
+    writer uses (render, the checker's report, the Word writer, eval alignment)."""
+
+    kind: str  # title | notice | heading (一、) | item (（一） and its points) | intro | signature
+    spans: list[Span] = field(default_factory=list)
+    section: int | None = None
+    item: int | None = None
+    level: int = 0  # 1: a section heading, 2: an item heading on its own line, 0: a text paragraph
+    start: int = 0  # offset in render(); set by layout()
+
+    @property
+    def text(self) -> str:
+        return "".join(span.text for span in self.spans)
+
+    @property
+    def points(self) -> list[tuple[int, int, int]]:
+        """(point index, start, end) of every point inside `text`."""
+        out, offset = [], 0
+        for span in self.spans:
+            if span.point is not None:
+                out.append((span.point, offset, offset + len(span.text)))
+            offset += len(span.text)
+        return out
+
+
+def point_blocks(points: list[Point], kind: str, section: int | None = None, item: int | None = None,
+                 lead: str = "") -> list[Block]:
+    """Points joined into paragraphs as written (run-in points continue the paragraph); `lead` is a run-in
+    heading that starts the first one."""
+    blocks: list[Block] = []
+    for index, point in enumerate(points):
+        span = Span(point.marker + point.text, index, marker=point.marker)
+        if index == 0 and lead:
+            blocks.append(Block(kind, [Span(lead, lead=True), span], section, item))
+        elif point.run_in and blocks:
+            blocks[-1].spans.append(span)
+        else:
+            blocks.append(Block(kind, [span], section, item))
+    if not points and lead:
+        blocks.append(Block(kind, [Span(lead, lead=True)], section, item))
+    return blocks
+
+
+def item_blocks(item: Item, section: int | None = None, index: int | None = None) -> list[Block]:
+    head = item.marker + item.heading
+    if item.run_in and item.points:
+        return point_blocks(item.points, "item", section, index, lead=head)
+    return [Block("item", [Span(head)], section, index, level=2), *point_blocks(item.points, "item", section, index)]
+
+
+def layout(document: Document) -> list[Block]:
+    """The paragraphs of `document` in reading order; their texts joined by blank lines equal render()."""
+    blocks: list[Block] = []
+    if document.title:
+        blocks.append(Block("title", [Span(document.title)]))
+    if document.notice:
+        blocks.append(Block("notice", [Span(f"【{document.notice}】")]))
+    for s_index, section in enumerate(document.sections):
+        if section.marker or section.heading:
+            blocks.append(Block("heading", [Span(section.marker + section.heading)], s_index, level=1))
+        blocks += point_blocks(section.intro, "intro", s_index)
+        for i_index, item in enumerate(section.items):
+            blocks += item_blocks(item, s_index, i_index)
+    blocks += [Block("signature", [Span(line)]) for line in document.signature]
+    offset = 0
+    for block in blocks:
+        block.start = offset
+        offset += len(block.text) + 2
+    return blocks
+
+
 def paragraphs_of(points: list[Point], lead: str = "") -> list[str]:
     """Join points into paragraphs as written; `lead` is prepended to the first one."""
-    paragraphs: list[str] = []
-    for index, point in enumerate(points):
-        piece = point.marker + point.text
-        if index == 0 and lead:
-            paragraphs.append(lead + piece)
-        elif point.run_in and paragraphs:
-            paragraphs[-1] += piece
-        else:
-            paragraphs.append(piece)
-    if not points and lead:
-        paragraphs.append(lead)
-    return paragraphs
+    return [block.text for block in point_blocks(points, "item", lead=lead)]
 
 
 def item_paragraphs(item: Item) -> list[str]:
-    head = item.marker + item.heading
-    if item.run_in and item.points:
-        return paragraphs_of(item.points, lead=head)
-    return [head, *paragraphs_of(item.points)]
+    return [block.text for block in item_blocks(item)]
 
 
 def escape_markdown(text: str) -> str:
@@ -94,24 +164,11 @@ def escape_markdown(text: str) -> str:
 
 def render_lines(document: Document, markdown: bool = False) -> list[str]:
     """One string per paragraph, in reading order."""
-    h1, h2, h3 = ("# ", "## ", "### ") if markdown else ("", "", "")
-    text = escape_markdown if markdown else str
-    lines: list[str] = []
-    if document.title:
-        lines.append(h1 + text(document.title))
-    if document.notice:
-        lines.append(text(f"【{document.notice}】"))
-    for section in document.sections:
-        if section.marker or section.heading:
-            lines.append(h2 + text(section.marker + section.heading))
-        lines.extend(map(text, paragraphs_of(section.intro)))
-        for item in section.items:
-            paragraphs = [text(p) for p in item_paragraphs(item)]
-            if not item.run_in or not item.points:
-                paragraphs[0] = h3 + paragraphs[0]
-            lines.extend(paragraphs)
-    lines.extend(map(text, document.signature))
-    return lines
+    if not markdown:
+        return [block.text for block in layout(document)]
+    prefix = {"title": "# ", "heading": "## "}
+    return [(prefix.get(block.kind) or ("### " if block.level == 2 else "")) + escape_markdown(block.text)
+            for block in layout(document)]
 
 
 def render(document: Document, markdown: bool = False) -> str:

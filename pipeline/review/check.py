@@ -49,7 +49,8 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
     report = check_structure(parsed, spec)
     content = None
     if options.content:
-        from pipeline.review.content import check_content, layout, rendered_text
+        from pipeline.material.document import layout
+        from pipeline.review.content import check_content, rendered_text
         from pipeline.review.copyrate import load_corpus
         from pipeline.material.parse import assign_aspects
 

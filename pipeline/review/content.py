@@ -15,22 +15,10 @@ from pipeline.material.budget import section_budgets
 from pipeline.review.structure import Finding, section_label
 from pipeline.review.rules import check_causes, check_redundancy, check_specificity
 from pipeline.review.copyrate import CopyCorpus, CopyResult, copy_rate
-from pipeline.material.document import Document, count_chars
+from pipeline.material.document import Block, Document, count_chars, layout
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import MeetingSpec
 from pipeline.review.findings import Mark, RuleResult, Unit, finding, section_units, settings
-
-
-@dataclass
-class Block:
-    """One rendered paragraph, with where it sits: `points` are (point index, start, end) inside `text`."""
-
-    kind: str  # title | notice | heading | intro | item | signature
-    text: str
-    section: int | None = None
-    item: int | None = None
-    points: list[tuple[int, int, int]] = field(default_factory=list)
-    start: int = 0  # offset in the rendered text
 
 
 @dataclass
@@ -40,51 +28,6 @@ class ContentResult:
     blocks: list[Block]
     marks: list[Mark]
     copy: CopyResult | None = None
-
-
-def _point_blocks(points, kind: str, section: int, item: int | None, lead: str = "") -> list[Block]:
-    """Blocks of a run of points, as document.paragraphs_of joins them."""
-    blocks: list[Block] = []
-    for index, point in enumerate(points):
-        piece = point.marker + point.text
-        if index == 0 and lead:
-            blocks.append(Block(kind, lead, section, item))
-        if (point.run_in or (index == 0 and lead)) and blocks:
-            block = blocks[-1]
-        else:
-            block = Block(kind, "", section, item)
-            blocks.append(block)
-        block.points.append((index, len(block.text), len(block.text) + len(piece)))
-        block.text += piece
-    if not points and lead:
-        blocks.append(Block(kind, lead, section, item))
-    return blocks
-
-
-def layout(document: Document) -> list[Block]:
-    """The rendered paragraphs of `document` in reading order; their texts joined by blank lines equal render()."""
-    blocks: list[Block] = []
-    if document.title:
-        blocks.append(Block("title", document.title))
-    if document.notice:
-        blocks.append(Block("notice", f"【{document.notice}】"))
-    for s_index, section in enumerate(document.sections):
-        if section.marker or section.heading:
-            blocks.append(Block("heading", section.marker + section.heading, s_index))
-        blocks += _point_blocks(section.intro, "intro", s_index, None)
-        for i_index, item in enumerate(section.items):
-            head = item.marker + item.heading
-            if item.run_in and item.points:
-                blocks += _point_blocks(item.points, "item", s_index, i_index, lead=head)
-            else:
-                blocks.append(Block("item", head, s_index, i_index))
-                blocks += _point_blocks(item.points, "item", s_index, i_index)
-    blocks += [Block("signature", line) for line in document.signature]
-    offset = 0
-    for block in blocks:
-        block.start = offset
-        offset += len(block.text) + 2
-    return blocks
 
 
 def rendered_text(blocks: list[Block]) -> str:

@@ -9,7 +9,8 @@ import html
 from pathlib import Path
 
 from pipeline.review.structure import CheckReport, Finding
-from pipeline.review.content import Block, ContentResult, layout
+from pipeline.material.document import Block, layout
+from pipeline.review.content import ContentResult
 from pipeline.material.document import Document
 
 PALETTE = ["#ffc9c9", "#c5dcff", "#c8eec0", "#ffe9a8", "#e3ccff", "#ffd8b0", "#bdecea", "#f7c6e3", "#dcdcdc", "#dde8b5"]

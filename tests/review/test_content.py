@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from pipeline.review import copyrate
 from pipeline.material.budget import section_budgets
 from pipeline.cli.main import app
-from pipeline.review.content import check_content, layout, length_score, rendered_text, units_of
+from pipeline.material.document import layout
+from pipeline.review.content import check_content, length_score, rendered_text, units_of
 from pipeline.review.rules import concrete_markers, specificity, stock_clauses
 from pipeline.material.document import render
 from pipeline.material.load import load_document

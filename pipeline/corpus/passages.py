@@ -55,6 +55,18 @@ class Passage(BaseModel):
         """Chroma metadata: scalars only, never None (chroma rejects it)."""
         return self.model_dump(exclude={"id", "text"})
 
+    @classmethod
+    def from_stored(cls, pid: str, text: str, metadata: dict, **extra):
+        """A passage read back from the store; fields an older store did not record take their defaults."""
+        known = {name: metadata[name] for name in cls.model_fields if name in metadata}
+        return cls(**{"level": "", "position": 0, "source": "", "role": "", **known, "id": pid, "text": text, **extra})
+
+
+class Hit(Passage):
+    """A passage as retrieval returns it, with its score (hybrid: fused RRF; dense: cosine; BM25: its score)."""
+
+    score: float
+
 
 def read_manifest(folder: Path) -> dict[str, ManifestEntry]:
     """`files:` → {file name: {spec, year, unit_type}} from manifest.yaml in `folder`; {} when there is none."""

@@ -13,27 +13,14 @@ from typing import Any, Sequence
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
-from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.document import ROLES
 from pipeline.models.embed import embed_query
 from pipeline.core.errors import InputError, StoreError
-from pipeline.corpus.passages import tokenize
+from pipeline.corpus.passages import Hit, tokenize
 from pipeline.corpus.store import Store, store_errors
 
 MODES = ("hybrid", "dense", "bm25")
-
-
-class Hit(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    id: str
-    text: str
-    source: str
-    role: str
-    aspect: str = ""
-    heading: str = ""
-    level: str = ""
-    score: float  # hybrid: fused RRF score; dense: cosine similarity; bm25: BM25 score
 
 
 class CorpusIndex:
@@ -257,6 +244,4 @@ class Retriever:
     @staticmethod
     def _hit(index: CorpusIndex, i: int, score: float) -> Hit:
         meta = index.metas[i]
-        return Hit(id=index.ids[i], text=index.texts[i], source=str(meta.get("source", "")),
-                   role=str(meta.get("role", "")), aspect=str(meta.get("aspect", "")),
-                   heading=str(meta.get("heading", "")), level=str(meta.get("level", "")), score=round(score, 6))
+        return Hit.from_stored(index.ids[i], index.texts[i], meta, score=round(score, 6))

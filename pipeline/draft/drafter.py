@@ -9,8 +9,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from typing import Protocol
 
+
+from pipeline.corpus.passages import Hit
 from pipeline.draft.assemble import ItemDraft
 from pipeline.draft.compose import compose_item
 from pipeline.draft.plan import Outline, OutlineItem
@@ -21,16 +22,8 @@ from pipeline.core.resources import lexicon, prompt_text
 COPY_THRESHOLD = 0.3  # share of characters in 13-字 runs shared with the passages given (the review's error line)
 
 
-class Hit(Protocol):
-    id: str
-    text: str
-    source: str
-    heading: str
-    score: float
-
-
 def passage_record(hit: Hit) -> dict:
-    return {"id": hit.id, "source": hit.source, "heading": getattr(hit, "heading", ""), "score": round(float(hit.score), 4)}
+    return {"id": hit.id, "source": hit.source, "heading": hit.heading, "score": round(float(hit.score), 4)}
 
 
 def _lines(values: list[str]) -> str:

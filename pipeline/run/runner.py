@@ -16,6 +16,7 @@ from typing import Callable
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.draft.assemble import ItemDraft, assemble
+from pipeline.draft.interface import Drafter, PassageSource
 from pipeline.core.atomic import ensure_dir, write_atomic
 from pipeline.review.structure import check_structure
 from pipeline.material.document import count_chars, render
@@ -72,7 +73,8 @@ def _make_dir(path: Path) -> None:
 class UnitJob:
     """One profile through the pipeline."""
 
-    def __init__(self, path: Path, options: DraftOptions, drafter_factory, retriever=None):
+    def __init__(self, path: Path, options: DraftOptions, drafter_factory: Callable[[], Drafter],
+                 retriever: PassageSource | None = None):
         self.path = path
         self.options = options
         self.profile: Profile = load_profile(path)
@@ -190,7 +192,8 @@ def profile_paths(paths: list[Path]) -> list[Path]:
     return found
 
 
-async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory, retriever_factory,
+async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: Callable[[], Drafter],
+                    retriever_factory: Callable[[], PassageSource],
                     progress: Progress | None = None) -> list[UnitResult]:
     """Draft every profile; a failing unit is reported in its result and does not stop the others."""
     progress = progress or (lambda *args: None)

@@ -124,17 +124,11 @@ def disambiguate(inputs: list[DraftInput], groups: list[str], explicit_too: bool
 
 
 def resolve_spec(options: MeasureOptions, first: Path) -> MeetingSpec | None:
-    from pipeline.review.structure import guess_spec
+    """The spec named, else the profile's, else the one the first draft fits best."""
     from pipeline.material.load import load_document
-    from pipeline.material.specs import load_spec
+    from pipeline.review.check import meeting_spec
 
-    if options.spec:
-        return load_spec(options.spec)
-    if options.profile is not None:
-        from pipeline.material.profile import load_profile, resolve_spec as profile_spec
-
-        return profile_spec(load_profile(options.profile), Path(options.profile).parent)
-    return guess_spec(load_document(first).document)
+    return meeting_spec(options.spec, options.profile) or meeting_spec(document=load_document(first).document)
 
 
 # ---- metrics ------------------------------------------------------------------------------------------

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.review.structure import CheckReport, check_structure, guess_spec
+from pipeline.material.document import Document
 from pipeline.material.load import load_document
-from pipeline.material.specs import load_spec
+from pipeline.material.profile import load_profile, resolve_spec
+from pipeline.material.specs import MeetingSpec, load_spec
+from pipeline.review.structure import CheckReport, check_structure, guess_spec
 
 
 class CheckOptions(BaseModel):
@@ -33,18 +35,22 @@ def _self_digests(path: Path, text: str) -> set[str]:
     return digests
 
 
+def meeting_spec(spec: str | Path | None = None, profile_path: str | Path | None = None,
+                 document: Document | None = None) -> MeetingSpec | None:
+    """Which meeting spec applies: the one named (id or path), else the profile's, else the best guess from the
+    document; None when none is given and none fits."""
+    if spec:
+        return load_spec(spec)
+    if profile_path is not None:
+        return resolve_spec(load_profile(profile_path), Path(profile_path).parent)
+    return guess_spec(document) if document is not None else None
+
+
 def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckReport:
     options = options or CheckOptions()
     path = Path(path)
-    profile = None
-    if options.profile is not None:
-        from pipeline.material.profile import load_profile, resolve_spec
-
-        profile = load_profile(options.profile)
-    if options.spec:
-        spec = load_spec(options.spec)
-    else:
-        spec = resolve_spec(profile, Path(options.profile).parent) if profile is not None else None
+    profile = load_profile(options.profile) if options.profile is not None else None
+    spec = meeting_spec(options.spec, options.profile)
     parsed = load_document(path, spec)
     report = check_structure(parsed, spec)
     content = None

@@ -13,13 +13,13 @@ import time
 
 from pipeline.corpus.passages import Hit
 from pipeline.draft.assemble import ItemDraft
+from pipeline.text.overlap import COPY_THRESHOLD
 from pipeline.draft.compose import compose_item
 from pipeline.draft.plan import Outline, OutlineItem
 from pipeline.material.profile import Profile
 from pipeline import __version__
 from pipeline.core.resources import lexicon, prompt_text
 
-COPY_THRESHOLD = 0.3  # share of characters in 13-字 runs shared with the passages given (the review's error line)
 
 
 def passage_record(hit: Hit) -> dict:

@@ -12,10 +12,9 @@ from functools import lru_cache
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.text.facts import CONTENT_CHAR as _CONTENT, _words, fact_present, numbers
-from pipeline.text.overlap import overlap_with
+from pipeline.text.overlap import COPY_THRESHOLD, overlap_with
 from pipeline.core.resources import lexicon, prompt_text
 
-COPY_THRESHOLD = 0.3  # the 查重 rate at which reviewers call a section copied (lexicon/content.yaml: error)
 MAX_COPY_RUN = 40  # one verbatim run this long is copying even when the rate stays low
 MIN_LENGTH_RATIO = 0.5
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pipeline.review.structure import CheckReport, Finding
 from pipeline.material.document import Block, layout
+from pipeline.text.overlap import RUN_LENGTH
 from pipeline.review.content import ContentResult
 from pipeline.material.document import Document
 
@@ -124,7 +125,7 @@ def _legend(colours: dict[str, int], report: CheckReport) -> str:
     items = "".join(f'<li><span class="sw src{n}"></span>{html.escape(source)}（{shares.get(source, 0):.1%}）</li>'
                     for source, n in colours.items())
     marks = "".join(f'<li><span class="m-{k}">示例文字</span> {v}</li>' for k, v in MARK_KINDS.items())
-    copied = f"<p>与范文重复（连续 13 字以上）的文字按来源着色：</p><ul>{items}</ul>" if items else "<p>未发现与范文重复的片段。</p>"
+    copied = f"<p>与范文重复（连续 {RUN_LENGTH} 字以上）的文字按来源着色：</p><ul>{items}</ul>" if items else "<p>未发现与范文重复的片段。</p>"
     return f'<section class="panel legend"><h2>图例</h2>{copied}<ul>{marks}</ul></section>'
 
 

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-RUN_LENGTH = 13
+from pipeline.core.resources import lexicon
+
+# The 查重 rule has one home, lexicon/content.yaml `copy_rate`: the drafter's copy guard and the review use it.
+_COPY_RULE = lexicon("content")["copy_rate"]
+RUN_LENGTH: int = _COPY_RULE["run_length"]  # characters a shared run must reach
+COPY_THRESHOLD: float = _COPY_RULE["error"]  # the rate at which reviewers call a section copied
 # Punctuation and spaces are not content: 查重 folk practice compares the characters that carry meaning.
 _BASE = np.uint64(0x100000001B3)  # odd multiplier; arithmetic wraps modulo 2**64
 

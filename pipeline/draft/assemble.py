@@ -7,7 +7,7 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.document import Document, Item, Point, Section
-from pipeline.text.numbering import POINT, level2_marker, shi_marker
+from pipeline.text.numbering import CN_NUMERALS, POINT, level2_marker, shi_marker
 from pipeline.draft.plan import Outline, OutlineItem
 from pipeline.material.profile import Profile
 from pipeline.core.resources import lexicon
@@ -32,7 +32,7 @@ class ItemDraft(BaseModel):
     seconds: float = 0.0
 
 
-_STRAY_MARKERS = re.compile(POINT.pattern + r"|^[（(][一二三四五六七八九十]{1,3}[）)]|^[一二三四五六七八九十]{1,3}、")
+_STRAY_MARKERS = re.compile(POINT.pattern + r"|^[（(][" + CN_NUMERALS + r"]{1,3}[）)]|^[" + CN_NUMERALS + r"]{1,3}、")
 
 
 def unmark(text: str) -> str:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.draft.clean_lines import Context, check_foreign, drop_list_clause, fix_voice, line_pass, slot_text
 from pipeline.text.overlap import OverlapIndex
 from pipeline.core.resources import lexicon
+from pipeline.text.numbering import CN_NUMERALS
 
 FLAGS = ("empty", "truncated", "lead-in", "sign-off", "salutation", "markdown", "numbering", "heading", "note",
          "scaffold-echo", "off-section", "repeated-sentence", "wrong-voice", "foreign-word")
@@ -24,7 +25,7 @@ _END = "。！？!?"
 _SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]*|[^。！？!?]+$")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 MAX_ANSWER_CHARS = 20000  # far more than any item asks for
-_ORDINALS = "一二三四五六七八九十"
+_ORDINALS = CN_NUMERALS
 _POINT_MARK = re.compile(rf"(?:^|(?<=[。；;：:，,]))\s*(?:[{_ORDINALS}]是|其[{_ORDINALS}][，,]?|[（(]\d{{1,2}}[）)]|[①-⑳]|\d{{1,2}}[、．.](?!\d))")
 _ECHO_RUN = 8  # shorter than the 13 of 查重: task lines are short and paraphrased loosely
 # A sentence restates the task when most of it comes from the prompt: nearly all of it, or over half and a

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pipeline.text.numbering import CN_NUMERALS
 
-_ORD = "一二三四五六七八九十"
+_ORD = CN_NUMERALS
 _LINE_MARK = re.compile(
     rf"^(?:[{_ORD}]{{1,3}}[、.．]|[（(][{_ORD}]{{1,3}}[）)]|\d{{1,2}}(?:[、．)）]|\.(?!\d))|[（(]\d{{1,2}}[）)]"
     rf"|[①-⑳]|第[{_ORD}]{{1,3}}[，,、：:.．])\s*"

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.material.document import Role
 from pipeline.core.errors import InputError
 from pipeline.core.resources import data_dir
+from pipeline.text.numbering import CN_NUMERALS
 
 
 class Aspect(BaseModel):
@@ -82,7 +83,7 @@ _HEADING_MAX = 120  # an aspect heading is a line; anything longer is text, and 
 @lru_cache(maxsize=8192)  # spec names and aliases are normalised once per heading compared, not each time
 def normalise_heading(text: str) -> str:
     """Strip the wording that varies around an aspect name: 在…方面 / …方面存在的问题 / 对照… ."""
-    text = re.sub(r"^[（(][一二三四五六七八九十]+[）)]", "", text.strip())[:_HEADING_MAX]
+    text = re.sub(rf"^[（(][{CN_NUMERALS}]+[）)]", "", text.strip())[:_HEADING_MAX]
     for _ in range(3):
         text = _PREFIX.sub("", text).rstrip(_TRAILING)
         text = _SUFFIX.sub("", text, count=1).replace("方面", "").strip()

@@ -12,6 +12,7 @@ from collections import Counter
 
 from pipeline.material.specs import MeetingSpec
 from pipeline.review.findings import Mark, RuleResult, Unit, finding, settings
+from pipeline.text.numbering import CN_NUMERALS
 
 _CONTENT = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
 
@@ -26,7 +27,7 @@ _FIRST = re.compile(r"[。；！？]")
 
 def _lead(text: str) -> str:
     """The first sentence of each numbered point: where a problem or measure states what it is about."""
-    pieces = re.split(r"(?=[一二三四五六七八九十]是|\d[、.．]|[（(]\d[)）])", text)
+    pieces = re.split(rf"(?=[{CN_NUMERALS}]是|\d[、.．]|[（(]\d[)）])", text)
     return "，".join(_FIRST.split(piece, maxsplit=1)[0] for piece in pieces if piece)
 
 

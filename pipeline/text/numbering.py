@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN = "一二三四五六七八九十"
+CN_NUMERALS = "一二三四五六七八九十"  # the numerals markers are written with; every module takes them from here
+_CN = CN_NUMERALS
 
 LEVEL1 = re.compile(rf"^([{_CN}]{{1,3}})、")
 LEVEL2 = re.compile(rf"^[（(]([{_CN}]{{1,3}})[）)]")

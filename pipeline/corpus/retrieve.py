@@ -33,6 +33,7 @@ class Hit(BaseModel):
     aspect: str = ""
     heading: str = ""
     level: str = ""
+    title: str = ""  # the 范文's own title, shown when the passage is cited as reference
     score: float  # hybrid: fused RRF score; dense: cosine similarity; bm25: BM25 score
 
 
@@ -259,4 +260,5 @@ class Retriever:
         meta = index.metas[i]
         return Hit(id=index.ids[i], text=index.texts[i], source=str(meta.get("source", "")),
                    role=str(meta.get("role", "")), aspect=str(meta.get("aspect", "")),
-                   heading=str(meta.get("heading", "")), level=str(meta.get("level", "")), score=round(score, 6))
+                   heading=str(meta.get("heading", "")), level=str(meta.get("level", "")),
+                   title=str(meta.get("title", "")), score=round(score, 6))

@@ -51,6 +51,8 @@ class Block:
     runs: list[tuple[str, bool]]
     lines_before: float | None = None
     lines_after: float | None = None
+    # What notes (Word comments) attach here: "title", a section role, or "<role>-NN" for an item.
+    anchor: str = ""
 
     @property
     def text(self) -> str:
@@ -92,15 +94,26 @@ def blocks_of(document: Document) -> list[Block]:
     blocks: list[Block] = []
     if document.title:
         # With a notice below, the blank line moves under the notice.
-        blocks.append(Block("title", [(document.title, False)], lines_after=0 if document.notice else None))
+        blocks.append(Block("title", [(document.title, False)], lines_after=0 if document.notice else None,
+                            anchor="title"))
     if document.notice:
         blocks.append(Block("notice", [(f"【{document.notice}】", False)]))
+    counts: dict[str, int] = {}
     for section in document.sections:
+        start = len(blocks)
         if section.marker or section.heading:
             blocks.append(Block("h1", [(section.marker + section.heading, False)]))
-        blocks.extend(_point_blocks(section.intro))
-        for item in section.items:
-            blocks.extend(_item_blocks(item))
+        intro = _point_blocks(section.intro)
+        blocks.extend(intro)
+        # A section's notes go on its first paragraph of text (the heading when it has none).
+        if section.role not in counts and len(blocks) > start:
+            blocks[len(blocks) - len(intro) if intro else start].anchor = section.role
+        counts[section.role] = counts.get(section.role, 0) + 1
+        for number, item in enumerate(section.items, 1):
+            item_blocks = _item_blocks(item)
+            if item_blocks and counts[section.role] == 1:
+                item_blocks[0].anchor = f"{section.role}-{number:02d}"
+            blocks.extend(item_blocks)
     for index, line in enumerate(document.signature):
         # One blank line between the text and the signature, as spacing.
         blocks.append(Block("signature", [(line, False)], lines_before=1 if index == 0 else None))
@@ -180,7 +193,7 @@ def _footers(document, layout: Layout, mode: PageNumbers) -> None:
         _page_number(section.footer, layout, "center")
 
 
-def _add_block(document, layout: Layout, block: Block, run_in_style) -> None:
+def _add_block(document, layout: Layout, block: Block, run_in_style):
     paragraph = document.add_paragraph(style=document.styles[layout.styles[block.style].name])
     if block.lines_before is not None or block.lines_after is not None:
         spec = layout.styles[block.style]
@@ -193,6 +206,20 @@ def _add_block(document, layout: Layout, block: Block, run_in_style) -> None:
         run = paragraph.add_run(text)
         if heading:
             run.style = run_in_style
+    return paragraph
+
+
+def _add_notes(out, document: Document, anchored: dict[str, object]) -> None:
+    """Each note as a Word comment (批注) on its anchor's paragraph; a note whose anchor is absent goes on the title."""
+    from pipeline.core.resources import lexicon
+
+    words = lexicon("composer")
+    fallback = anchored.get("title") or next(iter(anchored.values()), None)
+    for note in document.notes:
+        paragraph = anchored.get(note.anchor) or anchored.get(note.anchor.split("-")[0]) or fallback
+        if paragraph is None or not paragraph.runs:
+            continue
+        out.add_comment(paragraph.runs, text=note.text, author=words["note_author"], initials=words["note_initials"])
 
 
 def _balance_title(paragraph, layout: Layout, title: str) -> None:
@@ -225,8 +252,12 @@ def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNu
     run_in = add_linked_character_style(out, styles["h2"], spec.styles["h2"])
     declare_fonts(out, {s.font for s in spec.styles.values()} | {spec.page_number_font})
     _footers(out, spec, page_numbers or spec.page_numbers)
+    anchored = {}
     for block in blocks_of(document):
-        _add_block(out, spec, block, run_in)
+        paragraph = _add_block(out, spec, block, run_in)
+        if block.anchor:
+            anchored[block.anchor] = paragraph
+    _add_notes(out, document, anchored)
     _properties(out, document)
     return out
 

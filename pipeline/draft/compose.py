@@ -33,6 +33,11 @@ def _clause(text: str) -> str:
     return text.strip().rstrip(_END)
 
 
+def _quoted(text: str) -> str:
+    """The unit's phrase to be set inside “…”: its own double quotes become single ones."""
+    return _clause(text).replace("“", "‘").replace("”", "’")
+
+
 def _sentence(text: str) -> str:
     text = _clause(text)
     return text if text.endswith(("。", "！", "？", "】")) else text + "。"
@@ -60,18 +65,18 @@ def _causes(item: OutlineItem, outline: Outline) -> list[str]:
     text = _sentence(item.note) if item.note else ""
     for detail in item.details:
         text += _say(outline, words["problem_cause"], "cause", detail["problem"],
-                     problem=_clause(detail["problem"]), cause=_clause(detail["cause"]))
+                     problem=_quoted(detail["problem"]), cause=_clause(detail["cause"]))
     if not text:
         root = item.heading.rstrip("。")
         name = next((r["name"] for r in words["roots"] if r["id"] == item.hint), root)
-        problems = "”“".join(_clause(a) for a in dict.fromkeys(item.answers))
+        problems = "”“".join(_quoted(a) for a in dict.fromkeys(item.answers))
         text = _say(outline, words["missing"], root=name, problems=problems) if problems else words["missing_all"]
     return [text]
 
 
 def _measure(detail: dict[str, str], outline: Outline) -> str:
     words = _words()["measures"]
-    lead = _say(outline, words["answer"], "answer", detail["problem"], problem=_clause(detail["problem"]))
+    lead = _say(outline, words["answer"], "answer", detail["problem"], problem=_quoted(detail["problem"]))
     measure, owner, deadline = (detail.get(k, "").strip() for k in ("measure", "owner", "deadline"))
     if not (measure or owner or deadline):
         return lead + words["missing_all"]
@@ -114,9 +119,9 @@ def _last_year(outline: Outline, profile: Profile) -> list[str]:
     if not profile.last_year:
         return [_say(outline, words["missing"])]
     return [
-        _say(outline, words["entry"], "last-year", entry.problem, problem=_clause(entry.problem),
+        _say(outline, words["entry"], "last-year", entry.problem, problem=_quoted(entry.problem),
              fixed=_clause(entry.fixed)) if entry.fixed.strip()
-        else _say(outline, words["entry_open"], problem=_clause(entry.problem))
+        else _say(outline, words["entry_open"], problem=_quoted(entry.problem))
         for entry in profile.last_year
     ]
 

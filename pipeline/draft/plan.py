@@ -119,6 +119,15 @@ def _root_of(text: str, roots: list[dict]) -> dict | None:
     return best if best is not None and any(k in text for k in best["keywords"]) else None
 
 
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _closest_root(text: str, chosen: dict[str, tuple]) -> str:
+    """Of the unit's own roots, the one whose name and note share most with `text` (the first on a tie)."""
+    return max(chosen, key=lambda name: len(_bigrams(text) & _bigrams(name + chosen[name][1])))
+
+
 def _causes_of(profile: Profile, problem_items: list[OutlineItem],
                owned: dict[str, list[Problem]]) -> list[tuple[dict | None, str, list[dict[str, str]], list[str]]]:
     """(root, the unit's note, the problems' own causes under it, problems explained) per cause item.
@@ -134,8 +143,8 @@ def _causes_of(profile: Profile, problem_items: list[OutlineItem],
     own = [p for item in problem_items for p in owned.get(item.key, []) if p.cause]
     for problem in own:
         root = (_root_of(problem.cause, [by_name[n] for n in chosen if n in by_name])
-                or _root_of(problem.cause, standard) or _root_of(problem.problem, [by_name[n] for n in chosen]))
-        name = root["name"] if root else (next(iter(chosen)) if chosen else "")
+                or _root_of(problem.cause + problem.problem, standard))
+        name = root["name"] if root else (_closest_root(problem.cause + problem.problem, chosen) if chosen else "")
         if name not in chosen:
             chosen[name] = (by_name.get(name), "", [])
         chosen[name][2].append({"problem": problem.problem, "cause": problem.cause})
@@ -197,8 +206,10 @@ def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
             answered = [item for item in problem_items if item.problems] or problem_items[:0]
             budgets_each = split_budget(section.budget, max(1, len(answered)))
             for index, (problem, budget) in enumerate(zip(answered, budgets_each), 1):
+                # 对照… aspects (四个对照) read as 针对履行党章…, not 针对对照履行党章….
+                aspect_name = (problem.aspect or "").removeprefix("对照")
                 heading = choose(words["measure_item_headings"], profile.unit.name, "measure-heading").format(
-                    aspect=problem.aspect)
+                    aspect=aspect_name)
                 details = [{"problem": p.problem, "measure": p.measure, "owner": p.owner, "deadline": p.deadline}
                            for p in owned.get(problem.key, [])]
                 section.items.append(OutlineItem(

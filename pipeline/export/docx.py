@@ -200,8 +200,14 @@ def _add_block(document, layout: Layout, block: Block, run_in_style):
         before = spec.lines_before if block.lines_before is None else block.lines_before
         after = spec.lines_after if block.lines_after is None else block.lines_after
         line_spacing(paragraph._p.get_or_add_pPr(), layout, before, after, spec.line_pt)
-    if block.style == "title":
-        _balance_title(paragraph, layout, block.text)
+    lines = _balance_title(paragraph, layout, block.text) if block.style == "title" else None
+    if lines:
+        # Too long for narrowing: each planned line ends in a line break (the reader joins them back).
+        for index, line in enumerate(lines):
+            run = paragraph.add_run(line)
+            if index < len(lines) - 1:
+                run.add_break()
+        return paragraph
     for text, heading in block.runs:
         run = paragraph.add_run(text)
         if heading:
@@ -222,14 +228,19 @@ def _add_notes(out, document: Document, anchored: dict[str, object]) -> None:
         out.add_comment(paragraph.runs, text=note.text, author=words["note_author"], initials=words["note_initials"])
 
 
-def _balance_title(paragraph, layout: Layout, title: str) -> None:
-    """A two-line title breaks between words, upper line longer: the paragraph is narrowed to its first line."""
+def _balance_title(paragraph, layout: Layout, title: str) -> tuple[str, ...] | None:
+    """A long title breaks between words, lines balanced. Two lines with the upper one longer: the paragraph
+    is narrowed to its first line, no break character. Otherwise the lines to write with breaks."""
     size = layout.styles["title"].size
     lines = split_title(title, text_width_pt(layout) / size)
-    if lines:
+    if not lines:
+        return None
+    if len(lines) == 2 and width_em(lines[1]) <= width_em(lines[0]):
         side = (text_width_pt(layout) - (width_em(lines[0]) + SLACK_EM) * size) / 2
         child(paragraph._p.get_or_add_pPr(), "ind", left=twips(side), right=twips(side), firstLine="0",
               firstLineChars="0")
+        return None
+    return lines
 
 
 def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNumbers | None = None):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.document import Document, Item, Point, Section
 from pipeline.text.numbering import CN_NUMERALS, POINT, level2_marker, shi_marker
+from pipeline.draft.compose import section_intro
 from pipeline.draft.plan import Outline, OutlineItem
 from pipeline.material.profile import Profile
 from pipeline.core.resources import lexicon
@@ -51,12 +52,8 @@ def _points(paragraphs: list[str], run_in: bool) -> list[Point]:
 
 
 def _intro(role: str, outline: Outline, count: int) -> list[Point]:
-    words = lexicon("composer")
-    template = words.get(role, {}).get("intro") if isinstance(words.get(role), dict) else None
-    if not template:
-        return []
-    text = template.format(self=outline.self_name, count=count, meeting_kind=outline.meeting_kind)
-    return [Point(text=text)]
+    text = section_intro(role, outline, count)
+    return [Point(text=text)] if text else []
 
 
 def _closing(paragraphs: list[str]) -> list[Point]:
@@ -89,7 +86,9 @@ def assemble(outline: Outline, drafts: dict[str, ItemDraft], profile: Profile, n
             section.intro = _intro(planned.role, outline, len(planned.items))
             section.items = [_item(n, item, paragraphs) for n, (item, paragraphs) in enumerate(zip(planned.items, texts), 1)]
         elif planned.role == "last_year":
-            section.intro = _intro("last_year", outline, len(profile.last_year)) + _points(texts[0], run_in=False)
+            # No count to announce when the unit has not listed last year's problems (never "0个").
+            intro = _intro("last_year", outline, len(profile.last_year)) if profile.last_year else []
+            section.intro = intro + _points(texts[0], run_in=False)
         elif planned.role == "closing":
             section.intro = _closing(texts[0])
         else:

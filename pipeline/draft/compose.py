@@ -1,168 +1,147 @@
-"""The no-model composer: builds each outline item from retrieved 范文 sentences and the unit's own facts.
+"""The no-model composer: a draft that says only what the unit said.
 
-It never invents a number or a case: sentences from 范文 are used only when they carry no digits, no
-example markers and no placeholders (those belong to another unit), and where the profile gives no case
-the text carries 【待补：…】 for the user to fill.
+Every sentence it writes is one of: the profile's own words (problems, facts, causes, measures, owners,
+deadlines, preparation counts); a connective from lexicon/composer.yaml that asserts nothing about the unit;
+or a 【待补：…】 prompt saying exactly what to write. 范文 never enter the text (they are attached as Word
+comments, see draft/notes.py). Connectives are chosen per unit (text/vary.choose), so two units' drafts
+share only their common facts and the meeting's mandated wording.
 """
 
 from __future__ import annotations
 
-import re
-from datetime import date
-
 from pipeline.draft.plan import Outline, OutlineItem
 from pipeline.material.profile import Profile
 from pipeline.core.resources import lexicon
+from pipeline.text.vary import choose
 
-# A sentence starts at the text's start or after a sentence end (the lookbehind): tried at every character
-# of a long text without one, the search was quadratic.
-_SENTENCE = re.compile(r"(?<![^。！？；])[^。！？；]+[。！？；]")
-_SELF_WORDS = re.compile(r"(领导班子|党组班子|支委班子|支部班子|党委班子|党支部班子)")
-_FOREIGN = re.compile(r"[0-9０-９*×XＸ]|比如|例如|如：|譬如|我镇|我县|我局|我村|我市|【")
-_MARKER = re.compile(r"^(?:[一二三四五六七八九十]{1,3}是|\d{1,2}[、.．]|[（(]\d{1,2}[）)]|[（(][一二三四五六七八九十]{1,3}[）)])")
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
-def relevant(sentence: str, topic: str, minimum: int = 2) -> bool:
-    """A sentence is about the topic when it shares a few character bigrams with it (aspect, hint, problems)."""
-    return len(_bigrams(sentence) & _bigrams(topic)) >= minimum
+_END = "。；;，,"
 
 
 def _words() -> dict:
     return lexicon("composer")
 
 
-def usable_sentences(text: str, self_name: str, min_len: int = 12, max_len: int = 45) -> list[str]:
-    """General sentences of a 范文 passage, adapted to the unit's self-reference; cases and numbers dropped."""
-    foreign_terms = tuple(_words()["foreign_terms"])
-    sentences = []
-    for sentence in _SENTENCE.findall(text):
-        sentence = _MARKER.sub("", sentence.strip()).rstrip("；")
-        if not min_len <= len(sentence) <= max_len or _FOREIGN.search(sentence) or any(t in sentence for t in foreign_terms):
-            continue
-        if sentence[-1] not in "。！？":
-            sentence += "。"
-        sentences.append(_SELF_WORDS.sub(self_name, sentence))
-    return sentences
+def _say(outline: Outline, options, *seed: str, **values) -> str:
+    """One connective for this unit (seeded by its name and `seed`), filled in."""
+    template = choose(options, outline.unit, *seed)
+    return template.format(self=outline.self_name, unit=outline.unit, meeting=outline.meeting,
+                           meeting_kind=outline.meeting_kind, **values)
 
 
-def _body(passage_text: str) -> str:
-    # Passages start with their heading (（一）在理论学习方面。); the general claims follow it.
-    return re.sub(r"^[（(][一二三四五六七八九十]+[）)][^。]{0,30}。?", "", passage_text)
+def _clause(text: str) -> str:
+    """The unit's phrase without its own closing punctuation, to be framed by a connective."""
+    return text.strip().rstrip(_END)
 
 
-def _pick(passages: list[str], self_name: str, used: set[str], count: int = 1, topic: str = "") -> list[str]:
-    picked: list[str] = []
-    for passage in passages:
-        for sentence in usable_sentences(_body(passage), self_name):
-            if topic and not relevant(sentence, topic):
-                continue
-            if sentence not in used and len(picked) < count:
-                picked.append(sentence)
-                used.add(sentence)
-    return picked
+def _quoted(text: str) -> str:
+    """The unit's phrase to be set inside “…”: its own double quotes become single ones."""
+    return _clause(text).replace("“", "‘").replace("”", "’")
 
 
-def _fmt(template: str, outline: Outline, **values) -> str:
-    year = outline.year or date.today().year
-    return template.format(self=outline.self_name, unit=outline.unit, year=year, next_year=year + 1,
-                           meeting=outline.meeting, meeting_kind=outline.meeting_kind, **values)
+def _sentence(text: str) -> str:
+    text = _clause(text)
+    return text if text.endswith(("。", "！", "？", "】")) else text + "。"
 
 
-def _case(facts: list[str]) -> str:
+def _problems(item: OutlineItem, outline: Outline) -> list[str]:
     words = _words()["problems"]
-    return words["example_lead"] + words["example_join"].join(f.rstrip("。；") for f in facts) + "。"
-
-
-def _problems(item: OutlineItem, outline: Outline, passages: list[str], used: set[str], turn: int) -> list[str]:
-    words = _words()["problems"]
-    reflections = words["reflections"]
     paragraphs = []
-    topic = f"{item.aspect}{item.hint}{''.join(item.problems)}"
     for index, problem in enumerate(item.problems):
         facts = item.problem_facts[index] if index < len(item.problem_facts) else []
-        # A long budget per problem takes a second general sentence; the facts remain the core of the point.
-        borrowed = 2 if item.budget / max(1, len(item.problems)) > 250 else 1
-        parts = [problem.rstrip("。") + "。",
-                 *_pick(passages, outline.self_name, used, count=borrowed, topic=f"{item.aspect}{item.hint}{problem}")]
-        parts.append(_case(facts) if facts else _fmt(words["missing_case"], outline, aspect=item.aspect))
-        parts.append(_fmt(reflections[(turn + index) % len(reflections)], outline))
-        paragraphs.append("".join(parts))
+        text = _sentence(problem)
+        if facts:
+            lead = _say(outline, words["case_lead"], "case", problem)
+            text += lead + words["fact_join"].join(_clause(f) for f in facts) + "。"
+        else:
+            text += words["missing_case"]
+        paragraphs.append(text)
     if not paragraphs:
-        general = _pick(passages, outline.self_name, used, count=2, topic=topic)
-        lead = _fmt(words["missing_problem"], outline, aspect=item.aspect) + "。"
-        paragraphs.append(lead + "".join(general) + _fmt(words["missing_case"], outline, aspect=item.aspect))
+        paragraphs.append(_say(outline, words["missing_problem"], aspect=item.aspect) + words["missing_case"])
     return paragraphs
 
 
-def _causes(item: OutlineItem, outline: Outline, passages: list[str], used: set[str]) -> list[str]:
-    roots = {root["id"]: root for root in _words()["causes"]["roots"]}
-    root = roots[item.hint]
-    examples = "”“".join(list(dict.fromkeys(item.answers))[:3]) or item.heading
-    text = _fmt(root["body"], outline, examples=examples)
-    return [text + "".join(_pick(passages, outline.self_name, used, topic=item.heading))]
+def _causes(item: OutlineItem, outline: Outline) -> list[str]:
+    words = _words()["causes"]
+    text = _sentence(item.note) if item.note else ""
+    for detail in item.details:
+        text += _say(outline, words["problem_cause"], "cause", detail["problem"],
+                     problem=_quoted(detail["problem"]), cause=_clause(detail["cause"]))
+    if not text:
+        root = item.heading.rstrip("。")
+        name = next((r["name"] for r in words["roots"] if r["id"] == item.hint), root)
+        problems = "”“".join(_quoted(a) for a in dict.fromkeys(item.answers))
+        text = _say(outline, words["missing"], root=name, problems=problems) if problems else words["missing_all"]
+    return [text]
 
 
-def _measures(item: OutlineItem, outline: Outline, passages: list[str], used: set[str], turn: int) -> list[str]:
+def _measure(detail: dict[str, str], outline: Outline) -> str:
     words = _words()["measures"]
-    deadline = _fmt(words["deadline"], outline)
-    actions = words["actions"]
-    paragraphs = [
-        _fmt(words["answer"], outline, problem=problem,
-             action=_fmt(actions[(turn + index) % len(actions)], outline, deadline=deadline))
-        for index, problem in enumerate(item.answers)
-    ]
-    # Measures are the unit's own commitments: no 范文 sentence is borrowed here (reviewers check them line by line).
-    return paragraphs
+    lead = _say(outline, words["answer"], "answer", detail["problem"], problem=_quoted(detail["problem"]))
+    measure, owner, deadline = (detail.get(k, "").strip() for k in ("measure", "owner", "deadline"))
+    if not (measure or owner or deadline):
+        return lead + words["missing_all"]
+    parts = [_clause(measure) if measure else words["missing_measure"],
+             _say(outline, words["owner"], "owner", detail["problem"], owner=_clause(owner)) if owner
+             else words["missing_owner"],
+             _say(outline, words["deadline"], "deadline", detail["problem"], deadline=_clause(deadline)) if deadline
+             else words["missing_deadline"]]
+    return lead + "，".join(parts) + "。"
+
+
+def _measures(item: OutlineItem, outline: Outline) -> list[str]:
+    if not item.details:
+        return [_words()["measures"]["missing_problems"]]
+    return [_measure(detail, outline) for detail in item.details]
 
 
 def _preamble(outline: Outline, profile: Profile) -> list[str]:
     words = _words()["preamble"]
     prep = profile.preparation
-    parts = [_fmt(words["opening"], outline)]
+    parts = [_say(outline, words["opening"], "opening")]
     if prep.study_items():
-        parts.append(_fmt(words["study"], outline, study="，".join(prep.study_items())))
+        parts.append(_say(outline, words["study"], "study", study="，".join(_clause(s) for s in prep.study_items())))
     counts = []
     if prep.talks:
-        counts.append(_fmt(words["talks"], outline, talks=prep.talks))
+        counts.append(_say(outline, words["talks"], "talks", talks=prep.talks))
     if prep.opinions:
-        counts.append(_fmt(words["opinions"], outline, opinions=prep.opinions))
-    counts += prep.other
+        counts.append(_say(outline, words["opinions"], "opinions", opinions=prep.opinions))
+    counts += [_clause(other) for other in prep.other]
     if counts:
-        parts.append(_fmt(words["joined"], outline, parts="，".join(counts)))
-    parts.append(_fmt(words["closing"], outline))
+        parts.append(_say(outline, words["joined"], "joined", parts="，".join(counts)))
+    if len(parts) == 1:
+        parts.append(words["missing"])
+    parts.append(_say(outline, words["closing"], "closing"))
     return ["".join(parts)]
 
 
 def _last_year(outline: Outline, profile: Profile) -> list[str]:
     words = _words()["last_year"]
+    if not profile.last_year:
+        return [_say(outline, words["missing"])]
     return [
-        _fmt(words["entry"] if entry.fixed else words["entry_open"], outline, problem=entry.problem.rstrip("。"),
-             fixed=entry.fixed.rstrip("。"))
+        _say(outline, words["entry"], "last-year", entry.problem, problem=_quoted(entry.problem),
+             fixed=_clause(entry.fixed)) if entry.fixed.strip()
+        else _say(outline, words["entry_open"], problem=_quoted(entry.problem))
         for entry in profile.last_year
-    ] or [_fmt(words["entry_open"], outline, problem="【待补：上年度查摆的问题】")]
+    ]
 
 
 def _case_study(outline: Outline, profile: Profile) -> list[str]:
     case = profile.case_study
     if case is None:
         return []
-    text = case.title.rstrip("。") + "。" + "".join(f.rstrip("。") + "。" for f in case.facts)
-    return [text + (case.lesson.rstrip("。") + "。" if case.lesson else "【待补：从中汲取的教训】")]
+    text = _sentence(case.title) + "".join(_sentence(f) for f in case.facts)
+    return [text + (_sentence(case.lesson) if case.lesson else _words()["case_study"]["missing_lesson"])]
 
 
-def compose_item(item: OutlineItem, outline: Outline, profile: Profile, passages: list[str], used: set[str],
-                 turn: int = 0) -> list[str]:
+def compose_item(item: OutlineItem, outline: Outline, profile: Profile) -> list[str]:
     """Paragraphs (without numbering) for one outline item."""
     if item.role == "problems":
-        return _problems(item, outline, passages, used, turn)
+        return _problems(item, outline)
     if item.role == "causes":
-        return _causes(item, outline, passages, used)
+        return _causes(item, outline)
     if item.role == "measures":
-        return _measures(item, outline, passages, used, turn)
+        return _measures(item, outline)
     if item.role == "preamble":
         return _preamble(outline, profile)
     if item.role == "last_year":
@@ -170,5 +149,11 @@ def compose_item(item: OutlineItem, outline: Outline, profile: Profile, passages
     if item.role == "case_study":
         return _case_study(outline, profile)
     if item.role == "closing":
-        return [_fmt(_words()["closing"], outline)]
+        return [_say(outline, _words()["closing"], "closing")]
     return []
+
+
+def section_intro(role: str, outline: Outline, count: int) -> str:
+    """The lead sentence of the problems / causes / measures / last-year section, or ''."""
+    options = (_words().get(role) or {}).get("intro") if isinstance(_words().get(role), dict) else None
+    return _say(outline, options, role + "-intro", count=count) if options else ""

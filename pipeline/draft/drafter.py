@@ -58,6 +58,7 @@ def build_messages(item: OutlineItem, outline: Outline, profile: Profile, refere
             [f"{a}" + (f"（事实：{f}）" if f else "") for a, f in zip(item.answers, item.facts + [""] * len(item.answers))]),
         answers="；".join(item.answers) or "（见上文）",
         facts=_lines(preamble_facts(profile) if item.role == "preamble" else item.facts),
+        own=_lines(item.own()),
         references=prompt_text("references.txt").format(passages=fenced) if references else "",
     )
     if item.role == "causes" and item.hint:
@@ -78,13 +79,9 @@ def cache_key(messages: list[tuple[str, str]], system: str, params: dict) -> str
 
 
 class OfflineDrafter:
-    """Composes from retrieved sentences and the profile's facts; deterministic, no network."""
+    """Composes from the profile's own words and neutral connectives; deterministic, no network."""
 
     system = "offline"
-
-    def __init__(self) -> None:
-        self._used: set[str] = set()  # sentences already placed, so items do not repeat each other
-        self._turn = 0
 
     def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
         # The composer's wording is part of its input: editing lexicon/composer.yaml must re-compose.
@@ -93,8 +90,7 @@ class OfflineDrafter:
 
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
         started = time.monotonic()
-        self._turn += 1
-        paragraphs = compose_item(item, outline, profile, [h.text for h in hits], self._used, self._turn)
+        paragraphs = compose_item(item, outline, profile)
         from pipeline.draft.guard import assess
 
         assessment = assess(paragraphs, [h.text for h in hits], item.facts)

@@ -6,7 +6,8 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.budget import section_budgets, split_budget
 from pipeline.text.numbering import level1_marker
-from pipeline.material.profile import Profile, profile_aspects
+from pipeline.text.vary import choose
+from pipeline.material.profile import Problem, Profile, profile_aspects
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import MeetingSpec
 
@@ -25,7 +26,20 @@ class OutlineItem(BaseModel):
     facts: list[str] = []
     # For a cause: the problems it explains; for a measure: the problems it answers.
     answers: list[str] = []
+    # The unit's own words for this item: a cause's note, and per problem its `cause` (causes) or its
+    # `measure`, `owner`, `deadline` (measures). Keys: problem, cause | measure, owner, deadline.
+    note: str = ""
+    details: list[dict[str, str]] = []
     query: str = ""
+
+    def own(self) -> list[str]:
+        """The unit's own sentences a drafter must build on (shown to the model; composed offline)."""
+        lines = [self.note] if self.note else []
+        for detail in self.details:
+            parts = [f"{key}：{value}" for key, value in detail.items() if key != "problem" and value]
+            if parts:
+                lines.append(f"{detail['problem']}（{'；'.join(parts)}）")
+        return lines
 
 
 class OutlineSection(BaseModel):
@@ -99,6 +113,49 @@ def _cause_roots(problem_items: list[OutlineItem]) -> list[tuple[dict, list[str]
     return result
 
 
+def _root_of(text: str, roots: list[dict]) -> dict | None:
+    """The root whose keywords the text names most (first in the standard order on a tie), or None."""
+    best = max(roots, key=lambda root: sum(k in text for k in root["keywords"]), default=None)
+    return best if best is not None and any(k in text for k in best["keywords"]) else None
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+def _closest_root(text: str, chosen: dict[str, tuple]) -> str:
+    """Of the unit's own roots, the one whose name and note share most with `text` (the first on a tie)."""
+    return max(chosen, key=lambda name: len(_bigrams(text) & _bigrams(name + chosen[name][1])))
+
+
+def _causes_of(profile: Profile, problem_items: list[OutlineItem],
+               owned: dict[str, list[Problem]]) -> list[tuple[dict | None, str, list[dict[str, str]], list[str]]]:
+    """(root, the unit's note, the problems' own causes under it, problems explained) per cause item.
+
+    The unit's `causes:` and the problems' own `cause` decide the roots; only when the profile gives neither
+    are roots picked by the problem areas (the draft then asks the unit to write them)."""
+    words = lexicon("composer")["causes"]
+    standard = words["roots"]
+    by_name = {root["name"]: root for root in standard}
+    chosen: dict[str, tuple[dict | None, str, list[dict[str, str]]]] = {}
+    for cause in profile.causes:
+        chosen.setdefault(cause.root, (by_name[cause.root], cause.note, []))
+    own = [p for item in problem_items for p in owned.get(item.key, []) if p.cause]
+    for problem in own:
+        root = (_root_of(problem.cause, [by_name[n] for n in chosen if n in by_name])
+                or _root_of(problem.cause + problem.problem, standard))
+        name = root["name"] if root else (_closest_root(problem.cause + problem.problem, chosen) if chosen else "")
+        if name not in chosen:
+            chosen[name] = (by_name.get(name), "", [])
+        chosen[name][2].append({"problem": problem.problem, "cause": problem.cause})
+    if not chosen:
+        return [(root, "", [], explained) for root, explained in _cause_roots(problem_items)]
+    order = {root["name"]: index for index, root in enumerate(standard)}
+    # Causes read in the genre's order of roots (理想信念 first); a cause with no root comes last.
+    names = sorted(chosen, key=lambda name: order.get(name, len(order)))
+    return [(chosen[n][0], chosen[n][1], chosen[n][2], [d["problem"] for d in chosen[n][2]]) for n in names]
+
+
 def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
     words = lexicon("composer")
     roles = _roles(profile, spec)
@@ -108,6 +165,7 @@ def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
     sections: list[OutlineSection] = []
     number = 0
     problem_items: list[OutlineItem] = []
+    owned: dict[str, list[Problem]] = {}
     for role in roles:
         heading_template = words["headings"].get(role, "")
         marker = ""
@@ -132,23 +190,37 @@ def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
                 )
                 section.items.append(item)
             problem_items = section.items
+            owned = {item.key: problems for item, (_, problems) in zip(section.items, aspects)}
         elif role == "causes":
-            roots = _cause_roots(problem_items)
-            for index, ((root, explained), budget) in enumerate(zip(roots, split_budget(section.budget, len(roots))), 1):
+            roots = _causes_of(profile, problem_items, owned)
+            for index, (root, note, details, explained), budget in zip(
+                    range(1, len(roots) + 1), roots, split_budget(section.budget, len(roots))):
+                name = root["name"] if root else words["causes"]["unrooted"]
+                heading = (choose(words["cause_item_headings"], profile.unit.name, "cause-heading").format(root=name)
+                           if root else name)
                 section.items.append(OutlineItem(
-                    key=f"causes-{index:02d}", role=role, heading=root["heading"] + "。", hint=root["id"], budget=budget,
-                    answers=[e for e in explained if e], query=root["heading"] + " " + " ".join(explained)))
+                    key=f"causes-{index:02d}", role=role, heading=heading + "。", hint=root["id"] if root else "",
+                    aspect=None, budget=budget, answers=[e for e in explained if e], note=note, details=details,
+                    query=name + " " + " ".join(explained)))
         elif role == "measures":
-            spec_aspects = {a.name: a for a in spec.aspects}
-            budgets_each = split_budget(section.budget, len(problem_items))
-            for index, (problem, budget) in enumerate(zip(problem_items, budgets_each), 1):
-                aspect = spec_aspects.get(problem.aspect or "")
-                heading = (aspect.measure if aspect and aspect.measure
-                           else words["measure_item_heading"].format(aspect=problem.aspect))
+            answered = [item for item in problem_items if item.problems] or problem_items[:0]
+            budgets_each = split_budget(section.budget, max(1, len(answered)))
+            for index, (problem, budget) in enumerate(zip(answered, budgets_each), 1):
+                # 对照… aspects (四个对照) read as 针对履行党章…, not 针对对照履行党章….
+                aspect_name = (problem.aspect or "").removeprefix("对照")
+                heading = choose(words["measure_item_headings"], profile.unit.name, "measure-heading").format(
+                    aspect=aspect_name)
+                details = [{"problem": p.problem, "measure": p.measure, "owner": p.owner, "deadline": p.deadline}
+                           for p in owned.get(problem.key, [])]
                 section.items.append(OutlineItem(
                     key=f"measures-{index:02d}", role=role, heading=heading + "。", aspect=problem.aspect, budget=budget,
-                    answers=problem.problems or [problem.aspect or ""], facts=problem.facts,
+                    answers=problem.problems, facts=problem.facts, details=details,
                     query=f"{heading} {problem.aspect} 整改措施"))
+            if not answered:
+                # No problem stated yet: one slot that says what to write, no measure for an empty aspect.
+                section.items.append(OutlineItem(key="measures-01", role=role, budget=section.budget,
+                                                 heading=words["measures"]["missing_heading"] + "。",
+                                                 query=f"{spec.name} 整改措施"))
         else:
             facts: list[str] = []
             if role == "last_year":

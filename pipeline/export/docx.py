@@ -51,6 +51,8 @@ class Block:
     runs: list[tuple[str, bool]]
     lines_before: float | None = None
     lines_after: float | None = None
+    # What notes (Word comments) attach here: "title", a section role, or "<role>-NN" for an item.
+    anchor: str = ""
 
     @property
     def text(self) -> str:
@@ -68,6 +70,8 @@ def _is_heading_point(span: Span) -> bool:
 def blocks_of(document: Document) -> list[Block]:
     """The paragraphs to write, from the document's one layout: their texts equal `render_lines(document)`."""
     blocks: list[Block] = []
+    first_of_role: dict[str, int] = {}  # notes anchor in the first section of each role only
+    anchored: set = set()
     for paragraph in layout(document):
         runs = [(span.text, span.lead) for span in paragraph.spans]
         if paragraph.kind in ("title", "notice", "signature"):
@@ -77,7 +81,20 @@ def blocks_of(document: Document) -> list[Block]:
         else:
             single = len(paragraph.spans) == 1 and paragraph.spans[0].point is not None
             style = "h3" if single and _is_heading_point(paragraph.spans[0]) else "body"
-        blocks.append(Block(style, runs))
+        block = Block(style, runs, anchor="title" if paragraph.kind == "title" else "")
+        if paragraph.section is not None:
+            role = document.sections[paragraph.section].role
+            if first_of_role.setdefault(role, paragraph.section) == paragraph.section:
+                if paragraph.item is not None:
+                    key = (paragraph.section, paragraph.item)
+                    if key not in anchored:
+                        anchored.add(key)
+                        block.anchor = f"{role}-{paragraph.item + 1:02d}"
+                elif role not in anchored and (paragraph.kind == "intro" or not document.sections[paragraph.section].intro):
+                    # A section's notes go on its first paragraph of text (the heading when it has none).
+                    anchored.add(role)
+                    block.anchor = role
+        blocks.append(block)
     if document.title and document.notice:
         blocks[0].lines_after = 0  # with a notice below, the blank line moves under the notice
     first_signature = next((b for b in blocks if b.style == "signature"), None)
@@ -159,29 +176,54 @@ def _footers(document, layout: Layout, mode: PageNumbers) -> None:
         _page_number(section.footer, layout, "center")
 
 
-def _add_block(document, layout: Layout, block: Block, run_in_style) -> None:
+def _add_block(document, layout: Layout, block: Block, run_in_style):
     paragraph = document.add_paragraph(style=document.styles[layout.styles[block.style].name])
     if block.lines_before is not None or block.lines_after is not None:
         spec = layout.styles[block.style]
         before = spec.lines_before if block.lines_before is None else block.lines_before
         after = spec.lines_after if block.lines_after is None else block.lines_after
         line_spacing(paragraph._p.get_or_add_pPr(), layout, before, after, spec.line_pt)
-    if block.style == "title":
-        _balance_title(paragraph, layout, block.text)
+    lines = _balance_title(paragraph, layout, block.text) if block.style == "title" else None
+    if lines:
+        # Too long for narrowing: each planned line ends in a line break (the reader joins them back).
+        for index, line in enumerate(lines):
+            run = paragraph.add_run(line)
+            if index < len(lines) - 1:
+                run.add_break()
+        return paragraph
     for text, heading in block.runs:
         run = paragraph.add_run(text)
         if heading:
             run.style = run_in_style
+    return paragraph
 
 
-def _balance_title(paragraph, layout: Layout, title: str) -> None:
-    """A two-line title breaks between words, upper line longer: the paragraph is narrowed to its first line."""
+def _add_notes(out, document: Document, anchored: dict[str, object]) -> None:
+    """Each note as a Word comment (批注) on its anchor's paragraph; a note whose anchor is absent goes on the title."""
+    from pipeline.core.resources import lexicon
+
+    words = lexicon("composer")
+    fallback = anchored.get("title") or next(iter(anchored.values()), None)
+    for note in document.notes:
+        paragraph = anchored.get(note.anchor) or anchored.get(note.anchor.split("-")[0]) or fallback
+        if paragraph is None or not paragraph.runs:
+            continue
+        out.add_comment(paragraph.runs, text=note.text, author=words["note_author"], initials=words["note_initials"])
+
+
+def _balance_title(paragraph, layout: Layout, title: str) -> tuple[str, ...] | None:
+    """A long title breaks between words, lines balanced. Two lines with the upper one longer: the paragraph
+    is narrowed to its first line, no break character. Otherwise the lines to write with breaks."""
     size = layout.styles["title"].size
     lines = split_title(title, text_width_pt(layout) / size)
-    if lines:
+    if not lines:
+        return None
+    if len(lines) == 2 and width_em(lines[1]) <= width_em(lines[0]):
         side = (text_width_pt(layout) - (width_em(lines[0]) + SLACK_EM) * size) / 2
         child(paragraph._p.get_or_add_pPr(), "ind", left=twips(side), right=twips(side), firstLine="0",
               firstLineChars="0")
+        return None
+    return lines
 
 
 def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNumbers | None = None):
@@ -204,8 +246,12 @@ def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNu
     run_in = add_linked_character_style(out, styles["h2"], spec.styles["h2"])
     declare_fonts(out, {s.font for s in spec.styles.values()} | {spec.page_number_font})
     _footers(out, spec, page_numbers or spec.page_numbers)
+    anchored = {}
     for block in blocks_of(document):
-        _add_block(out, spec, block, run_in)
+        paragraph = _add_block(out, spec, block, run_in)
+        if block.anchor:
+            anchored[block.anchor] = paragraph
+    _add_notes(out, document, anchored)
     _properties(out, document)
     return out
 

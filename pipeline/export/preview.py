@@ -51,8 +51,15 @@ def _checked(docx_path: str | Path, outdir: str | Path) -> tuple[Path, Path]:
     return source, target
 
 
-def to_pdf(docx_path: str | Path, outdir: str | Path) -> Path:
-    """outdir/<name>.pdf rendered by LibreOffice; a private profile so runs never share or lock one."""
+# Word comments (批注, e.g. the 范文 cited beside an item) kept in the PDF: as PDF comments (LibreOffice 7.4),
+# and printed in the page margin where LibreOffice supports it (7.6 and later).
+_NOTES_IN_MARGIN = ('pdf:writer_pdf_Export:{"ExportNotes":{"type":"boolean","value":"true"},'
+                    '"ExportNotesInMargin":{"type":"boolean","value":"true"}}')
+
+
+def to_pdf(docx_path: str | Path, outdir: str | Path, notes: bool = False) -> Path:
+    """outdir/<name>.pdf rendered by LibreOffice; a private profile so runs never share or lock one.
+    With `notes`, the document's comments are printed in the margin."""
     source, target = _checked(docx_path, outdir)
     soffice = _tool("soffice", "libreoffice-writer")
     # LibreOffice writes into a private folder; only a finished PDF is moved into place (no half-written file).
@@ -60,7 +67,7 @@ def to_pdf(docx_path: str | Path, outdir: str | Path) -> Path:
         profile, rendered = Path(work) / "profile", Path(work) / "out"
         command = [
             soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
-            "--convert-to", "pdf", "--outdir", str(rendered), str(source),
+            "--convert-to", _NOTES_IN_MARGIN if notes else "pdf", "--outdir", str(rendered), str(source),
         ]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=RENDER_TIMEOUT, env=_env())

@@ -1,8 +1,9 @@
-"""Where a two-line 公文 title breaks: words kept whole, upper line the longer (倒梯形), lines balanced.
+"""Where a long 公文 title breaks: words kept whole (jieba and the known terms), lines balanced, the upper
+line the longer (倒梯形).
 
-The break is made by narrowing the title paragraph (equal indents left and right) so that the first line
-holds exactly its planned text: the title stays one paragraph with no line-break character, and reading
-the file back gives the same title.
+A two-line title is broken by narrowing its paragraph (equal indents left and right) so that the first line
+holds exactly its planned text: it stays one paragraph with no line-break character. A title too long for
+two lines gets line breaks inside its one paragraph; the reader joins them back.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ _OPENING = "“‘《（(〈「『【"
 _CLOSING = "”’》）)〉」』】，。、；：！？"
 # Bounded: a title's quoted or bracketed part is short, and an unclosed one must not make the search quadratic.
 _PAIRS = re.compile(r"“[^”]{0,100}”|《[^》]{0,100}》|（[^）]{0,100}）|\([^)]{0,100}\)")
-_GENERIC_PENALTY = 3.0  # em: a break that is not at a known word boundary must buy this much balance
+_WORD_PENALTY = 1.5  # em: a break between two ordinary words must buy this much balance over a preferred one
+_THREE_LINES = 8.0  # em: a third line is taken only when two lines cannot be had this much better balanced
+_INSIDE_WORD_PENALTY = 40.0  # em: inside a word only when no line of the title can end between words
 SLACK_EM = 0.4  # room left on the narrowed first line; less than the narrowest next character
 
 
@@ -37,8 +40,24 @@ def width_em(text: str) -> float:
     return width
 
 
+def _word_bounds(title: str) -> set[int]:
+    """Positions between two words of the title, as jieba segments it."""
+    # Imported here: jieba loads its dictionary on import (about a second), needed only when a title wraps.
+    import jieba
+
+    jieba.setLogLevel(60)
+    bounds, position = set(), 0
+    for word in jieba.cut(title, HMM=False):
+        position += len(word)
+        bounds.add(position)
+    return bounds
+
+
 def _break_costs(title: str) -> dict[int, float]:
-    """Each allowed break position (index of the first character of line two) and its penalty."""
+    """Each allowed break position (index of the first character of the next line) and its penalty.
+
+    Allowed: between two words (jieba), never inside a quoted or bracketed part, a known term or a number;
+    preferred: at the edge of a known term or after a year. Inside a word only when nothing else is allowed."""
     forbidden: set[int] = set()
     preferred: set[int] = set()
     for match in _PAIRS.finditer(title):
@@ -50,26 +69,57 @@ def _break_costs(title: str) -> dict[int, float]:
             preferred.update((match.start(), match.end()))
     for match in re.finditer(r"[0-9A-Za-z.]+", title):
         forbidden.update(range(match.start() + 1, match.end()))
+    words = _word_bounds(title)
     costs = {}
     for index in range(1, len(title)):
         if index in forbidden or title[index] in _CLOSING or title[index - 1] in _OPENING:
             continue
-        # After a year (2023年) is a natural place too.
-        natural = index in preferred or re.search(r"\d年$", title[:index]) is not None
-        costs[index] = 0.0 if natural else _GENERIC_PENALTY
+        if title[index] in "年月日届度" and title[index - 1].isdigit():
+            continue  # 2024|年 is one word to a reader, whatever the segmenter says
+        natural = index in preferred or re.search(r"\d年度?$", title[:index]) is not None
+        costs[index] = 0.0 if natural else _WORD_PENALTY if index in words else _INSIDE_WORD_PENALTY
     return costs
 
 
-def split_title(title: str, line_em: float) -> tuple[str, str] | None:
-    """The two lines of a title too long for one line of `line_em` em, or None (fits, or needs three)."""
+def _two_lines(title: str, line_em: float, costs: dict[int, float]) -> tuple[float, tuple[str, ...]] | None:
+    best = None
+    for index, penalty in costs.items():
+        first, second = width_em(title[:index]), width_em(title[index:])
+        if max(first, second) + SLACK_EM > line_em:
+            continue
+        # The upper line the longer (倒梯形) by preference; a longer lower line costs a little more.
+        score = abs(first - second) + (0.5 * (second - first) if second > first else 0.0) + penalty
+        if best is None or score < best[0]:
+            best = (score, (title[:index], title[index:]))
+    return best
+
+
+def _three_lines(title: str, line_em: float, costs: dict[int, float]) -> tuple[float, tuple[str, ...]] | None:
+    best = None
+    positions = sorted(costs)
+    for a in positions:
+        first = width_em(title[:a])
+        if first + SLACK_EM > line_em:
+            break
+        for b in positions:
+            if b <= a:
+                continue
+            widths = (first, width_em(title[a:b]), width_em(title[b:]))
+            if widths[1] + SLACK_EM > line_em or widths[2] + SLACK_EM > line_em:
+                continue
+            # Balanced, and the upper lines not shorter than the lower ones (倒梯形) where it can be had.
+            shape = 0.0 if widths[0] >= widths[1] >= widths[2] else 1.0
+            score = _THREE_LINES + max(widths) - min(widths) + costs[a] + costs[b] + shape
+            if best is None or score < best[0]:
+                best = (score, (title[:a], title[a:b], title[b:]))
+    return best
+
+
+def split_title(title: str, line_em: float) -> tuple[str, ...] | None:
+    """The lines of a title too long for one line of `line_em` em (two, or three for a very long one), or
+    None when it fits on one line (or would need more than three)."""
     if width_em(title) <= line_em:
         return None
-    best: tuple[float, int] | None = None
-    for index, penalty in _break_costs(title).items():
-        first, second = width_em(title[:index]), width_em(title[index:])
-        if first + SLACK_EM > line_em or second > first:
-            continue
-        score = first - second + penalty
-        if best is None or score < best[0]:
-            best = (score, index)
-    return None if best is None else (title[: best[1]], title[best[1] :])
+    costs = _break_costs(title)
+    found = [best for best in (_two_lines(title, line_em, costs), _three_lines(title, line_em, costs)) if best]
+    return min(found)[1] if found else None

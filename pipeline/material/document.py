@@ -50,6 +50,15 @@ class Section(Strict):
     items: list[Item] = []
 
 
+class Note(Strict):
+    """A Word comment (批注) on one part of the document; never part of its text.
+
+    `anchor` is "title", a section role (its first paragraph) or "<role>-NN" (the section's N-th item)."""
+
+    anchor: str
+    text: str
+
+
 class Document(Strict):
     title: str = ""
     # A bracketed note under the title, e.g. that a draft was composed without a model.
@@ -57,6 +66,8 @@ class Document(Strict):
     sections: list[Section] = []
     # Right-aligned closing lines: unit name, date.
     signature: list[str] = []
+    # Comments for the reader (the 范文 an item was drafted with, how the draft was made): Word 批注 only.
+    notes: list[Note] = []
 
     def section(self, role: str) -> Section | None:
         return next((s for s in self.sections if s.role == role), None)

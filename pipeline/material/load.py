@@ -43,7 +43,9 @@ def docx_paragraphs(path: Path) -> list[str]:
         if unpacked > 10 * max_file_bytes():
             raise InputError(f"Word 文件解压后过大（{unpacked // 1024 // 1024} MB）：{path}")
         document = docx.Document(str(path))
-        return [p.text for p in document.paragraphs if p.text.strip()]
+        texts = [p.text for p in document.paragraphs if p.text.strip()]
+        # A long title is often broken into lines inside its one paragraph (our export does so too).
+        return [texts[0].replace("\n", ""), *texts[1:]] if texts else texts
     # A zip with broken XML parts raises lxml errors, not python-docx ones.
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, EOFError) as exc:
         raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）") from exc

@@ -41,6 +41,33 @@ class Preparation(Strict):
 class Problem(Strict):
     problem: str = Field(min_length=1)
     facts: list[str] = []
+    # The unit's own analysis and commitment for this problem; the measures section is written from these.
+    cause: str = ""
+    measure: str = ""
+    owner: str = ""  # 责任人
+    deadline: str = ""  # 完成时限
+
+
+def cause_roots() -> list[str]:
+    """The standard subjective roots a unit may name under `causes:`, in the genre's order."""
+    from pipeline.core.resources import lexicon
+
+    return [root["name"] for root in lexicon("composer")["causes"]["roots"]]
+
+
+class Cause(Strict):
+    """One subjective root (理想信念 …) the unit names as a cause of its problems, with its own note."""
+
+    root: str
+    note: str = ""
+
+    @field_validator("root")
+    @classmethod
+    def _standard_root(cls, value: str) -> str:
+        roots = cause_roots()
+        if value not in roots:
+            raise ValueError(f"“{value}”不是标准的主观原因，应为：{'、'.join(roots)}")
+        return value
 
 
 class LastYear(Strict):
@@ -65,6 +92,7 @@ class Profile(Strict):
     preparation: Preparation = Preparation()
     work: list[str] = []
     aspects: dict[str, list[Problem]] = {}
+    causes: list[Cause] = []
     last_year: list[LastYear] = []
     case_study: CaseStudy | None = None
     target_chars: int | None = Field(None, ge=800, le=30000)
@@ -78,6 +106,14 @@ class Profile(Strict):
         if isinstance(value, dict):
             return {key: (items or []) for key, items in value.items()}
         return value
+
+    @field_validator("causes", mode="before")
+    @classmethod
+    def _causes_mapping(cls, value):
+        # The friendly form is a mapping (理想信念: 本单位的分析); a list of {root, note} is accepted too.
+        if isinstance(value, dict):
+            return [{"root": root, "note": note or ""} for root, note in value.items()]
+        return value or []
 
     def all_facts(self) -> list[str]:
         facts = [fact for problems in self.aspects.values() for p in problems for fact in p.facts]

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.draft.assemble import ItemDraft, assemble
 from pipeline.draft.interface import Drafter, PassageSource
+from pipeline.draft.notes import reference_notes
 from pipeline.core.atomic import ensure_dir, write_atomic
 from pipeline.review.structure import check_structure
 from pipeline.material.document import count_chars, render
@@ -148,12 +149,14 @@ class UnitJob:
                                   f"{first}", code=first.code)
             raise first
         drafts = {item.key: drafted for item, (drafted, _) in zip(items, outcomes)}
+        # The offline notice is a comment on the title, not text of the material (a reviewer would read it).
         notice = lexicon("composer")["notice_offline"] if self.drafter.system == "offline" else ""
-        document = assemble(self.outline, drafts, self.profile, notice=notice)
+        document = assemble(self.outline, drafts, self.profile)
+        document.notes = reference_notes(self.outline, hits, notice)
         report = check_structure(ParseResult(document=document, source=self.name), self.spec)
         record = {"document": document.model_dump(), "outline": self.outline.model_dump(),
                   "items": [d.model_dump() for d in drafts.values()], "check": report.model_dump(),
-                  "system": self.drafter.system, "profile": self.profile.model_dump(by_alias=True)}
+                  "system": self.drafter.system, "notice": notice, "profile": self.profile.model_dump(by_alias=True)}
         files = {self.targets["md"]: render(document, markdown=True).encode("utf-8"),
                  self.targets["json"]: json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")}
         if "docx" in self.targets:

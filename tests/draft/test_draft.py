@@ -45,18 +45,24 @@ def test_offline_draft_passes_its_spec(profile_path, tmp_path, retriever):
         report = check_structure(load_document(written, spec), spec)
         assert report.ok, (written.suffix, [f.message for f in report.findings if f.severity == "error"])
     text = md.read_text(encoding="utf-8")
-    # Every profile fact appears; the preamble carries the counts; the draft says it was made without a model.
+    # Every profile fact appears; the preamble carries the counts. That the draft was made without a model
+    # is said in the record and as a comment on the title, never in the text a reviewer reads.
     for fact in profile.all_facts():
         assert fact in text
     assert f"{profile.preparation.talks}人次" in text
-    assert "未使用大模型" in text
+    assert "未使用大模型" not in text
     record = json.loads(md.with_suffix(".json").read_text(encoding="utf-8"))
+    assert "未使用大模型" in record["notice"]
+    assert record["document"]["notes"][0] == {"anchor": "title", "text": record["notice"]}
     assert all(item["system"] == "offline" for item in record["items"])
     assert any(item["passages"] for item in record["items"] if item["role"] == "problems")
 
 
 def test_empty_aspect_is_drafted_with_placeholder(tmp_path, retriever):
-    agency = ROOT / "examples" / "agency-2024-dangji.yaml"  # 生活纪律 left empty
+    agency = tmp_path / "agency.yaml"
+    text = (ROOT / "examples" / "agency-2024-dangji.yaml").read_text(encoding="utf-8")
+    agency.write_text(text[:text.index("  生活纪律:")] + "  生活纪律: []\n" + text[text.index("causes:"):],
+                      encoding="utf-8")
     run([agency], tmp_path, OfflineDrafter, retriever)
     document = load_document(tmp_path / "县市场监督管理局机关第一党支部.json").document
     item = next(i for i in document.section("problems").items if i.aspect == "生活纪律")

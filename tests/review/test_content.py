@@ -78,7 +78,7 @@ def test_a_concrete_well_matched_draft_has_no_content_findings():
     assert content_codes == set(), report.findings
     metrics = report.metrics
     assert metrics["copy_rate"] < 0.03 and metrics["copy_excluded"] == []
-    assert metrics["specificity"]["without_case"] == 0 and metrics["specificity_mean"] >= 0.4
+    assert metrics["specificity"]["without_case"] == 0 and metrics["specificity_mean"] >= 0.35
     assert all(pair["similarity"] >= 0.2 for pair in metrics["answers"]["pairs"])
     assert metrics["length_score"] is None  # no target given
 
@@ -210,9 +210,12 @@ def test_an_unwritable_cache_dir_is_not_an_error(tmp_path, monkeypatch):
 def test_seed_002_problems_lack_concrete_cases_in_places():
     report = check_file(SEEDS["002"], CheckOptions(spec="2023-zhuti-minzhu"))
     vague = [f.location.split(" › ", 1)[1] for f in codes(report, "no-concrete-case")]
-    assert vague == ["（一）在理论学习方面", "（四）在担当作为方面", "（五）在工作作风方面 › 一是", "（六）在廉洁自律方面"]
+    # （二）and（三）say 比如 but carry no number, time, place, named task or role: still no case.
+    assert vague == ["（一）在理论学习方面", "（二）在政治素质方面", "（三）在能力本领方面", "（四）在担当作为方面",
+                     "（五）在工作作风方面 › 一是", "（六）在廉洁自律方面"]
     scores = {u["location"].split(" › ", 1)[1]: u for u in report.metrics["specificity"]["units"]}
     assert scores["（二）在政治素质方面"]["kinds"] == ["example"]  # 比如，落实党组中心组理论学习制度…
+    assert scores["（二）在政治素质方面"]["score"] == 0.0
     assert scores["（五）在工作作风方面 › 二是"]["kinds"] == ["example", "named"]  # “转作风优环境强服务活动年”
     assert scores["（一）在理论学习方面"]["score"] == 0.0
 

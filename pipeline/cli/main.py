@@ -35,6 +35,7 @@ def check(
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="查重用的范文目录（默认：内置范文 + 已入库范文）"),
     target_chars: Optional[int] = typer.Option(None, "--target-chars", help="目标字数（计算长度得分）"),
     structure_only: bool = typer.Option(False, "--structure-only", help="只做结构检查，不做内容审查"),
+    final: bool = typer.Option(False, "--final", help="按送审稿检查：【待补】等未填写处一律算错误"),
     html: Optional[Path] = typer.Option(None, "--html", help="输出带标注的 HTML 审查报告"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ):
@@ -45,7 +46,7 @@ def check(
     if target_chars is not None and target_chars < 1:
         fail(f"--target-chars 应为正整数（全文目标字数），现为 {target_chars}")
     options = CheckOptions(spec=spec, profile=profile, corpus=corpus, target_chars=target_chars,
-                           content=not structure_only, html=html)
+                           content=not structure_only, html=html, final=final)
     report = check_file(file, options)
     print_check_report(report, as_json=as_json)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)

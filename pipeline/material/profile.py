@@ -155,28 +155,22 @@ def resolve_spec(profile: Profile, base: Path | None = None) -> MeetingSpec:
 
 
 def validate_against_spec(profile: Profile, spec: MeetingSpec, path: str | Path = "<profile>") -> None:
-    """Every aspect key must name one of the spec's aspects (free-aspect specs accept any)."""
-    if spec.free_aspects:
-        return
-    from pipeline.material.specs import match_aspect
+    """Every aspect key must name one of the spec's aspects or an alias the spec writes (free-aspect specs accept any)."""
+    from pipeline.material.specs import aspect_for_key
 
     for key in profile.aspects:
-        if match_aspect(key, spec) is None:
-            raise InputError(
-                f"单位资料 {path} 字段 aspects.{key} 有误：不是会议“{spec.name}”规定的方面"
-                f"（应为：{'；'.join(spec.aspect_names())}）"
-            )
+        aspect_for_key(key, spec, where=f"单位资料 {path} 字段 aspects.{key} 有误：")
 
 
 def profile_aspects(profile: Profile, spec: MeetingSpec) -> list[tuple[str, list[Problem]]]:
     """The aspects to draft, in the spec's order, each with the profile's problems (maybe none)."""
-    from pipeline.material.specs import match_aspect
+    from pipeline.material.specs import aspect_for_key
 
     if spec.free_aspects and profile.aspects:
         return [(name, problems) for name, problems in profile.aspects.items()]
     by_aspect: dict[str, list[Problem]] = {name: [] for name in spec.aspect_names()}
     for key, problems in profile.aspects.items():
-        by_aspect[match_aspect(key, spec) or key].extend(problems)
+        by_aspect.setdefault(aspect_for_key(key, spec), []).extend(problems)
     return list(by_aspect.items())
 
 

@@ -155,3 +155,33 @@ def load_spec(id_or_path: str | Path) -> MeetingSpec:
             raise InputError(f"会议规范文件不存在：{path}")
         return _read_spec(path)
     raise InputError(f"未知的会议规范：{key}（可用：{'、'.join(specs)}；或给出 .yaml 文件路径）")
+
+
+def _key_form(text: str) -> str:
+    return normalise_heading(text).replace("“", "").replace("”", "").replace('"', "").replace(" ", "")
+
+
+def closest_aspects(key: str, spec: MeetingSpec, count: int = 2) -> list[str]:
+    """The spec's aspects whose name or aliases look most like `key` (for an error message, never a remap)."""
+    core = _key_form(key)
+    scored = []
+    for name, variants in spec.aspect_variants:
+        score = max(difflib.SequenceMatcher(None, core, _key_form(v)).ratio()
+                    + (0.5 if core and core in _key_form(v) else 0.0) for v in variants)
+        scored.append((score, name))
+    return [name for _, name in sorted(scored, key=lambda pair: -pair[0])[:count]]
+
+
+def aspect_for_key(key: str, spec: MeetingSpec, where: str = "") -> str:
+    """The aspect a profile key names: its name or one of the aliases written in the spec, compared without the
+    wording around an aspect (在…方面, 对照…, quotes). Anything else is an InputError naming the closest aspects:
+    a unit's 廉洁方面 must not silently become another aspect. Free-aspect specs take the key as it is."""
+    form = _key_form(key)
+    for name, variants in spec.aspect_variants:
+        if key in variants or (form and any(form == _key_form(v) for v in variants)):
+            return name
+    if spec.free_aspects:
+        return key
+    closest = "”“".join(closest_aspects(key, spec))
+    raise InputError(f"{where}方面“{key}”不是会议“{spec.name}”规定的方面，也不是会议规范中写明的别名；"
+                     f"最接近的是“{closest}”（请改用规定的名称，或在会议规范该方面的 aliases 中加上它）")

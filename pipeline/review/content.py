@@ -14,6 +14,7 @@ from pipeline.review.answers import check_answers
 from pipeline.material.budget import section_budgets
 from pipeline.review.structure import Finding, section_label
 from pipeline.review.rules import check_causes, check_redundancy, check_specificity
+from pipeline.review.sendback import check_sendback
 from pipeline.review.copyrate import CopyCorpus, CopyResult, copy_rate
 from pipeline.material.document import Block, Document, count_chars, layout
 from pipeline.core.resources import lexicon
@@ -177,9 +178,10 @@ def check_content(document: Document, spec: MeetingSpec | None = None, corpus: C
         check_causes(units_of(document, "causes")[:cap], problems[:cap]),
         check_redundancy(everything),
         check_length(document, blocks, target_chars),
+        *check_sendback(document, problems[:cap], units_of(document, "measures", False)[:cap]),
     ]
     if len(everything) > cap:
-        results[-1].metrics["units_unchecked"] = len(everything) - cap
+        results[4].metrics["units_unchecked"] = len(everything) - cap
     if facts:
         results.append(check_facts(facts, rendered_text(blocks)))
     copied = None

@@ -63,16 +63,24 @@ def stock_clauses(text: str) -> tuple[int, list[str]]:
     return len(clauses), hits
 
 
+@lru_cache(maxsize=1)
+def _slot_pattern() -> re.Pattern:
+    return re.compile(settings()["specificity"]["slot"])
+
+
 def specificity(text: str) -> dict:
-    """Score = min(1, kind_weight × kinds present) × (1 − stock_penalty × stock share of clauses)."""
+    """Score = min(1, kind_weight × scored kinds present) × (1 − stock_penalty × stock share of clauses), with the
+    【…】 slots left out: what the case carries (number, time, place, named task, role), not the word 比如."""
     spec = settings()["specificity"]
+    text = _slot_pattern().sub("", text)
     markers = concrete_markers(text)
     clauses, stock = stock_clauses(text)
     share = len(stock) / clauses if clauses else 0.0
-    base = min(1.0, spec["kind_weight"] * len(markers))
+    scored = [kind for kind in markers if kind in spec["scored"]]
+    base = min(1.0, spec["kind_weight"] * len(scored))
     score = base * (1 - spec["stock_penalty"] * share)
-    return {"score": round(score, 3), "kinds": sorted(markers), "markers": markers, "stock_share": round(share, 3),
-            "stock": stock, "clauses": clauses}
+    return {"score": round(score, 3), "kinds": sorted(markers), "scored": sorted(scored), "markers": markers,
+            "stock_share": round(share, 3), "stock": stock, "clauses": clauses}
 
 
 def check_specificity(units: list[Unit]) -> RuleResult:
@@ -82,8 +90,8 @@ def check_specificity(units: list[Unit]) -> RuleResult:
     for unit in units:
         measured = specificity(unit.text)
         scores.append({"location": unit.label, "path": unit.path, "score": measured["score"], "kinds": measured["kinds"],
-                       "stock_share": measured["stock_share"]})
-        if not measured["kinds"]:
+                       "scored": measured["scored"], "stock_share": measured["stock_share"]})
+        if not measured["scored"]:
             result.findings.append(finding("no-concrete-case", "warning", unit, score=measured["score"]))
             result.marks.append(Mark(unit.anchor, "vague"))
         for hits in measured["markers"].values():
@@ -95,7 +103,7 @@ def check_specificity(units: list[Unit]) -> RuleResult:
         result.marks += [Mark(unit.anchor, "stock", hit) for hit in dict.fromkeys(measured["stock"])]
     mean = sum(s["score"] for s in scores) / len(scores) if scores else None
     result.metrics = {"specificity": {"mean": round(mean, 3) if mean is not None else None,
-                                      "without_case": sum(not s["kinds"] for s in scores), "units": scores}}
+                                      "without_case": sum(not s["scored"] for s in scores), "units": scores}}
     return result
 
 

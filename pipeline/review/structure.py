@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -166,25 +167,43 @@ def _check_counts(document: Document) -> list[Finding]:
     return findings
 
 
-def _check_slots(document: Document) -> list[Finding]:
+@lru_cache(maxsize=1)
+def _template_pattern() -> re.Pattern:
+    return re.compile(lexicon("content")["template"]["placeholder"])
+
+
+def _slot_findings(slots: list[str], label: str, path: list[int], final: bool) -> list[Finding]:
+    """【待补】 prompts (warning; error in a 送审稿 check), template text left in (error), other slots (XX, **)."""
     findings = []
+    pending = [s for s in dict.fromkeys(slots) if s.startswith("【待补")]
+    template = [s for s in dict.fromkeys(slots) if s.startswith("【") and s not in pending]
+    other = [s for s in dict.fromkeys(slots) if s not in pending and s not in template]
+    if template:
+        findings.append(_finding("template-text", "error", label, path, slot="”“".join(template)))
+    if pending:
+        findings.append(_finding("pending", "error" if final else "warning", label, path, slot="”“".join(pending)))
+    if other:
+        findings.append(_finding("placeholder", "error" if final else "warning", label, path, slot="”“".join(other)))
+    return findings
+
+
+def _slots_in(text: str) -> list[str]:
+    found = [(slot.start, slot.text) for slot in find_slots(text)]
+    found += [(m.start(), m.group(0)) for m in _template_pattern().finditer(text)]
+    return [text for _, text in sorted(found)]
+
+
+def _check_slots(document: Document, final: bool = False) -> list[Finding]:
+    findings = _slot_findings(_slots_in(document.title), "标题", [], final)
     for s_index, section in enumerate(document.sections):
         places = [(section_label(section), [s_index], section.intro)]
         places += [(item_label(section, item), [s_index, i], [Point(text=item.heading), *item.points])
                    for i, item in enumerate(section.items)]
         for label, path, points in places:
-            slots = [slot.text for point in points for slot in find_slots(point.text)]
-            if slots:
-                shown = "”“".join(dict.fromkeys(slots))
-                findings.append(_finding("placeholder", "warning", label, path, slot=shown))
-    title_slots = find_slots(document.title)
-    if title_slots:
-        findings.insert(0, _finding("placeholder", "warning", "标题", [], slot=title_slots[0].text))
+            findings += _slot_findings([slot for point in points for slot in _slots_in(point.text)], label, path, final)
     # An unfilled unit name or date in the signature (XX党支部) is as visible as one in the body.
-    signature_slots = [slot.text for line in document.signature for slot in find_slots(line)]
-    if signature_slots:
-        findings.append(_finding("placeholder", "warning", role_name("signature"), [],
-                                 slot="”“".join(dict.fromkeys(signature_slots))))
+    findings += _slot_findings([slot for line in document.signature for slot in _slots_in(line)],
+                               role_name("signature"), [], final)
     return findings
 
 
@@ -213,7 +232,8 @@ def outline(document: Document) -> dict:
     }
 
 
-def check_structure(parsed: ParseResult, spec: MeetingSpec | None = None) -> CheckReport:
+def check_structure(parsed: ParseResult, spec: MeetingSpec | None = None, final: bool = False) -> CheckReport:
+    """`final`: checked as a 送审稿, where every slot still to fill (【待补】, XX) is an error."""
     # A private copy (aspects get assigned below); a dump and validate copies several times faster than deepcopy.
     document = Document.model_validate(parsed.document.model_dump())
     findings: list[Finding] = []
@@ -232,7 +252,7 @@ def check_structure(parsed: ParseResult, spec: MeetingSpec | None = None) -> Che
     findings += _check_counts(document)
     if spec is not None:
         findings += _check_aspects(document, spec)
-    findings += _check_slots(document)
+    findings += _check_slots(document, final)
     kinds = lexicon("findings")["artifact-kinds"]
     for cleaning in parsed.cleaning:
         findings.append(_finding("artifact", "warning", kind=kinds.get(cleaning.code, cleaning.code),

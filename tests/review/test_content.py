@@ -79,8 +79,8 @@ def test_a_concrete_well_matched_draft_has_no_content_findings():
     assert content_codes == set(), report.findings
     metrics = report.metrics
     assert metrics["copy_rate"] < 0.03 and metrics["copy_excluded"] == []
-    assert metrics["specificity"]["without_case"] == 0 and metrics["specificity_mean"] >= 0.4
-    assert all(pair["similarity"] >= 0.3 for pair in metrics["answers"]["pairs"])
+    assert metrics["specificity"]["without_case"] == 0 and metrics["specificity_mean"] >= 0.35
+    assert all(pair["similarity"] >= 0.2 for pair in metrics["answers"]["pairs"])
     assert metrics["length_score"] is None  # no target given
 
 
@@ -211,9 +211,12 @@ def test_an_unwritable_cache_dir_is_not_an_error(tmp_path, monkeypatch):
 def test_seed_002_problems_lack_concrete_cases_in_places():
     report = check_file(SEEDS["002"], CheckOptions(spec="2023-zhuti-minzhu"))
     vague = [f.location.split(" › ", 1)[1] for f in codes(report, "no-concrete-case")]
-    assert vague == ["（一）在理论学习方面", "（四）在担当作为方面", "（五）在工作作风方面 › 一是", "（六）在廉洁自律方面"]
+    # （二）and（三）say 比如 but carry no number, time, place, named task or role: still no case.
+    assert vague == ["（一）在理论学习方面", "（二）在政治素质方面", "（三）在能力本领方面", "（四）在担当作为方面",
+                     "（五）在工作作风方面 › 一是", "（六）在廉洁自律方面"]
     scores = {u["location"].split(" › ", 1)[1]: u for u in report.metrics["specificity"]["units"]}
     assert scores["（二）在政治素质方面"]["kinds"] == ["example"]  # 比如，落实党组中心组理论学习制度…
+    assert scores["（二）在政治素质方面"]["score"] == 0.0
     assert scores["（五）在工作作风方面 › 二是"]["kinds"] == ["example", "named"]  # “转作风优环境强服务活动年”
     assert scores["（一）在理论学习方面"]["score"] == 0.0
 
@@ -257,11 +260,14 @@ def test_unanswered_problem_and_unmatched_measure_are_reported_both_ways(tmp_pat
     assert "加强机关食堂管理" in unmatched[0].message
 
 
-def test_seed_001_measures_answer_four_of_six_aspects():
+def test_seed_001_measures_that_only_echo_the_aspect_do_not_answer_it():
+    # Seed 001's measures are generic: 强化责任担当 / 转变工作作风 / 坚持正风肃纪 echo the aspect names and say
+    # nothing about its problems (意识形态, 人民至上 …). Only 强化理论武装 answers 理论学习 in its own words.
     report = check_file(SEEDS["001"], CheckOptions(spec="2023-zhuti-minzhu"))
-    unanswered = [f.location for f in codes(report, "problem-unanswered")]
-    assert unanswered == ["一、存在的问题 › （二）在政治素质方面。", "一、存在的问题 › （三）在能力本领方面。"]
-    assert [f.location.split(" › ")[1] for f in codes(report, "measure-unmatched")] == ["（三）强化宗旨意识。"]
+    unanswered = [f.location.split(" › ")[1] for f in codes(report, "problem-unanswered")]
+    assert unanswered == ["（二）在政治素质方面。", "（三）在能力本领方面。", "（四）在担当作为方面。", "（五）在工作作风方面。",
+                          "（六）在廉洁自律方面。"]
+    assert "（一）强化理论武装。" not in [f.location.split(" › ")[1] for f in codes(report, "measure-unmatched")]
 
 
 # --- causes -------------------------------------------------------------------------------------------

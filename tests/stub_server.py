@@ -119,6 +119,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]  # names in lower case
     body: Any  # parsed JSON, or None
+    at: float = 0.0  # time.monotonic() when it arrived
 
     @property
     def messages(self) -> list[dict]:
@@ -266,7 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, body: Any) -> None:
         with self.stub._lock:
-            self.stub.requests.append(RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            self.stub.requests.append(RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body,
+                                                     time.monotonic()))
 
     def _send(self, status: int, payload: bytes | dict, headers: dict[str, str] | None = None) -> None:
         data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")

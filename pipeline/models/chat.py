@@ -181,7 +181,9 @@ async def _invoke(chat_model: BaseChatModel, messages: Sequence[Any], max_tokens
     try:
         return await endpoint.stream(chat_model, messages, max_tokens)
     except (IdleTimeout, asyncio.TimeoutError, TimeoutError):
-        raise Retry(f"模型服务 {endpoint.idle_timeout:g} 秒没有任何输出") from None
+        # The abandoned answer may still be generating: the retry waits until its slot is free.
+        raise Retry(f"模型服务 {endpoint.idle_timeout:g} 秒没有任何输出",
+                    max(0.0, endpoint.ghost_until - time.monotonic())) from None
     except openai.APIConnectionError:
         if not endpoint.succeeded:  # refused, DNS, unreachable from the start: no retry will fix it
             raise ModelError(f"无法连接模型服务 {_base_url(chat_model)}（连接被拒绝、域名无法解析或超时），"

@@ -23,6 +23,7 @@ from pipeline.core.errors import ModelError
 log = logging.getLogger(__name__)
 
 QUEUED_EVENTS = 2  # repeated queueing, not one slow prompt, lowers the limit
+QUEUED_WAIT = 0.5  # seconds beyond twice the fastest first chunk: below this a request was not queued
 ABANDON_GRACE_MAX = 30.0  # seconds an abandoned request keeps its slot (at most)
 _TICK = 0.05
 
@@ -38,9 +39,10 @@ class Endpoint:
         self.limit: int | None = None  # None: as many as the caller sends
         self.in_flight = 0
         self.producing = 0  # requests that have their first chunk and are not finished
-        self.max_producing = 0
+        self.served_at_once: int | None = None  # the fewest others producing when a queued request got its turn
         self.finished = 0
         self.queued = 0
+        self.fastest_first: float | None = None  # seconds to the first chunk of the quickest request so far
         self.succeeded = False
         self.fatal: ModelError | None = None
         self.ghost_until = 0.0
@@ -87,14 +89,21 @@ class Endpoint:
                 self.ghost_until = time.monotonic() + min(self.idle_timeout, ABANDON_GRACE_MAX)
             self._changed.notify_all()
 
-    def _learn_queueing(self, waited_behind: bool) -> None:
-        if not waited_behind:
+    def _learn_queueing(self, waited: float, others_finished: bool) -> None:
+        """A request queued on the server saw its first chunk only after another of ours finished, and far
+        later than the quickest first chunk seen."""
+        fastest = self.fastest_first = waited if self.fastest_first is None else min(self.fastest_first, waited)
+        if not others_finished or waited < 2 * fastest + QUEUED_WAIT:
             return
         self.queued += 1
-        real = max(1, self.max_producing)
+        # On a server with N slots a queued request starts when one frees, the other N-1 still producing;
+        # the fewest seen is the estimate (a finishing neighbour may not have been counted out yet).
+        at_once = self.producing  # this request included
+        self.served_at_once = at_once if self.served_at_once is None else min(self.served_at_once, at_once)
+        real = max(1, self.served_at_once)
         if self.queued >= QUEUED_EVENTS and (self.limit is None or self.limit > real):
             self.limit = real
-            self.warn_once(f"limit-{real}", "模型服务一次只处理 %d 个请求，其余在排队：已把同时请求数降为 %d", real, real)
+            log.info("模型服务一次只处理 %d 个请求，其余在排队：已把同时请求数降为 %d", real, real)
 
     # -- one streamed request ------------------------------------------------------------------------
     async def stream(self, chat_model: Any, messages: Sequence[Any], max_tokens: int) -> Any:
@@ -104,7 +113,7 @@ class Endpoint:
         finished_before = self.finished
         last_own = started
         merged = None
-        producing = False
+        producing = started_producing = False
         abandoned = True
         iterator = chat_model.astream(list(messages), max_tokens=max_tokens).__aiter__()
         try:
@@ -122,12 +131,15 @@ class Endpoint:
                     break
                 last_own = time.monotonic()
                 self.touch()
-                if not producing:
-                    producing = True
-                    self.producing += 1
-                    self.max_producing = max(self.max_producing, self.producing)
-                    self._learn_queueing(self.finished > finished_before)
                 merged = chunk if merged is None else merged + chunk
+                if not started_producing and (getattr(chunk, "content", "") or _finished(chunk)):
+                    # the first token, not the role-only chunk some servers send before generating
+                    started_producing = producing = True
+                    self.producing += 1
+                    self._learn_queueing(last_own - started, self.finished > finished_before)
+                if producing and _finished(chunk):
+                    producing = False  # the server is done with it (the usage chunk and [DONE] may follow)
+                    self.producing -= 1
         finally:
             if producing:
                 self.producing -= 1
@@ -140,6 +152,10 @@ class Endpoint:
                     pass
         self.succeeded = True
         return merged
+
+
+def _finished(chunk: Any) -> bool:
+    return bool((getattr(chunk, "response_metadata", None) or {}).get("finish_reason"))
 
 
 _ENDPOINTS: dict[int, tuple[Any, Any, Endpoint]] = {}

@@ -35,6 +35,8 @@ class Reply:
     # Seconds to wait before answering: longer than the client timeout means a hang.
     delay: float = 0.0
     choices: list | None = None  # override the choices list (e.g. [] for "empty choices")
+    # Streamed first as `reasoning_content` deltas (DeepSeek-R1, QwQ through vLLM), never part of the answer.
+    reasoning: str = ""
 
 
 def reply(text: str, finish_reason: str | None = None) -> Reply:
@@ -48,6 +50,16 @@ def rate_limited(retry_after: float = 0.05) -> Reply:
         body={"error": {"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}},
         headers={"Retry-After": _seconds(retry_after), "retry-after-ms": str(int(retry_after * 1000))},
     )
+
+
+def insufficient_quota(status: int = 429, message: str = "You exceeded your current quota, please check your plan "
+                       "and billing details.", code: str = "insufficient_quota") -> Reply:
+    """429 as OpenAI sends when the account has no quota left (DeepSeek: 402 Insufficient Balance)."""
+    return Reply(status=status, body={"error": {"message": message, "type": "insufficient_quota", "code": code}})
+
+
+def forbidden() -> Reply:
+    return Reply(status=403, body={"error": {"message": "You are not allowed to use this model", "type": "permission"}})
 
 
 def server_error(status: int = 500) -> Reply:
@@ -107,6 +119,7 @@ class RecordedRequest:
     path: str
     headers: dict[str, str]  # names in lower case
     body: Any  # parsed JSON, or None
+    at: float = 0.0  # time.monotonic() when it arrived
 
     @property
     def messages(self) -> list[dict]:
@@ -145,11 +158,19 @@ class StubServer:
         token_latency: float = 0.0,
         embedding_dim: int = 32,
         model: str = "stub-model",
+        serial: bool = False,
+        prompt_latency: float = 0.0,
     ):
         self._queue: deque = deque(responses or [])
         self.responder = responder
         self.default = default
         self.token_latency = token_latency
+        # serial: like llama.cpp on a CPU, one chat request generates at a time and the others wait their turn
+        # (with no byte sent); prompt_latency: seconds of prompt processing before the first token.
+        self.serial = serial
+        self.prompt_latency = prompt_latency
+        self._generating = threading.Lock()
+        self.generation_seconds: list[float] = []  # time each served chat request held the server
         self.embedding_dim = embedding_dim
         self.model = model
         self.requests: list[RecordedRequest] = []
@@ -246,7 +267,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _record(self, body: Any) -> None:
         with self.stub._lock:
-            self.stub.requests.append(RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+            self.stub.requests.append(RecordedRequest(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body,
+                                                     time.monotonic()))
 
     def _send(self, status: int, payload: bytes | dict, headers: dict[str, str] | None = None) -> None:
         data = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
@@ -280,9 +302,17 @@ class _Handler(BaseHTTPRequestHandler):
         self._record(body)
         if self.path.endswith("/chat/completions"):
             self.stub._enter()
+            turn = self.stub._generating if self.stub.serial else None
+            if turn is not None:
+                turn.acquire()
+            started = time.monotonic()
             try:
                 self._chat(body)
             finally:
+                with self.stub._lock:
+                    self.stub.generation_seconds.append(time.monotonic() - started)
+                if turn is not None:
+                    turn.release()
                 self.stub._leave()
         elif self.path.endswith("/embeddings"):
             self._embeddings(body)
@@ -303,6 +333,9 @@ class _Handler(BaseHTTPRequestHandler):
                      "code": "invalid_api_key"}
             self._send(401, {"error": error})
             return
+        if answer.status == 200 and isinstance(answer.body, bytes) and request.get("stream"):
+            self._send_events([b"data: " + answer.body + b"\n\n"])  # a stream cut mid-event
+            return
         if answer.status != 200 or answer.body is not None:
             self._send(answer.status, answer.body if answer.body is not None else b"", answer.headers)
             return
@@ -314,8 +347,13 @@ class _Handler(BaseHTTPRequestHandler):
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in request.get("messages", []))
         usage = {"prompt_tokens": prompt_tokens, "completion_tokens": len(text),
                  "total_tokens": prompt_tokens + len(text)}
+        stub._sleep(stub.prompt_latency)
         if request.get("stream"):
-            self._stream(request, text, finish, usage)
+            if answer.choices is not None:
+                self._send_events([f"data: {json.dumps({'id': 'x', 'object': 'chat.completion.chunk', 'choices': answer.choices})}\n\n"
+                                   .encode("utf-8"), b"data: [DONE]\n\n"])
+                return
+            self._stream(request, text, finish, usage, answer.reasoning)
             return
         stub._sleep(stub.token_latency * len(text))
         choices = answer.choices if answer.choices is not None else [
@@ -330,7 +368,19 @@ class _Handler(BaseHTTPRequestHandler):
             "usage": usage,
         }, answer.headers)
 
-    def _stream(self, request: dict, text: str, finish: str, usage: dict) -> None:
+    def _send_events(self, events: list[bytes]) -> None:
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.end_headers()
+            for data in events:
+                self.wfile.write(data)
+            self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.close_connection = True
+
+    def _stream(self, request: dict, text: str, finish: str, usage: dict, reasoning: str = "") -> None:
         base = {"id": "chatcmpl-stream", "object": "chat.completion.chunk", "created": int(time.time()),
                 "model": request.get("model", self.stub.model)}
 
@@ -345,6 +395,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(event({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""},
                                                           "finish_reason": None}]}))
+            for start in range(0, len(reasoning), 4):
+                piece = reasoning[start : start + 4]
+                self.stub._sleep(self.stub.token_latency * len(piece))
+                self.wfile.write(event({**base, "choices": [{"index": 0, "delta": {"reasoning_content": piece},
+                                                              "finish_reason": None}]}))
+                self.wfile.flush()
             for start in range(0, len(text), 4):
                 piece = text[start : start + 4]
                 self.stub._sleep(self.stub.token_latency * len(piece))

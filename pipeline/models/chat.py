@@ -1,16 +1,17 @@
 """The chat endpoint: settings from the environment, one factory, and `complete` with our own retries.
 
-The client is built with max_retries=0 so that every retry goes through `complete`, which knows which
-failures are worth retrying (429, 5xx, timeouts, lost connections) and which are not (moderation,
-credentials, malformed answers). Any BaseChatModel works, so tests inject langchain's fake models.
+"Retry" here means a network retry of the same request; asking the model again for a better answer is the
+drafter's re-ask. The client is built with max_retries=0 and no read timeout: answers are streamed and
+`endpoint.Endpoint` times out on the server's silence, not on the length of an answer. `complete` knows
+which failures are worth retrying (rate limits, 5xx, silence, a connection lost mid-run) and which end the
+run at once (endpoint unreachable from the start, bad key, no quota, moderation, malformed answers).
+Any BaseChatModel works, so tests inject langchain's fake models.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import json
-import logging
 import os
 import random
 import re
@@ -23,14 +24,15 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from pipeline.core.errors import InputError, ModelError
+from pipeline.models.endpoint import IdleTimeout, endpoint_for
+from pipeline.models.failures import Retry, short, status_error
 
-log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "gpt-4o-mini"
 # Local servers (llama.cpp, vLLM, Ollama) accept any key, but the OpenAI client refuses to start without one.
 PLACEHOLDER_KEY = "not-needed"
-RETRY_STATUS = {408, 409, 429}
-CONTENT_FILTER_CODES = {"content_filter", "data_inspection_failed", "content_policy_violation"}
+CONNECT_TIMEOUT = 8.0  # seconds to open a connection: a dead endpoint is reported within 10 s
+FATAL_CODES = {"model-unreachable", "model-auth", "model-quota", "model-not-found"}
 
 
 class ChatSettings(BaseModel):
@@ -40,7 +42,7 @@ class ChatSettings(BaseModel):
     # Excluded from dumps and repr: settings may be logged or written next to a draft.
     api_key: SecretStr | None = Field(default=None, exclude=True, repr=False)
     model: str = DEFAULT_MODEL
-    timeout: float = Field(default=120.0, gt=0)
+    timeout: float = Field(default=120.0, gt=0)  # seconds of silence from the server (between streamed chunks)
     max_retries: int = Field(default=4, ge=0, le=20)
     temperature: float = Field(default=0.7, ge=0, le=2)
 
@@ -71,7 +73,7 @@ class ChatSettings(BaseModel):
         return bool(self.base_url or (self.api_key and self.api_key.get_secret_value()))
 
     def retry_policy(self) -> "RetryPolicy":
-        return RetryPolicy(max_retries=self.max_retries, attempt_timeout=self.timeout + 5)
+        return RetryPolicy(max_retries=self.max_retries, idle_timeout=self.timeout)
 
 
 def configured(environ: Mapping[str, str] | None = None) -> bool:
@@ -87,8 +89,8 @@ class RetryPolicy(BaseModel):
     base_delay: float = Field(default=1.0, ge=0)  # first backoff; doubles each retry, with jitter
     max_delay: float = Field(default=30.0, ge=0)
     max_retry_after: float = Field(default=120.0, ge=0)  # a server asking for longer is capped here
-    # A hard limit per attempt, for models that have no timeout of their own (None: rely on the client).
-    attempt_timeout: float | None = None
+    # Seconds the server may stay silent (no chunk to any of our requests) before an attempt is abandoned.
+    idle_timeout: float = Field(default=120.0, gt=0)
 
 
 class Completion(BaseModel):
@@ -100,9 +102,11 @@ class Completion(BaseModel):
     completion_tokens: int = 0
     attempts: int = 1
     seconds: float = 0.0
+    reasoning_chars: int = 0  # <think>…</think> text removed from the answer
 
 
 def build_chat_model(settings: ChatSettings) -> BaseChatModel:
+    import httpx
     from langchain_openai import ChatOpenAI
 
     official = not settings.base_url or "api.openai.com" in settings.base_url
@@ -110,9 +114,12 @@ def build_chat_model(settings: ChatSettings) -> BaseChatModel:
         model=settings.model,
         base_url=settings.base_url,
         api_key=settings.api_key or SecretStr(PLACEHOLDER_KEY),
-        timeout=settings.timeout,
+        # No read timeout: a queued request waits for its turn; silence is timed by endpoint.Endpoint.
+        timeout=httpx.Timeout(None, connect=min(CONNECT_TIMEOUT, settings.timeout)),
         max_retries=0,
         temperature=settings.temperature,
+        streaming=True,
+        stream_usage=True,
     )
 
 
@@ -133,15 +140,6 @@ def _compatible_class():
     return CompatibleChatOpenAI
 
 
-class _Retry(Exception):
-    """A failure worth another attempt; `reason` is a short Chinese phrase, `wait` a server-given delay."""
-
-    def __init__(self, reason: str, wait: float | None = None):
-        super().__init__(reason)
-        self.reason = reason
-        self.wait = wait
-
-
 async def complete(
     chat_model: BaseChatModel,
     messages: Sequence[Any],
@@ -149,45 +147,52 @@ async def complete(
     *,
     policy: RetryPolicy | None = None,
 ) -> Completion:
-    """One chat completion; retries transient failures with exponential backoff and Retry-After."""
+    """One chat completion, streamed; retries transient failures with exponential backoff and Retry-After."""
     policy = policy or RetryPolicy()
     secrets = _secrets_of(chat_model)
+    endpoint = endpoint_for(chat_model, policy.idle_timeout)
     started = time.monotonic()
     attempt = 0
     while True:
         attempt += 1
         try:
-            message = await _invoke(chat_model, messages, max_tokens, policy.attempt_timeout)
-        except _Retry as retry:
+            message = await _invoke(chat_model, messages, max_tokens, endpoint)
+        except Retry as retry:
             if attempt > policy.max_retries:
                 raise ModelError(
                     f"模型服务连续 {attempt} 次请求失败（最后一次：{retry.reason}），请稍后重试或检查 OPENAI_BASE_URL",
                     code="model-retries-exhausted",
                 ) from None
             delay = _backoff(policy, attempt, retry.wait)
-            log.warning("模型请求失败（%s），%.2f 秒后第 %d 次重试", _redact(retry.reason, secrets), delay, attempt)
+            endpoint.warn_once(retry.reason, "模型请求失败（%s），将自动重试（每段最多 %d 次）",
+                               _redact(retry.reason, secrets), policy.max_retries)
             await asyncio.sleep(delay)
             continue
         except ModelError as error:
-            raise ModelError(_redact(str(error), secrets), code=error.code) from None
+            clean = ModelError(_redact(str(error), secrets), code=error.code)
+            raise (endpoint.fail(clean) if clean.code in FATAL_CODES else clean) from None
         return _completion(message, attempt, time.monotonic() - started)
 
 
-async def _invoke(chat_model: BaseChatModel, messages: Sequence[Any], max_tokens: int, limit: float | None):
-    """Call the model once and translate every failure into _Retry or ModelError."""
+async def _invoke(chat_model: BaseChatModel, messages: Sequence[Any], max_tokens: int, endpoint):
+    """Stream one answer and translate every failure into Retry or ModelError."""
     import openai
 
     try:
-        call = chat_model.ainvoke(list(messages), max_tokens=max_tokens)
-        return await (asyncio.wait_for(call, limit) if limit else call)
-    except (asyncio.TimeoutError, TimeoutError, openai.APITimeoutError):
-        raise _Retry("请求超时") from None
+        return await endpoint.stream(chat_model, messages, max_tokens)
+    except (IdleTimeout, asyncio.TimeoutError, TimeoutError):
+        # The abandoned answer may still be generating: the retry waits until its slot is free.
+        raise Retry(f"模型服务 {endpoint.idle_timeout:g} 秒没有任何输出",
+                    max(0.0, endpoint.ghost_until - time.monotonic())) from None
     except openai.APIConnectionError:
-        raise _Retry("无法连接模型服务") from None
+        if not endpoint.succeeded:  # refused, DNS, unreachable from the start: no retry will fix it
+            raise ModelError(f"无法连接模型服务 {_base_url(chat_model)}（连接被拒绝、域名无法解析或超时），"
+                             "请检查 OPENAI_BASE_URL 和模型服务是否已启动", code="model-unreachable") from None
+        raise Retry("无法连接模型服务") from None
     except openai.APIStatusError as error:
-        raise _status_error(error) from None
+        raise status_error(error) from None
     except ConnectionError:
-        raise _Retry("连接中断") from None
+        raise Retry("连接中断") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise ModelError("模型服务返回的内容不是有效的 JSON，请检查 OPENAI_BASE_URL 是否指向 OpenAI 兼容接口",
                          code="model-bad-response") from None
@@ -196,54 +201,16 @@ async def _invoke(chat_model: BaseChatModel, messages: Sequence[Any], max_tokens
             raise ModelError("模型服务返回了空结果（没有 choices），请检查模型名称是否可用", code="model-empty") from None
         raise
     except ValueError as error:
+        if "No generation chunks" in str(error):
+            raise ModelError("模型服务返回了空结果（没有 choices），请检查模型名称是否可用", code="model-empty") from None
         if "Unexpected response type" in str(error):
             raise ModelError("模型服务返回的内容不是有效的 JSON，请检查 OPENAI_BASE_URL 是否指向 OpenAI 兼容接口",
                              code="model-bad-response") from None
-        raise ModelError(f"模型服务返回了错误：{_short(str(error))}", code="model-bad-response") from None
+        raise ModelError(f"模型服务返回了错误：{short(str(error))}", code="model-bad-response") from None
 
 
-def _status_error(error: Any) -> Exception:
-    status = error.status_code
-    code = str(getattr(error, "code", "") or _body_field(error, "code") or "")
-    if status == 429 or status >= 500 or status in RETRY_STATUS:
-        return _Retry(f"HTTP {status}", _retry_after(error.response.headers))
-    if code in CONTENT_FILTER_CODES:
-        return ModelError("模型服务的内容审核拦截了本次请求，请改写单位情况或参考材料中可能敏感的表述后重试",
-                          code="model-content-filter")
-    if status in (401, 403):
-        return ModelError(f"模型服务认证失败（HTTP {status}），请检查 OPENAI_API_KEY 是否正确、是否有权使用该模型",
-                          code="model-auth")
-    if status == 404:
-        return ModelError("模型服务找不到该接口或模型（HTTP 404），请检查 OPENAI_BASE_URL 和 DUIZHAO_MODEL",
-                          code="model-not-found")
-    detail = _body_field(error, "message") or ""
-    return ModelError(f"模型服务拒绝了请求（HTTP {status}）：{_short(str(detail))}", code="model-rejected")
-
-
-def _body_field(error: Any, name: str) -> Any:
-    body = getattr(error, "body", None)
-    if isinstance(body, dict):
-        inner = body.get("error", body)
-        if isinstance(inner, dict):
-            return inner.get(name)
-    return None
-
-
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    """Seconds the server asked us to wait: retry-after-ms, then Retry-After (seconds or an HTTP date)."""
-    try:
-        if headers.get("retry-after-ms"):
-            return max(0.0, float(headers["retry-after-ms"]) / 1000)
-    except ValueError:
-        pass
-    value = (headers.get("retry-after") or "").strip()
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value else None
-        return max(0.0, parsed.timestamp() - time.time()) if parsed else None
+def _base_url(chat_model: Any) -> str:
+    return str(getattr(chat_model, "openai_api_base", None) or "https://api.openai.com/v1")
 
 
 def _backoff(policy: RetryPolicy, attempt: int, server_wait: float | None) -> float:
@@ -259,12 +226,16 @@ def _completion(message: Any, attempts: int, seconds: float) -> Completion:
     if finish == "content_filter":
         raise ModelError("模型服务的内容审核中止了生成，请改写单位情况或参考材料中可能敏感的表述后重试",
                          code="model-content-filter")
-    content = getattr(message, "content", message)
+    content = "" if message is None else getattr(message, "content", message)
+    if not content and not meta.get("finish_reason"):  # a stream of chunks without choices
+        raise ModelError("模型服务返回了空结果（没有 choices），请检查模型名称是否可用", code="model-empty")
     if isinstance(content, list):  # content blocks
         content = "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    text, reasoning = strip_reasoning(str(content))
     usage = getattr(message, "usage_metadata", None) or {}
     return Completion(
-        text=str(content),
+        text=text,
+        reasoning_chars=reasoning,
         finish_reason=finish,
         prompt_tokens=int(usage.get("input_tokens") or 0),
         completion_tokens=int(usage.get("output_tokens") or 0),
@@ -273,7 +244,19 @@ def _completion(message: Any, attempts: int, seconds: float) -> Completion:
     )
 
 
-_KEY_PATTERN = re.compile(r"(sk-[A-Za-z0-9_\-]{6,}|Bearer\s+\S+)")
+_THINK = re.compile(r"<(think|thinking|reasoning)>.*?(?:</\1>|\Z)", re.S | re.I)
+_THINK_TAIL = re.compile(r"\A.*?</(?:think|thinking|reasoning)>", re.S | re.I)
+
+
+def strip_reasoning(text: str) -> tuple[str, int]:
+    """Reasoning models (DeepSeek-R1, Qwen3, QwQ) think aloud in <think>…</think>; none of it is the answer.
+    An unclosed <think> (cut for length) leaves nothing; a lone </think> (the template opened it) ends it."""
+    before = len(text)
+    text = _THINK.sub("", text)
+    text = _THINK_TAIL.sub("", text)
+    return text.strip(), before - len(text.strip())
+
+
 
 
 def _secrets_of(chat_model: Any) -> list[str]:
@@ -291,8 +274,3 @@ def _redact(text: str, secrets: Sequence[str]) -> str:
     from pipeline.core.redact import redact
 
     return redact(text, secrets)
-
-
-def _short(text: str, limit: int = 120) -> str:
-    text = " ".join(_KEY_PATTERN.sub("***", text).split())
-    return text if len(text) <= limit else text[:limit] + "…"

@@ -134,7 +134,7 @@ def test_server_error_then_success(stub_server, fault):
 def test_timeout_then_success(stub_server):
     stub_server.queue(hang(3.0), "好。")
     started = time.monotonic()
-    completion = run(chat(stub_server, timeout=0.3))
+    completion = run(chat(stub_server), policy=RetryPolicy(max_retries=2, base_delay=0.01, idle_timeout=0.3))
     assert completion.text == "好。" and completion.attempts == 2
     assert time.monotonic() - started < 2.0
 
@@ -147,13 +147,21 @@ def test_retries_exhausted_is_a_model_error(stub_server):
     assert len(stub_server.chat_requests) == 3
 
 
-def test_unreachable_server_is_retried_then_reported():
+def test_unreachable_server_fails_at_once_for_every_waiting_request():
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     model = build_chat_model(ChatSettings(base_url=f"http://127.0.0.1:{port}/v1", api_key=KEY, timeout=2))
-    with pytest.raises(ModelError, match="无法连接"):
-        run(model, policy=RetryPolicy(max_retries=1, base_delay=0.01))
+
+    async def many():
+        return await asyncio.gather(*(complete(model, MESSAGES, 100, policy=RetryPolicy(max_retries=4))
+                                      for _ in range(8)), return_exceptions=True)
+
+    started = time.monotonic()
+    errors = asyncio.run(many())
+    assert time.monotonic() - started < 2.0  # no backoff of 1 + 2 + 4 + 8 s
+    assert all(isinstance(e, ModelError) and e.code == "model-unreachable" for e in errors)
+    assert len({str(e) for e in errors}) == 1 and f"127.0.0.1:{port}" in str(errors[0])
 
 
 # --- failures that retrying cannot fix --------------------------------------------------------------
@@ -199,16 +207,17 @@ def test_fake_chat_models_work():
     assert [run(listed).text, run(listed).text] == ["甲。", "乙。"]
 
 
-def test_attempt_timeout_bounds_a_model_without_its_own():
+def test_idle_timeout_bounds_a_model_without_its_own():
     slow = FakeListChatModel(responses=["迟到。"], sleep=0.5)
 
     async def timed():
         started = time.monotonic()
-        with pytest.raises(ModelError, match="超时"):
-            await complete(slow, MESSAGES, 100, policy=RetryPolicy(max_retries=1, base_delay=0.01, attempt_timeout=0.05))
+        with pytest.raises(ModelError, match="没有任何输出"):
+            await complete(slow, MESSAGES, 100, policy=RetryPolicy(max_retries=1, base_delay=0.01, idle_timeout=0.1))
         return time.monotonic() - started
 
-    assert asyncio.run(timed()) < 0.4  # two attempts of 50 ms, not two of 500 ms
+    # two silent attempts of 0.1 s (the abandoned one keeps its slot 0.1 s more), not two of 0.5 s
+    assert asyncio.run(timed()) < 0.9
 
 
 # --- the stub's other endpoints and its latency model ------------------------------------------------

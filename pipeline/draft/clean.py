@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.draft.clean_lines import Context, check_foreign, drop_list_clause, fix_voice, line_pass, slot_text
 from pipeline.text.overlap import OverlapIndex
 from pipeline.core.resources import lexicon
+from pipeline.core.sanitize import strip_controls
 
 FLAGS = ("empty", "truncated", "lead-in", "sign-off", "salutation", "markdown", "numbering", "heading", "note",
          "scaffold-echo", "off-section", "repeated-sentence", "wrong-voice", "foreign-word")
@@ -74,7 +75,7 @@ def clean_output(
     """
     ctx = Context(words=_words(), role=role, aspect=aspect, forbidden=[h for h in forbidden_headings if h],
                   keep_points=keep_points)
-    text = _normalise(raw)
+    text = _normalise(strip_controls(raw or ""))
     if len(text) > MAX_ANSWER_CHARS:  # a server ignored max_tokens: keep the start, as if cut for length
         text, finish_reason = text[:MAX_ANSWER_CHARS], "length"
     if finish_reason == "length":

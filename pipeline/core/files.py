@@ -210,7 +210,17 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:4096]
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
-    return b"\x00" in sample and _utf16_without_bom(data) is None
+    if b"\x00" not in sample or _utf16_without_bom(data) is not None:
+        return False
+    # A stray NUL in UTF-8 text (pasted from a terminal or a broken editor) does not make it binary: the
+    # NULs are dropped on reading. Binary data does not decode as UTF-8 or reads as a scatter of symbols.
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 3:
+            return True
+        text = sample[: exc.start].decode("utf-8")
+    return sample.count(b"\x00") * 100 > len(sample) or _textlike(text.replace("\x00", "")) < 0.95
 
 
 _MESSAGES = {

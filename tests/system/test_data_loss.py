@@ -201,3 +201,76 @@ def test_own_json_draft_over_the_input_limit_is_read_again(tmp_path, retriever):
     big_text = tmp_path / "big.txt"
     big_text.write_text("很长的材料。" * 200_000, encoding="utf-8")
     one_error(invoke("check", big_text, **env), "文件过大")
+
+
+# --- --force replaces only what duizhao wrote ---------------------------------------------------------------
+
+def _pack(*args):
+    drafts = [SEED, data_dir("corpus") / "002_b94c01ca5fb1103c.txt"]
+    return invoke("eval", "pack", *drafts, *args)
+
+
+def test_pack_force_keeps_the_users_files(tmp_path):
+    folder = tmp_path / "pack"
+    user_file = folder / "历年" / "2023.txt"
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text("去年的材料", encoding="utf-8")
+    assert _pack("-o", folder).exit_code == 2  # not empty: refused without --force
+    result = _pack("-o", folder, "--force")
+    assert result.exit_code == 0, result.output
+    assert user_file.read_text(encoding="utf-8") == "去年的材料"
+    written = sorted(p.name for p in folder.iterdir() if p.is_file())
+    assert "评分表.csv" in written and "稿件A.docx" in written
+    # Again: the pack's own files are replaced, the user's stay.
+    result = _pack("-o", folder, "--force")
+    assert result.exit_code == 0, result.output
+    assert user_file.is_file()
+
+
+def test_pack_force_never_replaces_a_filled_in_sheet(tmp_path):
+    folder = tmp_path / "pack"
+    assert _pack("-o", folder).exit_code == 0
+    sheet = folder / "评分表.csv"
+    sheet.write_bytes(sheet.read_bytes() + "稿件A,5,5,5\r\n".encode("utf-8"))
+    one_error(_pack("-o", folder, "--force"), "评分表.csv")
+    assert "稿件A,5,5,5" in sheet.read_text(encoding="utf-8-sig")
+
+
+def test_pack_force_into_the_working_folder_deletes_nothing(tmp_path, monkeypatch):
+    work = tmp_path / "work"
+    (work / "notes").mkdir(parents=True)
+    (work / "notes" / "a.md").write_text("我的笔记", encoding="utf-8")
+    (work / "稿件A.docx").write_bytes(b"user's own file")
+    monkeypatch.chdir(work)
+    one_error(_pack("-o", ".", "--force"), "稿件A.docx")
+    assert (work / "稿件A.docx").read_bytes() == b"user's own file" and (work / "notes" / "a.md").is_file()
+    (work / "稿件A.docx").unlink()
+    result = _pack("-o", ".", "--force")
+    assert result.exit_code == 0, result.output
+    assert (work / "notes" / "a.md").read_text(encoding="utf-8") == "我的笔记"
+
+
+def test_pack_force_does_not_overwrite_a_file_that_is_not_a_key(tmp_path):
+    key = tmp_path / "notes.json"
+    key.write_text('{"mine": true}', encoding="utf-8")
+    one_error(_pack("-o", tmp_path / "pack", "--key", key, "--force"), "不是 duizhao 写入的盲评密钥")
+    assert key.read_text(encoding="utf-8") == '{"mine": true}'
+
+
+def test_draft_force_keeps_a_draft_the_user_edited(tmp_path):
+    out, store = tmp_path / "out", tmp_path / "store"
+    assert invoke("draft", EXAMPLE, "-o", out, "--store", store, "--no-docx").exit_code == 0
+    assert invoke("draft", EXAMPLE, "-o", out, "--store", store, "--no-docx", "--force").exit_code == 0
+    [md] = out.glob("*.md")
+    md.write_text(md.read_text(encoding="utf-8") + "\n我改过的一句。\n", encoding="utf-8")
+    one_error(invoke("draft", EXAMPLE, "-o", out, "--store", store, "--no-docx", "--force"), "修改过")
+    assert "我改过的一句" in md.read_text(encoding="utf-8")
+
+
+def test_preview_without_libreoffice_leaves_no_folder(tmp_path):
+    assert invoke("export", SEED, "-o", tmp_path / "m.docx").exit_code == 0
+    one_error(invoke("preview", tmp_path / "m.docx", PATH=str(tmp_path / "nothing-here")), "soffice")
+    assert not (tmp_path / "m-preview").exists()
+    one_error(invoke("preview", tmp_path / "m.docx", "-o", tmp_path / "p", PATH=str(tmp_path / "nothing-here")),
+              "soffice")
+    assert not (tmp_path / "p").exists()

@@ -6,12 +6,14 @@ Every failure here is an InputError whose message is one line naming the file (a
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from pipeline.core.errors import InputError
+from pipeline.core.sanitize import strip_controls, strip_controls_in
 
 DEFAULT_MAX_MB = 20  # a 对照检查材料 is tens of KB; anything this large is not one
 MAX_MB_ENV = "DUIZHAO_MAX_FILE_MB"
@@ -37,31 +39,43 @@ def _size(size: int) -> str:
     return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".") + " MB"
 
 
-def check_file(path: Path, what: str = "文件") -> int:
-    """The file's size, after checking it exists, is a file, is readable and is within the limit."""
-    if not path.exists():
-        raise InputError(f"{what}不存在：{path}")
-    if path.is_dir():
-        raise InputError(f"{what}应为文件，却是目录：{path}")
+def check_file(path: Path, what: str = "文件", limit: int | None = None) -> int:
+    """The file's size, after checking it exists, is a regular file, is readable and is within the limit
+    (`limit` bytes, else the user-input limit)."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(f"{what}不存在：{path}") from None
     except OSError as exc:
         raise InputError(f"无法读取{what} {path}：{exc.strerror or exc}") from exc
-    limit = max_file_bytes()
-    if size > limit:
-        raise InputError(f"{what}过大（{_size(size)}，上限 {_size(limit)}）：{path}"
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{what}应为文件，却是目录：{path}")
+    if not stat.S_ISREG(info.st_mode):
+        # /dev/zero never ends, a FIFO blocks until someone writes: only regular files are read.
+        raise InputError(f"{what}不是普通文件（设备、管道或套接字）：{path}")
+    limit = max_file_bytes() if limit is None else limit
+    if info.st_size > limit:
+        raise InputError(f"{what}过大（{_size(info.st_size)}，上限 {_size(limit)}）：{path}"
                          f"（确需处理请设置环境变量 {MAX_MB_ENV}）")
     if not os.access(path, os.R_OK):
         raise InputError(f"没有读取权限：{path}")
-    return size
+    return info.st_size
 
 
-def read_bytes(path: Path, what: str = "文件") -> bytes:
-    check_file(path, what)
+def read_bytes(path: Path, what: str = "文件", limit: int | None = None) -> bytes:
+    """The file's bytes, never more than the limit even if the file grows while it is read."""
+    check_file(path, what, limit)
+    limit = max_file_bytes() if limit is None else limit
     try:
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+    except PermissionError as exc:
+        raise InputError(f"没有读取权限：{path}") from exc
     except OSError as exc:
         raise InputError(f"无法读取{what} {path}：{exc.strerror or exc}") from exc
+    if len(data) > limit:
+        raise InputError(f"{what}过大（上限 {_size(limit)}）：{path}（确需处理请设置环境变量 {MAX_MB_ENV}）")
+    return data
 
 
 def read_yaml(path: str | Path, what: str) -> Any:
@@ -73,16 +87,60 @@ def read_yaml(path: str | Path, what: str) -> Any:
     data = read_bytes(path, what)
     if looks_binary(data):
         raise InputError(f"{what} {path} 不是文本文件（含二进制内容），应为 YAML 文本")
-    text = decode(data, str(path))
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    # Raw control characters make PyYAML fail in English; escaped ones ("\f") would reach the Word writer.
+    text = strip_controls(decode(data, str(path)))
     try:
-        return yaml.load(text, Loader=loader)
+        return strip_controls_in(yaml.load(text, Loader=_unique_key_loader()))
+    except DuplicateKey as exc:
+        raise InputError(f"{what} {path} 中的键“{exc.key}”出现了两次（第 {exc.first} 行和第 {exc.second} 行）："
+                         f"后一处会覆盖前一处，请合并为一处") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())[:120]
         raise InputError(f"{what} {path} 不是有效的 YAML（{where}{'：' if where else ''}{problem}）："
                          f"请检查缩进、冒号后的空格和引号") from exc
+
+
+class DuplicateKey(Exception):
+    def __init__(self, key: str, first: int, second: int):
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+_LOADER: Any = None
+
+
+def _unique_key_loader() -> Any:
+    """A safe loader that refuses a key given twice in one mapping: PyYAML keeps the last silently,
+    which drops the first block of the user's facts."""
+    global _LOADER
+    if _LOADER is not None:
+        return _LOADER
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class UniqueKeyLoader(base):  # type: ignore[misc, valid-type]
+        def construct_mapping(self, node, deep=False):
+            if isinstance(node, yaml.MappingNode):
+                seen: dict[Any, int] = {}
+                for key_node, _ in node.value:
+                    if key_node.tag == "tag:yaml.org,2002:merge":
+                        continue
+                    key = self.construct_object(key_node, deep=True)
+                    try:
+                        first = seen.get(key)
+                    except TypeError:
+                        continue  # an unhashable key: the base constructor reports it
+                    line = key_node.start_mark.line + 1
+                    if first is not None:
+                        raise DuplicateKey(str(key), first, line)
+                    seen[key] = line
+            return super().construct_mapping(node, deep=deep)
+
+    _LOADER = UniqueKeyLoader
+    return _LOADER
 
 
 def expect_mapping(data: Any, path: str | Path, what: str, hint: str) -> dict:
@@ -152,7 +210,17 @@ def looks_binary(data: bytes) -> bool:
     sample = data[:4096]
     if sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         return False
-    return b"\x00" in sample and _utf16_without_bom(data) is None
+    if b"\x00" not in sample or _utf16_without_bom(data) is not None:
+        return False
+    # A stray NUL in UTF-8 text (pasted from a terminal or a broken editor) does not make it binary: the
+    # NULs are dropped on reading. Binary data does not decode as UTF-8 or reads as a scatter of symbols.
+    try:
+        text = sample.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 3:
+            return True
+        text = sample[: exc.start].decode("utf-8")
+    return sample.count(b"\x00") * 100 > len(sample) or _textlike(text.replace("\x00", "")) < 0.95
 
 
 _MESSAGES = {

@@ -59,8 +59,18 @@ def _text_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
 
 
-def _metadata(passage: Passage, file_key: str) -> dict:
-    return {**passage.metadata(), "file_key": file_key, "text_hash": _text_hash(passage.text)}
+def _metadata(passage: Passage, file_key: str, count: int) -> dict:
+    # file_passages: a file is complete in the store only when that many passages carry its key. A run killed
+    # halfway through a file leaves fewer, and the next run finishes the file.
+    return {**passage.metadata(), "file_key": file_key, "file_passages": count, "text_hash": _text_hash(passage.text)}
+
+
+def _complete(have: dict[str, tuple[str, int | None]], key: str) -> bool:
+    """Every stored passage of a file carries `key`, and all of the file's passages are there."""
+    if not have or any(k != key for k, _ in have.values()):
+        return False
+    counts = {count for _, count in have.values()}
+    return counts == {None} or counts == {len(have)}  # stores from before the count was kept: keys only
 
 
 def _add_tokens(metadatas: list[dict], texts: list[str]) -> None:
@@ -87,12 +97,15 @@ def _ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: 
     files = scan.files
     report = IngestReport(collection=store.name, location=store.location, files=len(files), skipped=list(scan.skipped))
     collection = store.collection(None if reset else embedder)
-    existing: dict[str, dict[str, str]] = {}  # source -> {id: file_key}
+    existing: dict[str, dict[str, tuple[str, int | None]]] = {}  # source -> {id: (file_key, file_passages)}
     if collection is not None and not reset:
         with store_errors("读取向量库"):
             current = collection.get(include=["metadatas"])
         for pid, meta in zip(current["ids"], current["metadatas"]):
-            existing.setdefault(str((meta or {}).get("source", "")), {})[pid] = str((meta or {}).get("file_key", ""))
+            meta = meta or {}
+            count = meta.get("file_passages")
+            existing.setdefault(str(meta.get("source", "")), {})[pid] = (str(meta.get("file_key", "")),
+                                                                        int(count) if count is not None else None)
 
     manifests: dict[Path, dict[str, ManifestEntry]] = {}
     new: list[tuple[Passage, dict]] = []
@@ -105,7 +118,7 @@ def _ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: 
         entry = manifests[path.parent].get(path.name)
         key = _file_key(path, entry)
         have = existing.get(path.name, {})
-        if have and all(k == key for k in have.values()):
+        if _complete(have, key):
             report.unchanged_files += 1
             continue
         try:
@@ -119,7 +132,7 @@ def _ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: 
             continue
         texts.update((passage.id, passage.text) for passage in passages)
         for passage in passages:
-            meta = _metadata(passage, key)
+            meta = _metadata(passage, key, len(passages))
             (updates.append((passage.id, meta)) if passage.id in have else new.append((passage, meta)))
         kept = {passage.id for passage in passages}
         stale += [pid for pid in have if pid not in kept]

@@ -18,6 +18,7 @@ from pipeline.draft.clean_lines import Context, check_foreign, drop_list_clause,
 from pipeline.text.overlap import OverlapIndex
 from pipeline.core.resources import lexicon
 from pipeline.text.numbering import CN_NUMERALS
+from pipeline.core.sanitize import strip_controls
 
 FLAGS = ("empty", "truncated", "lead-in", "sign-off", "salutation", "markdown", "numbering", "heading", "note",
          "scaffold-echo", "off-section", "repeated-sentence", "wrong-voice", "foreign-word")
@@ -75,7 +76,7 @@ def clean_output(
     """
     ctx = Context(words=_words(), role=role, aspect=aspect, forbidden=[h for h in forbidden_headings if h],
                   keep_points=keep_points)
-    text = _normalise(raw)
+    text = _normalise(strip_controls(raw or ""))
     if len(text) > MAX_ANSWER_CHARS:  # a server ignored max_tokens: keep the start, as if cut for length
         text, finish_reason = text[:MAX_ANSWER_CHARS], "length"
     if finish_reason == "length":

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.evaluate.compare import disambiguate, parse_draft_args
 from pipeline.core.errors import InputError, OutputError
+from pipeline.core.owned import OwnedFiles
 from pipeline.core.resources import lexicon
 
 KEY_SCHEMA = "duizhao-blind-key-1"
@@ -46,6 +47,7 @@ class PackKey(Strict):
     created: str
     sheet: str
     entries: list[PackEntry]
+    files: dict[str, str] = {}  # every file written into the pack -> its SHA-256: what --force may replace
 
     def entry(self, name: str) -> PackEntry | None:
         return next((e for e in self.entries if e.name == name), None)
@@ -98,18 +100,30 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
     inputs = parse_draft_args(drafts, unique=False)
     if len(inputs) < 2:
         raise InputError("盲评包至少需要两份稿件")
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"盲评文件夹位置已有同名文件：{folder}（请换一个名字）")
     if folder.exists() and any(folder.iterdir()) and not force:
         raise OutputError(f"盲评文件夹已存在且不为空：{folder}（确需覆盖请加 --force）", code="exists")
     if key_path.exists() and not force:
         raise OutputError(f"密钥文件已存在：{key_path}（确需覆盖请加 --force）", code="exists")
+    old_key = _key_or_none(key_path)
+    if key_path.exists() and old_key is None:
+        raise OutputError(f"{key_path} 不是 duizhao 写入的盲评密钥，--force 也不会覆盖：请换一个 --key 文件名", code="exists")
     parsed = [load_document(item.path) for item in inputs]
     # Equal labels group drafts by system; two drafts of one unit under one default label are told apart.
     disambiguate(inputs, [unit_key(p.document) for p in parsed])
     order = list(range(len(inputs)))
     random.Random(seed).shuffle(order)  # seed None: fresh system randomness each time
     names = neutral_names(len(inputs))
-    if folder.exists() and force:
-        shutil.rmtree(folder)
+    words = lexicon("eval")
+    suffixes = [inputs[i].path.suffix.lower() for i in order]
+    files = [folder / f"{name}{s if keep_format and s != '.json' else '.docx'}" for name, s in zip(names, suffixes)]
+    files += [folder / words["sheet_name"], folder / words["readme_name"]]
+    # The key (kept away from raters) remembers what the last pack wrote into this folder.
+    same_pack = old_key is not None and old_key.pack == folder.resolve().name
+    owned = OwnedFiles(folder, known=old_key.files if same_pack else {})
+    if force and folder.exists():
+        owned.clear_for(files, "盲评文件夹")  # only what an earlier pack wrote, unchanged since
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
     for name, index in zip(names, order):
@@ -127,18 +141,25 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
             unit=unit_key(document),
             sha256=hashlib.sha256(item.path.read_bytes()).hexdigest(), chars=count_chars(render(shown)),
             notice_removed=bool(document.notice) and not copy))
-    words = lexicon("eval")
     (folder / words["sheet_name"]).write_bytes(blank_sheet(names))
     readme = words["readme"].format(count=len(names), names="、".join(names), sheet=words["sheet_name"])
     (folder / words["readme_name"]).write_text(readme.replace("\n", "\r\n"), encoding="utf-8-sig")
+    owned.record(files)
     pack_key = PackKey(pack=folder.resolve().name, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                       sheet=words["sheet_name"], entries=sorted(entries, key=lambda e: e.name))
+                       sheet=words["sheet_name"], entries=sorted(entries, key=lambda e: e.name), files=owned.files)
     try:
         key_path.parent.mkdir(parents=True, exist_ok=True)
         key_path.write_text(pack_key.model_dump_json(indent=1), encoding="utf-8")
     except OSError as exc:
         raise OutputError(f"无法写入密钥文件 {key_path}：{exc.strerror or exc}") from exc
     return pack_key, key_path
+
+
+def _key_or_none(path: Path) -> PackKey | None:
+    try:
+        return PackKey.model_validate_json(path.read_bytes())
+    except (OSError, ValueError):
+        return None
 
 
 def read_key(pack: str | Path, key: str | Path | None = None) -> PackKey:

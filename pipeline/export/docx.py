@@ -36,6 +36,7 @@ from pipeline.export.layouts import (
 )
 from pipeline.material.document import Document, Span, layout
 from pipeline.core.errors import InputError, OutputError
+from pipeline.core.sanitize import strip_controls
 from pipeline.export.title_break import SLACK_EM, split_title, width_em
 
 # A point is a level-3/4 heading line only when it is short and has no sentence inside.
@@ -192,7 +193,7 @@ def _add_block(document, layout: Layout, block: Block, run_in_style):
                 run.add_break()
         return paragraph
     for text, heading in block.runs:
-        run = paragraph.add_run(text)
+        run = paragraph.add_run(strip_controls(text))  # Word's XML cannot hold control characters
         if heading:
             run.style = run_in_style
     return paragraph
@@ -260,7 +261,7 @@ def _properties(out, document: Document) -> None:
     """File properties of a fresh document, not the template's (its author, dates and thumbnail)."""
     now = datetime.now(timezone.utc).replace(microsecond=0)
     core = out.core_properties
-    core.title, core.author, core.comments, core.keywords, core.last_modified_by = document.title, "", "", "", ""
+    core.title, core.author, core.comments, core.keywords, core.last_modified_by = strip_controls(document.title), "", "", "", ""
     core.created = core.modified = now
     core.revision = 1
     package = out.part.package

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pipeline.core.atomic import ensure_dir
 from pipeline.core.errors import InputError, OutputError
+from pipeline.core.owned import OwnedFiles
 
 FONTS_CONF = Path(__file__).resolve().parent / "fontconfig" / "fonts.conf"
 RENDER_TIMEOUT = 180
@@ -37,7 +38,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _checked(docx_path: str | Path, outdir: str | Path) -> tuple[Path, Path]:
+def _checked(docx_path: str | Path, outdir: str | Path, create: bool = True) -> tuple[Path, Path]:
     from pipeline.core.files import check_file
     from pipeline.material.load import docx_paragraphs
 
@@ -47,7 +48,8 @@ def _checked(docx_path: str | Path, outdir: str | Path) -> tuple[Path, Path]:
         raise InputError(f"预览需要 Word(.docx) 文件：{source}（其他材料可先用 duizhao export 转为 .docx）")
     docx_paragraphs(source)  # LibreOffice renders anything, even a broken file: refuse it here, with a reason
     target = Path(outdir)
-    ensure_dir(target)
+    if create:
+        ensure_dir(target)
     return source, target
 
 
@@ -62,6 +64,9 @@ def to_pdf(docx_path: str | Path, outdir: str | Path, notes: bool = False) -> Pa
     With `notes`, the document's comments are printed in the margin."""
     source, target = _checked(docx_path, outdir)
     soffice = _tool("soffice", "libreoffice-writer")
+    pdf = target / (source.stem + ".pdf")
+    owned = OwnedFiles(target)
+    owned.clear_for([pdf], "预览目录", remove_others=False)  # a PDF of the same name that the user made is never replaced
     # LibreOffice writes into a private folder; only a finished PDF is moved into place (no half-written file).
     with tempfile.TemporaryDirectory(prefix="duizhao-lo-") as work:
         profile, rendered = Path(work) / "profile", Path(work) / "out"
@@ -77,11 +82,11 @@ def to_pdf(docx_path: str | Path, outdir: str | Path, notes: bool = False) -> Pa
         if done.returncode != 0 or not made.is_file():
             detail = (done.stderr or done.stdout).strip().splitlines()
             raise OutputError(f"LibreOffice 未能转换 {source}：{detail[-1] if detail else done.returncode}")
-        pdf = target / made.name
         try:
             shutil.move(str(made), str(pdf))
         except OSError as exc:
             raise OutputError(f"无法写入 {pdf}：{exc.strerror or exc}") from exc
+    owned.record([pdf])
     return pdf
 
 
@@ -99,11 +104,16 @@ def pdf_to_png(pdf: str | Path, outdir: str | Path, dpi: int = 80) -> list[Path]
             raise OutputError(f"pdftoppm 生成预览图超时（{RENDER_TIMEOUT} 秒）：{pdf}") from exc
         if done.returncode != 0:
             raise OutputError(f"pdftoppm 未能生成预览图：{done.stderr.strip() or done.returncode}")
-        for old in _pages(target, pdf.stem):
-            old.unlink()
+        pages = [target / page.name for page in _pages(Path(work), pdf.stem)]
+        owned = OwnedFiles(target)
+        # Pages of an earlier preview go (only those duizhao wrote); a same-named image of the user's stops it.
+        owned.clear_for(pages, "预览目录", remove_others=False)
+        stale = [old for old in _pages(target, pdf.stem) if old not in pages]
         for page in _pages(Path(work), pdf.stem):
             os.replace(page, target / page.name)
-    return _pages(target, pdf.stem)
+        owned.remove(stale)  # a longer earlier version's last pages
+        owned.record(pages)
+    return pages
 
 
 def _pages(folder: Path, stem: str) -> list[Path]:
@@ -113,5 +123,16 @@ def _pages(folder: Path, stem: str) -> list[Path]:
 
 
 def preview(docx_path: str | Path, outdir: str | Path, dpi: int = 80) -> list[Path]:
-    """PNG pages of a .docx (its PDF is kept beside them)."""
-    return pdf_to_png(to_pdf(docx_path, outdir), outdir, dpi)
+    """PNG pages of a .docx (its PDF is kept beside them). Nothing is created when a tool is missing; a folder
+    made for this preview is removed again if rendering fails before anything is written into it."""
+    _checked(docx_path, outdir, create=False)
+    _tool("soffice", "libreoffice-writer")
+    _tool("pdftoppm", "poppler-utils")
+    target = Path(outdir)
+    created = not target.exists()
+    try:
+        return pdf_to_png(to_pdf(docx_path, target), target, dpi)
+    except BaseException:
+        if created and target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
+        raise

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.core.errors import InputError
-from pipeline.core.files import check_file, decode, looks_binary, max_file_bytes
+from pipeline.core.files import check_file, decode, looks_binary, max_file_bytes, read_bytes
+from pipeline.core.sanitize import is_blank, strip_controls, strip_controls_in
 from pipeline.material.document import Document
 from pipeline.material.parse import ParseResult, assign_aspects, parse_text
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
 JSON_SUFFIXES = (".json",)
 DOCX_SUFFIXES = (".docx",)
+OWN_JSON_FACTOR = 10
 class NotMaterial(InputError):
     """The file is of another kind (an image, an old .doc, an archive): a corpus folder scan skips it."""
 
@@ -58,22 +60,18 @@ def read_text(path: str | Path, max_bytes: int | None = None) -> str:
     if path.exists() and not path.is_dir() and suffix not in TEXT_SUFFIXES + DOCX_SUFFIXES + JSON_SUFFIXES:
         hint = "（旧版 Word 文件请在 Word/WPS 中另存为 .docx）" if suffix in (".doc", ".wps") else ""
         raise NotMaterial(f"不支持的文件类型 {suffix or '(无扩展名)'}：{path}（支持 .txt .md .docx .json）{hint}")
-    size = check_file(path)
+    limit = OWN_JSON_FACTOR * max_file_bytes() if suffix in JSON_SUFFIXES else None
+    size = check_file(path, limit=limit)
     if max_bytes is not None and size > max_bytes:
         raise InputError(f"文件过大（{size // 1024 // 1024} MB，上限 {max_bytes // 1024 // 1024} MB）：{path}")
-    try:
-        if suffix in DOCX_SUFFIXES:
-            return "\n".join(docx_paragraphs(path))
-        data = path.read_bytes()
-    except PermissionError as exc:
-        raise InputError(f"没有读取权限：{path}") from exc
-    except OSError as exc:
-        raise InputError(f"无法读取文件 {path}：{exc.strerror or exc}") from exc
+    if suffix in DOCX_SUFFIXES:
+        return strip_controls("\n".join(docx_paragraphs(path)))
+    data = read_bytes(path, limit=limit)
     if data.startswith(OLE_MAGIC):
         raise NotMaterial(f"{path} 是{_OLD_WORD.replace('.docx', suffix)}")
     if looks_binary(data):
         raise NotMaterial(f"不是文本文件（含二进制内容，可能是图片或其他格式）：{path}")
-    return decode(data, str(path))
+    return strip_controls(decode(data, str(path)))
 
 
 def load_json_document(path: Path) -> Document:
@@ -82,11 +80,10 @@ def load_json_document(path: Path) -> Document:
 
     from pydantic import ValidationError
 
-    from pipeline.core.files import read_bytes
-
-    raw = read_bytes(path)
+    # duizhao's own draft records hold whole model answers: a larger limit than for what users bring.
+    raw = read_bytes(path, limit=OWN_JSON_FACTOR * max_file_bytes())
     try:
-        data = json.loads(decode(raw, str(path)))
+        data = strip_controls_in(json.loads(decode(raw, str(path))))
     except json.JSONDecodeError as exc:
         raise InputError(f"{path} 不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}）") from exc
     except RecursionError as exc:
@@ -110,7 +107,7 @@ def load_document(path: str | Path, spec: MeetingSpec | None = None) -> ParseRes
             assign_aspects(document, spec)
         return ParseResult(document=document, source=path.name)
     text = read_text(path)
-    if not text.strip():
+    if is_blank(text):
         raise InputError(f"文件为空：{path}")
     markdown = Path(path).suffix.lower() in (".md", ".markdown")
     return parse_text(text, spec=spec, source=Path(path).name, markdown=markdown)

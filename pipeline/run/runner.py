@@ -19,6 +19,7 @@ from pipeline.draft.assemble import ItemDraft, assemble
 from pipeline.draft.interface import Drafter, PassageSource
 from pipeline.draft.notes import reference_notes
 from pipeline.core.atomic import ensure_dir, write_atomic
+from pipeline.core.owned import OwnedFiles
 from pipeline.review.structure import check_structure
 from pipeline.material.document import count_chars, render
 from pipeline.core.errors import InputError, OutputError, PipelineError
@@ -91,9 +92,11 @@ class UnitJob:
             del self.targets["docx"]
 
     def check_targets(self) -> None:
-        existing = [str(p) for p in self.targets.values() if p.exists()]
+        existing = [p for p in self.targets.values() if p.exists()]
         if existing and not self.options.force:
             raise OutputError(f"草稿已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
+        # --force replaces drafts duizhao wrote, never a file the user made or edited since.
+        OwnedFiles(self.options.outdir).clear_for(existing, "输出目录", remove_others=False)
 
     def retrieve(self) -> dict[str, list]:
         from pipeline.models.embed import embed_texts
@@ -168,6 +171,7 @@ class UnitJob:
             build_docx(document, layout=self.options.layout).save(buffer)
             files[self.targets["docx"]] = buffer.getvalue()
         write_atomic(files)
+        OwnedFiles(self.options.outdir).record(list(files))
         result.ok = report.ok
         result.sections = len([s for s in document.sections if s.marker])
         result.chars = count_chars(render(document))

@@ -428,4 +428,5 @@ def test_cli_preview(tmp_path):
     write_docx(seed("002"), tmp_path / "m.docx")
     result = CliRunner().invoke(app, ["preview", str(tmp_path / "m.docx"), "--dpi", "30"])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in (tmp_path / "m-preview").iterdir())[:2] == ["m-1.png", "m-2.png"]
+    shown = sorted(p.name for p in (tmp_path / "m-preview").iterdir() if not p.name.startswith("."))
+    assert shown[:2] == ["m-1.png", "m-2.png"]

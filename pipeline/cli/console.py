@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from pipeline.review.structure import code_name, metric_names
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -25,15 +28,19 @@ def print_check_report(report, as_json: bool = False) -> None:
         return
     out = console()
     table = Table(show_header=True, header_style="bold", expand=False)
-    for column in ("级别", "代码", "位置", "说明"):
+    for column in ("级别", "类别", "位置", "说明"):
         table.add_column(column, overflow="fold")
     for finding in report.findings:
-        table.add_row(f"[{_STYLE[finding.severity]}]{_LABEL[finding.severity]}[/]", finding.code, finding.location, finding.message)
+        table.add_row(f"[{_STYLE[finding.severity]}]{_LABEL[finding.severity]}[/]", code_name(finding.code),
+                      escape(finding.location), escape(finding.message))
     if report.findings:
         out.print(table)
-    for name, value in (report.metrics or {}).items():
-        if isinstance(value, (int, float, str)):
-            out.print(f"{name}: {value}")
+    metrics = report.metrics or {}
+    for key, name in metric_names().items():
+        value = metrics.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            shown = f"{value:.1%}" if key == "copy_rate" else str(value)
+            out.print(f"{name}：{shown}")
     verdict = "[bold green]通过[/]" if report.ok else "[bold red]未通过[/]"
     out.print(f"{verdict}：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，提示 {report.count('info')} 条"
               + (f"（会议规范 {report.spec}）" if report.spec else ""))

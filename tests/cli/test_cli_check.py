@@ -150,7 +150,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, case):
     assert result.exit_code == 2, (result.output, result.exception)
     assert result.stdout == ""
     lines = result.stderr.strip().split("\n")
-    assert len(lines) == 1 and lines[0].startswith("错误 [bad-input]：") and words in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("错误：") and words in lines[0]
 
 
 def test_bad_input_through_the_installed_command(tmp_path):

@@ -149,7 +149,7 @@ def search(
     if not hits:
         out.print("没有找到符合条件的段落。")
     for number, hit in enumerate(hits, 1):
-        out.print(f"[bold]{number}. {escape(hit.source)}[/]  部分 {hit.role}  方面 {escape(hit.aspect or '—')}  "
+        out.print(f"[bold]{number}. {escape(hit.title or hit.source)}[/]  部分 {hit.role}  方面 {escape(hit.aspect or '—')}  "
                   f"得分 {hit.score:.4f}")
         out.print(escape(hit.text) + "\n")
 

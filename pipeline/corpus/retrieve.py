@@ -29,6 +29,7 @@ class Hit(BaseModel):
     id: str
     text: str
     source: str
+    title: str = ""  # the 范文's title, what people see (source is its file name)
     role: str
     aspect: str = ""
     heading: str = ""
@@ -258,5 +259,5 @@ class Retriever:
     def _hit(index: CorpusIndex, i: int, score: float) -> Hit:
         meta = index.metas[i]
         return Hit(id=index.ids[i], text=index.texts[i], source=str(meta.get("source", "")),
-                   role=str(meta.get("role", "")), aspect=str(meta.get("aspect", "")),
+                   title=str(meta.get("title", "")), role=str(meta.get("role", "")), aspect=str(meta.get("aspect", "")),
                    heading=str(meta.get("heading", "")), level=str(meta.get("level", "")), score=round(score, 6))

@@ -21,7 +21,7 @@ from pipeline.core.resources import data_dir
 
 log = logging.getLogger(__name__)
 
-INDEX_SCHEMA = "copyindex-3"
+INDEX_SCHEMA = "copyindex-4"
 _KEEP_CACHES = 8
 _MEMO: dict[str, CopyCorpus] = {}
 
@@ -114,17 +114,30 @@ def _fingerprint(files: list[Path], stored: dict[str, str], run_length: int) -> 
     return digest.hexdigest()[:24]
 
 
-def _source_texts(path: Path) -> tuple[str, str]:
-    """(raw text, parsed-and-rendered text) of one 范文 file; the rendered form drops scrape noise."""
+def _source_texts(path: Path) -> tuple[str, str, str]:
+    """(raw text, parsed-and-rendered text, title) of one 范文 file; the rendered form drops scrape noise."""
     from pipeline.material.document import render
     from pipeline.material.load import load_document, read_text
 
     raw = read_text(path)
     try:
-        rendered = render(load_document(path).document)
+        document = load_document(path).document
+        rendered, title = render(document), document.title
     except PipelineError:
-        rendered = raw
-    return raw, rendered
+        rendered, title = raw, ""
+    return raw, rendered, title
+
+
+def _display_name(path: Path, title: str, taken: set[str]) -> str:
+    """What people see for a 范文: its manifest title, else its own title, else its file name — never twice."""
+    from pipeline.corpus.passages import read_manifest
+
+    try:
+        entry = read_manifest(path.parent).get(path.name)
+    except PipelineError:
+        entry = None
+    name = (entry.title if entry is not None and entry.title else "") or title or path.name
+    return name if name not in taken else f"{name}（{path.name}）"
 
 
 def build_corpus(files: list[Path], stored: dict[str, str] | None = None, run_length: int = RUN_LENGTH,
@@ -133,17 +146,20 @@ def build_corpus(files: list[Path], stored: dict[str, str] | None = None, run_le
     corpus = CopyCorpus(index=index, key=key)
     from pipeline.material.load import NotMaterial
 
+    file_names = set()
     for path in files:
         try:
-            raw, rendered = _source_texts(path)
+            raw, rendered, title = _source_texts(path)
         except NotMaterial as exc:
             # An image or an old .doc in the 范文 folder: checked against the rest.
             corpus.skipped.append(str(exc))
             continue
-        index.add(path.name, rendered)
-        corpus.digests[path.name] = {content_digest(raw), content_digest(rendered)}
+        name = _display_name(path, title, set(corpus.digests))
+        file_names.add(path.name)
+        index.add(name, rendered)
+        corpus.digests[name] = {content_digest(raw), content_digest(rendered)}
     for name, text in (stored or {}).items():
-        if name in corpus.digests:  # the same file packaged and ingested: index it once
+        if name in file_names or name in corpus.digests:  # the same file packaged and ingested: index it once
             continue
         index.add(name, text)
         corpus.digests[name] = {content_digest(text)}

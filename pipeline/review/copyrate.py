@@ -114,29 +114,29 @@ def _fingerprint(files: list[Path], stored: dict[str, str], run_length: int) -> 
     return digest.hexdigest()[:24]
 
 
-def _source_texts(path: Path) -> tuple[str, str, str]:
-    """(raw text, parsed-and-rendered text, title) of one 范文 file; the rendered form drops scrape noise."""
+def _source_texts(path: Path) -> tuple[str, str]:
+    """(raw text, parsed-and-rendered text) of one 范文 file; the rendered form drops scrape noise."""
     from pipeline.material.document import render
     from pipeline.material.load import load_document, read_text
 
     raw = read_text(path)
     try:
-        document = load_document(path).document
-        rendered, title = render(document), document.title
+        rendered = render(load_document(path).document)
     except PipelineError:
-        rendered, title = raw, ""
-    return raw, rendered, title
+        rendered = raw
+    return raw, rendered
 
 
-def _display_name(path: Path, title: str, taken: set[str]) -> str:
-    """What people see for a 范文: its manifest title, else its own title, else its file name — never twice."""
+def _display_name(path: Path, taken: set[str]) -> str:
+    """What people see for a 范文: its title in the folder's manifest (the packaged files are named by hash),
+    else the file name the user gave it — never the same name twice."""
     from pipeline.corpus.passages import read_manifest
 
     try:
         entry = read_manifest(path.parent).get(path.name)
     except PipelineError:
         entry = None
-    name = (entry.title if entry is not None and entry.title else "") or title or path.name
+    name = (entry.title if entry is not None and entry.title else "") or path.name
     return name if name not in taken else f"{name}（{path.name}）"
 
 
@@ -149,12 +149,12 @@ def build_corpus(files: list[Path], stored: dict[str, str] | None = None, run_le
     file_names = set()
     for path in files:
         try:
-            raw, rendered, title = _source_texts(path)
+            raw, rendered = _source_texts(path)
         except NotMaterial as exc:
             # An image or an old .doc in the 范文 folder: checked against the rest.
             corpus.skipped.append(str(exc))
             continue
-        name = _display_name(path, title, set(corpus.digests))
+        name = _display_name(path, set(corpus.digests))
         file_names.add(path.name)
         index.add(name, rendered)
         corpus.digests[name] = {content_digest(raw), content_digest(rendered)}

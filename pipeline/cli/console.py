@@ -93,20 +93,45 @@ def draft_progress() -> _DraftProgress:
     return _DraftProgress()
 
 
+def _system_label(r) -> str:
+    return "无模型拼合" if r.system == "offline" else r.system.removeprefix("model:")
+
+
 def print_draft_results(results) -> None:
+    """A table in a wide terminal; one unit per line (outputs on their own lines) at 80 columns or in a pipe,
+    where a nine-column table would fold each cell into a column of two or three characters."""
+    out = console()
+    if not out.is_terminal or out.width <= 80:
+        _print_draft_lines(out, results)
+        return
     table = Table(show_header=True, header_style="bold")
-    for column in ("单位", "会议规范", "起草方式", "部分", "字数", "检查", "用时(秒)", "tokens", "输出/错误"):
+    for column in ("单位", "会议规范", "起草方式", "部分", "字数", "检查", "用时(秒)", "词元", "输出/错误"):
         table.add_column(column, overflow="fold")
     for r in results:
         if r.error:
-            table.add_row(r.unit or r.profile, r.spec, "", "", "", "[bold red]失败[/]", "", "", f"[red]{r.error}[/]")
+            table.add_row(escape(r.unit or r.profile), r.spec, "", "", "", "[bold red]失败[/]", "", "",
+                          f"[red]{escape(r.error)}[/]")
             continue
         verdict = "[green]通过[/]" if r.ok else "[red]未通过[/]"
         verdict += f"（错{r.errors}/警{r.warnings}）"
-        system = "无模型拼合" if r.system == "offline" else r.system.removeprefix("model:")
-        table.add_row(r.unit, r.spec, system, str(r.sections), str(r.chars), verdict, f"{r.seconds:.1f}", str(r.tokens),
-                      "\n".join(r.outputs))
-    console().print(table)
+        table.add_row(escape(r.unit), r.spec, escape(_system_label(r)), str(r.sections), str(r.chars), verdict,
+                      f"{r.seconds:.1f}", str(r.tokens), "\n".join(escape(p) for p in r.outputs))
+    out.print(table)
+
+
+def _print_draft_lines(out: Console, results) -> None:
+    for r in results:
+        if r.error:
+            out.print(f"[bold red]失败[/]：{escape(r.unit or r.profile)}" + (f"（{r.spec}）" if r.spec else "")
+                      + f"：{escape(r.error)}")
+            continue
+        verdict = "[green]通过[/]" if r.ok else "[red]未通过[/]"
+        tokens = f" · 词元 {r.tokens}" if r.tokens else ""
+        out.print(f"{verdict}：{escape(r.unit)}（{r.spec}，{escape(_system_label(r))}）{r.sections} 部分 · {r.chars} 字 · "
+                  f"错 {r.errors} / 警 {r.warnings} · {r.seconds:.1f} 秒{tokens}")
+        for path in r.outputs:
+            # A path on a line of its own, never folded, so it can be copied whole.
+            out.print("  " + escape(path), overflow="ignore", crop=False, no_wrap=True)
 
 
 def ingest_notice():

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+
+from pipeline.review.structure import code_name, metric_names
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -25,15 +28,19 @@ def print_check_report(report, as_json: bool = False) -> None:
         return
     out = console()
     table = Table(show_header=True, header_style="bold", expand=False)
-    for column in ("级别", "代码", "位置", "说明"):
+    for column in ("级别", "类别", "位置", "说明"):
         table.add_column(column, overflow="fold")
     for finding in report.findings:
-        table.add_row(f"[{_STYLE[finding.severity]}]{_LABEL[finding.severity]}[/]", finding.code, finding.location, finding.message)
+        table.add_row(f"[{_STYLE[finding.severity]}]{_LABEL[finding.severity]}[/]", code_name(finding.code),
+                      escape(finding.location), escape(finding.message))
     if report.findings:
         out.print(table)
-    for name, value in (report.metrics or {}).items():
-        if isinstance(value, (int, float, str)):
-            out.print(f"{name}: {value}")
+    metrics = report.metrics or {}
+    for key, name in metric_names().items():
+        value = metrics.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            shown = f"{value:.1%}" if key == "copy_rate" else str(value)
+            out.print(f"{name}：{shown}")
     verdict = "[bold green]通过[/]" if report.ok else "[bold red]未通过[/]"
     out.print(f"{verdict}：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，提示 {report.count('info')} 条"
               + (f"（会议规范 {report.spec}）" if report.spec else ""))
@@ -86,20 +93,45 @@ def draft_progress() -> _DraftProgress:
     return _DraftProgress()
 
 
+def _system_label(r) -> str:
+    return "无模型拼合" if r.system == "offline" else r.system.removeprefix("model:")
+
+
 def print_draft_results(results) -> None:
+    """A table in a wide terminal; one unit per line (outputs on their own lines) at 80 columns or in a pipe,
+    where a nine-column table would fold each cell into a column of two or three characters."""
+    out = console()
+    if not out.is_terminal or out.width <= 80:
+        _print_draft_lines(out, results)
+        return
     table = Table(show_header=True, header_style="bold")
-    for column in ("单位", "会议规范", "起草方式", "部分", "字数", "检查", "用时(秒)", "tokens", "输出/错误"):
+    for column in ("单位", "会议规范", "起草方式", "部分", "字数", "检查", "用时(秒)", "词元", "输出/错误"):
         table.add_column(column, overflow="fold")
     for r in results:
         if r.error:
-            table.add_row(r.unit or r.profile, r.spec, "", "", "", "[bold red]失败[/]", "", "", f"[red]{r.error}[/]")
+            table.add_row(escape(r.unit or r.profile), r.spec, "", "", "", "[bold red]失败[/]", "", "",
+                          f"[red]{escape(r.error)}[/]")
             continue
         verdict = "[green]通过[/]" if r.ok else "[red]未通过[/]"
         verdict += f"（错{r.errors}/警{r.warnings}）"
-        system = "无模型拼合" if r.system == "offline" else r.system.removeprefix("model:")
-        table.add_row(r.unit, r.spec, system, str(r.sections), str(r.chars), verdict, f"{r.seconds:.1f}", str(r.tokens),
-                      "\n".join(r.outputs))
-    console().print(table)
+        table.add_row(escape(r.unit), r.spec, escape(_system_label(r)), str(r.sections), str(r.chars), verdict,
+                      f"{r.seconds:.1f}", str(r.tokens), "\n".join(escape(p) for p in r.outputs))
+    out.print(table)
+
+
+def _print_draft_lines(out: Console, results) -> None:
+    for r in results:
+        if r.error:
+            out.print(f"[bold red]失败[/]：{escape(r.unit or r.profile)}" + (f"（{r.spec}）" if r.spec else "")
+                      + f"：{escape(r.error)}")
+            continue
+        verdict = "[green]通过[/]" if r.ok else "[red]未通过[/]"
+        tokens = f" · 词元 {r.tokens}" if r.tokens else ""
+        out.print(f"{verdict}：{escape(r.unit)}（{r.spec}，{escape(_system_label(r))}）{r.sections} 部分 · {r.chars} 字 · "
+                  f"错 {r.errors} / 警 {r.warnings} · {r.seconds:.1f} 秒{tokens}")
+        for path in r.outputs:
+            # A path on a line of its own, never folded, so it can be copied whole.
+            out.print("  " + escape(path), overflow="ignore", crop=False, no_wrap=True)
 
 
 def ingest_notice():

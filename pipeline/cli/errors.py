@@ -14,8 +14,20 @@ EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
 
 
+class _Audience:
+    """Whether the running command was asked for --json: then an error is a JSON object with its stable code."""
+
+    as_json = False
+
+
 def fail(message: str, code: str = "bad-input", exit_code: int = EXIT_BAD_INPUT) -> None:
-    typer.echo(f"错误 [{code}]：{message}", err=True)
+    """People read one Chinese line; with --json, machines get {"error": {"code", "message", "exit_code"}} on stdout."""
+    if _Audience.as_json:
+        import json
+
+        typer.echo(json.dumps({"error": {"code": code, "message": message, "exit_code": exit_code}}, ensure_ascii=False))
+    else:
+        typer.echo(f"错误：{message}", err=True)
     raise typer.Exit(exit_code)
 
 
@@ -59,6 +71,7 @@ def handles_errors(command):
         from pipeline.core.errors import PipelineError
 
         _EchoWarnings.install()
+        _Audience.as_json = bool(kwargs.get("as_json"))
         try:
             return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):

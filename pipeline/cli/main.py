@@ -14,12 +14,14 @@ import typer
 
 # Failing (one line, exit codes) lives in cli_errors.py; cli_eval imports handles_errors from here.
 from pipeline.cli.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, fail, handles_errors
+from pipeline.cli.zh import ChineseGroup
 
 app = typer.Typer(
     help="duizhao：对照检查材料的起草、检查与排版工具（民主生活会 / 组织生活会）。",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    cls=ChineseGroup,  # help and usage errors in Chinese, for every command under it
 )
 specs_app = typer.Typer(help="会议规范：列出或查看每次会议规定的部分和方面。", invoke_without_command=True)
 profile_app = typer.Typer(help="单位资料（YAML）：生成模板。", no_args_is_help=True)
@@ -148,7 +150,7 @@ def search(
     if not hits:
         out.print("没有找到符合条件的段落。")
     for number, hit in enumerate(hits, 1):
-        out.print(f"[bold]{number}. {escape(hit.source)}[/]  部分 {hit.role}  方面 {escape(hit.aspect or '—')}  "
+        out.print(f"[bold]{number}. {escape(hit.title or hit.source)}[/]  部分 {hit.role}  方面 {escape(hit.aspect or '—')}  "
                   f"得分 {hit.score:.4f}")
         out.print(escape(hit.text) + "\n")
 

@@ -95,11 +95,9 @@ def read_yaml(path: str | Path, what: str) -> Any:
         raise InputError(f"{what} {path} 中的键“{exc.key}”出现了两次（第 {exc.first} 行和第 {exc.second} 行）："
                          f"后一处会覆盖前一处，请合并为一处") from None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        where = f"第 {mark.line + 1} 行第 {mark.column + 1} 列" if mark else ""
-        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())[:120]
-        raise InputError(f"{what} {path} 不是有效的 YAML（{where}{'：' if where else ''}{problem}）："
-                         f"请检查缩进、冒号后的空格和引号") from exc
+        from pipeline.core.yaml_errors import explain
+
+        raise InputError(f"{what} {path} 不是有效的 YAML：{explain(exc, text)}") from exc
 
 
 class DuplicateKey(Exception):
@@ -149,7 +147,8 @@ def expect_mapping(data: Any, path: str | Path, what: str, hint: str) -> dict:
     if isinstance(data, list):
         raise InputError(f"{what} {path} 的内容是列表（- 开头），应为键值对（YAML 映射：{hint}）")
     if not isinstance(data, dict):
-        raise InputError(f"{what} {path} 的内容应为键值对（YAML 映射：{hint}），而不是一段文字")
+        colon = "；冒号是全角“：”？键后应为半角冒号加空格“: ”" if isinstance(data, str) and "：" in data else ""
+        raise InputError(f"{what} {path} 的内容应为键值对（YAML 映射：{hint}），而不是一段文字{colon}")
     return data
 
 

@@ -34,6 +34,7 @@ class ManifestEntry(BaseModel):
     spec: str | None = None
     year: int | None = None
     unit_type: str | None = None
+    title: str | None = None  # what people see for the file in reports; else the document's own title
 
 
 class Passage(BaseModel):
@@ -193,7 +194,7 @@ def document_passages(document: Document, source: str, entry: ManifestEntry | No
                               "aspect": item.aspect or "", "text": text})
     units = [u for u in units if _content_chars(u["text"]) >= _MIN_CHARS]
     ids = _ids(source, [u["text"] for u in units])
-    common = {"source": source, "title": document.title, "spec": entry.spec or "", "year": entry.year or 0,
+    common = {"source": source, "title": entry.title or document.title, "spec": entry.spec or "", "year": entry.year or 0,
               "unit_type": entry.unit_type or ""}
     return [Passage(id=pid, position=n, **common, **unit) for n, (pid, unit) in enumerate(zip(ids, units))]
 

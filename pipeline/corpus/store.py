@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlparse
@@ -11,7 +12,7 @@ from urllib.parse import urlparse
 from langchain_core.embeddings import Embeddings
 
 from pipeline.models.embed import embedder_name
-from pipeline.core.errors import PipelineError, StoreError
+from pipeline.core.errors import InputError, PipelineError, StoreError
 from pipeline.corpus.storelock import DATA_LOCK, file_lock
 
 DEFAULT_COLLECTION = "duizhao-corpus"
@@ -74,6 +75,7 @@ class Store:
 
         chroma_url = chroma_url or os.environ.get("DUIZHAO_CHROMA_URL") or None
         collection = collection or os.environ.get("DUIZHAO_COLLECTION") or DEFAULT_COLLECTION
+        check_collection_name(collection)
         if chroma_url:
             url = urlparse(chroma_url)
             if url.scheme not in ("http", "https") or not url.hostname:
@@ -127,6 +129,16 @@ class Store:
         self.require(embedder)
         with store_errors("打开向量库集合"):
             return Chroma(collection_name=self.name, client=self.client, embedding_function=embedder)
+
+
+_COLLECTION_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{1,510})[A-Za-z0-9]")
+
+
+def check_collection_name(name: str) -> None:
+    """chroma's rule for collection names, said in Chinese before chroma says it in English."""
+    if not _COLLECTION_NAME.fullmatch(name) or ".." in name:
+        raise InputError(f"集合名“{name}”不可用：应为 3–512 个英文字母、数字或 . _ - ，并以字母或数字开头和结尾"
+                         "（如 duizhao-corpus、fw-2024）")
 
 
 def check_embedder(collection: Any, embedder: Embeddings, name: str) -> None:

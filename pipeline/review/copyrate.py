@@ -21,7 +21,7 @@ from pipeline.core.resources import data_dir
 
 log = logging.getLogger(__name__)
 
-INDEX_SCHEMA = "copyindex-3"
+INDEX_SCHEMA = "copyindex-4"
 _KEEP_CACHES = 8
 _MEMO: dict[str, CopyCorpus] = {}
 
@@ -127,12 +127,26 @@ def _source_texts(path: Path) -> tuple[str, str]:
     return raw, rendered
 
 
+def _display_name(path: Path, taken: set[str]) -> str:
+    """What people see for a 范文: its title in the folder's manifest (the packaged files are named by hash),
+    else the file name the user gave it — never the same name twice."""
+    from pipeline.corpus.passages import read_manifest
+
+    try:
+        entry = read_manifest(path.parent).get(path.name)
+    except PipelineError:
+        entry = None
+    name = (entry.title if entry is not None and entry.title else "") or path.name
+    return name if name not in taken else f"{name}（{path.name}）"
+
+
 def build_corpus(files: list[Path], stored: dict[str, str] | None = None, run_length: int = RUN_LENGTH,
                  key: str = "") -> CopyCorpus:
     index = OverlapIndex(run_length)
     corpus = CopyCorpus(index=index, key=key)
     from pipeline.material.load import NotMaterial
 
+    file_names = set()
     for path in files:
         try:
             raw, rendered = _source_texts(path)
@@ -140,10 +154,12 @@ def build_corpus(files: list[Path], stored: dict[str, str] | None = None, run_le
             # An image or an old .doc in the 范文 folder: checked against the rest.
             corpus.skipped.append(str(exc))
             continue
-        index.add(path.name, rendered)
-        corpus.digests[path.name] = {content_digest(raw), content_digest(rendered)}
+        name = _display_name(path, set(corpus.digests))
+        file_names.add(path.name)
+        index.add(name, rendered)
+        corpus.digests[name] = {content_digest(raw), content_digest(rendered)}
     for name, text in (stored or {}).items():
-        if name in corpus.digests:  # the same file packaged and ingested: index it once
+        if name in file_names or name in corpus.digests:  # the same file packaged and ingested: index it once
             continue
         index.add(name, text)
         corpus.digests[name] = {content_digest(text)}

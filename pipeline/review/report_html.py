@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from pipeline.review.structure import CheckReport, Finding
+from pipeline.review.structure import CheckReport, Finding, code_name
 from pipeline.material.document import Block, layout
 from pipeline.text.overlap import RUN_LENGTH
 from pipeline.review.content import ContentResult
@@ -32,7 +32,7 @@ table{border-collapse:collapse;font:13px sans-serif}td,th{border:1px solid #ddd;
 ol.findings{padding-left:20px;margin:0}ol.findings li{margin:3px 0}
 .sev{display:inline-block;min-width:2.6em;text-align:center;border-radius:3px;color:#fff;font-size:12px;padding:0 4px;margin-right:4px}
 .sev-error{background:#b3261e}.sev-warning{background:#c77700}.sev-info{background:#2f6fb0}
-code{font-size:12px;color:#555}
+.code{font-size:12px;color:#555}
 article{background:#fff;border:1px solid #ddd;padding:40px 56px;font-size:17px;line-height:1.9}
 article p{margin:0 0 6px;text-indent:2em;border-left:4px solid transparent;padding-left:6px}
 article p.title{text-indent:0;text-align:center;font-size:22px;font-weight:bold;margin-bottom:18px}
@@ -145,7 +145,7 @@ def render_report_html(document: Document, report: CheckReport, content: Content
             placed.setdefault(where, []).append(finding)
         listed.append((finding, where))
     items = "".join(
-        f'<li><span class="sev sev-{f.severity}">{SEVERITY[f.severity]}</span><code>{f.code}</code> '
+        f'<li><span class="sev sev-{f.severity}">{SEVERITY[f.severity]}</span><span class="code" data-code="{f.code}">{html.escape(code_name(f.code))}</span> '
         + (f'<a href="#b{where}">{html.escape(f.location)}</a>' if where is not None else html.escape(f.location))
         + f"：{html.escape(f.message)}</li>" for f, where in listed)
     paragraphs = []

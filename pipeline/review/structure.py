@@ -44,6 +44,16 @@ def message(code: str, **values) -> str:
     return lexicon("findings")[code].format(**values)
 
 
+def code_name(code: str) -> str:
+    """The Chinese name people see for a finding's code (the code itself stays in JSON)."""
+    return lexicon("findings")["code-names"].get(code, code)
+
+
+def metric_names() -> dict[str, str]:
+    """The metrics shown to people, in order, with their Chinese names."""
+    return lexicon("findings")["metric-names"]
+
+
 def role_name(role: str) -> str:
     return lexicon("findings")["role-names"].get(role, role)
 

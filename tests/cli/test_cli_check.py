@@ -45,8 +45,9 @@ def test_exit_1_with_findings_and_a_readable_table():
     result = run("check", "--structure-only", seed_path("000"))
     assert result.exit_code == 1, result.output
     assert "未通过" in result.stdout
-    assert "numbering-gap" in result.stdout and "count-mismatch" in result.stdout
-    assert "编号不连续" in result.stdout
+    # People read the findings' Chinese names; the codes are for --json.
+    assert "编号不连续" in result.stdout and "方面数不符" in result.stdout
+    assert "numbering-gap" not in result.stdout and "count-mismatch" not in result.stdout
 
 
 def test_json_output_shape():
@@ -150,7 +151,7 @@ def test_bad_input_exits_2_with_one_line(tmp_path, case):
     assert result.exit_code == 2, (result.output, result.exception)
     assert result.stdout == ""
     lines = result.stderr.strip().split("\n")
-    assert len(lines) == 1 and lines[0].startswith("错误 [bad-input]：") and words in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("错误：") and words in lines[0]
 
 
 def test_bad_input_through_the_installed_command(tmp_path):
@@ -168,7 +169,7 @@ def test_bad_input_through_the_installed_command(tmp_path):
 def test_missing_argument_is_a_usage_error():
     result = run("check")
     assert result.exit_code == 2
-    assert "Missing argument" in result.stderr and result.stdout == ""
+    assert result.stderr.startswith("错误：缺少“要检查的材料”") and "--help" in result.stderr and result.stdout == ""
 
 
 # --- specs ------------------------------------------------------------------------------------------

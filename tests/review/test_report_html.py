@@ -88,7 +88,9 @@ def test_report_is_self_contained_and_marks_findings_in_place(tmp_path):
     # Every finding is listed, and those with a place are linked to the paragraph they concern.
     assert page.count('<li><span class="sev sev-') == len(report.findings)
     assert 'class="heading flag-error">四、整改措施' in page and '<a href="#b' in page
-    assert f"{SEED_002.name}（" in page  # legend entry with its share
+    # Legend entry with its share, named by the 范文's title; findings by their Chinese names, codes kept as data.
+    assert "2023年主题教育专题民主生活会班子对照检查材料（机关事务单位）（" in page and SEED_002.name not in page
+    assert ">与范文雷同<" in page and 'data-code="copy-rate"' in page
 
 
 @pytest.mark.slow

@@ -248,5 +248,5 @@ def test_model_error_through_the_cli_is_one_line_exit_2(tmp_path, monkeypatch, r
         result = CliRunner().invoke(app, ["draft", str(PROFILE), "-o", str(out)], env=env)
     assert result.exit_code == 2, result.output
     errors = [line for line in result.stderr.splitlines() if line.startswith("错误")]
-    assert len(errors) == 1 and errors[0].startswith("错误 [model-content-filter]：") and "已缓存" in errors[0]
+    assert len(errors) == 1 and errors[0].startswith("错误：") and "已缓存" in errors[0]
     assert KEY not in result.output and drafts(out) == []

@@ -8,27 +8,14 @@ import re
 from functools import lru_cache
 
 from pipeline.core.resources import lexicon
+from pipeline.text.numbering import cn_value
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 CONTENT_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 
 
 @lru_cache(maxsize=1)
 def _words() -> dict:
     return lexicon("guard")
-
-
-def _cn_value(text: str) -> float:
-    """二十三 → 23, 两 → 2, 十 → 10, 一万二 is not expected in this genre."""
-    total, digit = 0, 0
-    for ch in text:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_UNITS:
-            total += (digit or 1) * _CN_UNITS[ch]
-            digit = 0
-    return float(total + digit)
 
 
 def numbers(text: str) -> dict[float, str]:
@@ -42,11 +29,11 @@ def numbers(text: str) -> dict[float, str]:
     for match in re.finditer(r"(?<![\d.])\d+(?:\.\d+)?\s*[%％]?", text):
         found.setdefault(float(re.sub(r"[\s%％]", "", match.group())), match.group().strip())
     for match in re.finditer(r"百分之([零〇一二两三四五六七八九十]+)", text):
-        found.setdefault(_cn_value(match.group(1)), match.group())
+        found.setdefault(cn_value(match.group(1)), match.group())
     measures = "|".join(map(re.escape, sorted(words["measure_words"], key=len, reverse=True)))
     # 一 alone (一次, 一个, 一批) is an article more often than a count, and 第 makes an ordinal.
     for match in re.finditer(rf"(?<![第一二三四五六七八九十两百千])([二两三四五六七八九十百千][零〇一二三四五六七八九十百千]*)(?:{measures})", text):
-        found.setdefault(_cn_value(match.group(1)), match.group())
+        found.setdefault(cn_value(match.group(1)), match.group())
     return found
 
 

@@ -13,6 +13,21 @@ LEVEL2 = re.compile(rf"^[（(]([{_CN}]{{1,3}})[）)]")
 # Level-3/4 markers. A marker starts a point at a paragraph start or right after a sentence or clause end.
 POINT = re.compile(rf"(?:^|(?<=[。；;：:！？!?]))(?:([{_CN}]{{1,3}})是|(\d{{1,2}})[、.．](?!\d)|[（(](\d{{1,2}})[）)])")
 
+_COUNT_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_COUNT_UNITS = {"十": 10, "百": 100, "千": 1000, "万": 10000}
+
+
+def cn_value(text: str) -> float:
+    """二十三 → 23, 两 → 2, 十 → 10, 一万二 is not expected in this genre."""
+    total, digit = 0, 0
+    for ch in text:
+        if ch in _COUNT_DIGITS:
+            digit = _COUNT_DIGITS[ch]
+        elif ch in _COUNT_UNITS:
+            total += (digit or 1) * _COUNT_UNITS[ch]
+            digit = 0
+    return float(total + digit)
+
 
 def cn_to_int(numeral: str) -> int:
     """一 → 1, 十 → 10, 十二 → 12, 二十三 → 23; 0 for what is no numeral (十十, 一二十), which then fits no

@@ -76,9 +76,12 @@ class LastYear(Strict):
 
 
 class CaseStudy(Strict):
-    title: str = Field(min_length=1)
+    title: str = ""  # the case; empty means still to fill in (the draft shows 【待补】)
     facts: list[str] = []
     lesson: str = ""
+    # The case's causes, and the unit's own gaps measured against it (the two sub-parts some specs ask for).
+    causes: list[str] = []
+    gaps: list[str] = []
 
 
 class Signature(Strict):
@@ -94,6 +97,8 @@ class Profile(Strict):
     aspects: dict[str, list[Problem]] = {}
     causes: list[Cause] = []
     last_year: list[LastYear] = []
+    # Fixes made for a study campaign's rectification (学习教育整改整治), same shape as last_year.
+    campaign: list[LastYear] = []
     case_study: CaseStudy | None = None
     target_chars: int | None = Field(None, ge=800, le=30000)
     title: str | None = None

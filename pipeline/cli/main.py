@@ -57,24 +57,25 @@ def check(
 @specs_app.callback()
 @handles_errors
 def specs_list(ctx: typer.Context):
-    """列出内置会议规范。"""
+    """列出会议规范（内置的和用 specs new 自建的）：年度、对象、状态、来源。"""
     if ctx.invoked_subcommand is not None:
         return
     from pipeline.cli.console import print_specs
-    from pipeline.material.specs import builtin_specs
+    from pipeline.material.specs import builtin_specs, user_specs
 
-    print_specs(list(builtin_specs().values()))
+    own, problems = user_specs()
+    print_specs([*builtin_specs().values(), *own.values()], user_ids=set(own), problems=problems)
 
 
 @specs_app.command("show")
 @handles_errors
 def specs_show(spec: str = typer.Argument(..., help="会议规范 ID 或 YAML 文件路径")):
-    """显示一个会议规范的全部内容（YAML）。"""
-    import yaml
+    """显示一个会议规范：先是结构（各部分、小标题、方面，以 # 注释给出），再是全部内容（YAML）。"""
+    from pipeline.cli.console import print_spec
 
     from pipeline.material.specs import load_spec
 
-    typer.echo(yaml.safe_dump(load_spec(spec).model_dump(exclude_defaults=True), allow_unicode=True, sort_keys=False))
+    print_spec(load_spec(spec))
 
 
 _STORE_HELP = "本地向量库目录（默认 ./vectorstore）"

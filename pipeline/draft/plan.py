@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.budget import section_budgets, split_budget
@@ -11,7 +9,7 @@ from pipeline.text.numbering import level1_marker
 from pipeline.text.vary import choose
 from pipeline.material.profile import Problem, Profile, profile_aspects
 from pipeline.core.resources import lexicon
-from pipeline.material.specs import MeetingSpec, Part
+from pipeline.material.specs import MeetingSpec, Part, part_heading
 
 
 class OutlineItem(BaseModel):
@@ -87,12 +85,6 @@ def _parts(profile: Profile, spec: MeetingSpec) -> list[Part]:
     """The spec's required parts, plus the optional ones the profile gives material for, in the spec's order."""
     return [part for part in spec.skeleton
             if part.required or part.role in _NO_MATERIAL or getattr(profile, part.role, None)]
-
-
-def part_heading(part: Part, meeting_kind: str, year: int | None) -> str:
-    template = part.heading or lexicon("composer")["headings"].get(part.role, "")
-    this_year = year or date.today().year
-    return template.format(meeting_kind=meeting_kind, year=this_year, prev_year=this_year - 1)
 
 
 def _cause_roots(problem_items: list[OutlineItem]) -> list[tuple[dict, list[str]]]:

@@ -5,6 +5,7 @@ user spec folder."""
 from __future__ import annotations
 
 import difflib
+from datetime import date
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -14,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipeline.material.document import Role
 from pipeline.core.errors import InputError
-from pipeline.core.resources import data_dir, user_dir
+from pipeline.core.resources import data_dir, lexicon, user_dir
 from pipeline.text.numbering import CN_NUMERALS
 
 
@@ -199,6 +200,13 @@ def _best_aspect(core: str, variants: tuple, cutoff: float) -> str | None:
             if score > best_score:
                 best, best_score = name, score
     return best if best_score >= cutoff else None
+
+
+def part_heading(part: Part, meeting_kind: str, year: int | None) -> str:
+    """A part's level-1 heading: the spec's own, else the standard one; {year}/{prev_year} filled in."""
+    template = part.heading or lexicon("composer")["headings"].get(part.role, "")
+    this_year = year or date.today().year
+    return template.format(meeting_kind=meeting_kind, year=this_year, prev_year=this_year - 1)
 
 
 def _read_spec(path: Path) -> MeetingSpec:

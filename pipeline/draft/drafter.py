@@ -64,7 +64,8 @@ def build_messages(item: OutlineItem, outline: Outline, profile: Profile, refere
     if item.role == "causes" and item.hint:
         values["hint"] = item.hint
     system = prompt_text("system.txt").format(self=outline.self_name)
-    user = prompt_text(f"{item.role}.txt").format(**values)
+    # A spec sub-part (案例原因剖析 …) has one prompt for every part: its heading and hint say what to write.
+    user = prompt_text("subpart.txt" if item.sub else f"{item.role}.txt").format(**values)
     return [("system", system), ("user", user)]
 
 

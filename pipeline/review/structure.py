@@ -268,6 +268,9 @@ def guess_spec(document: Document) -> MeetingSpec | None:
     for spec in all_specs().values():
         hits = sum(match_aspect(item.heading, spec) is not None for item in problems.items)
         score = hits / max(len(problems.items), len(spec.aspects))
+        # Two years' specs may share their aspects: the year in the title decides between them.
+        if spec.year and str(spec.year) in document.title:
+            score += 0.01
         if score > best_score:
             best, best_score = spec, score
     return best if best_score >= 0.5 else None

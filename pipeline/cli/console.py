@@ -143,6 +143,7 @@ def print_draft_results(results) -> None:
     out = console()
     if not out.is_terminal or out.width <= 80:
         _print_draft_lines(out, results)
+        _print_notes(results)
         return
     table = Table(show_header=True, header_style="bold")
     for column in ("单位", "会议规范", "起草方式", "部分", "字数", "检查", "用时(秒)", "词元", "输出/错误"):
@@ -157,6 +158,14 @@ def print_draft_results(results) -> None:
         table.add_row(escape(r.unit), r.spec, escape(_system_label(r)), str(r.sections), str(r.chars), verdict,
                       f"{r.seconds:.1f}", str(r.tokens), "\n".join(escape(p) for p in r.outputs))
     out.print(table)
+    _print_notes(results)
+
+
+def _print_notes(results) -> None:
+    """Advice that is no finding of a draft (a spec older than the meeting), one line each on stderr."""
+    for r in results:
+        for note in r.notes:
+            console(stderr=True).print(f"提示（{r.unit or r.profile}）：{note}", markup=False, highlight=False)
 
 
 def _print_draft_lines(out: Console, results) -> None:

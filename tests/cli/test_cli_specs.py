@@ -122,3 +122,16 @@ def test_stale_spec_is_noted_when_drafting(tmp_path, retriever):
     assert result.ok and any("specs new --from" in note and "2026" in note for note in result.notes)
     text = (tmp_path / "out" / f"{data['unit']['name']}.md").read_text(encoding="utf-8")
     assert "2025年度民主生活会整改落实情况" in text  # {prev_year} follows the meeting year
+
+
+def test_specs_new_with_a_model_configured_keeps_a_verbatim_proposal(home, stub_server):
+    aspects = ["带头严守政治纪律和政治规矩，维护党的团结统一", "带头增强党性、严守纪律、砥砺作风",
+               "带头在遵规守纪、清正廉洁前提下勇于担责、敢于创新", "带头履行全面从严治党政治责任"]
+    stub_server.queue(json.dumps(aspects, ensure_ascii=False))
+    result = CliRunner().invoke(app, ["specs", "new", "--from", str(NOTICES / "notice-2024-minzhu.txt"), "--id", "m24"],
+                                env={"DUIZHAO_HOME": str(home), "OPENAI_BASE_URL": stub_server.url,
+                                     "OPENAI_API_KEY": "sk-test", "DUIZHAO_MAX_RETRIES": "0"})
+    assert result.exit_code == 0, result.output
+    spec = yaml.safe_load(result.stdout)
+    assert [a["name"] for a in spec["aspects"]] == aspects and "大模型" in spec["source"]
+    assert len(stub_server.chat_requests) == 1

@@ -188,7 +188,7 @@ def _inline(text: str) -> list[Candidate]:
             pairs = [clean_item(part) for part in parts]
             items = [name for name, _ in pairs]
             if _valid(items):
-                after = text[match.end(): match.end() + 20]
+                after = re.split("[。\n]", text[match.end(): match.end() + 20])[0]  # the same sentence only
                 near = clause[:cue_end] + after
                 score = 3 + _score(items, [h for _, h in pairs], (near, near), set(), None)
                 candidates.append(Candidate(items, score, "inline", parts))

@@ -151,3 +151,34 @@ def test_new_spec_refuses_builtin_ids_existing_files_and_bad_ids(home):
                                       encoding="utf-8")
     with pytest.raises(InputError, match="不会覆盖"):
         new_spec(NOTICES / "notice-2025-minzhu.txt", "hand", force=True)
+
+
+VARIANTS = {
+    # Numbered lines 1．…, a later list of requirements as the distractor.
+    "arabic-lines": ("关于召开2026年度民主生活会的通知\n一、会议主题\n以“深入学习贯彻党的创新理论”为主题。\n二、对照检查内容\n"
+                     "班子成员要围绕以下4个方面进行对照检查：\n1．带头坚定理想信念，筑牢信仰之基。重点看……\n"
+                     "2．带头树立和践行正确政绩观。\n3．带头敬畏人民、敬畏组织、敬畏法纪。\n4．带头落实管党治党责任。\n"
+                     "三、工作要求\n1．会前要广泛征求意见。\n2．会后要及时报送材料。\n",
+                     ["带头坚定理想信念，筑牢信仰之基", "带头树立和践行正确政绩观", "带头敬畏人民、敬畏组织、敬畏法纪",
+                      "带头落实管党治党责任"]),
+    # 围绕A，B，C，D等4个方面 in a sentence followed by the preparation.
+    "inline-commas": ("2026年度组织生活会通知\n各支部要紧扣主题，围绕坚定理想信念，增强党性修养，严守纪律规矩，发挥先锋作用等4个方面，"
+                      "认真查摆问题。会前要做好学习、谈心谈话、征求意见三项准备。",
+                      ["坚定理想信念", "增强党性修养", "严守纪律规矩", "发挥先锋作用"]),
+    # 是否… clauses after a colon.
+    "shifou-clauses": ("关于召开专题组织生活会的通知\n会议主题为深入学习贯彻党的纪律规定，持续推进全面从严治党。\n"
+                       "党员要重点对照以下内容查摆问题：是否坚定理想信念；是否严守政治纪律；是否密切联系群众；是否廉洁自律。\n"
+                       "会上要通报上年度组织生活会整改落实情况。",
+                       ["是否坚定理想信念", "是否严守政治纪律", "是否密切联系群众", "是否廉洁自律"]),
+    # （1）… run in after a heading, a preparation list of the same style before it.
+    "paren-inline": ("2026年度民主生活会方案\n（一）会前准备。（1）学习研讨；（2）征求意见；（3）谈心谈话。\n"
+                     "（二）对照检查。领导班子重点从5个方面对照检查：（1）带头坚定拥护“两个确立”；（2）带头树立正确政绩观；"
+                     "（3）带头敬畏人民；（4）带头担当作为；（5）带头从严治党。\n（三）开展案例剖析。",
+                     ["带头坚定拥护“两个确立”", "带头树立正确政绩观", "带头敬畏人民", "带头担当作为", "带头从严治党"]),
+}
+
+
+@pytest.mark.parametrize("name", VARIANTS)
+def test_list_forms_of_notices(name):
+    text, expected = VARIANTS[name]
+    assert read_notice(text).aspects == expected

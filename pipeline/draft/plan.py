@@ -237,7 +237,8 @@ def _part_items(part: Part, profile: Profile, spec: MeetingSpec, budget: int) ->
     if isinstance(material, list):  # last_year, campaign: entries of problem and what was done
         facts = [f"{e.problem}：{e.fixed}" for e in material]
     elif material is not None and hasattr(material, "facts"):
-        facts = list(material.facts)
+        # The case's name is a fact the text must carry too (the model is told only the facts).
+        facts = [material.title, *material.facts] if getattr(material, "title", "") else list(material.facts)
     budgets = split_budget(budget, 1 + len(part.subparts))
     items = [OutlineItem(key=f"{role}-01", role=role, budget=budgets[0], facts=facts, hint=part.hint,
                          query=f"{spec.name} {role}")]

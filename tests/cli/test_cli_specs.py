@@ -58,7 +58,14 @@ def test_three_steps_from_a_notice_to_a_checked_draft(home, tmp_path, monkeypatc
     template = run("profile", "init", "--spec", "2026-shi-minzhu", home=home)
     assert template.exit_code == 0 and "case_study:" in template.stdout and "gaps: []" in template.stdout
     profile = yaml.safe_load(template.stdout)
+    # The unit replaces the template's 【…】 text with its own (what is left in is a check error).
     profile["unit"]["name"] = "测试县某局领导班子"
+    profile["preparation"] = {"talks": 30, "opinions": 21, "study": "集中学习党的二十届四中全会精神3次"}
+    for number, aspect in enumerate(profile["aspects"], 1):
+        profile["aspects"][aspect] = [{"problem": f"第{number}项要求落实有差距",
+                                       "facts": [f"督查发现{number + 2}项任务没有按期完成"]}]
+    profile["case_study"].update(title="某市原局长严重违纪违法案", facts=["收受管理服务对象财物"],
+                                 causes=["理想信念动摇"], gaps=["对廉政风险点排查不细"])
     path = elsewhere / "unit.yaml"
     path.write_text(yaml.safe_dump(profile, allow_unicode=True), encoding="utf-8")
     [result] = draft([path], elsewhere / "out", retriever)
@@ -104,7 +111,7 @@ def test_2025_examples_draft_and_pass_check_with_the_case_study_in_place(example
 def test_older_examples_keep_their_skeleton(tmp_path, retriever):
     before = json.loads((ROOT / "tests" / "fixtures" / "skeleton_before_specs.json").read_text(encoding="utf-8"))
     examples = [p for p in sorted((ROOT / "examples").glob("*.yaml")) if load_profile(p).unit.name in before]
-    assert len(examples) == 3
+    assert len(examples) == len(before) == 9
     draft(examples, tmp_path, retriever)
     for unit, skeleton in before.items():
         document = json.loads((tmp_path / f"{unit}.json").read_text(encoding="utf-8"))["document"]

@@ -51,6 +51,11 @@ def test_2024_notice_with_inline_yishi_list_and_a_preparation_list_before_it():
     assert reading.parts == {"last_year": "2023年度民主生活会整改落实情况"}
 
 
+def test_seed_000_behind_a_paywall_marker():
+    # Its （一） sits after ##paidbegin## on the same line: read once the marker is scrubbed.
+    assert read_notice(seed("000")).aspects == ["思想认识", "慢作为、不作为、乱作为", "守纪律讲规矩强担当"]
+
+
 def test_seed_001_problem_headings_give_the_six_aspects():
     # The preamble names only "六个方面"; the list is the problems' headings (在理论学习方面).
     assert read_notice(seed("001")).aspects == load_spec("2023-zhuti-minzhu").aspect_names()

@@ -23,7 +23,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     cls=ChineseGroup,  # help and usage errors in Chinese, for every command under it
 )
-specs_app = typer.Typer(help="会议规范：列出或查看每次会议规定的部分和方面。", invoke_without_command=True)
+specs_app = typer.Typer(help="会议规范：列出（年度、对象、状态、来源）、查看结构，或从会议通知生成（specs new --from）。", invoke_without_command=True)
 profile_app = typer.Typer(help="单位资料（YAML）：生成模板。", no_args_is_help=True)
 app.add_typer(specs_app, name="specs")
 app.add_typer(profile_app, name="profile")

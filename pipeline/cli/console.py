@@ -46,15 +46,55 @@ def print_check_report(report, as_json: bool = False) -> None:
               + (f"（会议规范 {report.spec}）" if report.spec else ""))
 
 
-def print_specs(specs) -> None:
+_STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
+
+
+def print_specs(specs, user_ids=(), problems=()) -> None:
+    """One row per spec: id, year, meeting, body, status and source; the user's own specs marked 自建."""
     table = Table(show_header=True, header_style="bold")
     # IDs are typed back on the command line: never fold them, even in a narrow terminal.
     table.add_column("ID", no_wrap=True, min_width=max((len(spec.id) for spec in specs), default=2))
-    for column in ("会议", "对象", "状态", "方面"):
+    table.add_column("年度", no_wrap=True)
+    for column in ("会议", "对象", "状态", "来源"):
         table.add_column(column, overflow="fold")
     for spec in specs:
-        table.add_row(spec.id, spec.name, spec.body, spec.status, "；".join(spec.aspect_names()))
+        body = "支部" if "支部" in spec.body else "班子"
+        source = spec.source if len(spec.source) <= 40 else spec.source[:39] + "…"
+        if spec.id in user_ids:
+            source = "【自建】" + source
+        table.add_row(spec.id, str(spec.year or "—"), spec.name, body, _STATUS.get(spec.status, spec.status), source)
     console().print(table)
+    for line in problems:
+        console(stderr=True).print(f"警告：{line}", markup=False, highlight=False)
+
+
+def skeleton_lines(spec) -> list[str]:
+    """The spec's skeleton as readable lines: parts in order with headings, sub-parts and aspects."""
+    from pipeline.material.specs import part_heading
+    from pipeline.text.numbering import int_to_cn, level1_marker
+
+    names = {"preamble": "（开头导语）", "closing": "（结尾）"}
+    lines = [f"{spec.name}（{spec.id}）的结构："]
+    number = 0
+    for part in spec.skeleton:
+        if not part.required and not spec.parts:
+            continue  # a roles-only spec: the optional parts are the genre's, listed once below
+        heading = part_heading(part, spec.meeting, spec.year)
+        if heading:
+            number += 1
+            heading = level1_marker(number) + heading
+        optional = "（可选）" if not part.required else ""
+        lines.append(f"  {heading or names.get(part.role, part.role)}{optional}")
+        if part.role == "problems":
+            lines += [f"    （{int_to_cn(n)}）{name}" for n, name in enumerate(spec.aspect_names(), 1)]
+        lines += [f"    （{int_to_cn(n)}）{sub.heading}" for n, sub in enumerate(part.subparts, 1)]
+    if not spec.parts:
+        from pipeline.core.resources import lexicon
+
+        names = lexicon("findings")["role-names"]
+        extras = "、".join(names.get(p.role, p.role) for p in spec.skeleton if not p.required)
+        lines.append(f"  单位资料有相应内容时另加：{extras}")
+    return lines
 
 
 class _DraftProgress:
@@ -103,6 +143,7 @@ def print_draft_results(results) -> None:
     out = console()
     if not out.is_terminal or out.width <= 80:
         _print_draft_lines(out, results)
+        _print_notes(results)
         return
     table = Table(show_header=True, header_style="bold")
     for column in ("单位", "会议规范", "起草方式", "部分", "字数", "检查", "用时(秒)", "词元", "输出/错误"):
@@ -117,6 +158,14 @@ def print_draft_results(results) -> None:
         table.add_row(escape(r.unit), r.spec, escape(_system_label(r)), str(r.sections), str(r.chars), verdict,
                       f"{r.seconds:.1f}", str(r.tokens), "\n".join(escape(p) for p in r.outputs))
     out.print(table)
+    _print_notes(results)
+
+
+def _print_notes(results) -> None:
+    """Advice that is no finding of a draft (a spec older than the meeting), one line each on stderr."""
+    for r in results:
+        for note in r.notes:
+            console(stderr=True).print(f"提示（{r.unit or r.profile}）：{note}", markup=False, highlight=False)
 
 
 def _print_draft_lines(out: Console, results) -> None:
@@ -146,3 +195,11 @@ def ingest_notice():
             console(stderr=True).print("范文入库完成。")
 
     return notify
+
+
+def print_spec(spec) -> None:
+    """The skeleton as YAML comments, then the spec as YAML: the output stays a valid spec file."""
+    import yaml
+
+    print("\n".join("# " + line for line in skeleton_lines(spec)))
+    print(yaml.safe_dump(spec.model_dump(exclude_defaults=True), allow_unicode=True, sort_keys=False), end="")

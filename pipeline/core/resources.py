@@ -32,3 +32,19 @@ def lexicon(name: str) -> dict:
 
 def prompt_text(name: str) -> str:
     return (data_dir("prompts") / name).read_text(encoding="utf-8")
+
+
+HOME_ENV = "DUIZHAO_HOME"
+
+
+def user_dir(name: str) -> Path:
+    """A folder of the user's own data (specs made from notices …): $DUIZHAO_HOME/name, else the platform's
+    user data folder. Not created here; writers create it."""
+    import os
+
+    home = os.environ.get(HOME_ENV)
+    if home:
+        return Path(home).expanduser() / name
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("duizhao", appauthor=False)) / name

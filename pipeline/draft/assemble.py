@@ -77,6 +77,11 @@ def _item(number: int, outline_item: OutlineItem, paragraphs: list[str]) -> Item
                 aspect=outline_item.aspect, points=_points(paragraphs, run_in=True))
 
 
+def _sub_item(number: int, outline_item: OutlineItem, paragraphs: list[str]) -> Item:
+    # A spec sub-part: its heading on its own line, then its paragraphs.
+    return Item(marker=level2_marker(number), heading=outline_item.heading, points=_points(paragraphs, run_in=False))
+
+
 def assemble(outline: Outline, drafts: dict[str, ItemDraft], profile: Profile, notice: str = "") -> Document:
     document = Document(title=outline.title, notice=notice)
     for planned in outline.sections:
@@ -85,14 +90,20 @@ def assemble(outline: Outline, drafts: dict[str, ItemDraft], profile: Profile, n
         if planned.role in ("problems", "causes", "measures"):
             section.intro = _intro(planned.role, outline, len(planned.items))
             section.items = [_item(n, item, paragraphs) for n, (item, paragraphs) in enumerate(zip(planned.items, texts), 1)]
-        elif planned.role == "last_year":
-            # No count to announce when the unit has not listed last year's problems (never "0个").
-            intro = _intro("last_year", outline, len(profile.last_year)) if profile.last_year else []
-            section.intro = intro + _points(texts[0], run_in=False)
-        elif planned.role == "closing":
-            section.intro = _closing(texts[0])
         else:
-            section.intro = [Point(text=text) for text in texts[0]]
+            own = [paragraphs for item, paragraphs in zip(planned.items, texts) if not item.sub]
+            subs = [(item, paragraphs) for item, paragraphs in zip(planned.items, texts) if item.sub]
+            own_text = own[0] if own else []
+            if planned.role in ("last_year", "campaign"):
+                entries = getattr(profile, planned.role)
+                # No count to announce when the unit has listed no problems (never "0个"), only the 【待补】 line.
+                lead = _intro(planned.role, outline, len(entries)) if entries else []
+                section.intro = lead + _points(own_text, run_in=False)
+            elif planned.role == "closing":
+                section.intro = _closing(own_text)
+            else:
+                section.intro = [Point(text=text) for text in own_text]
+            section.items = [_sub_item(n, item, paragraphs) for n, (item, paragraphs) in enumerate(subs, 1)]
         if section.intro or section.items:
             document.sections.append(section)
     if profile.signature and (profile.signature.name or profile.signature.date):

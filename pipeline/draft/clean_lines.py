@@ -25,8 +25,8 @@ _TERMINAL = re.compile(r"[。！？!?…][”’」』）)]*$")
 _SPACE_BY_CJK = re.compile(r"(?<=[\u4e00-\u9fff，。；：！？、“”（）])\s+|(?<!\s)\s+(?=[\u4e00-\u9fff，。；：！？、“”（）])")
 _BRACKETED = re.compile(r"^[（(【].*[）)】]$")  # a note on a line of its own, not a heading
 _LIST_INTRO = re.compile(r"(以下|如下|几个方面|几点|表现在|体现在|表现为|包括)")
-# Sections whose own text speaks of problems, causes and measures (上年度整改情况, 典型案例剖析).
-_MIXED_ROLES = ("last_year", "case_study", "other")
+# Sections whose own text speaks of problems, causes and measures (上年度整改情况, 整改整治情况, 典型案例剖析).
+_MIXED_ROLES = ("last_year", "campaign", "case_study", "other")
 _LABEL_MAX = 24
 _HEADING_MAX = 40
 

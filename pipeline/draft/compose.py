@@ -114,24 +114,35 @@ def _preamble(outline: Outline, profile: Profile) -> list[str]:
     return ["".join(parts)]
 
 
-def _last_year(outline: Outline, profile: Profile) -> list[str]:
-    words = _words()["last_year"]
-    if not profile.last_year:
+def _fixes(outline: Outline, role: str, entries: list) -> list[str]:
+    """last_year / campaign: one sentence per problem and what was done about it, 【待补】 where nothing is said."""
+    words = _words()[role]
+    if not entries:
         return [_say(outline, words["missing"])]
+    seed = role.replace("_", "-")
     return [
-        _say(outline, words["entry"], "last-year", entry.problem, problem=_quoted(entry.problem),
+        _say(outline, words["entry"], seed, entry.problem, problem=_quoted(entry.problem),
              fixed=_clause(entry.fixed)) if entry.fixed.strip()
         else _say(outline, words["entry_open"], problem=_quoted(entry.problem))
-        for entry in profile.last_year
+        for entry in entries
     ]
 
 
-def _case_study(outline: Outline, profile: Profile) -> list[str]:
+def _case_study(item: OutlineItem, outline: Outline, profile: Profile) -> list[str]:
+    words = _words()["case_study"]
     case = profile.case_study
-    if case is None:
-        return []
-    text = _sentence(case.title) + "".join(_sentence(f) for f in case.facts)
-    return [text + (_sentence(case.lesson) if case.lesson else _words()["case_study"]["missing_lesson"])]
+    if item.sub:
+        # A sub-part (案例原因剖析, 对照案例查摆自身差距): the profile's own sentences, or what to write.
+        text = "".join(_sentence(f) for f in item.facts if f.strip())
+        return [text or _say(outline, words["missing_sub"], heading=item.heading, hint=item.hint or item.heading)]
+    with_subparts = any(i.sub for s in outline.sections if s.role == item.role for i in s.items)
+    text = _sentence(case.title) if case and case.title else words["missing_case"]
+    text += "".join(_sentence(f) for f in (case.facts if case else []))
+    if case and case.lesson:
+        text += _sentence(case.lesson)
+    elif not with_subparts:  # with sub-parts, the lesson is what they say
+        text += words["missing_lesson"]
+    return [text]
 
 
 def compose_item(item: OutlineItem, outline: Outline, profile: Profile) -> list[str]:
@@ -144,10 +155,10 @@ def compose_item(item: OutlineItem, outline: Outline, profile: Profile) -> list[
         return _measures(item, outline)
     if item.role == "preamble":
         return _preamble(outline, profile)
-    if item.role == "last_year":
-        return _last_year(outline, profile)
+    if item.role in ("last_year", "campaign"):
+        return _fixes(outline, item.role, getattr(profile, item.role))
     if item.role == "case_study":
-        return _case_study(outline, profile)
+        return _case_study(item, outline, profile)
     if item.role == "closing":
         return [_say(outline, _words()["closing"], "closing")]
     return []

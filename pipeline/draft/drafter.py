@@ -18,7 +18,7 @@ from pipeline.draft.compose import compose_item
 from pipeline.draft.plan import Outline, OutlineItem
 from pipeline.material.profile import Profile
 from pipeline import __version__
-from pipeline.core.resources import lexicon, prompt_text
+from pipeline.core.resources import data_dir, lexicon, prompt_text
 
 
 
@@ -48,6 +48,16 @@ def preamble_facts(profile: Profile) -> list[str]:
     return facts + prep.other
 
 
+def _prompt_name(item: OutlineItem, outline: Outline) -> str:
+    """A spec sub-part (案例原因剖析 …) has one prompt for every part: its heading and hint say what to write. The
+    part's own text before its sub-parts is only their lead (the case, not its causes)."""
+    if item.sub:
+        return "subpart.txt"
+    has_subparts = any(other.sub for other in outline.items() if other.role == item.role)
+    lead = f"{item.role}_lead.txt"
+    return lead if has_subparts and (data_dir("prompts") / lead).is_file() else f"{item.role}.txt"
+
+
 def build_messages(item: OutlineItem, outline: Outline, profile: Profile, references: list[str]) -> list[tuple[str, str]]:
     """System + user messages for one item; references are fenced as material that must not be copied."""
     fenced = "\n".join(f"<<<参考范文{n}>>>\n{text}\n<<<参考范文{n}结束>>>" for n, text in enumerate(references, 1))
@@ -64,7 +74,7 @@ def build_messages(item: OutlineItem, outline: Outline, profile: Profile, refere
     if item.role == "causes" and item.hint:
         values["hint"] = item.hint
     system = prompt_text("system.txt").format(self=outline.self_name)
-    user = prompt_text(f"{item.role}.txt").format(**values)
+    user = prompt_text(_prompt_name(item, outline)).format(**values)
     return [("system", system), ("user", user)]
 
 

@@ -9,7 +9,7 @@ from pipeline.text.numbering import level1_marker
 from pipeline.text.vary import choose
 from pipeline.material.profile import Problem, Profile, profile_aspects
 from pipeline.core.resources import lexicon
-from pipeline.material.specs import MeetingSpec
+from pipeline.material.specs import MeetingSpec, Part, part_heading
 
 
 class OutlineItem(BaseModel):
@@ -31,6 +31,8 @@ class OutlineItem(BaseModel):
     note: str = ""
     details: list[dict[str, str]] = []
     query: str = ""
+    # The spec sub-part this item is (case_study's "gaps" …); empty for the part's own text.
+    sub: str = ""
 
     def own(self) -> list[str]:
         """The unit's own sentences a drafter must build on (shown to the model; composed offline)."""
@@ -75,17 +77,14 @@ def _title(profile: Profile, spec: MeetingSpec) -> str:
     return title.replace("年年", "年").replace("None", "")
 
 
-_CANONICAL_ORDER = ["preamble", "last_year", "problems", "case_study", "causes", "measures", "closing"]
+# Parts that need nothing from the profile: drafted whenever the spec has them.
+_NO_MATERIAL = ("preamble", "problems", "causes", "measures", "closing")
 
 
-def _roles(profile: Profile, spec: MeetingSpec) -> list[str]:
-    """The spec's sections, plus the optional ones the profile gives material for, in the genre's order."""
-    wanted = set(spec.roles) | {"closing"}
-    if profile.last_year:
-        wanted.add("last_year")
-    if profile.case_study:
-        wanted.add("case_study")
-    return [role for role in _CANONICAL_ORDER if role in wanted]
+def _parts(profile: Profile, spec: MeetingSpec) -> list[Part]:
+    """The spec's required parts, plus the optional ones the profile gives material for, in the spec's order."""
+    return [part for part in spec.skeleton
+            if part.required or part.role in _NO_MATERIAL or getattr(profile, part.role, None)]
 
 
 def _cause_roots(problem_items: list[OutlineItem]) -> list[tuple[dict, list[str]]]:
@@ -158,22 +157,23 @@ def _causes_of(profile: Profile, problem_items: list[OutlineItem],
 
 def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
     words = lexicon("composer")
-    roles = _roles(profile, spec)
+    parts = _parts(profile, spec)
     target = profile.target_chars or None
-    budgets = section_budgets(roles, target)
+    budgets = section_budgets([part.role for part in parts], target)
     meeting_kind = spec.meeting
+    year = profile.meeting.year or spec.year
     sections: list[OutlineSection] = []
     number = 0
     problem_items: list[OutlineItem] = []
     owned: dict[str, list[Problem]] = {}
-    for role in roles:
-        heading_template = words["headings"].get(role, "")
+    for part in parts:
+        role = part.role
+        heading = part_heading(part, meeting_kind, year)
         marker = ""
-        if heading_template:
+        if heading:
             number += 1
             marker = level1_marker(number)
-        section = OutlineSection(role=role, marker=marker, budget=budgets[role],
-                                 heading=heading_template.format(meeting_kind=meeting_kind))
+        section = OutlineSection(role=role, marker=marker, budget=budgets[role], heading=heading)
         if role == "problems":
             aspects = profile_aspects(profile, spec)
             spec_aspects = {a.name: a for a in spec.aspects}
@@ -222,14 +222,29 @@ def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
                                                  heading=words["measures"]["missing_heading"] + "。",
                                                  query=f"{spec.name} 整改措施"))
         else:
-            facts: list[str] = []
-            if role == "last_year":
-                facts = [f"{e.problem}：{e.fixed}" for e in profile.last_year]
-            elif role == "case_study" and profile.case_study:
-                facts = list(profile.case_study.facts)
-            section.items.append(OutlineItem(key=f"{role}-01", role=role, budget=section.budget, facts=facts,
-                                             query=f"{spec.name} {role}"))
+            section.items = _part_items(part, profile, spec, section.budget)
         sections.append(section)
     return Outline(spec_id=spec.id, meeting=spec.name, meeting_kind=meeting_kind, title=_title(profile, spec),
-                   unit=profile.unit.name, self_name=profile.unit.self_name, year=profile.meeting.year or spec.year,
+                   unit=profile.unit.name, self_name=profile.unit.self_name, year=year,
                    target_chars=sum(budgets.values()), sections=sections)
+
+
+def _part_items(part: Part, profile: Profile, spec: MeetingSpec, budget: int) -> list[OutlineItem]:
+    """A part other than problems/causes/measures: its own text, then one item per sub-part of the spec."""
+    role = part.role
+    material = getattr(profile, role, None)
+    facts: list[str] = []
+    if isinstance(material, list):  # last_year, campaign: entries of problem and what was done
+        facts = [f"{e.problem}：{e.fixed}" for e in material]
+    elif material is not None and hasattr(material, "facts"):
+        # The case's name is a fact the text must carry too (the model is told only the facts).
+        facts = [material.title, *material.facts] if getattr(material, "title", "") else list(material.facts)
+    budgets = split_budget(budget, 1 + len(part.subparts))
+    items = [OutlineItem(key=f"{role}-01", role=role, budget=budgets[0], facts=facts, hint=part.hint,
+                         query=f"{spec.name} {role}")]
+    for sub, sub_budget in zip(part.subparts, budgets[1:]):
+        sub_facts = getattr(material, sub.key, None) if material is not None else None
+        items.append(OutlineItem(key=f"{role}-{sub.key}", role=role, sub=sub.key, heading=sub.heading,
+                                 hint=sub.hint, budget=sub_budget, facts=list(sub_facts or []),
+                                 query=f"{sub.heading} {sub.hint}"))
+    return items

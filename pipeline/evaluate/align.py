@@ -53,7 +53,7 @@ def _section_paragraphs(document: Document, role: str) -> list[str] | None:
 def role_order(documents: list[Document], spec: MeetingSpec | None) -> list[str]:
     """The spec's sections in order; a section the spec does not require goes after the one it follows in
     the first draft that has it (上年度整改情况 after the preamble, not at the end)."""
-    order = list(spec.roles) if spec else []
+    order = spec.required_roles() if spec else []
     for document in documents:
         previous = None
         for section in document.sections:

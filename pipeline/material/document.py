@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Role = Literal["preamble", "problems", "causes", "measures", "closing", "last_year", "case_study", "other"]
+Role = Literal["preamble", "problems", "causes", "measures", "closing", "last_year", "case_study", "other", "campaign"]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 
 

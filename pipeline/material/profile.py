@@ -76,9 +76,12 @@ class LastYear(Strict):
 
 
 class CaseStudy(Strict):
-    title: str = Field(min_length=1)
+    title: str = ""  # the case; empty means still to fill in (the draft shows 【待补】)
     facts: list[str] = []
     lesson: str = ""
+    # The case's causes, and the unit's own gaps measured against it (the two sub-parts some specs ask for).
+    causes: list[str] = []
+    gaps: list[str] = []
 
 
 class Signature(Strict):
@@ -94,6 +97,8 @@ class Profile(Strict):
     aspects: dict[str, list[Problem]] = {}
     causes: list[Cause] = []
     last_year: list[LastYear] = []
+    # Fixes made for a study campaign's rectification (学习教育整改整治), same shape as last_year.
+    campaign: list[LastYear] = []
     case_study: CaseStudy | None = None
     target_chars: int | None = Field(None, ge=800, le=30000)
     title: str | None = None
@@ -183,6 +188,26 @@ def profile_template(spec: MeetingSpec) -> str:
         hint = f"  # {aspect.hint}" if aspect.hint else ""
         lines.append(f"  {aspect.name}:{hint}\n    - problem: 【问题概括】\n      facts: [【具体事例：时间、地点、数字】]")
     self_name = "支部班子" if "支部" in spec.body else "班子"
-    return prompt_text("profile_template.yaml").format(
+    text = prompt_text("profile_template.yaml").format(
         spec_name=spec.name, spec_id=spec.id, body=spec.body, self_name=self_name, year=spec.year or "",
         aspects="\n".join(lines))
+    return text + _part_blocks(spec)
+
+
+def _part_blocks(spec: MeetingSpec) -> str:
+    """Template blocks for the parts a spec lists itself (campaign, case study with its sub-parts)."""
+    import yaml
+
+    from pipeline.core.resources import prompt_text
+    from pipeline.material.specs import part_heading
+
+    blocks = yaml.safe_load(prompt_text("profile_parts.yaml"))
+    text = ""
+    for part in spec.parts:
+        if part.role not in blocks:
+            continue
+        heading = part_heading(part, spec.meeting, spec.year)
+        text += blocks[part.role].format(heading=heading, required="（必填）" if part.required else "（可选）")
+        for sub in part.subparts:
+            text += blocks[f"{part.role}_sub"].format(key=sub.key, sub_heading=sub.heading, hint=sub.hint)
+    return text

@@ -1,18 +1,21 @@
-"""Meeting specs: which sections a meeting's material needs, and the mandated aspects of its problems, in order."""
+"""Meeting specs: the skeleton of a meeting's material (its parts, in order, with headings and sub-parts) and the
+mandated aspects of its problems, in order. Specs ship in specs/; users add their own (made from a notice) in the
+user spec folder."""
 
 from __future__ import annotations
 
 import difflib
+from datetime import date
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pipeline.material.document import Role
 from pipeline.core.errors import InputError
-from pipeline.core.resources import data_dir
+from pipeline.core.resources import data_dir, lexicon, user_dir
 from pipeline.text.numbering import CN_NUMERALS
 
 
@@ -26,16 +29,58 @@ class Aspect(BaseModel):
     measure: str = ""
 
 
+class SubPart(BaseModel):
+    """A fixed （一）（二） item of a part, e.g. the case study's 案例原因剖析 / 对照案例查摆自身差距."""
+
+    model_config = ConfigDict(extra="forbid")
+    # The profile field under the part's section that holds this sub-part's facts (case_study.gaps).
+    key: str = Field(min_length=1, pattern=r"^[a-z][a-z0-9_]*$")
+    heading: str = Field(min_length=1)
+    # What to write here; shown in 【待补】 when the profile has nothing for it, and given to the model.
+    hint: str = ""
+
+
+class Part(BaseModel):
+    """One level-1 part of the skeleton."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+    # Empty: the standard heading (lexicon/composer.yaml). May use {year}, {prev_year}, {meeting_kind}.
+    heading: str = ""
+    # A required part is always drafted and its absence is an error; an optional one is drafted when the
+    # profile has material for it.
+    required: bool = True
+    hint: str = ""
+    subparts: list[SubPart] = []
+
+    @field_validator("subparts")
+    @classmethod
+    def _keys_unique(cls, subparts: list[SubPart]) -> list[SubPart]:
+        keys = [s.key for s in subparts]
+        if len(set(keys)) != len(keys):
+            raise ValueError("subparts 中 key 重复")
+        return subparts
+
+
+# The genre's order of parts, used for specs that list only roles (the older form).
+CANONICAL_ORDER = ("preamble", "last_year", "campaign", "problems", "case_study", "causes", "measures", "closing")
+
+
 class MeetingSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str
+    id: str = Field(min_length=1)
     name: str
     meeting: Literal["民主生活会", "组织生活会"]
     body: str
     year: int | None = None
     status: Literal["confirmed", "unconfirmed", "local-practice"]
     source: str
-    roles: list[Role]
+    # The meeting's theme as the notice words it (for the preamble and prompts).
+    theme: str = ""
+    # The skeleton: either `parts` (ordered, with headings and sub-parts) or the older `roles` (required) and
+    # `optional_roles`, placed in the genre's order with standard headings.
+    parts: list[Part] = []
+    roles: list[Role] = []
     optional_roles: list[Role] = []
     # True when the aspects are suggestions a unit may replace (generic meetings).
     free_aspects: bool = False
@@ -48,6 +93,40 @@ class MeetingSpec(BaseModel):
         if len(set(roles)) != len(roles):
             raise ValueError("roles 中有重复")
         return roles
+
+    @field_validator("parts")
+    @classmethod
+    def _parts_valid(cls, parts: list[Part]) -> list[Part]:
+        roles = [p.role for p in parts]
+        if len(set(roles)) != len(roles):
+            raise ValueError("parts 中有重复的部分")
+        if parts and "problems" not in roles:
+            raise ValueError("parts 中须有 problems（存在的问题）")
+        if "other" in roles:
+            raise ValueError("parts 中不能有 other")
+        return parts
+
+    @model_validator(mode="after")
+    def _one_skeleton(self) -> "MeetingSpec":
+        if self.parts and (self.roles or self.optional_roles):
+            raise ValueError("parts 与 roles/optional_roles 只能二选一")
+        if not self.parts and not self.roles:
+            raise ValueError("须给出 parts（或 roles）：材料由哪些部分组成")
+        return self
+
+    @cached_property
+    def skeleton(self) -> tuple[Part, ...]:
+        """The ordered parts. For a roles-only spec: every part of the genre in its order, the listed roles
+        required, the rest optional (drafted when the profile has material for them, as before)."""
+        if self.parts:
+            return tuple(self.parts)
+        return tuple(Part(role=role, required=role in self.roles) for role in CANONICAL_ORDER)  # type: ignore[arg-type]
+
+    def part(self, role: str) -> Part | None:
+        return next((p for p in self.skeleton if p.role == role), None)
+
+    def required_roles(self) -> list[str]:
+        return [p.role for p in self.skeleton if p.required]
 
     # A field validator (not a model one) so the error's location names the field: aspects.
     @field_validator("aspects")
@@ -123,6 +202,13 @@ def _best_aspect(core: str, variants: tuple, cutoff: float) -> str | None:
     return best if best_score >= cutoff else None
 
 
+def part_heading(part: Part, meeting_kind: str, year: int | None) -> str:
+    """A part's level-1 heading: the spec's own, else the standard one; {year}/{prev_year} filled in."""
+    template = part.heading or lexicon("composer")["headings"].get(part.role, "")
+    this_year = year or date.today().year
+    return template.format(meeting_kind=meeting_kind, year=this_year, prev_year=this_year - 1)
+
+
 def _read_spec(path: Path) -> MeetingSpec:
     from pipeline.core.files import describe, expect_mapping, read_yaml
 
@@ -143,18 +229,63 @@ def builtin_specs() -> dict[str, MeetingSpec]:
     return specs
 
 
+def user_spec_dir() -> Path:
+    """Where `specs new` saves specs and every lookup by id searches after the built-in ones."""
+    return user_dir("specs")
+
+
+def user_spec_path(spec_id: str) -> Path:
+    return user_spec_dir() / f"{spec_id}.yaml"
+
+
+def user_specs() -> tuple[dict[str, MeetingSpec], list[str]]:
+    """The user's specs by id, and one line per file that could not be read (so one bad file hides no other)."""
+    folder = user_spec_dir()
+    specs: dict[str, MeetingSpec] = {}
+    problems: list[str] = []
+    if not folder.is_dir():
+        return specs, problems
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            spec = _read_spec(path)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        if spec.id not in builtin_specs():
+            specs.setdefault(spec.id, spec)
+    return specs, problems
+
+
+def all_specs() -> dict[str, MeetingSpec]:
+    """Built-in specs, then the user's (a user spec never shadows a built-in id)."""
+    return {**builtin_specs(), **user_specs()[0]}
+
+
 def load_spec(id_or_path: str | Path) -> MeetingSpec:
-    """A built-in spec by id, or a user's spec file by path."""
+    """A built-in spec by id, a user spec (from `specs new`) by id, or a spec file by path."""
     key = str(id_or_path)
     specs = builtin_specs()
     if key in specs:
         return specs[key]
+    own = user_spec_path(key) if "/" not in key and "\\" not in key and key not in (".", "..") else None
+    if own is not None and own.is_file():
+        return _read_spec(own)
     path = Path(key)
     if path.suffix in (".yaml", ".yml") or path.exists():
         if not path.is_file():
             raise InputError(f"会议规范文件不存在：{path}")
         return _read_spec(path)
-    raise InputError(f"未知的会议规范：{key}（可用：{'、'.join(specs)}；或给出 .yaml 文件路径）")
+    known = list(all_specs())
+    raise InputError(f"未知的会议规范：{key}（可用：{'、'.join(known)}；或给出 .yaml 文件路径；"
+                     f"新通知可用 duizhao specs new --from 通知文件 生成）")
+
+
+def stale_spec_warning(spec: MeetingSpec, meeting_year: int | None) -> str | None:
+    """A one-line warning when the meeting is of a later year than the spec: that year's notice may differ."""
+    if meeting_year is None or spec.year is None or meeting_year <= spec.year:
+        return None
+    return (f"会议年度 {meeting_year} 晚于会议规范“{spec.id}”的年度 {spec.year}：当年的方面和结构可能已经变化，"
+            f"收到新通知后请用 duizhao specs new --from 通知文件 生成新规范")
 
 
 def _key_form(text: str) -> str:

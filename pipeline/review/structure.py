@@ -13,7 +13,7 @@ from pipeline.text.numbering import cn_to_int, marker_number, point_style
 from pipeline.material.parse import ParseResult, assign_aspects
 from pipeline.core.resources import lexicon
 from pipeline.material.scrub import find_slots
-from pipeline.material.specs import MeetingSpec, builtin_specs, match_aspect
+from pipeline.material.specs import MeetingSpec, all_specs, match_aspect
 
 Severity = Literal["error", "warning", "info"]
 GENERIC_ROLES = ["preamble", "problems", "causes", "measures"]
@@ -70,15 +70,16 @@ def _finding(code: str, severity: Severity, location: str = "", path: list[int] 
     return Finding(code=code, severity=severity, message=message(code, **values), location=location, path=path or [])
 
 
-def _check_sections(document: Document, roles: list[str], spec_name: str) -> list[Finding]:
+def _check_sections(document: Document, required: list[str], order: list[str], spec_name: str) -> list[Finding]:
+    """Required parts present; the parts the spec names (required or not) in its order; none empty."""
     findings: list[Finding] = []
     present = [s.role for s in document.sections]
-    for role in roles:
+    for role in required:
         if role not in present:
             findings.append(_finding("section-missing", "error", role=role_name(role), spec=spec_name))
-    order = [(index, r) for index, r in enumerate(present) if r in roles]
-    expected = [r for r in roles if r in present]
-    for (where, got), want in zip(order, expected):
+    placed = [(index, r) for index, r in enumerate(present) if r in order]
+    expected = [r for r in order if r in present]
+    for (where, got), want in zip(placed, expected):
         if got != want:
             # Name the role `got` must follow, not the one at this position: that one may be missing or misplaced too.
             rank = expected.index(got)
@@ -89,6 +90,47 @@ def _check_sections(document: Document, roles: list[str], spec_name: str) -> lis
     for index, section in enumerate(document.sections):
         if not section.intro and not section.items and section.role != "closing":
             findings.append(_finding("section-empty", "error", section_label(section), [index], role=role_name(section.role)))
+    return findings
+
+
+def _same_heading(heading: str, wanted: str) -> bool:
+    """A heading names a spec heading when one contains the other, punctuation aside."""
+    a, b = (re.sub(r"[\s。：:，,；;]", "", text) for text in (heading, wanted))
+    return bool(a and b) and (a in b or b in a)
+
+
+def assign_part_roles(document: Document, spec: MeetingSpec) -> None:
+    """Sections whose heading is a spec part's own heading take that part's role (the words of a new year's
+    skeleton need no lexicon entry)."""
+    for section in document.sections:
+        if not section.marker:
+            continue
+        for part in spec.skeleton:
+            if part.heading and "{" not in part.heading and _same_heading(section.heading, part.heading):
+                section.role = part.role  # type: ignore[assignment]
+                break
+
+
+def _check_subparts(document: Document, spec: MeetingSpec) -> list[Finding]:
+    """Each present part with sub-parts has them as its （一）（二） items, in the spec's order."""
+    findings: list[Finding] = []
+    for index, section in enumerate(document.sections):
+        part = spec.part(section.role)
+        if part is None or not part.subparts:
+            continue
+        found = []
+        for sub in part.subparts:
+            where = next((i for i, item in enumerate(section.items) if _same_heading(item.heading, sub.heading)), None)
+            if where is None:
+                findings.append(_finding("subpart-missing", "error", section_label(section), [index],
+                                         heading=sub.heading, role=role_name(section.role)))
+            else:
+                found.append((where, sub.heading))
+        for (before_at, before), (at, heading) in zip(found, found[1:]):
+            if at < before_at:
+                findings.append(_finding("subpart-order", "error", section_label(section), [index, at],
+                                         heading=heading, before=before))
+                break
     return findings
 
 
@@ -218,14 +260,17 @@ def _check_slots(document: Document, final: bool = False) -> list[Finding]:
 
 
 def guess_spec(document: Document) -> MeetingSpec | None:
-    """The built-in spec whose aspects the problems items name best."""
+    """The spec (built-in or the user's) whose aspects the problems items name best."""
     problems = document.section("problems")
     if problems is None or not problems.items:
         return None
     best, best_score = None, 0.0
-    for spec in builtin_specs().values():
+    for spec in all_specs().values():
         hits = sum(match_aspect(item.heading, spec) is not None for item in problems.items)
         score = hits / max(len(problems.items), len(spec.aspects))
+        # Two years' specs may share their aspects: the year in the title decides between them.
+        if spec.year and str(spec.year) in document.title:
+            score += 0.01
         if score > best_score:
             best, best_score = spec, score
     return best if best_score >= 0.5 else None
@@ -253,15 +298,18 @@ def check_structure(parsed: ParseResult, spec: MeetingSpec | None = None, final:
         if guessed is not None:
             findings.append(_finding("spec-guess", "info", spec=guessed.id, name=guessed.name))
     else:
+        assign_part_roles(document, spec)
         assign_aspects(document, spec)
     if not document.title:
         findings.append(_finding("title-missing", "warning"))
-    roles = spec.roles if spec else GENERIC_ROLES
-    findings += _check_sections(document, roles, spec.name if spec else "通用结构")
+    required = spec.required_roles() if spec else GENERIC_ROLES
+    order = [part.role for part in spec.skeleton] if spec else GENERIC_ROLES
+    findings += _check_sections(document, required, order, spec.name if spec else "通用结构")
     findings += _check_numbering(document)
     findings += _check_counts(document)
     if spec is not None:
         findings += _check_aspects(document, spec)
+        findings += _check_subparts(document, spec)
     findings += _check_slots(document, final)
     kinds = lexicon("findings")["artifact-kinds"]
     for cleaning in parsed.cleaning:

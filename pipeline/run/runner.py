@@ -27,6 +27,7 @@ from pipeline.material.parse import ParseResult
 from pipeline.draft.plan import Outline, make_outline
 from pipeline.material.profile import Profile, load_profile, resolve_spec, validate_against_spec
 from pipeline.core.resources import lexicon
+from pipeline.material.specs import stale_spec_warning
 
 Progress = Callable[[str, str, str, str], None]  # (event, unit, item key, role)
 
@@ -59,6 +60,8 @@ class UnitResult(BaseModel):
     outputs: list[str] = []
     error: str | None = None
     error_code: str | None = None
+    # Advice for the user that is no finding of the draft (a spec older than the meeting).
+    notes: list[str] = []
 
 
 def safe_name(name: str) -> str:
@@ -82,6 +85,8 @@ class UnitJob:
         self.profile: Profile = load_profile(path)
         self.spec = resolve_spec(self.profile, path.parent)
         validate_against_spec(self.profile, self.spec, path)
+        stale = stale_spec_warning(self.spec, self.profile.meeting.year)
+        self.notes = [stale] if stale else []
         self.outline: Outline = make_outline(self.profile, self.spec)
         self.name = safe_name(self.profile.unit.name)
         self.drafter = drafter_factory()
@@ -137,7 +142,8 @@ class UnitJob:
 
     async def run(self, semaphore: asyncio.Semaphore, progress: Progress) -> UnitResult:
         started = time.monotonic()
-        result = UnitResult(profile=str(self.path), unit=self.profile.unit.name, spec=self.spec.id, system=self.drafter.system)
+        result = UnitResult(profile=str(self.path), unit=self.profile.unit.name, spec=self.spec.id, system=self.drafter.system,
+                            notes=self.notes)
         self._persist("outline.json", self.outline.model_dump())
         hits = self.retrieve()
         items = self.outline.items()

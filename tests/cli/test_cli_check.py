@@ -182,7 +182,9 @@ def test_specs_lists_every_builtin_spec(columns):
     for spec_id in builtin_specs():
         # Whole, so it can be copied onto the command line even in a narrow terminal.
         assert spec_id in result.stdout
-    assert "理论学习" in result.stdout
+    # Year, body and status of each spec are shown (the aspects are in `specs show`).
+    assert "2023" in result.stdout and "班子" in result.stdout and "支部" in result.stdout
+    assert "已确认" in result.stdout and "地方做法" in result.stdout
 
 
 def test_specs_show_prints_the_spec_as_yaml():

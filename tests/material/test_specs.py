@@ -10,7 +10,7 @@ import yaml
 from pipeline.core.errors import InputError
 from pipeline.material.parse import parse_text
 from pipeline.core.resources import data_dir
-from pipeline.material.specs import MeetingSpec, builtin_specs, load_spec, match_aspect, normalise_heading
+from pipeline.material.specs import MeetingSpec, builtin_specs, load_spec, match_aspect, normalise_heading, part_heading
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
@@ -43,8 +43,11 @@ def test_builtin_specs_load_and_ids_match_file_names():
     assert {"2023-zhuti-minzhu", "2024-niandu-minzhu", "2024-dangji-zuzhi", "2021-dangshi-zuzhi",
             "suqing-liudu-zuzhi", "generic-zuzhi"} <= set(specs)
     for spec in specs.values():
-        assert spec.aspects and "problems" in spec.roles
+        assert spec.aspects and "problems" in spec.required_roles()
         assert not set(spec.roles) & set(spec.optional_roles), spec.id
+        # Every part's heading template fills in (a typo like {yaer} would fail only at draft time).
+        for part in spec.skeleton:
+            part_heading(part, spec.meeting, 2025)
 
 
 def test_manifest_names_a_builtin_spec_for_every_seed():

@@ -113,6 +113,16 @@ def _cause_roots(problem_items: list[OutlineItem]) -> list[tuple[dict, list[str]
     return result
 
 
+def _short_name(name: str, spec: MeetingSpec, limit: int = 10) -> str:
+    """How a measure heading names its aspect: a long mandated aspect (四个“带头”, 四个对照) by its longest alias
+    of at most `limit` 字, so the measures do not restate the problems' headings; 对照… without 对照."""
+    aspect = next((a for a in spec.aspects if a.name == name), None)
+    if len(name) > limit and aspect is not None:
+        short = [alias for alias in aspect.aliases if len(alias) <= limit]
+        name = max(short, key=len) if short else name
+    return name.removeprefix("对照")
+
+
 def _root_of(text: str, roots: list[dict]) -> dict | None:
     """The root whose keywords the text names most (first in the standard order on a tie), or None."""
     best = max(roots, key=lambda root: sum(k in text for k in root["keywords"]), default=None)
@@ -206,8 +216,7 @@ def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
             answered = [item for item in problem_items if item.problems] or problem_items[:0]
             budgets_each = split_budget(section.budget, max(1, len(answered)))
             for index, (problem, budget) in enumerate(zip(answered, budgets_each), 1):
-                # 对照… aspects (四个对照) read as 针对履行党章…, not 针对对照履行党章….
-                aspect_name = (problem.aspect or "").removeprefix("对照")
+                aspect_name = _short_name(problem.aspect or "", spec)
                 heading = choose(words["measure_item_headings"], profile.unit.name, "measure-heading").format(
                     aspect=aspect_name)
                 details = [{"problem": p.problem, "measure": p.measure, "owner": p.owner, "deadline": p.deadline}

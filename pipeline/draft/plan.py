@@ -150,11 +150,17 @@ def _causes_of(profile: Profile, problem_items: list[OutlineItem],
     chosen: dict[str, tuple[dict | None, str, list[dict[str, str]]]] = {}
     for cause in profile.causes:
         chosen.setdefault(cause.root, (by_name[cause.root], cause.note, []))
+    named = list(chosen)
     own = [p for item in problem_items for p in owned.get(item.key, []) if p.cause]
     for problem in own:
-        root = (_root_of(problem.cause, [by_name[n] for n in chosen if n in by_name])
-                or _root_of(problem.cause + problem.problem, standard))
-        name = root["name"] if root else (_closest_root(problem.cause + problem.problem, chosen) if chosen else "")
+        text = problem.cause + problem.problem
+        if named:
+            # The unit chose its roots: each problem's cause goes under one of them, none is added.
+            root = _root_of(problem.cause, [by_name[n] for n in named]) or _root_of(text, [by_name[n] for n in named])
+            name = root["name"] if root else _closest_root(text, chosen)
+        else:
+            root = _root_of(problem.cause, standard) or _root_of(text, standard)
+            name = root["name"] if root else ""
         if name not in chosen:
             chosen[name] = (by_name.get(name), "", [])
         chosen[name][2].append({"problem": problem.problem, "cause": problem.cause})

@@ -307,3 +307,19 @@ def test_model_drafts_carry_the_passages_they_were_shown_as_comments(tmp_path, r
         assert len(re.findall(r"<w:comment ", archive.read("word/comments.xml").decode("utf-8"))) == len(notes)
     # The unit's own measures reach the model with the instruction to keep them.
     assert any("对3个未整改到位的财务问题逐一挂牌督办" in p and "原样写入" in p for p in prompts)
+
+
+def test_problem_causes_without_named_roots_are_grouped_by_their_words():
+    spec = load_spec("2024-dangji-zuzhi")
+    profile = parse_profile({"unit": {"name": "某支部"}, "meeting": {"spec": spec.id}, "aspects": {
+        "廉洁纪律": [{"problem": "风险排查不细", "cause": "对廉洁风险估计不足"}],
+        "工作纪律": [{"problem": "文书质量不高", "cause": "审核把关不严"}],
+        "群众纪律": [{"problem": "回复诉求慢", "cause": "服务群众的意识不强"}]}})
+    outline = make_outline(profile, spec)
+    causes = [item for item in outline.items() if item.role == "causes"]
+    headings = [item.heading for item in causes]
+    # 廉洁 → 纪律规矩, 群众 → 宗旨意识 (standard order), a cause naming no root last, under a neutral heading.
+    assert ["宗旨意识" in headings[0], "纪律规矩" in headings[1], headings[2]] == [True, True, "其他原因。"]
+    texts = [compose_item(item, outline, profile)[0] for item in causes]
+    assert "服务群众的意识不强" in texts[0] and "对廉洁风险估计不足" in texts[1] and "审核把关不严" in texts[2]
+    assert not any("【待补" in text for text in texts)

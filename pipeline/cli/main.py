@@ -249,12 +249,13 @@ def preview(
     file: Path = typer.Argument(..., help="Word 文件（.docx）"),
     outdir: Optional[Path] = typer.Option(None, "-o", "--outdir", help="输出目录（默认：与文件同名的 -preview 目录）"),
     dpi: int = typer.Option(80, "--dpi", min=30, max=300, help="预览图分辨率"),
+    notes: bool = typer.Option(False, "--notes", help="PDF 中保留批注（如各段参考的范文）"),
 ):
     """用 LibreOffice 渲染为 PDF 和逐页 PNG 预览图，打印前检查版面。"""
     from pipeline.export.preview import preview as render_preview
 
     target = outdir or file.with_name(file.stem + "-preview")
-    pages = render_preview(file, target, dpi=dpi)
+    pages = render_preview(file, target, dpi=dpi, notes=notes)
     typer.echo(f"已生成 {len(pages)} 页预览：{target}（含 PDF）")
 
 

@@ -112,6 +112,16 @@ def _cause_roots(problem_items: list[OutlineItem]) -> list[tuple[dict, list[str]
     return result
 
 
+def _short_name(name: str, spec: MeetingSpec, limit: int = 10) -> str:
+    """How a measure heading names its aspect: a long mandated aspect (四个“带头”, 四个对照) by its longest alias
+    of at most `limit` 字, so the measures do not restate the problems' headings; 对照… without 对照."""
+    aspect = next((a for a in spec.aspects if a.name == name), None)
+    if len(name) > limit and aspect is not None:
+        short = [alias for alias in aspect.aliases if len(alias) <= limit]
+        name = max(short, key=len) if short else name
+    return name.removeprefix("对照")
+
+
 def _root_of(text: str, roots: list[dict]) -> dict | None:
     """The root whose keywords the text names most (first in the standard order on a tie), or None."""
     best = max(roots, key=lambda root: sum(k in text for k in root["keywords"]), default=None)
@@ -139,11 +149,17 @@ def _causes_of(profile: Profile, problem_items: list[OutlineItem],
     chosen: dict[str, tuple[dict | None, str, list[dict[str, str]]]] = {}
     for cause in profile.causes:
         chosen.setdefault(cause.root, (by_name[cause.root], cause.note, []))
+    named = list(chosen)
     own = [p for item in problem_items for p in owned.get(item.key, []) if p.cause]
     for problem in own:
-        root = (_root_of(problem.cause, [by_name[n] for n in chosen if n in by_name])
-                or _root_of(problem.cause + problem.problem, standard))
-        name = root["name"] if root else (_closest_root(problem.cause + problem.problem, chosen) if chosen else "")
+        text = problem.cause + problem.problem
+        if named:
+            # The unit chose its roots: each problem's cause goes under one of them, none is added.
+            root = _root_of(problem.cause, [by_name[n] for n in named]) or _root_of(text, [by_name[n] for n in named])
+            name = root["name"] if root else _closest_root(text, chosen)
+        else:
+            root = _root_of(problem.cause, standard) or _root_of(text, standard)
+            name = root["name"] if root else ""
         if name not in chosen:
             chosen[name] = (by_name.get(name), "", [])
         chosen[name][2].append({"problem": problem.problem, "cause": problem.cause})
@@ -206,8 +222,7 @@ def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
             answered = [item for item in problem_items if item.problems] or problem_items[:0]
             budgets_each = split_budget(section.budget, max(1, len(answered)))
             for index, (problem, budget) in enumerate(zip(answered, budgets_each), 1):
-                # 对照… aspects (四个对照) read as 针对履行党章…, not 针对对照履行党章….
-                aspect_name = (problem.aspect or "").removeprefix("对照")
+                aspect_name = _short_name(problem.aspect or "", spec)
                 heading = choose(words["measure_item_headings"], profile.unit.name, "measure-heading").format(
                     aspect=aspect_name)
                 details = [{"problem": p.problem, "measure": p.measure, "owner": p.owner, "deadline": p.deadline}

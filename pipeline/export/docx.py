@@ -36,6 +36,7 @@ from pipeline.export.layouts import (
 )
 from pipeline.material.document import Document, Span, layout
 from pipeline.core.errors import InputError, OutputError
+from pipeline.core.resources import lexicon
 from pipeline.core.sanitize import strip_controls
 from pipeline.export.title_break import SLACK_EM, split_title, width_em
 
@@ -201,8 +202,6 @@ def _add_block(document, layout: Layout, block: Block, run_in_style):
 
 def _add_notes(out, document: Document, anchored: dict[str, object]) -> None:
     """Each note as a Word comment (批注) on its anchor's paragraph; a note whose anchor is absent goes on the title."""
-    from pipeline.core.resources import lexicon
-
     words = lexicon("composer")
     fallback = anchored.get("title") or next(iter(anchored.values()), None)
     for note in document.notes:

@@ -122,8 +122,8 @@ def _pages(folder: Path, stem: str) -> list[Path]:
     return sorted(pages, key=lambda p: int(p.stem[len(stem) + 1 :]))
 
 
-def preview(docx_path: str | Path, outdir: str | Path, dpi: int = 80) -> list[Path]:
-    """PNG pages of a .docx (its PDF is kept beside them). Nothing is created when a tool is missing; a folder
+def preview(docx_path: str | Path, outdir: str | Path, dpi: int = 80, notes: bool = False) -> list[Path]:
+    """PNG pages of a .docx (its PDF is kept beside them; with `notes`, the PDF keeps the comments). Nothing is created when a tool is missing; a folder
     made for this preview is removed again if rendering fails before anything is written into it."""
     _checked(docx_path, outdir, create=False)
     _tool("soffice", "libreoffice-writer")
@@ -131,7 +131,7 @@ def preview(docx_path: str | Path, outdir: str | Path, dpi: int = 80) -> list[Pa
     target = Path(outdir)
     created = not target.exists()
     try:
-        return pdf_to_png(to_pdf(docx_path, target), target, dpi)
+        return pdf_to_png(to_pdf(docx_path, target, notes=notes), target, dpi)
     except BaseException:
         if created and target.is_dir() and not any(target.iterdir()):
             target.rmdir()

@@ -186,7 +186,11 @@ def profile_template(spec: MeetingSpec) -> str:
     lines = []
     for aspect in spec.aspects:
         hint = f"  # {aspect.hint}" if aspect.hint else ""
-        lines.append(f"  {aspect.name}:{hint}\n    - problem: 【问题概括】\n      facts: [【具体事例：时间、地点、数字】]")
+        lines.append(f"  {aspect.name}:{hint}\n    - problem: 【问题概括】\n      facts: [【具体事例：时间、地点、数字】]"
+                     "\n      cause: 【这一问题的原因：本单位自己的分析】"
+                     "\n      measure: 【整改措施：做什么、怎么检查】"
+                     "\n      owner: 【责任人】"
+                     "\n      deadline: 【完成时限，如 2025年6月底前】")
     self_name = "支部班子" if "支部" in spec.body else "班子"
     text = prompt_text("profile_template.yaml").format(
         spec_name=spec.name, spec_id=spec.id, body=spec.body, self_name=self_name, year=spec.year or "",

@@ -179,6 +179,7 @@ class ModelDrafter:
         if assessment.copy_rate > self.copy_threshold:
             flags.append("copied")
         paragraphs, removed = pending.drop_invented(paragraphs, assessment.invented_numbers)
+        taken = [f"number-invented：{clause}" for clause in removed]
         if removed:
             flags.append("number-removed")
         reason = pending.give_up_reason(paragraphs, flags, assessment.copy_rate, self.copy_threshold)
@@ -195,12 +196,13 @@ class ModelDrafter:
             paragraphs, owners = pending.replace_owners(paragraphs, "\n".join(known), outline.self_name)
             if owners:
                 flags.append("owner-invented")
+                taken += [f"owner-invented：{owner}" for owner in owners]
             if assessment.missing_facts:
                 flags.append("fact-inserted")
                 paragraphs = pending.add_facts(paragraphs, assessment.missing_facts)
         return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
                          passages=[passage_record(h) for h in hits], raw=redact(raw, secrets_of(self.chat_model)),
-                         flags=list(dict.fromkeys(flags)),
+                         flags=list(dict.fromkeys(flags)), removed=taken,
                          copy_rate=round(assessment.copy_rate, 4), missing_facts=list(assessment.missing_facts),
                          prompt_tokens=tokens[0], completion_tokens=tokens[1], attempts=attempts,
                          seconds=round(time.monotonic() - started, 3))

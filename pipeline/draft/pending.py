@@ -63,18 +63,18 @@ def scrub(paragraphs: Sequence[str], secrets: Sequence[str] = ()) -> tuple[list[
     return out, list(dict.fromkeys(flags))
 
 
-def drop_invented(paragraphs: Sequence[str], surfaces: Sequence[str]) -> tuple[list[str], bool]:
+def drop_invented(paragraphs: Sequence[str], surfaces: Sequence[str]) -> tuple[list[str], list[str]]:
     """Clauses carrying a number the unit never gave ("共收集了258条意见") go; the rest of the sentence stays."""
     if not surfaces:
-        return list(paragraphs), False
-    out, changed = [], False
+        return list(paragraphs), []
+    out, changed = [], []
     for paragraph in paragraphs:
         kept_sentences = []
         for sentence in sentences(paragraph):
             end = re.search(r"[。！？!?”’」』）)]*$", sentence).group(0)
             clauses = re.findall(r"[^，；,;]+[，；,;]?", sentence[: len(sentence) - len(end)])
             kept = [c for c in clauses if not any(s in c for s in surfaces)]
-            changed |= len(kept) < len(clauses)
+            changed += [c.rstrip("，；,;") for c in clauses if c not in kept]
             if kept:
                 kept_sentences.append(re.sub(r"[，；,;]$", "", "".join(kept)) + (end or "。"))
         if kept_sentences:
@@ -140,14 +140,14 @@ def limit_points(paragraphs: list[str], item: OutlineItem) -> tuple[list[str], b
     return [paragraphs[i] for i in keep], True
 
 
-def replace_owners(paragraphs: list[str], allowed_text: str, self_name: str) -> tuple[list[str], bool]:
+def replace_owners(paragraphs: list[str], allowed_text: str, self_name: str) -> tuple[list[str], list[str]]:
     """An owner the profile does not name becomes 【待补：责任人】."""
     slot = _words()["owner_slot"]
-    changed = False
+    owners: list[str] = []
     out = []
     for paragraph in paragraphs:
         for owner in invented_owners(paragraph, allowed_text, self_name):
             paragraph = paragraph.replace(owner, slot)
-            changed = True
+            owners.append(owner)
         out.append(paragraph)
-    return out, changed
+    return out, list(dict.fromkeys(owners))

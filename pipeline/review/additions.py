@@ -228,12 +228,24 @@ def check_record(path, document: Document, found: list[Finding]) -> list[Finding
     except (OSError, ValueError):
         return []
     items = record.get("items") if isinstance(record, dict) else None
-    if not isinstance(items, list) or any(f.code == "model-gave-up" for f in found):
-        return []
-    reasons = words()["pending_reasons"]
-    failed = [(str(i.get("key", "")), flag.split(":", 1)[1]) for i in items if isinstance(i, dict)
-              for flag in i.get("flags") or [] if isinstance(flag, str) and flag.startswith("pending:")]
-    return [Finding(code="model-gave-up", severity="error", location=key,
-                    message=words()["findings"]["model-gave-up"].format(
-                        reason=reasons.get(reason, reason).format(rate="—")))
-            for key, reason in failed]
+    return item_findings(items, found) if isinstance(items, list) else []
+
+
+def item_findings(items: list, found: list[Finding]) -> list[Finding]:
+    """Findings from the drafted items' own record: failed items, owners the drafter replaced."""
+    items = [i for i in items if isinstance(i, dict)]
+    reasons, messages = words()["pending_reasons"], words()["findings"]
+    findings = []
+    if not any(f.code == "model-gave-up" for f in found):
+        findings += [Finding(code="model-gave-up", severity="error", location=str(i.get("key", "")),
+                             message=messages["model-gave-up"].format(
+                                 reason=reasons.get(flag[8:], flag[8:]).format(rate="—")))
+                     for i in items for flag in i.get("flags") or [] if str(flag).startswith("pending:")]
+    # What the drafter took out of an answer (an invented owner) is still named.
+    for i in items:
+        for entry in i.get("removed") or []:
+            code, _, text = str(entry).partition("：")
+            if code == "owner-invented":
+                findings.append(Finding(code="owner-replaced", severity="warning", location=str(i.get("key", "")),
+                                        message=messages["owner-replaced"].format(owner=text)))
+    return findings

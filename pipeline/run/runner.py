@@ -20,7 +20,7 @@ from pipeline.draft.interface import Drafter, PassageSource
 from pipeline.draft.notes import reference_notes
 from pipeline.core.atomic import ensure_dir, write_atomic
 from pipeline.core.owned import OwnedFiles
-from pipeline.review.additions import check_additions
+from pipeline.review.additions import check_additions, item_findings
 from pipeline.review.structure import check_structure
 from pipeline.material.document import count_chars, render
 from pipeline.core.errors import InputError, OutputError, PipelineError
@@ -161,6 +161,7 @@ class UnitJob:
         document.notes = reference_notes(self.outline, hits, notice)
         report = check_structure(ParseResult(document=document, source=self.name), self.spec)
         findings = report.findings + check_additions(document, self.profile)
+        findings += item_findings([d.model_dump() for d in drafts.values()], findings)
         report = report.model_copy(update={"findings": findings,
                                            "ok": not any(f.severity == "error" for f in findings)})
         record = {"document": document.model_dump(), "outline": self.outline.model_dump(),

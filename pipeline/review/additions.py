@@ -21,7 +21,8 @@ from pipeline.review.structure import Finding, Severity
 from pipeline.text.facts import numbers
 from pipeline.text.owners import invented_owners
 
-_CLAUSE = re.compile(r"[^，。；！？;!?]+")
+_CLAUSE = re.compile(r"[^，。；：！？;:!?]+")
+_SMALL_COUNTS = set(map(float, range(11)))  # "以下4个方面", "查摆的2个问题": counts the pipeline itself writes
 _TITLE = re.compile(r"《([^《》\n]{2,40})》")
 _PREFIXES = ("中国共产党", "中华人民共和国", "中共中央", "中共")
 _SHOWN = 40
@@ -146,7 +147,7 @@ def check_owners(document: Document, profile: Profile) -> list[Finding]:
 
 
 def check_numbers(document: Document, profile: Profile) -> list[Finding]:
-    allowed = set(numbers(profile_text(profile) + document.title))
+    allowed = set(numbers(profile_text(profile) + document.title)) | _SMALL_COUNTS
     findings = []
     for _, unit in _units(document, ("preamble", "problems", "last_year", "case_study")):
         text = pending_pattern().sub("", unit.text)

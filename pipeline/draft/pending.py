@@ -21,6 +21,7 @@ from pipeline.text.owners import invented_owners
 MIN_CHARS = 8  # content characters below which what is left is a label ("会前准备工作："), not a paragraph
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour codes a local server may pass through
 _PREDICATE = re.compile(r"[了过有是没未不只仅还都被把将已才超]|完成|开展|形成|发文|整改|召开|出现|存在|达到|下降|增加|减少|落实|公开"
                         r"|拖延|延误|推迟|发生|造成|导致")
 
@@ -36,7 +37,7 @@ def content_chars(text: str) -> int:
 
 def remove_controls(text: str) -> str:
     """Control and direction characters: Word refuses the first, the second hide text."""
-    return _CONTROL.sub("", text.replace("\t", " "))
+    return _CONTROL.sub("", _ANSI.sub("", text.replace("\t", " ")))
 
 
 def scrub(paragraphs: Sequence[str], secrets: Sequence[str] = ()) -> tuple[list[str], list[str]]:

@@ -31,6 +31,7 @@ def draft_with(tmp_path: Path, retriever, responder):
     return result, (tmp_path / f"{name}.json").read_text(encoding="utf-8"), (tmp_path / f"{name}.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_what_an_endpoint_adds_never_reaches_the_draft(tmp_path, retriever):
     answers = [
         Reply(text="<think>先想想这段怎么写，用户要求不要照抄。</think>" + GOOD),

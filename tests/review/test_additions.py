@@ -76,6 +76,7 @@ def messages(findings, code: str) -> list[str]:
             if (f["code"] if isinstance(f, dict) else f.code) == code]
 
 
+@pytest.mark.slow
 def test_the_drafts_own_check_finds_what_the_model_added(drafted):
     _, _, result, record = drafted
     findings = record["check"]["findings"]
@@ -89,6 +90,7 @@ def test_the_drafts_own_check_finds_what_the_model_added(drafted):
     assert not result.ok
 
 
+@pytest.mark.slow
 def test_the_draft_itself_keeps_only_what_the_unit_said(drafted):
     folder, _, _, record = drafted
     text = (folder / "out" / "幸福社区党支部.md").read_text(encoding="utf-8")
@@ -98,6 +100,7 @@ def test_the_draft_itself_keeps_only_what_the_unit_said(drafted):
     assert "考勤管理还有漏洞" not in text and "议事决策程序执行得还不够规范" not in text
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("suffix", ["md", "json"])
 def test_a_later_check_with_the_profile_finds_them_too(drafted, suffix):
     folder, profile, _, _ = drafted

@@ -49,6 +49,7 @@ def assert_one_line_exit_2(result, words: str) -> None:
     assert KEY not in result.output
 
 
+@pytest.mark.slow
 def test_endpoint_down_is_one_line_and_exit_2_within_10_s(tmp_path, offline_store):
     result, seconds = draft(tmp_path, closed_port_url())
     assert_one_line_exit_2(result, "无法连接模型服务")
@@ -71,6 +72,7 @@ def test_fatal_answers_end_the_run_at_once(tmp_path, offline_store, fault, words
     assert seconds < 10 and asked <= 4  # the first wave (default concurrency), never a retry
 
 
+@pytest.mark.slow
 def test_a_rate_limit_is_waited_out_with_one_warning(tmp_path, offline_store):
     served = {"n": 0}
 

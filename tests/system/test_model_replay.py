@@ -29,6 +29,8 @@ from pipeline.draft.pending import content_chars
 from pipeline.models.chat import ChatSettings, RetryPolicy, build_chat_model
 from pipeline.run.runner import DraftOptions, draft_all
 
+pytestmark = pytest.mark.slow  # whole drafts through the HTTP stub, 8–60 s each
+
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = json.loads((ROOT / "tests/fixtures/live/township-2024-niandu.qwen1.5b.json").read_text(encoding="utf-8"))
 CAPTURES = [json.loads(line) for line in (ROOT / "tests/fixtures/llm_captures.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -119,7 +121,6 @@ def _rerun(outdir: Path, retriever, responder):
     return replay(outdir, retriever, responder)
 
 
-@pytest.mark.slow
 def test_kill_9_mid_run_then_the_rerun_asks_only_for_the_missing_items(tmp_path):
     """A real `duizhao draft` process killed with SIGKILL: the rerun re-asks exactly the uncached items."""
     outdir, store = tmp_path / "out", tmp_path / "store"

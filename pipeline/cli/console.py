@@ -155,8 +155,11 @@ def print_draft_results(results) -> None:
             continue
         verdict = "[green]通过[/]" if r.ok else "[red]未通过[/]"
         verdict += f"（错{r.errors}/警{r.warnings}）"
+        outputs = "\n".join(escape(p) for p in r.outputs)
+        if r.pending:  # items left as 【待补】 because the model could not write them
+            outputs += f"\n[red]{escape(_pending_line(r))}[/]"
         table.add_row(escape(r.unit), r.spec, escape(_system_label(r)), str(r.sections), str(r.chars), verdict,
-                      f"{r.seconds:.1f}", str(r.tokens), "\n".join(escape(p) for p in r.outputs))
+                      f"{r.seconds:.1f}", str(r.tokens), outputs)
     out.print(table)
     _print_notes(results)
 
@@ -178,9 +181,15 @@ def _print_draft_lines(out: Console, results) -> None:
         tokens = f" · 词元 {r.tokens}" if r.tokens else ""
         out.print(f"{verdict}：{escape(r.unit)}（{r.spec}，{escape(_system_label(r))}）{r.sections} 部分 · {r.chars} 字 · "
                   f"错 {r.errors} / 警 {r.warnings} · {r.seconds:.1f} 秒{tokens}")
+        if r.pending:
+            out.print(f"  [red]{escape(_pending_line(r))}[/]")
         for path in r.outputs:
             # A path on a line of its own, never folded, so it can be copied whole.
             out.print("  " + escape(path), overflow="ignore", crop=False, no_wrap=True)
+
+
+def _pending_line(r) -> str:
+    return f"模型未能写出 {len(r.pending)} 段（已留【待补】，须人工补写）：{'；'.join(r.pending)}"
 
 
 def ingest_notice():

@@ -25,6 +25,9 @@ class ItemDraft(BaseModel):
     passages: list[dict] = []  # id, source, heading, score of each retrieved passage given
     raw: str = ""  # the model's raw output (empty offline)
     flags: list[str] = []  # cleaning and guard codes still standing
+    # What the drafter took out of the model's answer, as "code：text" (an invented owner, a number the unit never
+    # gave), so a later check can still name it.
+    removed: list[str] = []
     copy_rate: float = 0.0
     missing_facts: list[str] = []
     prompt_tokens: int = 0

@@ -1,7 +1,8 @@
 """Draft: one outline item at a time, with a chat model or with the no-model composer.
 
 The model drafter cleans what the model wrote, checks it against the passages it was shown and the facts
-it had to carry, re-asks once when it copied or dropped facts, and keeps the better answer with its flags.
+it had to carry, re-asks once when it copied or dropped facts, and keeps the better answer with its flags;
+an answer still unusable after the re-ask becomes a 【待补：…（模型未能写出：…）】 (draft/pending.py).
 """
 
 from __future__ import annotations
@@ -124,12 +125,15 @@ class ModelDrafter:
 
     async def _ask(self, messages, max_tokens: int, item: OutlineItem, outline: Outline, references: list[str]):
         from pipeline.draft.clean import clean_output
-        from pipeline.models.chat import complete
+        from pipeline.draft.pending import scrub
+        from pipeline.models.chat import complete, secrets_of
 
         completion = await complete(self.chat_model, messages, max_tokens, policy=self.policy)
         if completion.finish_reason == "length":
-            # One more try with room to finish; if it is still cut, clean keeps whole sentences and flags it.
-            completion = await complete(self.chat_model, messages, max_tokens * 2, policy=self.policy)
+            # One more try with room to finish (and to think, for a reasoning model); if it is still cut, clean
+            # keeps whole sentences and flags it.
+            completion = await complete(self.chat_model, messages, max_tokens * 2 + completion.reasoning_chars,
+                                        policy=self.policy)
         # Echoes are the prompt's own scaffold (task and problem lines), never the references: copying from
         # those must stay visible to the copy guard.
         user_prompt = messages[1][1]
@@ -142,10 +146,18 @@ class ModelDrafter:
         cleaned = clean_output(completion.text, item.role, completion.finish_reason, aspect=item.aspect,
                                echo_sources=scaffold,
                                unit=outline.unit, self_name=outline.self_name)
+        paragraphs, flags = scrub(cleaned.paragraphs, secrets_of(self.chat_model))
+        cleaned = cleaned.model_copy(update={"paragraphs": paragraphs,
+                                             "flags": list(dict.fromkeys([*cleaned.flags, *flags]))})
+        if not paragraphs and "empty" not in cleaned.flags:
+            cleaned.flags.append("empty")
         return completion, cleaned
 
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
-        from pipeline.draft.guard import assess, better, needs_retry, sharper_instruction
+        from pipeline.core.redact import redact
+        from pipeline.draft import pending
+        from pipeline.draft.guard import assess, better, needs_reask, sharper_instruction
+        from pipeline.models.chat import secrets_of
 
         started = time.monotonic()
         references = [h.text for h in hits]
@@ -163,10 +175,10 @@ class ModelDrafter:
         assessment = judge(cleaned)
         attempts, tokens = completion.attempts, [completion.prompt_tokens, completion.completion_tokens]
         raw = completion.text
-        if needs_retry(assessment, self.copy_threshold):  # copied, facts missing, invented numbers, too short …
+        if needs_reask(assessment, self.copy_threshold):  # copied, facts missing, invented numbers, too short …
             instruction = sharper_instruction(assessment, self.copy_threshold, self_name=outline.self_name)
-            retry_messages = [*messages, ("assistant", completion.text), ("user", instruction)]
-            second, second_cleaned = await self._ask(retry_messages, limit, item, outline, references)
+            reask_messages = [*messages, ("assistant", completion.text), ("user", instruction)]
+            second, second_cleaned = await self._ask(reask_messages, limit, item, outline, references)
             second_assessment = judge(second_cleaned)
             attempts += second.attempts
             tokens = [tokens[0] + second.prompt_tokens, tokens[1] + second.completion_tokens]
@@ -176,13 +188,31 @@ class ModelDrafter:
         paragraphs = list(cleaned.paragraphs)
         if assessment.copy_rate > self.copy_threshold:
             flags.append("copied")
-        if assessment.missing_facts:
-            # Every profile fact must reach the draft: add the ones the model dropped, verbatim, and say so.
-            flags.append("fact-inserted")
-            addition = "比如，" + "；".join(f.rstrip("。") for f in assessment.missing_facts) + "。"
-            paragraphs = paragraphs[:-1] + [paragraphs[-1] + addition] if paragraphs else [addition]
+        paragraphs, removed = pending.drop_invented(paragraphs, assessment.invented_numbers)
+        taken = [f"number-invented：{clause}" for clause in removed]
+        if removed:
+            flags.append("number-removed")
+        reason = pending.give_up_reason(paragraphs, flags, assessment.copy_rate, self.copy_threshold)
+        if reason == "empty" and removed:
+            reason = "invented"
+        if reason:
+            # Nothing usable after the re-ask: say exactly what to write instead of shipping it.
+            paragraphs = [pending.marker(item, reason, copy_rate=assessment.copy_rate)]
+            flags += ["pending", f"pending:{reason}"]
+        else:
+            paragraphs, dropped = pending.limit_points(paragraphs, item)
+            if dropped:
+                flags.append("extra-points")
+            paragraphs, owners = pending.replace_owners(paragraphs, "\n".join(known), outline.self_name)
+            if owners:
+                flags.append("owner-invented")
+                taken += [f"owner-invented：{owner}" for owner in owners]
+            if assessment.missing_facts:
+                flags.append("fact-inserted")
+                paragraphs = pending.add_facts(paragraphs, assessment.missing_facts)
         return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
-                         passages=[passage_record(h) for h in hits], raw=raw, flags=flags,
+                         passages=[passage_record(h) for h in hits], raw=pending.remove_controls(redact(raw, secrets_of(self.chat_model))),
+                         flags=list(dict.fromkeys(flags)), removed=taken,
                          copy_rate=round(assessment.copy_rate, 4), missing_facts=list(assessment.missing_facts),
                          prompt_tokens=tokens[0], completion_tokens=tokens[1], attempts=attempts,
                          seconds=round(time.monotonic() - started, 3))

@@ -1,5 +1,5 @@
 """Checks on one drafted item after cleaning: copying from the reference passages, facts left out, numbers
-made up, length and voice; whether to ask again, what to tell the model, and which of two answers to keep.
+made up, length and voice; whether to re-ask the model, what to tell it, and which of two answers to keep.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def reasons(
     max_run: int = MAX_COPY_RUN,
     min_length_ratio: float = MIN_LENGTH_RATIO,
 ) -> list[str]:
-    """What is wrong with an answer, as the block names of prompts/retry.txt."""
+    """What is wrong with an answer, as the block names of prompts/reask.txt."""
     a = assessment
     if not a.paragraphs or a.chars == 0:
         return ["empty"]
@@ -94,18 +94,20 @@ def reasons(
         found.append("off-section")
     if a.wrong_voice:
         found.append("wrong-voice")
+    if "injection" in a.flags:
+        found.append("injection")
     return found
 
 
-def needs_retry(assessment: Assessment, threshold: float = COPY_THRESHOLD, **limits: float) -> bool:
+def needs_reask(assessment: Assessment, threshold: float = COPY_THRESHOLD, **limits: float) -> bool:
     return bool(reasons(assessment, threshold, **limits))
 
 
 @lru_cache(maxsize=1)
-def _retry_blocks() -> dict[str, str]:
+def _reask_blocks() -> dict[str, str]:
     blocks: dict[str, str] = {}
     name = None
-    for line in prompt_text("retry.txt").splitlines():
+    for line in prompt_text("reask.txt").splitlines():
         header = re.fullmatch(r"\[([\w-]+)\]", line.strip())
         if header:
             name = header.group(1)
@@ -117,7 +119,7 @@ def _retry_blocks() -> dict[str, str]:
 
 def sharper_instruction(assessment: Assessment, threshold: float = COPY_THRESHOLD, *, self_name: str = "班子",
                         **limits: float) -> str:
-    """The follow-up message naming what to fix, from prompts/retry.txt; empty when nothing needs fixing."""
+    """The follow-up message naming what to fix, from prompts/reask.txt; empty when nothing needs fixing."""
     found = reasons(assessment, threshold, **limits)
     if not found:
         return ""
@@ -132,7 +134,7 @@ def sharper_instruction(assessment: Assessment, threshold: float = COPY_THRESHOL
         "target": a.target_chars or "",
         "self": self_name,
     }
-    blocks = _retry_blocks()
+    blocks = _reask_blocks()
     lines = [blocks["intro"]]
     lines += [f"{n}. {blocks[name].format(**values)}" for n, name in enumerate(found, 1) if name in blocks]
     lines.append(blocks["outro"])
@@ -150,6 +152,7 @@ def _penalty(a: Assessment, threshold: float) -> float:
         + (5 * max(0.0, MIN_LENGTH_RATIO - ratio) / MIN_LENGTH_RATIO if ratio is not None else 0)
         + 3 * bool(a.wrong_voice)
         + 2 * ("off-section" in a.flags)
+        + 4 * ("injection" in a.flags)
     )
 
 

@@ -149,7 +149,7 @@ async def complete(
 ) -> Completion:
     """One chat completion, streamed; retries transient failures with exponential backoff and Retry-After."""
     policy = policy or RetryPolicy()
-    secrets = _secrets_of(chat_model)
+    secrets = secrets_of(chat_model)
     endpoint = endpoint_for(chat_model, policy.idle_timeout)
     started = time.monotonic()
     attempt = 0
@@ -259,7 +259,7 @@ def strip_reasoning(text: str) -> tuple[str, int]:
 
 
 
-def _secrets_of(chat_model: Any) -> list[str]:
+def secrets_of(chat_model: Any) -> list[str]:
     found = []
     for name in ("openai_api_key", "api_key"):
         value = getattr(chat_model, name, None)

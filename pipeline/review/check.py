@@ -78,6 +78,17 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
         metrics = {**report.metrics, **content.metrics}
         report = report.model_copy(update={"findings": findings, "metrics": metrics,
                                            "ok": not any(f.severity == "error" for f in findings)})
+    from pipeline.review.additions import check_additions, check_record
+
+    # What the model added or could not write: the marker in any format, the .json record's own flags.
+    drafted = path.suffix.lower() == ".json"  # a duizhao record: the draft was made from the profile
+    added = check_additions(parsed.document, profile if options.content else None, drafted=drafted)
+    if drafted:
+        added += check_record(path, parsed.document, added)
+    if added:
+        findings = report.findings + added
+        report = report.model_copy(update={"findings": findings,
+                                           "ok": not any(f.severity == "error" for f in findings)})
     report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
     if options.html is not None:
         from pipeline.review.report_html import write_report_html

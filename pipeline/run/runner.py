@@ -20,6 +20,7 @@ from pipeline.draft.interface import Drafter, PassageSource
 from pipeline.draft.notes import reference_notes
 from pipeline.core.atomic import ensure_dir, write_atomic
 from pipeline.core.owned import OwnedFiles
+from pipeline.review.additions import check_additions, item_findings
 from pipeline.review.structure import check_structure
 from pipeline.material.document import count_chars, render
 from pipeline.core.errors import InputError, OutputError, PipelineError
@@ -57,6 +58,7 @@ class UnitResult(BaseModel):
     seconds: float = 0.0
     tokens: int = 0
     cached_items: int = 0
+    pending: list[str] = []  # items the model could not write: "heading（reason）"
     outputs: list[str] = []
     error: str | None = None
     error_code: str | None = None
@@ -135,8 +137,9 @@ class UnitJob:
         async with semaphore:
             progress("start", self.name, item.key, item.role)
             drafted = await self.drafter.draft(item, self.outline, self.profile, hits)
-        _make_dir(cache.parent)
-        write_atomic({cache: drafted.model_dump_json().encode("utf-8")})
+        if "pending" not in drafted.flags:  # a failed answer is never cached: a rerun asks for it again
+            _make_dir(cache.parent)
+            write_atomic({cache: drafted.model_dump_json().encode("utf-8")})
         progress("done", self.name, item.key, item.role)
         return drafted, False
 
@@ -163,6 +166,10 @@ class UnitJob:
         document = assemble(self.outline, drafts, self.profile)
         document.notes = reference_notes(self.outline, hits, notice)
         report = check_structure(ParseResult(document=document, source=self.name), self.spec)
+        findings = report.findings + check_additions(document, self.profile)
+        findings += item_findings([d.model_dump() for d in drafts.values()], findings)
+        report = report.model_copy(update={"findings": findings,
+                                           "ok": not any(f.severity == "error" for f in findings)})
         record = {"document": document.model_dump(), "outline": self.outline.model_dump(),
                   "items": [d.model_dump() for d in drafts.values()], "check": report.model_dump(),
                   "system": self.drafter.system, "notice": notice, "profile": self.profile.model_dump(by_alias=True)}
@@ -184,6 +191,9 @@ class UnitJob:
         result.errors, result.warnings = report.count("error"), report.count("warning")
         result.tokens = sum(d.prompt_tokens + d.completion_tokens for d in drafts.values())
         result.cached_items = sum(1 for _, cached in outcomes if cached)
+        reasons = lexicon("additions")["pending_reasons"]
+        result.pending = [f"{item.heading.rstrip('。')[:24]}（{reasons[flag[8:]].split('（')[0]}）"
+                          for item in items for flag in drafts[item.key].flags if flag.startswith("pending:")]
         result.outputs = [str(p) for p in files]
         result.seconds = round(time.monotonic() - started, 2)
         return result

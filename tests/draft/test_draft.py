@@ -107,7 +107,7 @@ def messy_answer(request: dict) -> str:
     facts = re.findall(r"事实：(.+)", user) or re.findall(r"^- (.+)$", user, re.M)[:2]
     body = "；".join(f.strip("（）") for f in facts) or "有关情况"
     return (f"好的，以下是正文：\n\n**一、**班子在这方面还存在差距，比如，{body}。\n\n"
-            "2. 这些问题反映出工作标准还不够高，抓落实还不够有力。\n\n希望对您有帮助！")
+            "2. 这些情况在班子成员中都有一定代表性。\n\n希望对您有帮助！")
 
 
 @pytest.fixture

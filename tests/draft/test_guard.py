@@ -12,7 +12,7 @@ from pipeline.draft.guard import (
     assess,
     better,
     fact_present,
-    needs_retry,
+    needs_reask,
     numbers,
     reasons,
     sharper_instruction,
@@ -42,7 +42,7 @@ def test_labels_cover_every_capture():
 def test_copying_is_caught_on_every_capture(capture):
     assessment = assess_capture(capture)
     if capture["id"] in COPIED:
-        assert "copy" in reasons(assessment) and needs_retry(assessment)
+        assert "copy" in reasons(assessment) and needs_reask(assessment)
         assert assessment.longest_copy_text in "\n".join(assessment.paragraphs)
         assert any(assessment.longest_copy_text[:13] in ref for ref in capture["reference_passages"])
     elif capture["id"] in OWN_WORDS:
@@ -77,7 +77,7 @@ def test_answers_without_problems_need_no_retry():
     assert reasons(d05) == ["wrong-voice"]  # 公司/员工 remain after cleaning
     good = assess(["在理论学习方面，全年仅召开两次加装电梯协调会，群众意见较大。"], ["班子学习不够深入。"],
                   ["加装电梯协调会全年只开了2次"], target_chars=30)
-    assert reasons(good) == [] and not needs_retry(good) and sharper_instruction(good) == ""
+    assert reasons(good) == [] and not needs_reask(good) and sharper_instruction(good) == ""
 
 
 @pytest.mark.parametrize("fact, text, present", [
@@ -117,7 +117,7 @@ def test_numbers_read_chinese_numerals_as_values():
 def test_sharper_instruction_names_each_problem_from_the_prompt_file():
     d01 = assess_capture(BY_ID["d01"])  # copied, a fact dropped, strayed into 原因分析
     instruction = sharper_instruction(d01, self_name="支部")
-    template = prompt_text("retry.txt")
+    template = prompt_text("reask.txt")
     assert instruction.splitlines()[0] in template and instruction.splitlines()[-1] in template
     assert "征求意见建议17条，涉及教师减负的有6条" in instruction
     assert f"约{round(d01.copy_rate * 100)}%" in instruction and d01.longest_copy_text[:20] in instruction

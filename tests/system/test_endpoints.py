@@ -40,37 +40,39 @@ def closed_port_url() -> str:
         return f"http://127.0.0.1:{probe.getsockname()[1]}/v1"
 
 
-def assert_one_line_exit_2(result, code: str, words: str) -> None:
+def assert_one_line_exit_2(result, words: str) -> None:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("错误")]
     assert result.exit_code == 2, result.output
-    assert len(errors) == 1 and errors[0].startswith(f"错误 [{code}]：") and words in errors[0], lines
+    assert len(errors) == 1 and errors[0].startswith("错误：") and words in errors[0], lines
     assert not [line for line in lines if line.startswith("警告")], lines
     assert KEY not in result.output
 
 
+@pytest.mark.slow
 def test_endpoint_down_is_one_line_and_exit_2_within_10_s(tmp_path, offline_store):
     result, seconds = draft(tmp_path, closed_port_url())
-    assert_one_line_exit_2(result, "model-unreachable", "无法连接模型服务")
+    assert_one_line_exit_2(result, "无法连接模型服务")
     assert seconds < 10
     assert not list((tmp_path / "out").glob("*.md"))
 
 
-@pytest.mark.parametrize("fault, code, words", [
-    (lambda: auth_error(echo_key=True), "model-auth", "认证失败（HTTP 401）"),
-    (forbidden, "model-auth", "认证失败（HTTP 403）"),
-    (insufficient_quota, "model-quota", "余额不足"),
-    (lambda: insufficient_quota(402, "Insufficient Balance", "invalid_request_error"), "model-quota", "HTTP 402"),
-    (lambda: insufficient_quota(429, "账户余额不足，请充值", "Arrearage"), "model-quota", "账户余额不足"),
+@pytest.mark.parametrize("fault, words", [
+    (lambda: auth_error(echo_key=True), "认证失败（HTTP 401）"),
+    (forbidden, "认证失败（HTTP 403）"),
+    (insufficient_quota, "余额不足"),
+    (lambda: insufficient_quota(402, "Insufficient Balance", "invalid_request_error"), "HTTP 402"),
+    (lambda: insufficient_quota(429, "账户余额不足，请充值", "Arrearage"), "账户余额不足"),
 ], ids=["401", "403", "insufficient-quota", "402-balance", "dashscope-arrearage"])
-def test_fatal_answers_end_the_run_at_once(tmp_path, offline_store, fault, code, words):
+def test_fatal_answers_end_the_run_at_once(tmp_path, offline_store, fault, words):
     with StubServer(responder=lambda request: fault()) as server:
         result, seconds = draft(tmp_path, server.url)
         asked = len(server.chat_requests)
-    assert_one_line_exit_2(result, code, words)
+    assert_one_line_exit_2(result, words)
     assert seconds < 10 and asked <= 4  # the first wave (default concurrency), never a retry
 
 
+@pytest.mark.slow
 def test_a_rate_limit_is_waited_out_with_one_warning(tmp_path, offline_store):
     served = {"n": 0}
 

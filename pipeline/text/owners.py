@@ -1,0 +1,21 @@
+"""Owners a text names for a task (责任人：…, 由…负责): the ones a unit's profile does not give are invented."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.core.resources import lexicon
+
+
+def invented_owners(text: str, allowed_text: str, self_name: str = "") -> list[str]:
+    """Owners named in `text` that appear neither in `allowed_text` (the profile) nor as the body itself."""
+    words = lexicon("additions")
+    allowed = [*words["owner_allowed"], *([self_name] if self_name else [])]
+    found = []
+    for pattern in words["owner_patterns"]:
+        for match in re.finditer(pattern, text):
+            owner = match.group(1).strip()
+            if "待补" in owner or owner in allowed_text or any(a in owner for a in allowed):
+                continue
+            found.append(owner)
+    return list(dict.fromkeys(found))

@@ -103,6 +103,7 @@ def print_draft_results(results) -> None:
     out = console()
     if not out.is_terminal or out.width <= 80:
         _print_draft_lines(out, results)
+        _print_cross_copy(out, results)
         return
     table = Table(show_header=True, header_style="bold")
     for column in ("单位", "会议规范", "起草方式", "部分", "字数", "检查", "用时(秒)", "词元", "输出/错误"):
@@ -117,6 +118,15 @@ def print_draft_results(results) -> None:
         table.add_row(escape(r.unit), r.spec, escape(_system_label(r)), str(r.sections), str(r.chars), verdict,
                       f"{r.seconds:.1f}", str(r.tokens), "\n".join(escape(p) for p in r.outputs))
     out.print(table)
+    _print_cross_copy(out, results)
+
+
+def _print_cross_copy(out: Console, results) -> None:
+    """Drafts of the batch (or earlier ones in the folder) that look alike, one line per section."""
+    for r in results:
+        for finding in (r.cross_copy.findings if getattr(r, "cross_copy", None) else []):
+            out.print(f"[{_STYLE[finding.severity]}]{_LABEL[finding.severity]}[/] "
+                      + escape(f"{r.unit} · {finding.location}：{finding.message}"))
 
 
 def _print_draft_lines(out: Console, results) -> None:

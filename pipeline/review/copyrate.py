@@ -272,10 +272,10 @@ def mandated_phrases(spec) -> list[str]:
     phrases = [spec.name, *re.split(r"[（()）“”]", spec.name)]
     phrases += [name for aspect in spec.aspects for name in (aspect.name, *aspect.aliases)]
     phrases += re.split(r"\{[^}]*\}", spec.title or "")
-    return [p for p in dict.fromkeys(phrases) if len(normalise(p)[0]) >= MANDATED_QUOTE]
+    return [p for p in dict.fromkeys(p.strip() for p in phrases) if len(normalise(p)[0]) >= 2]
 
 
-MANDATED_QUOTE = 6  # a quote of mandated wording this long (content characters) is exempt
+MANDATED_QUOTE = 6  # a quote of a long mandated phrase this long (content characters) is exempt
 
 
 def exempt_mandated(report: OverlapReport, text: str, phrases: list[str], run_length: int) -> OverlapReport:
@@ -284,9 +284,19 @@ def exempt_mandated(report: OverlapReport, text: str, phrases: list[str], run_le
     if not phrases or not report.marked:
         return report
     quotes = OverlapIndex(MANDATED_QUOTE)
+    short = []
     for number, phrase in enumerate(phrases):
-        quotes.add(f"m{number}", phrase)
+        if len(normalise(phrase)[0]) >= MANDATED_QUOTE:
+            quotes.add(f"m{number}", phrase)
+        else:
+            short.append(phrase)
     quoted = quotes.check(text).owners
+    # A short name (政治纪律, 四风) is exempt where it appears whole.
+    for phrase in short:
+        start = text.find(phrase)
+        while start >= 0:
+            quoted[start : start + len(phrase)] = ["m"] * len(phrase)
+            start = text.find(phrase, start + len(phrase))
     content, offsets = normalise(text)
     marks = [None if quoted[o] is not None else report.owners[o] for o in offsets]
     result = OverlapReport(marked=0, total=report.total)

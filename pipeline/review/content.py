@@ -15,7 +15,8 @@ from pipeline.material.budget import section_budgets
 from pipeline.review.structure import Finding, section_label
 from pipeline.review.rules import check_causes, check_redundancy, check_specificity
 from pipeline.review.sendback import check_sendback
-from pipeline.review.copyrate import CopyCorpus, CopyResult, copy_rate, mandated_phrases
+from pipeline.review.copyrate import CopyCorpus, CopyResult, copy_rate
+from pipeline.review.mandated import mandated_phrases
 from pipeline.material.document import Block, Document, count_chars, layout
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import MeetingSpec

@@ -18,7 +18,8 @@ from pipeline.material.specs import load_spec
 from pipeline.review.check import CheckOptions, check_file
 from pipeline.material.document import layout
 from pipeline.review.content import check_copy
-from pipeline.review.copyrate import load_corpus, mandated_phrases
+from pipeline.review.copyrate import load_corpus
+from pipeline.review.mandated import mandated_phrases
 from pipeline.review.crossdraft import DraftText, cross_check
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -144,6 +144,7 @@ def print_draft_results(results) -> None:
     if not out.is_terminal or out.width <= 80:
         _print_draft_lines(out, results)
         _print_notes(results)
+        _print_cross_copy(out, results)
         return
     table = Table(show_header=True, header_style="bold")
     for column in ("单位", "会议规范", "起草方式", "部分", "字数", "检查", "用时(秒)", "词元", "输出/错误"):
@@ -162,6 +163,7 @@ def print_draft_results(results) -> None:
                       f"{r.seconds:.1f}", str(r.tokens), outputs)
     out.print(table)
     _print_notes(results)
+    _print_cross_copy(out, results)
 
 
 def _print_notes(results) -> None:
@@ -169,6 +171,14 @@ def _print_notes(results) -> None:
     for r in results:
         for note in r.notes:
             console(stderr=True).print(f"提示（{r.unit or r.profile}）：{note}", markup=False, highlight=False)
+
+
+def _print_cross_copy(out: Console, results) -> None:
+    """Drafts of the batch (or earlier ones in the folder) that look alike, one line per section."""
+    for r in results:
+        for finding in (r.cross_copy.findings if getattr(r, "cross_copy", None) else []):
+            out.print(f"[{_STYLE[finding.severity]}]{_LABEL[finding.severity]}[/] "
+                      + escape(f"{r.unit} · {finding.location}：{finding.message}"))
 
 
 def _print_draft_lines(out: Console, results) -> None:

@@ -50,7 +50,7 @@ class DraftMetrics(Strict):
     without_case: int | None = None
     facts_total: int | None = None
     facts_covered: int | None = None
-    answered: float | None = None  # share of problems whose best-matching measure clears the threshold
+    answered: float | None = None  # share of problems the check counts as answered by a measure
     unmatched_measures: int | None = None
     length_score: float | None = None
     chars: int = 0
@@ -174,7 +174,8 @@ def measure_file(item: DraftInput, options: MeasureOptions, spec: MeetingSpec | 
         copy_rate=m.get("copy_rate"), specificity=m.get("specificity_mean"),
         without_case=(m.get("specificity") or {}).get("without_case"),
         facts_total=m.get("facts"), facts_covered=(m["facts"] - m["facts_missing"]) if m.get("facts") is not None else None,
-        answered=round(sum(p["similarity"] >= answers["threshold"] for p in pairs) / len(pairs), 4) if pairs else None,
+        answered=round(sum(p.get("answered", p["similarity"] >= answers["threshold"]) for p in pairs) / len(pairs), 4)
+        if pairs else None,
         unmatched_measures=m["counts"].get("measure-unmatched", 0) if pairs else None,
         length_score=m.get("length_score"), chars=m.get("chars") or count_chars(parsed.document.text()),
         redundancy=m.get("redundant_sentences"), sections=section_lengths(parsed.document, target),

@@ -51,16 +51,21 @@ def _features(segments: list[str], stop: set[str]) -> Counter:
     return features
 
 
-def _restated(text: str, title: str, length: int) -> list[str]:
-    """`text` cut into the pieces that do not restate `title`: every run of ≥ `length` content characters
-    shared with the title is removed."""
+def _restated(text: str, phrases: list[str], length: int) -> list[str]:
+    """`text` cut into the pieces that do not restate a phrase: every run of ≥ `length` content characters
+    shared with a phrase (the whole phrase when it is shorter) is removed. A measure quoting the problem's title
+    or aspect says nothing by that quote; a word of the title used in a new sentence (涉案财物 …) stays."""
     chars = "".join(_CONTENT.findall(text))
-    title_chars = "".join(_CONTENT.findall(title))
-    grams = {title_chars[i : i + length] for i in range(len(title_chars) - length + 1)}
     covered = [False] * len(chars)
-    for i in range(len(chars) - length + 1):
-        if chars[i : i + length] in grams:
-            covered[i : i + length] = [True] * length
+    for phrase in phrases:
+        phrase_chars = "".join(_CONTENT.findall(phrase))
+        size = min(length, len(phrase_chars))
+        if size < 2:
+            continue
+        grams = {phrase_chars[i : i + size] for i in range(len(phrase_chars) - size + 1)}
+        for i in range(len(chars) - size + 1):
+            if chars[i : i + size] in grams:
+                covered[i : i + size] = [True] * size
     pieces, current = [], []
     for char, cut in zip(chars, covered):
         if cut:
@@ -83,12 +88,33 @@ class _Weights:
         self.count = len(vectors)
         self.df = Counter(gram for vector in vectors for gram in vector)
 
+    def idf(self, gram: str) -> float:
+        return math.log((self.count + 1) / (self.df.get(gram, 0) + 1)) + 1
+
+    def coverage_of(self, case: list[str]):
+        return _coverage(self, case)
+
     def vector(self, segments: list[str]) -> dict[str, float]:
         counts = _features(segments, self.stop)
-        weighted = {g: (1 + math.log(c)) * (math.log((self.count + 1) / (self.df.get(g, 0) + 1)) + 1)
-                    for g, c in counts.items()}
+        weighted = {g: (1 + math.log(c)) * self.idf(g) for g, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
         return {g: v / norm for g, v in weighted.items()}
+
+
+def _coverage(weights: "_Weights", case: list[str]):
+    """How much of the problem's own case (its text beyond the title) a measure takes up: the idf-weighted share
+    of the case's features found in the measure. Boilerplate around a measure (责任人, 时限) does not dilute it."""
+    features = _features(case, weights.stop)
+    idf = {g: weights.idf(g) for g in features}
+    total = sum(idf.values())
+
+    def score(measure: list[str]) -> float:
+        if not total:
+            return 0.0
+        present = _features(measure, weights.stop)
+        return sum(w for g, w in idf.items() if g in present) / total
+
+    return score
 
 
 def _cosine(left: dict[str, float], right: dict[str, float]) -> float:
@@ -99,51 +125,75 @@ def similarity_matrix(problems: list[Unit], measures: list[Unit], spec: MeetingS
     """Per pair, how far the measure answers the problem beyond restating it: the measure's text with every
     run it shares with the problem's title (heading, each point's first sentence, the aspect's name, aliases
     and the spec's model measure) cut out, compared with the problem (character-bigram TF-IDF plus concept
-    tokens, so that a measure naming the problem in other words still matches). The larger cosine of the
-    heads and of the whole texts."""
+    tokens, so that a measure naming the problem in other words still matches): the largest of the cosine of
+    the heads, the cosine of the whole texts, and the share of the problem's own case (its text beyond the
+    title) the measure takes up."""
     matching = settings()["matching"]
-    stop, length = set(matching["stop_bigrams"]), matching.get("restated_run", 4)
+    stop, length = set(matching["stop_bigrams"]), matching.get("restated_run", 8)
     aspects = {a.name: a for a in spec.aspects} if spec else {}
 
-    def aspect_words(unit: Unit) -> str:
+    def aspect_words(unit: Unit) -> list[str]:
         aspect = aspects.get(unit.aspect or "")
-        return "，".join([aspect.name, *aspect.aliases, getattr(aspect, "measure", "") or ""]) if aspect else ""
+        return [aspect.name, *aspect.aliases, getattr(aspect, "measure", "") or ""] if aspect else []
 
     weights = _Weights([[u.text] for u in problems + measures], stop)
-    titles = [u.heading + "，" + _lead(u.text) + "，" + aspect_words(u) for u in problems]
-    problem_heads = [weights.vector([u.heading + "，" + _lead(u.text)]) for u in problems]
-    problem_bodies = [weights.vector([u.text]) for u in problems]
     matrix = []
-    for title, head, body in zip(titles, problem_heads, problem_bodies):
+    for problem in problems:
+        lead = _lead(problem.text)
+        titles = [problem.heading, *re.split(r"[，,；;：:]", lead), *aspect_words(problem)]
+        head = weights.vector([problem.heading + "，" + lead])
+        body = weights.vector([problem.text])
+        case = weights.coverage_of(_restated(problem.text, titles, length))
         row = []
         for measure in measures:
-            measure_head = weights.vector(_restated(measure.heading + "，" + _lead(measure.text), title, length))
-            measure_body = weights.vector(_restated(measure.text, title, length))
-            row.append(max(_cosine(head, measure_head), _cosine(body, measure_body)))
+            measure_head = weights.vector(_restated(measure.heading + "，" + _lead(measure.text), titles, length))
+            rest = _restated(measure.text, titles, length)
+            row.append(max(_cosine(head, measure_head), _cosine(body, weights.vector(rest)), case(rest)))
         matrix.append(row)
     return matrix
+
+
+def _answered(matrix: list[list[float]], threshold: float, floor: float) -> tuple[list[int], list[float], list[float]]:
+    """Per problem, its best measure; a pair counts at `threshold`, or at `floor` when problem and measure are each
+    other's best match (short one-to-one pairs share few characters). Returns (best measure per problem, the score
+    counted per problem, the score counted per measure)."""
+    rows, columns = len(matrix), len(matrix[0])
+    best_measure = [max(range(columns), key=lambda j: matrix[i][j]) for i in range(rows)]
+    best_problem = [max(range(rows), key=lambda i: matrix[i][j]) for j in range(columns)]
+
+    def counted(i: int, j: int) -> float:
+        value = matrix[i][j]
+        mutual = best_measure[i] == j and best_problem[j] == i
+        return value if value >= threshold or (mutual and value >= floor) else 0.0
+
+    by_problem = [counted(i, best_measure[i]) for i in range(rows)]
+    by_measure = [counted(best_problem[j], j) for j in range(columns)]
+    return best_measure, by_problem, by_measure
 
 
 def check_answers(problems: list[Unit], measures: list[Unit], spec: MeetingSpec | None) -> RuleResult:
     result = RuleResult()
     if not problems or not measures:
         return result
-    threshold = settings()["matching"]["threshold"]
+    matching = settings()["matching"]
+    threshold, floor = matching["threshold"], matching.get("mutual_floor", matching["threshold"])
     matrix = similarity_matrix(problems, measures, spec)
+    best, by_problem, by_measure = _answered(matrix, threshold, floor)
     pairs = []
     for i, problem in enumerate(problems):
-        best = max(range(len(measures)), key=lambda j: matrix[i][j])
-        pairs.append({"problem": problem.label, "measure": measures[best].label, "similarity": round(matrix[i][best], 3)})
-        if matrix[i][best] < threshold:
+        j = best[i]
+        pairs.append({"problem": problem.label, "measure": measures[j].label, "similarity": round(matrix[i][j], 3),
+                      "answered": by_problem[i] > 0})
+        if not by_problem[i]:
             result.findings.append(finding("problem-unanswered", "warning", problem, problem=problem.heading or problem.text[:20],
-                                           best=measures[best].heading or measures[best].text[:20],
-                                           score=f"{matrix[i][best]:.2f}"))
+                                           best=measures[j].heading or measures[j].text[:20],
+                                           score=f"{matrix[i][j]:.2f}"))
             result.marks.append(Mark(problem.anchor, "unanswered"))
     for j, measure in enumerate(measures):
-        best = max(matrix[i][j] for i in range(len(problems)))
-        if best < threshold:
+        if not by_measure[j]:
+            top = max(matrix[i][j] for i in range(len(problems)))
             result.findings.append(finding("measure-unmatched", "warning", measure,
-                                           measure=measure.heading or measure.text[:20], score=f"{best:.2f}"))
+                                           measure=measure.heading or measure.text[:20], score=f"{top:.2f}"))
             result.marks.append(Mark(measure.anchor, "unmatched"))
-    result.metrics = {"answers": {"threshold": threshold, "pairs": pairs}}
+    result.metrics = {"answers": {"threshold": threshold, "mutual_floor": floor, "pairs": pairs}}
     return result

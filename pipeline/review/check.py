@@ -48,6 +48,13 @@ def meeting_spec(spec: str | Path | None = None, profile_path: str | Path | None
     return guess_spec(document) if document is not None else None
 
 
+def _siblings(path: Path, folder: Path | None, sources: list[str]) -> tuple[str, ...]:
+    """The checked draft's other forms (.md / .docx of the same name) in the --corpus folder: not another draft."""
+    if folder is None or path.resolve().parent != Path(folder).resolve():
+        return ()
+    return tuple(name for name in sources if Path(name).stem == path.stem)
+
+
 def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckReport:
     options = options or CheckOptions()
     path = Path(path)
@@ -73,7 +80,8 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
         target = options.target_chars or (profile.target_chars if profile is not None else None)
         facts = profile.all_facts() if profile is not None else None
         digests = _self_digests(path, rendered_text(layout(document)))
-        content = check_content(document, content_spec, corpus, target, facts, digests)
+        content = check_content(document, content_spec, corpus, target, facts, digests,
+                                _siblings(path, options.corpus, corpus.index.sources))
         findings = report.findings + content.findings
         metrics = {**report.metrics, **content.metrics}
         report = report.model_copy(update={"findings": findings, "metrics": metrics,

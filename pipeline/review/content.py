@@ -16,6 +16,7 @@ from pipeline.review.structure import Finding, section_label
 from pipeline.review.rules import check_causes, check_redundancy, check_specificity
 from pipeline.review.sendback import check_sendback
 from pipeline.review.copyrate import CopyCorpus, CopyResult, copy_rate
+from pipeline.review.mandated import mandated_phrases
 from pipeline.material.document import Block, Document, count_chars, layout
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import MeetingSpec
@@ -110,11 +111,21 @@ def check_facts(facts: list[str], text: str) -> RuleResult:
 
 # ---- copy rate ----------------------------------------------------------------------------------------
 
-def check_copy(document: Document, blocks: list[Block], corpus: CopyCorpus, self_digests: set[str]) -> tuple[RuleResult, CopyResult]:
+def check_copy(document: Document, blocks: list[Block], corpus: CopyCorpus, self_digests: set[str],
+               spec: MeetingSpec | None = None, exclude: tuple[str, ...] = ()) -> tuple[RuleResult, CopyResult]:
+    """Copy rate against the corpus, the meeting's mandated wording exempt. A section copied mostly from
+    another duizhao draft (corpus.drafts) is reported as cross-copy: two units' drafts look alike."""
     limits = settings()["copy_rate"]
     text = rendered_text(blocks)
-    copied = copy_rate(text, section_spans(blocks, len(document.sections)), corpus, self_digests)
+    # The skeleton's headings (一、存在的主要问题, 上年度…整改落实情况) are the genre's, shared by every material.
+    headings = [s.marker + s.heading for s in document.sections
+                if s.marker and len(s.heading) <= limits.get("heading_chars", 24)]
+    copied = copy_rate(text, section_spans(blocks, len(document.sections)), corpus, self_digests, exclude,
+                       mandated_phrases(spec) + headings)
     result = RuleResult()
+
+    def code(source: str) -> str:
+        return "cross-copy" if source in corpus.drafts else "copy-rate"
 
     def level(rate: float) -> tuple[str, float] | None:
         if rate > limits["error"]:
@@ -131,7 +142,7 @@ def check_copy(document: Document, blocks: list[Block], corpus: CopyCorpus, self
     if overall:
         longest = copied.report.longest()
         main = max(copied.report.by_source, key=copied.report.by_source.get)
-        result.findings.append(finding("copy-rate", overall[0], None, location="全文", scope="全文",
+        result.findings.append(finding(code(main), overall[0], None, location="全文", scope="全文",
                                        rate=f"{copied.rate:.1%}", level="错误" if overall[0] == "error" else "警告",
                                        limit=f"{overall[1]:.0%}", source=main, run=quote(longest.text if longest else "")))
     sections = []
@@ -140,7 +151,7 @@ def check_copy(document: Document, blocks: list[Block], corpus: CopyCorpus, self
         sections.append({"section": label, "rate": round(rate.rate, 4), "sources": rate.by_source})
         found = level(rate.rate) if rate.total >= limits["min_section_chars"] else None
         if found:
-            result.findings.append(finding("copy-rate", found[0], None, location=label, path=[rate.index],
+            result.findings.append(finding(code(rate.main_source), found[0], None, location=label, path=[rate.index],
                                            scope=f"“{label}”", rate=f"{rate.rate:.1%}",
                                            level="错误" if found[0] == "error" else "警告", limit=f"{found[1]:.0%}",
                                            source=rate.main_source, run=quote(rate.longest)))
@@ -165,7 +176,7 @@ def units_of(document: Document, role: str, split_points: bool = True) -> list[U
 
 def check_content(document: Document, spec: MeetingSpec | None = None, corpus: CopyCorpus | None = None,
                   target_chars: int | None = None, facts: list[str] | None = None,
-                  self_digests: set[str] = frozenset()) -> ContentResult:
+                  self_digests: set[str] = frozenset(), exclude_sources: tuple[str, ...] = ()) -> ContentResult:
     """Content findings and metrics of one material. `corpus=None` skips the copy rate; `facts` come from a profile."""
     blocks = layout(document)
     cap = settings().get("max_units", 2000)
@@ -186,7 +197,7 @@ def check_content(document: Document, spec: MeetingSpec | None = None, corpus: C
         results.append(check_facts(facts, rendered_text(blocks)))
     copied = None
     if corpus is not None:
-        copy_result, copied = check_copy(document, blocks, corpus, set(self_digests))
+        copy_result, copied = check_copy(document, blocks, corpus, set(self_digests), spec, exclude_sources)
         results.insert(0, copy_result)
     findings = [f for r in results for f in r.findings]
     metrics: dict = {}

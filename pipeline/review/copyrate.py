@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.errors import InputError, PipelineError
+from pipeline.review.mandated import exempt_mandated
 from pipeline.text.overlap import RUN_LENGTH, OverlapIndex, OverlapReport, content_digest, normalise
 from pipeline.core.resources import data_dir
 
@@ -34,6 +35,9 @@ class CopyCorpus:
     # to either is the source itself and must not be reported as copying it.
     digests: dict[str, set[str]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # files of the folder that are not 范文 (images, old .doc)
+    # Sources that are duizhao drafts (of this batch, or earlier ones in the output folder): shared runs with
+    # them are reported as drafts looking alike (cross-copy), not as copying a 范文.
+    drafts: set[str] = field(default_factory=set)
 
     def same_as(self, digests: set[str]) -> list[str]:
         return [source for source, known in self.digests.items() if known & digests]
@@ -195,6 +199,40 @@ def _write_cache(folder: Path, path: Path, corpus: CopyCorpus) -> None:
         pass
 
 
+_PREFERRED = (".md", ".markdown", ".txt", ".docx")
+
+
+def draft_record(path: Path) -> dict | None:
+    """The .json record duizhao writes beside a draft (document, check, system …), or None."""
+    import json
+
+    record = path.with_suffix(".json")
+    try:
+        if record.stat().st_size > 20_000_000:
+            return None
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and {"document", "system"} <= set(data) else None
+
+
+def is_draft(path: Path) -> bool:
+    return draft_record(path) is not None
+
+
+def one_per_draft(files: list[Path]) -> list[Path]:
+    """A draft folder holds each draft as .md and .docx (and .json): one of them stands for it, else the draft
+    would be compared with itself under another name."""
+    chosen: dict[tuple[Path, str], Path] = {}
+    for path in files:
+        key = (path.parent, path.stem)
+        current = chosen.get(key)
+        rank = _PREFERRED.index(path.suffix.lower()) if path.suffix.lower() in _PREFERRED else len(_PREFERRED)
+        if current is None or rank < _PREFERRED.index(current.suffix.lower()):
+            chosen[key] = path
+    return sorted(chosen.values())
+
+
 def load_corpus(folder: Path | None = None, use_store: bool = True, run_length: int = RUN_LENGTH,
                 cache: Path | None = None) -> CopyCorpus:
     """The copy-rate corpus: `folder`'s 范文 files, or the packaged corpus plus the stored sources."""
@@ -206,7 +244,7 @@ def load_corpus(folder: Path | None = None, use_store: bool = True, run_length: 
         scan = scan_corpus([Path(folder)])
         for skipped in scan.skipped:
             log.warning("已跳过（查重范文）：%s", skipped)
-        files, stored = scan.files, {}
+        files, stored = one_per_draft(scan.files), {}
     else:
         files, stored = packaged_files(), (_stored_texts() if use_store else {})
     key = _fingerprint(files, stored, run_length)
@@ -219,17 +257,22 @@ def load_corpus(folder: Path | None = None, use_store: bool = True, run_length: 
         corpus = build_corpus(files, stored, run_length, key)
         _write_cache(folder_cache, path, corpus)
     _MEMO[key] = corpus
+    if folder is not None:
+        corpus.drafts = {path.name for path in files if is_draft(path)}
     for skipped in getattr(corpus, "skipped", []):
         log.warning("已跳过（查重范文）：%s", skipped)
     return corpus
 
 
 def copy_rate(text: str, section_spans: list[tuple[int, int]], corpus: CopyCorpus,
-              self_digests: set[str] = frozenset()) -> CopyResult:
+              self_digests: set[str] = frozenset(), exclude: tuple[str, ...] = (),
+              mandated: list[str] | None = None) -> CopyResult:
     """Shared runs of `text` (the rendered material) with the corpus; `section_spans` are character ranges
-    of its sections. Sources whose content equals the material (`self_digests`) are left out."""
-    excluded = corpus.same_as(set(self_digests) | {content_digest(text)})
+    of its sections. Sources whose content equals the material (`self_digests`) or named in `exclude` are left
+    out; quotes of the `mandated` wording (mandated_phrases) are not copying."""
+    excluded = list(dict.fromkeys([*corpus.same_as(set(self_digests) | {content_digest(text)}), *exclude]))
     report = corpus.index.check(text, exclude=excluded)
+    report = exempt_mandated(report, text, mandated or [], corpus.index.run_length)
     sections = []
     for number, (start, end) in enumerate(section_spans):
         piece = text[start:end]

@@ -239,8 +239,20 @@ def _slot_findings(slots: list[str], label: str, path: list[int], final: bool) -
     return findings
 
 
+def _balanced(text: str, start: int, end: int) -> str:
+    """A 【待补：…】 prompt quoting template text (联系“【问题概括】”等问题…) runs to its own closing bracket."""
+    depth, index = 0, start
+    while index < len(text) and index - start < 400:
+        depth += {"【": 1, "】": -1}.get(text[index], 0)
+        if depth == 0:
+            return text[start : index + 1]
+        index += 1
+    return text[start:end]
+
+
 def _slots_in(text: str) -> list[str]:
-    found = [(slot.start, slot.text) for slot in find_slots(text)]
+    found = [(slot.start, _balanced(text, slot.start, slot.end) if slot.text.startswith("【") else slot.text)
+             for slot in find_slots(text)]
     found += [(m.start(), m.group(0)) for m in _template_pattern().finditer(text)]
     return [text for _, text in sorted(found)]
 

@@ -21,6 +21,7 @@ from pipeline.draft.notes import reference_notes
 from pipeline.core.atomic import ensure_dir, write_atomic
 from pipeline.core.owned import OwnedFiles
 from pipeline.review.additions import check_additions, item_findings
+from pipeline.review.crossdraft import CrossCopy, DraftText, cross_check, earlier_drafts
 from pipeline.review.structure import check_structure
 from pipeline.material.document import count_chars, render
 from pipeline.core.errors import InputError, OutputError, PipelineError
@@ -64,6 +65,8 @@ class UnitResult(BaseModel):
     error_code: str | None = None
     # Advice for the user that is no finding of the draft (a spec older than the meeting).
     notes: list[str] = []
+    # Shared runs with the batch's other drafts and the earlier drafts in the output folder.
+    cross_copy: CrossCopy | None = None
 
 
 def safe_name(name: str) -> str:
@@ -94,6 +97,7 @@ class UnitJob:
         self.drafter = drafter_factory()
         self.retriever = retriever
         self.workdir = options.outdir / ".duizhao" / self.name
+        self.document = None  # set once drafted
         self.targets = {ext: options.outdir / f"{self.name}.{ext}" for ext in ("md", "json", "docx")}
         if not options.docx:
             del self.targets["docx"]
@@ -165,6 +169,7 @@ class UnitJob:
         notice = lexicon("composer")["notice_offline"] if self.drafter.system == "offline" else ""
         document = assemble(self.outline, drafts, self.profile)
         document.notes = reference_notes(self.outline, hits, notice)
+        self.document = document
         report = check_structure(ParseResult(document=document, source=self.name), self.spec)
         findings = report.findings + check_additions(document, self.profile)
         findings += item_findings([d.model_dump() for d in drafts.values()], findings)
@@ -260,7 +265,30 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
                               error_code=exc.code)
 
     results += await asyncio.gather(*(run(job) for job in jobs))
+    compare_drafts(jobs, results, options.outdir)
     return results
+
+
+def compare_drafts(jobs: list[UnitJob], results: list[UnitResult], outdir: Path) -> None:
+    """Cross-draft 查重 of the batch: each new draft against the others and the earlier drafts in `outdir`;
+    what is found joins the unit's result (and its error and warning counts)."""
+    done = [job for job in jobs if job.document is not None]
+    if not done:
+        return
+    names = {job.targets["md"].name: job for job in done}
+    drafts = [DraftText(name, job.document, job.spec) for name, job in names.items()]
+    earlier = earlier_drafts(outdir, set(names))
+    if len(drafts) + len(earlier) < 2:
+        return
+    by_profile = {r.profile: r for r in results}
+    for cross in cross_check(drafts, earlier):
+        result = by_profile.get(str(names[cross.draft].path))
+        if result is None:
+            continue
+        result.cross_copy = cross
+        result.errors += sum(f.severity == "error" for f in cross.findings)
+        result.warnings += sum(f.severity == "warning" for f in cross.findings)
+        result.ok = result.ok and result.errors == 0
 
 
 def draft_files(paths: list[Path], options: DraftOptions, settings, progress: Progress | None = None,

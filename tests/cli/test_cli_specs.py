@@ -64,6 +64,7 @@ def test_three_steps_from_a_notice_to_a_checked_draft(home, tmp_path, monkeypatc
     for number, aspect in enumerate(profile["aspects"], 1):
         profile["aspects"][aspect] = [{"problem": f"第{number}项要求落实有差距",
                                        "facts": [f"督查发现{number + 2}项任务没有按期完成"]}]
+    profile["causes"] = {"党性修养": "对自身党性锻炼抓得不够紧，自我要求有所放松"}
     profile["case_study"].update(title="某市原局长严重违纪违法案", facts=["收受管理服务对象财物"],
                                  causes=["理想信念动摇"], gaps=["对廉政风险点排查不细"])
     path = elsewhere / "unit.yaml"
@@ -108,6 +109,12 @@ def test_2025_examples_draft_and_pass_check_with_the_case_study_in_place(example
     assert roles == [p.role for p in spec.skeleton if p.role in roles]
 
 
+def _skeleton(sections: list) -> list:
+    """What a spec decides: each part's role and numbered heading, and the problems' items (the aspects).
+    The wording of cause and measure items is the composer's, not the spec's."""
+    return [[s[0], s[1], s[2] if s[0] == "problems" else []] for s in sections]
+
+
 def test_older_examples_keep_their_skeleton(tmp_path, retriever):
     before = json.loads((ROOT / "tests" / "fixtures" / "skeleton_before_specs.json").read_text(encoding="utf-8"))
     examples = [p for p in sorted((ROOT / "examples").glob("*.yaml")) if load_profile(p).unit.name in before]
@@ -117,7 +124,7 @@ def test_older_examples_keep_their_skeleton(tmp_path, retriever):
         document = json.loads((tmp_path / f"{unit}.json").read_text(encoding="utf-8"))["document"]
         now = [[s["role"], s["marker"] + s["heading"], [i["marker"] + i["heading"] for i in s["items"]]]
                for s in document["sections"]]
-        assert now == skeleton, unit
+        assert _skeleton(now) == _skeleton(skeleton), unit
 
 
 def test_stale_spec_is_noted_when_drafting(tmp_path, retriever):

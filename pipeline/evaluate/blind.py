@@ -131,7 +131,8 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
         suffix = item.path.suffix.lower()
         copy = keep_format and suffix != ".json"  # a draft record names its system: always export it
         target = folder / f"{name}{suffix if copy else '.docx'}"
-        shown = document if copy else document.model_copy(update={"notice": ""})
+        # The notice and the comments (the offline note on the title among them) could tell the system.
+        shown = document if copy else document.model_copy(update={"notice": "", "notes": []})
         if copy:
             shutil.copyfile(item.path, target)
         else:
@@ -140,7 +141,7 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
             name=name, file=target.name, label=item.label, source=str(item.path.resolve()),
             unit=unit_key(document),
             sha256=hashlib.sha256(item.path.read_bytes()).hexdigest(), chars=count_chars(render(shown)),
-            notice_removed=bool(document.notice) and not copy))
+            notice_removed=bool(document.notice or document.notes) and not copy))
     (folder / words["sheet_name"]).write_bytes(blank_sheet(names))
     readme = words["readme"].format(count=len(names), names="、".join(names), sheet=words["sheet_name"])
     (folder / words["readme_name"]).write_text(readme.replace("\n", "\r\n"), encoding="utf-8-sig")

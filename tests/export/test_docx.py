@@ -369,7 +369,7 @@ def test_render_centres_title_and_indents_paragraphs(rendered):
         seen += line[3]
     assert seen == document.title
     # Broken between words, upper line the longer, as planned.
-    assert tuple(line[3] for line in title_lines) == ("党支部2021年党史学习教育组织生活会", "“四个对照”检查材料")
+    assert tuple(line[3] for line in title_lines) == ("党支部2021年党史学习教育", "组织生活会“四个对照”检查材料")
     for _, x0, x1, _ in title_lines:  # each title line centred in the 版心, within one character
         assert abs((x0 - left) - (right - x1)) < 22
     notice = first[len(title_lines)]

@@ -97,6 +97,8 @@ class OfflineDrafter:
     def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
         # The composer's wording is part of its input: editing lexicon/composer.yaml must re-compose.
         params = {"composer": lexicon("composer"), "profile": profile.model_dump(mode="json"), "version": __version__}
+        if outline.voice != "collective":
+            params.update(voice=outline.voice, personal=lexicon("composer_personal"))
         return cache_key(build_messages(item, outline, profile, [h.text for h in hits]), self.system, params)
 
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:

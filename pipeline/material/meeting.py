@@ -162,10 +162,17 @@ def group_profile(meeting: MeetingFile, spec: MeetingSpec, path: str | Path) -> 
                    target_chars=meeting.target_chars, title=meeting.title, signature=meeting.signature)
 
 
+def meeting_label(meeting: MeetingFile, spec: MeetingSpec) -> str:
+    """The meeting as titles name it: the spec's own name for a dated spec, else 2025年组织生活会."""
+    if spec.year:
+        return spec.name
+    year = meeting.meeting.year
+    return f"{year}年{spec.meeting}" if year else spec.meeting
+
+
 def member_title(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> str:
-    year = meeting.meeting.year or spec.year or ""
-    return lexicon("meeting")["titles"]["personal"].format(name=member.name, post=member.post, meeting=spec.name,
-                                                           year=year, unit=meeting.unit.name)
+    return lexicon("meeting")["titles"]["personal"].format(name=member.name, post=member.post,
+                                                           meeting=meeting_label(meeting, spec), unit=meeting.unit.name)
 
 
 def member_profile(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> Profile:

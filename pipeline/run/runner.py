@@ -84,16 +84,20 @@ class UnitJob:
     """One profile through the pipeline."""
 
     def __init__(self, path: Path, options: DraftOptions, drafter_factory: Callable[[], Drafter],
-                 retriever: PassageSource | None = None):
+                 retriever: PassageSource | None = None, *, profile: Profile | None = None, spec=None,
+                 voice: str = "collective", name: str | None = None):
+        """From a profile file, or (a meeting's documents) from a profile and spec already loaded."""
         self.path = path
         self.options = options
-        self.profile: Profile = load_profile(path)
-        self.spec = resolve_spec(self.profile, path.parent)
-        validate_against_spec(self.profile, self.spec, path)
+        self.profile: Profile = profile if profile is not None else load_profile(path)
+        if spec is None:
+            spec = resolve_spec(self.profile, path.parent)
+            validate_against_spec(self.profile, spec, path)
+        self.spec = spec
         stale = stale_spec_warning(self.spec, self.profile.meeting.year)
         self.notes = [stale] if stale else []
-        self.outline: Outline = make_outline(self.profile, self.spec)
-        self.name = safe_name(self.profile.unit.name)
+        self.outline: Outline = make_outline(self.profile, self.spec, voice=voice)
+        self.name = safe_name(name or self.profile.unit.name)
         self.drafter = drafter_factory()
         self.retriever = retriever
         self.workdir = options.outdir / ".duizhao" / self.name
@@ -148,6 +152,13 @@ class UnitJob:
         return drafted, False
 
     async def run(self, semaphore: asyncio.Semaphore, progress: Progress) -> UnitResult:
+        result, files = await self.build(semaphore, progress)
+        write_atomic(files)
+        OwnedFiles(self.options.outdir).record(list(files))
+        return result
+
+    async def build(self, semaphore: asyncio.Semaphore, progress: Progress) -> tuple[UnitResult, dict[Path, bytes]]:
+        """Draft every item (cached as each lands) and return the result with the final files, unwritten."""
         started = time.monotonic()
         result = UnitResult(profile=str(self.path), unit=self.profile.unit.name, spec=self.spec.id, system=self.drafter.system,
                             notes=self.notes)
@@ -188,8 +199,6 @@ class UnitJob:
             buffer = BytesIO()
             build_docx(document, layout=self.options.layout).save(buffer)
             files[self.targets["docx"]] = buffer.getvalue()
-        write_atomic(files)
-        OwnedFiles(self.options.outdir).record(list(files))
         result.ok = report.ok
         result.sections = len([s for s in document.sections if s.marker])
         result.chars = count_chars(render(document))
@@ -201,7 +210,7 @@ class UnitJob:
                           for item in items for flag in drafts[item.key].flags if flag.startswith("pending:")]
         result.outputs = [str(p) for p in files]
         result.seconds = round(time.monotonic() - started, 2)
-        return result
+        return result, files
 
 
 def profile_paths(paths: list[Path]) -> list[Path]:

@@ -185,6 +185,13 @@ def member_profile(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> P
                    title=member_title(meeting, member, spec), signature=Signature(name=member.name, date=date))
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors and aliases (&id001 / *id001): each placeholder is written out where the user fills it."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
 def meeting_template(spec: MeetingSpec) -> str:
     """A commented meeting file for `spec`: data emitted as YAML, comments and placeholders from prompts/."""
     words = yaml.safe_load(prompt_text("meeting_template.yaml"))
@@ -202,13 +209,17 @@ def meeting_template(spec: MeetingSpec) -> str:
             "preparation": {"talks": 0, "opinions": 0, "study": fill["study"]},
             "aspects": aspects, "last_year": [], "signature": {"name": fill["signature"], "date": fill["date"]},
             "members": members}
-    body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+    body = yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=1000)
     comments = words["comments"]
     lines = [line.format(spec_name=spec.name, spec_id=spec.id) for line in words["header"]]
     seen: set[str] = set()
+    top = ""
     for line in body.splitlines():
         key = line.strip().removeprefix("- ").split(":", 1)[0]
-        note = comments.get(key) if key not in seen else None
-        seen.add(key)
+        top = key if not line.startswith(" ") and not line.startswith("-") else top
+        # The first line of each key gets its comment; a key under a top-level one may have its own (unit.name).
+        path = f"{top}.{key}" if f"{top}.{key}" in comments else key
+        note = comments.get(path) if path not in seen else None
+        seen.add(path)
         lines.append(f"{line}  # {note}" if note else line)
     return "\n".join(lines) + "\n"

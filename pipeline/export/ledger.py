@@ -18,7 +18,8 @@ from pipeline.material.document import Document
 from pipeline.material.meeting_docs import LedgerRow
 
 # Share of the 版心 width per column: 序号 narrow, 问题 and 整改措施 wide.
-_WIDTHS = (0.07, 0.31, 0.31, 0.11, 0.13, 0.07)
+_WIDTHS = (0.07, 0.30, 0.30, 0.10, 0.13, 0.10)
+_CELL_MARGIN = 57  # twips (1 mm) left and right: 序号 and 责任人 fit on one line
 _EXCEL_WIDTHS = (6, 40, 40, 12, 14, 8)  # characters
 _TABLE_SIZE = 12  # 小四: six columns do not fit the 版心 in 3号
 _TABLE_LINE = 20  # pt, exact: a compact line for table cells
@@ -72,6 +73,15 @@ def _cell_text(cell, text: str, font: str, bold: bool, centre: bool) -> None:
     child(rpr, "spacing", val="0")
 
 
+def _insert(tbl_pr, element) -> None:
+    # Schema order: …tblBorders, shd, tblLayout, tblCellMar, tblLook; ours are added in that order, before tblLook.
+    look = tbl_pr.find(qn("w:tblLook"))
+    if look is None:
+        tbl_pr.append(element)
+    else:
+        look.addprevious(element)
+
+
 def _borders(table) -> None:
     tbl_pr = table._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
@@ -80,7 +90,34 @@ def _borders(table) -> None:
         for key, value in (("val", "single"), ("sz", "6"), ("space", "0"), ("color", "000000")):
             element.set(qn(f"w:{key}"), value)
         borders.append(element)
-    tbl_pr.append(borders)
+    _insert(tbl_pr, borders)
+
+
+def _fixed_widths(table, widths) -> None:
+    """Column widths every reader honours: the grid, each cell, the table width, and a fixed layout (without
+    these LibreOffice squeezes the columns to their content)."""
+    tbl_pr = table._tbl.tblPr
+    child_w = tbl_pr.find(qn("w:tblW"))
+    if child_w is None:
+        child_w = OxmlElement("w:tblW")
+        _insert(tbl_pr, child_w)
+    child_w.set(qn("w:w"), str(sum(w.twips for w in widths)))
+    child_w.set(qn("w:type"), "dxa")
+    layout = OxmlElement("w:tblLayout")
+    layout.set(qn("w:type"), "fixed")
+    _insert(tbl_pr, layout)
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        margin = OxmlElement(f"w:{side}")
+        margin.set(qn("w:w"), str(_CELL_MARGIN))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    _insert(tbl_pr, margins)
+    for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
+        column.set(qn("w:w"), str(width.twips))
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths):
+            cell.width = width
 
 
 def ledger_docx(title: str, header: list[str], rows: list[LedgerRow], layout: str = "gbt9704") -> bytes:
@@ -92,9 +129,7 @@ def ledger_docx(title: str, header: list[str], rows: list[LedgerRow], layout: st
     table.autofit = False
     _borders(table)
     width_mm = text_width_pt(spec) / 72 * 25.4
-    for index, share in enumerate(_WIDTHS):
-        for cell in table.columns[index].cells:
-            cell.width = Mm(width_mm * share)
+    _fixed_widths(table, [Mm(width_mm * share) for share in _WIDTHS])
     heading_font, body_font = spec.styles["h1"].font, spec.body_font
     for column, text in enumerate(header):
         _cell_text(table.rows[0].cells[column], text, heading_font, False, True)

@@ -73,13 +73,21 @@ def _cell_text(cell, text: str, font: str, bold: bool, centre: bool) -> None:
     child(rpr, "spacing", val="0")
 
 
+_TBLPR_ORDER = ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+                "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription").split()
+
+
 def _insert(tbl_pr, element) -> None:
-    # Schema order: …tblBorders, shd, tblLayout, tblCellMar, tblLook; ours are added in that order, before tblLook.
-    look = tbl_pr.find(qn("w:tblLook"))
-    if look is None:
+    """Add or replace a table property at its schema position (Word refuses files whose children are out of order)."""
+    tag = element.tag.rsplit("}", 1)[1]
+    for old in tbl_pr.findall(qn(f"w:{tag}")):
+        tbl_pr.remove(old)
+    later = _TBLPR_ORDER[_TBLPR_ORDER.index(tag) + 1 :]
+    anchor = next((c for c in tbl_pr if c.tag.rsplit("}", 1)[1] in later), None)
+    if anchor is None:
         tbl_pr.append(element)
     else:
-        look.addprevious(element)
+        anchor.addprevious(element)
 
 
 def _borders(table) -> None:

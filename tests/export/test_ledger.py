@@ -63,6 +63,9 @@ def test_docx_table_in_the_gbt9704_layout(ledger):
     assert [c.text for c in table.rows[0].cells] == ledger_header()
     assert len(table.rows) == 1 + len(rows)
     assert [c.text for c in table.rows[5].cells][1:4] == [rows[4].cells()[1], rows[4].measure, rows[4].owner]
+    # Table properties in schema order (Word refuses a file otherwise).
+    tags = [c.tag.rsplit("}", 1)[1] for c in table._tbl.tblPr]
+    assert tags == ["tblW", "jc", "tblBorders", "tblLayout", "tblCellMar", "tblLook"]
     xml = table._tbl.xml
     assert "w:tblHeader" in xml and 'w:eastAsia="仿宋_GB2312"' in xml and 'w:eastAsia="黑体"' in xml
     widths = sum(c.width for c in table.rows[0].cells)

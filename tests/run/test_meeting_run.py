@@ -1,0 +1,134 @@
+"""A whole meeting drafted offline: every document written and checked, members' drafts unlike each other,
+cached per item, resumable after a fault, and nothing written for a bad file or over existing files."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import load_workbook
+
+from pipeline.core.errors import ModelError, OutputError
+from pipeline.draft.drafter import OfflineDrafter
+from pipeline.material.meeting import load_meeting
+from pipeline.review.copyrate import load_corpus
+from pipeline.run.meeting import draft_meeting
+from pipeline.run.runner import DraftOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+MEETINGS = sorted((ROOT / "examples" / "meetings").glob("*.yaml"))
+BRANCH = ROOT / "examples" / "meetings" / "branch-zuzhi.yaml"
+
+
+def run(path: Path, outdir: Path, retriever, drafter=OfflineDrafter, **options):
+    return asyncio.run(draft_meeting(path, DraftOptions(outdir=outdir, **options), drafter, lambda: retriever,
+                                     corpus_loader=lambda: load_corpus(None, use_store=False)))
+
+
+def small_meeting(tmp_path: Path, keep: int = 3) -> Path:
+    """The branch example with its first `keep` members (criticisms of the others dropped)."""
+    data = yaml.safe_load(BRANCH.read_text(encoding="utf-8"))
+    data["members"] = data["members"][:keep]
+    names = {m["name"] for m in data["members"]}
+    for member in data["members"]:
+        member["criticisms"] = {k: v for k, v in member["criticisms"].items() if k in names}
+    path = tmp_path / "meeting.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def finals(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", MEETINGS, ids=lambda p: p.stem)
+def test_example_meeting_passes_every_check(path, tmp_path, retriever):
+    meeting, spec = load_meeting(path)
+    result = run(path, tmp_path, retriever)
+    folder = Path(result.folder)
+    kinds = [d.kind for d in result.documents]
+    members = len(meeting.members)
+    assert kinds.count("personal") == kinds.count("criticism") == members and kinds.count("group") == 1
+    assert {"ledger_xlsx", "ledger_docx"} <= set(kinds)
+    # Complete files: every document passes its check with no error.
+    assert result.ok, [(d.name, [f.message for f in d.findings if f.severity == "error"]) for d in result.documents]
+    assert result.max_pair_copy <= 0.10
+    index = (folder / "index.md").read_text(encoding="utf-8")
+    for document in result.documents:
+        for name in document.files:
+            assert (folder / name).is_file() and name in index
+    assert "未通过" not in index
+    for member in meeting.members:
+        text = (folder / f"个人对照检查材料-{member.name}.md").read_text(encoding="utf-8")
+        assert text.startswith(f"# {member.name}同志") and "我" in text
+        assert all(fact in text for _, problem in member.problems() for fact in problem.facts)
+        assert "我们班子" not in text and meeting.unit.self_name not in text
+    sheet = load_workbook(io.BytesIO((folder / "整改清单.xlsx").read_bytes())).active
+    problems = len(meeting.problems()) + sum(len(m.problems()) for m in meeting.members)
+    assert sheet.max_row == 1 + problems
+
+
+def test_members_drafts_differ_and_all_files_land_together(tmp_path, retriever):
+    path = small_meeting(tmp_path)
+    result = run(path, tmp_path / "out", retriever)
+    folder = Path(result.folder)
+    assert folder.name == "城南社区党支部2025年组织生活会"
+    assert finals(folder) == sorted(
+        ["index.md", "整改清单.docx", "整改清单.xlsx", "班子对照检查材料.docx", "班子对照检查材料.json", "班子对照检查材料.md"]
+        + [f"{kind}-{name}.{ext}" for name in ("张丽华", "黄志刚", "吴敏")
+           for kind, exts in (("个人对照检查材料", ("md", "json", "docx")), ("相互批评意见", ("md", "docx")))
+           for ext in exts])
+    assert result.ok and 0 < result.max_pair_copy <= 0.10
+    record = json.loads((folder / "个人对照检查材料-吴敏.json").read_text(encoding="utf-8"))
+    assert record["outline"]["voice"] == "personal" and record["outline"]["seed"] == "吴敏"
+    # The 班子 material keeps the collective voice.
+    group = (folder / "班子对照检查材料.md").read_text(encoding="utf-8")
+    assert "支部班子" in group
+
+
+def test_existing_outputs_are_not_overwritten_without_force_and_rerun_uses_the_cache(tmp_path, retriever):
+    path = small_meeting(tmp_path, keep=2)
+    first = run(path, tmp_path / "out", retriever)
+    index = Path(first.folder) / "index.md"
+    index.write_text("用户改过的索引", encoding="utf-8")
+    with pytest.raises(OutputError, match="--force"):
+        run(path, tmp_path / "out", retriever)
+    assert index.read_text(encoding="utf-8") == "用户改过的索引"
+    again = run(path, tmp_path / "out", retriever, force=True)
+    assert all(unit.cached_items > 0 for unit in again.units)
+    assert index.read_text(encoding="utf-8") != "用户改过的索引"
+
+
+class Failing(OfflineDrafter):
+    """The endpoint goes away after `after` items."""
+
+    calls = 0
+    after = 10_000
+
+    async def draft(self, item, outline, profile, hits):
+        type(self).calls += 1
+        if type(self).calls > self.after:
+            raise ModelError("模型接口连接失败")
+        return await super().draft(item, outline, profile, hits)
+
+
+def test_a_fault_writes_nothing_final_and_a_rerun_resumes(tmp_path, retriever):
+    path = small_meeting(tmp_path)
+    out = tmp_path / "out"
+    Failing.calls, Failing.after = 0, 12
+    with pytest.raises(ModelError, match="重新运行即可续做"):
+        run(path, out, retriever, drafter=Failing, concurrency=1)
+    folder = out / "城南社区党支部2025年组织生活会"
+    assert finals(folder) == []  # cached items only, under .duizhao/
+    cached = len(list((folder / ".duizhao" / "items").glob("*.json")))
+    assert cached == 12
+    Failing.calls, Failing.after = 0, 10_000
+    result = run(path, out, retriever, drafter=Failing)
+    assert result.ok and sum(unit.cached_items for unit in result.units) == cached
+    total = sum(unit.cached_items for unit in result.units) + Failing.calls
+    assert Failing.calls == total - cached

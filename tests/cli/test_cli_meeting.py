@@ -65,6 +65,7 @@ def test_bad_meeting_file_exits_2_with_one_line_and_writes_nothing(tmp_path, cha
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_draft_meeting_prints_one_table(tmp_path, monkeypatch, retriever):
     import pipeline.draft.factory
     import pipeline.review.copyrate

@@ -91,6 +91,7 @@ def test_members_drafts_differ_and_all_files_land_together(tmp_path, retriever):
     assert "支部班子" in group
 
 
+@pytest.mark.slow
 def test_existing_outputs_are_not_overwritten_without_force_and_rerun_uses_the_cache(tmp_path, retriever):
     path = small_meeting(tmp_path, keep=2)
     first = run(path, tmp_path / "out", retriever)
@@ -117,6 +118,7 @@ class Failing(OfflineDrafter):
         return await super().draft(item, outline, profile, hits)
 
 
+@pytest.mark.slow
 def test_a_fault_writes_nothing_final_and_a_rerun_resumes(tmp_path, retriever):
     path = small_meeting(tmp_path)
     out = tmp_path / "out"

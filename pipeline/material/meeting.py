@@ -146,8 +146,10 @@ def group_stub(meeting: MeetingFile) -> Profile:
     return Profile(unit=meeting.unit, meeting=meeting.meeting)
 
 
-def _problems(aspects: dict[str, list[Problem]]) -> dict[str, list[Problem]]:
-    return {key: [p.model_copy(deep=True) for p in problems] for key, problems in aspects.items()}
+def _problems(aspects: dict[str, list[Problem]], owner: str = "") -> dict[str, list[Problem]]:
+    """Copies of the problems; a member's own problem without an owner is the member's to fix."""
+    return {key: [p.model_copy(update={"owner": p.owner or owner}, deep=True) for p in problems]
+            for key, problems in aspects.items()}
 
 
 def group_profile(meeting: MeetingFile, spec: MeetingSpec, path: str | Path) -> Profile:
@@ -180,7 +182,7 @@ def member_profile(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> P
     date = meeting.signature.date if meeting.signature else None
     prep = Preparation(study=[f"结合分管的{'、'.join(member.duties)}工作对照检视"] if member.duties else None)
     return Profile(unit=Unit(name=member.name, type="个人", self="我"), meeting=meeting.meeting, preparation=prep,
-                   work=list(member.duties), aspects=_problems(member.aspects), last_year=member.last_year,
+                   work=list(member.duties), aspects=_problems(member.aspects, member.name), last_year=member.last_year,
                    case_study=member.case_study, target_chars=member.target_chars,
                    title=member_title(meeting, member, spec), signature=Signature(name=member.name, date=date))
 

@@ -37,6 +37,13 @@ def _problem_points(document: Document) -> list[tuple[str, str]]:
     return points
 
 
+def _personal_problem(text: str) -> bool:
+    """The problem's own sentence says something about the member: 我…, or an attitude or fault (不够、畏难…)."""
+    checks = _words()["checks"]
+    head = re.split(r"[。！？]", text, maxsplit=1)[0]
+    return any(cue in head for cue in checks["self_cues"]) or any(cue in head for cue in checks["fault_cues"])
+
+
 def check_personal(document: Document) -> list[Finding]:
     """A member's material speaks as 我 and examines the member, not the 班子."""
     checks = _words()["checks"]
@@ -48,7 +55,7 @@ def check_personal(document: Document) -> list[Finding]:
         phrase = next((p for p in checks["collective"] if p in text), None)
         if phrase:
             findings.append(_finding("voice-collective", "error", location, phrase=phrase))
-        elif checks["first_person"] not in text:
+        elif not _personal_problem(text):
             findings.append(_finding("work-problem", "warning", location, text=text[:30]))
     return findings
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.atomic import ensure_dir, write_atomic
 from pipeline.core.errors import OutputError, PipelineError
+from pipeline.core.owned import OwnedFiles
 from pipeline.core.resources import lexicon
 from pipeline.material.document import Document, count_chars, render
 from pipeline.material.meeting import MeetingFile, group_profile, load_meeting, meeting_label, member_profile
@@ -124,7 +125,7 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     group_job = UnitJob(path, job_options, drafter_factory, profile=group, spec=spec,
                         name=lexicon("meeting")["index"]["kinds"]["group"])
     member_jobs = [UnitJob(path, job_options, drafter_factory, profile=member_profile(meeting, m, spec), spec=spec,
-                           voice="personal", seed=m.name, name=f"{lexicon('meeting')['index']['kinds']['personal']}-{m.name}")
+                           voice="personal", name=f"{lexicon('meeting')['index']['kinds']['personal']}-{m.name}")
                    for m in meeting.members]
     jobs = [group_job, *member_jobs]
     sheets = {m.name: criticism_sheet(meeting, m, spec) for m in meeting.members}
@@ -134,9 +135,11 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     index_path = folder / "index.md"
     targets = [p for job in jobs for p in job.targets.values()] + ledger_paths + [index_path]
     targets += [p.with_suffix(ext) for p in sheet_paths.values() for ext in (".md", ".docx")]
-    existing = [str(p) for p in targets if p.exists()]
+    existing = [p for p in targets if p.exists()]
     if existing and not options.force:
         raise OutputError(f"会议材料已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
+    # --force replaces what duizhao wrote, never a file the user made or edited since.
+    OwnedFiles(folder).clear_for(existing, "会议目录", remove_others=False)
 
     ensure_dir(folder)
     retriever = retriever_factory()
@@ -199,6 +202,7 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     index_title = lexicon("meeting")["titles"]["index"].format(unit=meeting.unit.name, meeting=meeting_label(meeting, spec))
     files[index_path] = render_index(index_title, documents, pairs).encode("utf-8")
     write_atomic(files)
+    OwnedFiles(folder).record(list(files))
     units = [unit for unit, _ in outcomes]
     return MeetingResult(meeting=str(path), spec=spec.id, folder=str(folder), system=group_job.drafter.system,
                          documents=documents, max_pair_copy=round(pairs[0].rate, 4) if pairs else 0.0,

@@ -42,7 +42,10 @@ def small_meeting(tmp_path: Path, keep: int = 3) -> Path:
 
 
 def finals(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+    """The files a user sees (not the manifest of what duizhao wrote, nor the cache folder)."""
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
 @pytest.mark.slow
@@ -85,7 +88,8 @@ def test_members_drafts_differ_and_all_files_land_together(tmp_path, retriever):
            for ext in exts])
     assert result.ok and 0 < result.max_pair_copy <= 0.10
     record = json.loads((folder / "个人对照检查材料-吴敏.json").read_text(encoding="utf-8"))
-    assert record["outline"]["voice"] == "personal" and record["outline"]["seed"] == "吴敏"
+    # The member's name is the unit the wording is seeded by.
+    assert record["outline"]["voice"] == "personal" and record["outline"]["unit"] == "吴敏"
     # The 班子 material keeps the collective voice.
     group = (folder / "班子对照检查材料.md").read_text(encoding="utf-8")
     assert "支部班子" in group
@@ -96,13 +100,15 @@ def test_existing_outputs_are_not_overwritten_without_force_and_rerun_uses_the_c
     path = small_meeting(tmp_path, keep=2)
     first = run(path, tmp_path / "out", retriever)
     index = Path(first.folder) / "index.md"
-    index.write_text("用户改过的索引", encoding="utf-8")
     with pytest.raises(OutputError, match="--force"):
         run(path, tmp_path / "out", retriever)
-    assert index.read_text(encoding="utf-8") == "用户改过的索引"
     again = run(path, tmp_path / "out", retriever, force=True)
     assert all(unit.cached_items > 0 for unit in again.units)
-    assert index.read_text(encoding="utf-8") != "用户改过的索引"
+    # A file the user edited is never overwritten, not even with --force.
+    index.write_text("用户改过的索引", encoding="utf-8")
+    with pytest.raises(OutputError, match="不是 duizhao 写入的"):
+        run(path, tmp_path / "out", retriever, force=True)
+    assert index.read_text(encoding="utf-8") == "用户改过的索引"
 
 
 class Failing(OfflineDrafter):

@@ -68,7 +68,7 @@ def _folder(meeting: MeetingFile, spec: MeetingSpec, outdir: Path) -> Path:
     return outdir / safe_name(f"{meeting.unit.name}{year}年{spec.meeting}")
 
 
-def _mandated(spec: MeetingSpec, documents: list[Document]) -> list[str]:
+def mandated_wording(spec: MeetingSpec, documents: list[Document]) -> list[str]:
     """Wording every material must carry: the meeting's name, aspects, spec measures and the headings."""
     words = [spec.name, spec.meeting, *spec.aspect_names(), *(a.measure for a in spec.aspects), *(n for a in spec.aspects for n in a.aliases)]
     for document in documents:
@@ -159,7 +159,7 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     files: dict[Path, bytes] = {}
     documents: list[MeetingDocument] = []
     materials = {job.name: job.document for job in jobs}
-    mandated = _mandated(spec, list(materials.values()))
+    mandated = mandated_wording(spec, list(materials.values()))
     # The body only: title, banner and signature are the same by design in every member's material.
     personal_texts = {m.name: render(job.document.model_copy(update={"title": "", "notice": "", "signature": []}))
                       for m, job in zip(meeting.members, member_jobs)}

@@ -140,3 +140,20 @@ def test_a_fault_writes_nothing_final_and_a_rerun_resumes(tmp_path, retriever):
     assert result.ok and sum(unit.cached_items for unit in result.units) == cached
     total = sum(unit.cached_items for unit in result.units) + Failing.calls
     assert Failing.calls == total - cached
+
+
+@pytest.mark.slow
+def test_with_a_model_each_material_is_drafted_in_its_own_voice(tmp_path, retriever):
+    from pipeline.draft.drafter import ModelDrafter
+    from pipeline.models.fake import QueuedChatModel
+
+    model = QueuedChatModel(default="对照要求认真查摆，【待补：本人的具体事例】。")
+    path = small_meeting(tmp_path, keep=2)
+    result = run(path, tmp_path / "out", retriever, drafter=lambda: ModelDrafter(model, "fake"), docx=False)
+    assert result.system == "model:fake"
+    systems = [request["messages"][0][1] for request in model.requests]
+    personal = [s for s in systems if "以本人口吻" in s]
+    collective = [s for s in systems if "集体口吻" in s]
+    assert personal and collective and len(personal) + len(collective) == len(systems)
+    # Every item of every material went to the model: the two members' materials together ask more than the 班子's.
+    assert len(personal) > len(collective)

@@ -120,9 +120,14 @@ class UnitJob:
         # One batch for all queries: the embedder is far faster per text in batches than one by one.
         vectors = embed_texts(self.retriever.embedder, [item.query for item in items])
         hits: dict[str, list] = {item.key: [] for item in self.outline.items()}
+        personal = self.outline.voice == "personal"
         for item, vector in zip(items, vectors):
-            hits[item.key] = self.retriever.retrieve(item.query, role=item.role, aspect=item.aspect, k=self.options.k,
-                                                     query_vector=vector)
+            # A member's material looks at twice as many and keeps personal 范文 first (stable: rank kept within).
+            found = self.retriever.retrieve(item.query, role=item.role, aspect=item.aspect,
+                                            k=self.options.k * (2 if personal else 1), query_vector=vector)
+            if personal:
+                found = sorted(found, key=lambda hit: getattr(hit, "voice", "collective") != "personal")
+            hits[item.key] = found[: self.options.k]
         self._persist("retrieval.json", {k: [h.model_dump() for h in v] for k, v in hits.items()})
         return hits
 

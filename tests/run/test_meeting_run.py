@@ -157,3 +157,52 @@ def test_with_a_model_each_material_is_drafted_in_its_own_voice(tmp_path, retrie
     assert personal and collective and len(personal) + len(collective) == len(systems)
     # Every item of every material went to the model: the two members' materials together ask more than the 班子's.
     assert len(personal) > len(collective)
+
+
+PERSONAL_FANWEN = """某某同志2024年度民主生活会个人对照检查材料
+
+按照会议要求，我认真查摆了自身存在的问题，现报告如下。
+
+一、存在的问题
+
+（一）在思想认识方面。我对分管领域的新情况研究不深，学习满足于读文件，没有结合分管工作思考。
+
+（二）在作为担当方面。我遇到矛盾有时绕着走，对群众反映的问题推动解决不够及时。
+
+（三）在纪律规矩方面。我执行组织生活制度不够严格，参加支部活动有时请假。
+
+二、产生问题的原因
+
+（一）理论武装不够。我学习不系统，满足于完成规定动作。
+
+三、整改措施
+
+（一）加强学习。我每月至少研读一篇重要文章并撰写心得。
+"""
+
+
+@pytest.mark.slow
+def test_members_materials_take_personal_fanwen_first(tmp_path):
+    from pipeline.core.resources import data_dir
+    from pipeline.corpus.ingest import ingest
+    from pipeline.corpus.retrieve import Retriever
+    from pipeline.corpus.store import Store
+    from pipeline.models.embed import HashingEmbeddings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "personal.txt").write_text(PERSONAL_FANWEN, encoding="utf-8")
+    store, embedder = Store.open(store_dir=tmp_path / "store"), HashingEmbeddings()
+    ingest([data_dir("corpus"), corpus], store, embedder)
+    retriever = Retriever(store, embedder)
+    result = run(small_meeting(tmp_path, keep=2), tmp_path / "out", retriever, docx=False)
+    folder = Path(result.folder)
+
+    def first_sources(name: str) -> list[str]:
+        record = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
+        return [item["passages"][0]["source"] for item in record["items"]
+                if item["role"] == "problems" and item["passages"]]
+
+    assert set(first_sources("个人对照检查材料-张丽华")) == {"personal.txt"}
+    # The 班子's material ranks by relevance alone: the packaged 班子 范文 lead some of its items.
+    assert set(first_sources("班子对照检查材料")) != {"personal.txt"}

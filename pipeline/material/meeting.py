@@ -15,7 +15,7 @@ from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon, prompt_text
 from pipeline.material.profile import (CaseStudy, LastYear, Meeting, Preparation, Problem, Profile, Signature, Strict,
                                        Unit, load_profile, resolve_spec, validate_against_spec)
-from pipeline.material.specs import MeetingSpec, match_aspect
+from pipeline.material.specs import MeetingSpec, aspect_for_key
 
 _WHAT = "会议文件"
 
@@ -111,11 +111,9 @@ def _check_members(meeting: MeetingFile, path) -> None:
 
 
 def _check_aspects(keys, spec: MeetingSpec, path, where: str) -> None:
-    if spec.free_aspects:
-        return
+    """Each key names an aspect of the spec or an alias it writes, as in a profile (never silently remapped)."""
     for key in keys:
-        if match_aspect(key, spec) is None:
-            raise _fail(path, f"{where}.{key}", f"不是会议“{spec.name}”规定的方面（应为：{'；'.join(spec.aspect_names())}）")
+        aspect_for_key(key, spec, where=f"{_WHAT} {path} 字段 {where}.{key} 有误：")
 
 
 def parse_meeting(data: object, path: str | Path = "<meeting>") -> MeetingFile:

@@ -11,7 +11,7 @@ from pipeline.core.resources import lexicon
 from pipeline.material.document import Document, Item, Point, Section
 from pipeline.material.meeting import Member, MeetingFile, meeting_label
 from pipeline.material.profile import Profile
-from pipeline.material.specs import MeetingSpec, match_aspect
+from pipeline.material.specs import MeetingSpec, aspect_for_key
 from pipeline.text.numbering import level2_marker, shi_marker
 
 
@@ -74,7 +74,7 @@ def ledger_rows(meeting: MeetingFile, group: Profile, spec: MeetingSpec) -> list
     order = {name: index for index, name in enumerate(spec.aspect_names())}
 
     def ordered(aspects: dict) -> list:
-        keyed = [(match_aspect(key, spec) or key, problems) for key, problems in aspects.items()]
+        keyed = [(aspect_for_key(key, spec), problems) for key, problems in aspects.items()]
         return sorted(keyed, key=lambda pair: order.get(pair[0], len(order)))
 
     rows: list[LedgerRow] = []

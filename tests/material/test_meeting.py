@@ -63,7 +63,7 @@ def _unknown_field(data):
 @pytest.mark.parametrize("change, field, words", [
     (_rename_target, "members.0.criticisms.王建平", "不是本次会议的成员"),
     (_duplicate, "members.7.name", "重复"),
-    (_bad_member_aspect, "members.2.aspects.经济发展", "不是会议“2024年度民主生活会”规定的方面"),
+    (_bad_member_aspect, "members.2.aspects.经济发展", "不是会议“2024年度民主生活会”规定的方面，也不是会议规范中写明的别名；最接近的是"),
     (_bad_group_aspect, "aspects.理论学习", "规定的方面"),
     (_self_criticism, "members.0.criticisms.李明远", "不能对自己"),
     (_unknown_field, "members.1.duty", "未知字段"),

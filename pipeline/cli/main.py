@@ -201,7 +201,7 @@ def draft(
 ):
     """根据单位资料起草对照检查材料：规划 → 检索范文 → 逐段起草 → 组装 → 检查，输出 .md / .json / .docx。
 
-    给一个会议文件（含 members）时，起草整次会议：班子材料、每位成员的个人材料和相互批评意见、整改清单、索引。"""
+    给一个会议文件（列有班子成员）时，起草整次会议：班子材料、每位成员的个人材料和相互批评意见、整改清单、索引。"""
     from pipeline.cli.console import draft_progress, ingest_notice, print_draft_results, print_meeting_result
     from pipeline.draft.factory import Settings, use_model
     from pipeline.material.meeting import is_meeting_file

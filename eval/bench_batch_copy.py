@@ -7,7 +7,10 @@ headings the pipeline writes) is exempt: two units of the same meeting must shar
 slots: they are prompts to the user, not text of the material, and must be gone before it is handed in.
 Targets: highest pairwise rate ≤ 10 %, every draft vs the 范文 ≤ 5 %.
 
-    PYTHONPATH=$PWD .venv/bin/python eval/bench_batch_copy.py [examples/*.yaml]
+Meeting files (examples/meetings/*.yaml) are drafted whole, and their members' personal materials compared
+pairwise the same way (body text, mandated wording exempt, as the meeting's own check does).
+
+    PYTHONPATH=$PWD .venv/bin/python eval/bench_batch_copy.py [examples/*.yaml] [--meetings examples/meetings/*.yaml]
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import re
 import sys
 import tempfile
+import time
 from itertools import combinations
 from pathlib import Path
 
@@ -27,8 +31,12 @@ from pipeline.corpus.store import Store
 from pipeline.draft.drafter import OfflineDrafter
 from pipeline.material.document import render
 from pipeline.material.load import load_document
+from pipeline.material.meeting import is_meeting_file
 from pipeline.material.profile import load_profile, resolve_spec
 from pipeline.models.embed import HashingEmbeddings
+from pipeline.review.copyrate import load_corpus
+from pipeline.review.meeting_rules import pairwise_copy
+from pipeline.run.meeting import draft_meeting, mandated_wording
 from pipeline.run.runner import DraftOptions, draft_all
 from pipeline.text.overlap import OverlapIndex
 
@@ -54,12 +62,16 @@ def exempt(text: str, spec) -> str:
     return text
 
 
-def draft_texts(paths: list[Path]) -> dict[str, str]:
-    workdir = Path(tempfile.mkdtemp(prefix="bench-batch-copy-"))
+def hashing_retriever(workdir: Path) -> Retriever:
     store = Store.open(store_dir=workdir / "store")
     embedder = HashingEmbeddings()
     ingest([data_dir("corpus")], store, embedder)
-    retriever = Retriever(store, embedder)
+    return Retriever(store, embedder)
+
+
+def draft_texts(paths: list[Path]) -> dict[str, str]:
+    workdir = Path(tempfile.mkdtemp(prefix="bench-batch-copy-"))
+    retriever = hashing_retriever(workdir)
     options = DraftOptions(outdir=workdir / "out", docx=False)
     results = asyncio.run(draft_all(paths, options, OfflineDrafter, lambda: retriever))
     texts = {}
@@ -72,11 +84,48 @@ def draft_texts(paths: list[Path]) -> dict[str, str]:
     return texts
 
 
+def bench_meeting(path: Path, corpus: OverlapIndex) -> tuple[float, float]:
+    """Draft one meeting offline; print its members' pairwise and vs-范文 rates; return the two highest."""
+    workdir = Path(tempfile.mkdtemp(prefix="bench-meeting-copy-"))
+    started = time.monotonic()
+    result = asyncio.run(draft_meeting(path, DraftOptions(outdir=workdir / "out", docx=False), OfflineDrafter,
+                                       lambda: hashing_retriever(workdir),
+                                       corpus_loader=lambda: load_corpus(None, use_store=False)))
+    seconds = time.monotonic() - started
+    folder = Path(result.folder)
+    documents = {d.name.split("-", 1)[1]: load_document(folder / f"{d.name}.json").document
+                 for d in result.documents if d.kind == "personal"}
+    spec = resolve_spec(load_profile_stub(path), path.parent)
+    bodies = {name: render(doc.model_copy(update={"title": "", "notice": "", "signature": []}))
+              for name, doc in documents.items()}
+    pairs = pairwise_copy(bodies, mandated_wording(spec, list(documents.values())))
+    vs_corpus = {name: corpus.check(exempt(text, spec)).rate for name, text in bodies.items()}
+    errors = sum(d.errors for d in result.documents)
+    print(f"\n{path.name}: {len(documents)} members, {len(result.documents)} documents, {errors} check errors, "
+          f"{seconds:.1f} s offline")
+    width = max(map(len, bodies))
+    print(f"{'member':<{width}}  chars  vs 范文  highest vs another member")
+    for name in bodies:
+        mine = [(p.b if p.a == name else p.a, p.rate) for p in pairs if name in (p.a, p.b)]
+        other, rate = max(mine, key=lambda kv: kv[1])
+        print(f"{name:<{width}}  {len(bodies[name]):5d}  {vs_corpus[name]:6.1%}  {rate:6.1%}  ({other})")
+    return pairs[0].rate, max(vs_corpus.values())
+
+
+def load_profile_stub(path: Path):
+    from pipeline.material.meeting import group_stub, load_meeting
+
+    return group_stub(load_meeting(path)[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("profiles", nargs="*", type=Path)
+    parser.add_argument("--meetings", nargs="*", type=Path, default=None)
     args = parser.parse_args()
-    paths = args.profiles or sorted((ROOT / "examples").glob("*.yaml"))
+    paths = [p for p in args.profiles if not is_meeting_file(p)] or sorted((ROOT / "examples").glob("*.yaml"))
+    meetings = [p for p in args.profiles if is_meeting_file(p)] + list(args.meetings or [])
+    meetings = meetings or sorted((ROOT / "examples" / "meetings").glob("*.yaml"))
     texts = draft_texts(paths)
     names = list(texts)
 
@@ -103,6 +152,12 @@ def main() -> None:
     worst = max(vs_corpus.values())
     print(f"highest pairwise: {top:.1%} ({a} / {b})   target <= {PAIR_TARGET:.0%}   {'OK' if top <= PAIR_TARGET else 'FAIL'}")
     print(f"highest vs 范文:   {worst:.1%}   target <= {CORPUS_TARGET:.0%}   {'OK' if worst <= CORPUS_TARGET else 'FAIL'}")
+    for meeting in meetings:
+        top, worst = bench_meeting(meeting, corpus)
+        print(f"highest pairwise between members: {top:.1%}   target <= {PAIR_TARGET:.0%}   "
+              f"{'OK' if top <= PAIR_TARGET else 'FAIL'}")
+        print(f"highest member vs 范文:            {worst:.1%}   target <= {CORPUS_TARGET:.0%}   "
+              f"{'OK' if worst <= CORPUS_TARGET else 'FAIL'}")
 
 
 if __name__ == "__main__":

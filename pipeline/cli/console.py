@@ -222,3 +222,24 @@ def print_spec(spec) -> None:
 
     print("\n".join("# " + line for line in skeleton_lines(spec)))
     print(yaml.safe_dump(spec.model_dump(exclude_defaults=True), allow_unicode=True, sort_keys=False), end="")
+
+
+def print_meeting_result(result) -> None:
+    """One table of every document of the meeting, then the highest pairwise copy rate between members."""
+    from pipeline.core.resources import lexicon
+
+    words = lexicon("meeting")["index"]
+    table = Table(show_header=True, header_style="bold")
+    for column in ("文件", "类别", "字数", "检查"):
+        table.add_column(column, overflow="fold")
+    for doc in result.documents:
+        verdict = "[green]通过[/]" if doc.ok else "[red]未通过[/]"
+        table.add_row("\n".join(doc.files), words["kinds"][doc.kind], str(doc.chars or ""),
+                      f"{verdict}（错{doc.errors}/警{doc.warnings}）")
+    out = console()
+    out.print(table)
+    if result.max_pair:
+        limit = lexicon("meeting")["checks"]["pair_copy_limit"]
+        out.print(words["copy"].format(rate=result.max_pair_copy, a=result.max_pair[0], b=result.max_pair[1], limit=limit))
+    system = "无模型拼合" if result.system == "offline" else result.system.removeprefix("model:")
+    out.print(f"已写入 {result.folder}（{len(result.documents)} 份文件，起草方式：{system}，用时 {result.seconds:.1f} 秒）")

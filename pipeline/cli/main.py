@@ -25,8 +25,10 @@ app = typer.Typer(
 )
 specs_app = typer.Typer(help="会议规范：列出（年度、对象、状态、来源）、查看结构，或从会议通知生成（specs new --from）。", invoke_without_command=True)
 profile_app = typer.Typer(help="单位资料（YAML）：生成模板。", no_args_is_help=True)
+meeting_app = typer.Typer(help="会议文件（YAML）：班子和每位成员的材料、相互批评意见、整改清单一次起草。", no_args_is_help=True)
 app.add_typer(specs_app, name="specs")
 app.add_typer(profile_app, name="profile")
+app.add_typer(meeting_app, name="meeting")
 
 @app.command()
 @handles_errors
@@ -185,7 +187,7 @@ def search(
 @app.command()
 @handles_errors
 def draft(
-    profiles: List[Path] = typer.Argument(..., help="单位资料 YAML（可多个，或一个目录）"),
+    profiles: List[Path] = typer.Argument(..., help="单位资料 YAML（可多个，或一个目录），或一个会议文件"),
     outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出目录"),
     offline: bool = typer.Option(False, "--offline", help="不调用大模型，用范文片段和单位资料拼合初稿（未配置模型接口时自动如此）"),
     model: Optional[str] = typer.Option(None, "--model", help="模型名（默认取 DUIZHAO_MODEL）"),
@@ -197,17 +199,34 @@ def draft(
     store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认 ./vectorstore）"),
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
 ):
-    """根据单位资料起草对照检查材料：规划 → 检索范文 → 逐段起草 → 组装 → 检查，输出 .md / .json / .docx。"""
-    from pipeline.cli.console import draft_progress, ingest_notice, print_draft_results
+    """根据单位资料起草对照检查材料：规划 → 检索范文 → 逐段起草 → 组装 → 检查，输出 .md / .json / .docx。
+
+    给一个会议文件（列有班子成员）时，起草整次会议：班子材料、每位成员的个人材料和相互批评意见、整改清单、索引。"""
+    from pipeline.cli.console import draft_progress, ingest_notice, print_draft_results, print_meeting_result
     from pipeline.draft.factory import Settings, use_model
+    from pipeline.material.meeting import is_meeting_file
     from pipeline.run.runner import DraftOptions, draft_files
 
     settings = Settings(offline=offline, model=model, store_dir=store, chroma_url=chroma_url)
     options = DraftOptions(outdir=outdir, force=force, concurrency=concurrency, use_cache=not no_cache,
                            docx=not no_docx, layout=layout)
+    meetings = [path for path in profiles if is_meeting_file(path)]
+    if meetings:
+        if len(profiles) > 1:
+            fail("会议文件请单独起草：duizhao draft 会议文件.yaml（不要与单位资料或其他会议文件一起给出）")
+        from pipeline.material.meeting import load_meeting
+        from pipeline.run.meeting import draft_meeting_file
+
+        load_meeting(meetings[0])  # a bad meeting file is one line, before anything else is said or opened
     if not use_model(settings):
         typer.echo("未配置大模型接口（OPENAI_BASE_URL / OPENAI_API_KEY）或指定了 --offline："
                    "将用范文片段与单位资料拼合无模型初稿，须逐句审改。", err=True)
+    if meetings:
+
+        with draft_progress() as progress:
+            result = draft_meeting_file(meetings[0], options, settings, progress, on_ingest=ingest_notice())
+        print_meeting_result(result)
+        raise typer.Exit(EXIT_OK if result.ok else EXIT_FINDINGS)
     with draft_progress() as progress:
         results = draft_files(profiles, options, settings, progress, on_ingest=ingest_notice())
     print_draft_results(results)
@@ -224,6 +243,16 @@ def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID �
     from pipeline.material.specs import load_spec
 
     typer.echo(profile_template(load_spec(spec)), nl=False)
+
+
+@meeting_app.command("init")
+@handles_errors
+def meeting_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
+    """打印一份带注释的会议文件模板：班子的问题、两位成员示例（个人问题、上年度整改、相互批评意见）。"""
+    from pipeline.material.meeting import meeting_template
+    from pipeline.material.specs import load_spec
+
+    typer.echo(meeting_template(load_spec(spec)), nl=False)
 
 
 @app.command()

@@ -52,6 +52,12 @@ class Passage(BaseModel):
     unit_type: str = ""
     position: int
 
+    @property
+    def voice(self) -> str:
+        """"personal" for a member's own material (told by its title: 个人 / 发言提纲 …), else "collective"."""
+        cues = lexicon("retrieval").get("personal_title_cues", [])
+        return "personal" if any(cue in self.title for cue in cues) else "collective"
+
     def metadata(self) -> dict[str, str | int]:
         """Chroma metadata: scalars only, never None (chroma rejects it)."""
         return self.model_dump(exclude={"id", "text"})

@@ -9,16 +9,15 @@ share only their common facts and the meeting's mandated wording.
 
 from __future__ import annotations
 
-from pipeline.draft.plan import Outline, OutlineItem
+from pipeline.draft.plan import Outline, OutlineItem, composer_words
 from pipeline.material.profile import Profile
-from pipeline.core.resources import lexicon
 from pipeline.text.vary import choose
 
 _END = "。；;，,"
 
 
-def _words() -> dict:
-    return lexicon("composer")
+def _words(outline: Outline) -> dict:
+    return composer_words(outline.voice)
 
 
 def _say(outline: Outline, options, *seed: str, **values) -> str:
@@ -44,7 +43,7 @@ def _sentence(text: str) -> str:
 
 
 def _problems(item: OutlineItem, outline: Outline) -> list[str]:
-    words = _words()["problems"]
+    words = _words(outline)["problems"]
     paragraphs = []
     for index, problem in enumerate(item.problems):
         facts = item.problem_facts[index] if index < len(item.problem_facts) else []
@@ -61,7 +60,7 @@ def _problems(item: OutlineItem, outline: Outline) -> list[str]:
 
 
 def _causes(item: OutlineItem, outline: Outline) -> list[str]:
-    words = _words()["causes"]
+    words = _words(outline)["causes"]
     text = _sentence(item.note) if item.note else ""
     for detail in item.details:
         text += _say(outline, words["problem_cause"], "cause", detail["problem"],
@@ -75,7 +74,7 @@ def _causes(item: OutlineItem, outline: Outline) -> list[str]:
 
 
 def _measure(detail: dict[str, str], outline: Outline) -> str:
-    words = _words()["measures"]
+    words = _words(outline)["measures"]
     lead = _say(outline, words["answer"], "answer", detail["problem"], problem=_quoted(detail["problem"]))
     measure, owner, deadline = (detail.get(k, "").strip() for k in ("measure", "owner", "deadline"))
     if not (measure or owner or deadline):
@@ -90,12 +89,12 @@ def _measure(detail: dict[str, str], outline: Outline) -> str:
 
 def _measures(item: OutlineItem, outline: Outline) -> list[str]:
     if not item.details:
-        return [_words()["measures"]["missing_problems"]]
+        return [_words(outline)["measures"]["missing_problems"]]
     return [_measure(detail, outline) for detail in item.details]
 
 
 def _preamble(outline: Outline, profile: Profile) -> list[str]:
-    words = _words()["preamble"]
+    words = _words(outline)["preamble"]
     prep = profile.preparation
     parts = [_say(outline, words["opening"], "opening")]
     if prep.study_items():
@@ -116,7 +115,7 @@ def _preamble(outline: Outline, profile: Profile) -> list[str]:
 
 def _fixes(outline: Outline, role: str, entries: list) -> list[str]:
     """last_year / campaign: one sentence per problem and what was done about it, 【待补】 where nothing is said."""
-    words = _words()[role]
+    words = _words(outline)[role]
     if not entries:
         return [_say(outline, words["missing"])]
     seed = role.replace("_", "-")
@@ -129,7 +128,7 @@ def _fixes(outline: Outline, role: str, entries: list) -> list[str]:
 
 
 def _case_study(item: OutlineItem, outline: Outline, profile: Profile) -> list[str]:
-    words = _words()["case_study"]
+    words = _words(outline)["case_study"]
     case = profile.case_study
     if item.sub:
         # A sub-part (案例原因剖析, 对照案例查摆自身差距): the profile's own sentences, or what to write.
@@ -160,11 +159,11 @@ def compose_item(item: OutlineItem, outline: Outline, profile: Profile) -> list[
     if item.role == "case_study":
         return _case_study(item, outline, profile)
     if item.role == "closing":
-        return [_say(outline, _words()["closing"], "closing")]
+        return [_say(outline, _words(outline)["closing"], "closing")]
     return []
 
 
 def section_intro(role: str, outline: Outline, count: int) -> str:
     """The lead sentence of the problems / causes / measures / last-year section, or ''."""
-    options = (_words().get(role) or {}).get("intro") if isinstance(_words().get(role), dict) else None
+    options = (_words(outline).get(role) or {}).get("intro") if isinstance(_words(outline).get(role), dict) else None
     return _say(outline, options, role + "-intro", count=count) if options else ""

@@ -74,7 +74,9 @@ def build_messages(item: OutlineItem, outline: Outline, profile: Profile, refere
     )
     if item.role == "causes" and item.hint:
         values["hint"] = item.hint
-    system = prompt_text("system.txt").format(self=outline.self_name)
+    # A member's own material speaks as 我 about the member's own duties; the 班子's speaks as the body.
+    system = prompt_text("system_personal.txt" if outline.voice == "personal" else "system.txt").format(
+        self=outline.self_name)
     user = prompt_text(_prompt_name(item, outline)).format(**values)
     return [("system", system), ("user", user)]
 
@@ -97,6 +99,8 @@ class OfflineDrafter:
     def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
         # The composer's wording is part of its input: editing lexicon/composer.yaml must re-compose.
         params = {"composer": lexicon("composer"), "profile": profile.model_dump(mode="json"), "version": __version__}
+        if outline.voice != "collective":
+            params.update(voice=outline.voice, personal=lexicon("composer_personal"))
         return cache_key(build_messages(item, outline, profile, [h.text for h in hits]), self.system, params)
 
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:

@@ -64,9 +64,25 @@ class Outline(BaseModel):
     year: int | None
     target_chars: int
     sections: list[OutlineSection]
+    # "personal": a member's own material in the voice 我 (its unit is the member, whose name seeds the wording).
+    voice: str = "collective"
 
     def items(self) -> list[OutlineItem]:
         return [item for section in self.sections for item in section.items]
+
+
+def _merge(base: dict, over: dict) -> dict:
+    merged = dict(base)
+    for key, value in over.items():
+        merged[key] = _merge(base[key], value) if isinstance(value, dict) and isinstance(base.get(key), dict) else value
+    return merged
+
+
+def composer_words(voice: str = "collective") -> dict:
+    """The composer's wording in a voice: the personal one (lexicon/composer_personal.yaml) laid over the
+    collective one key by key."""
+    words = lexicon("composer")
+    return _merge(words, lexicon("composer_personal")) if voice == "personal" else words
 
 
 def _title(profile: Profile, spec: MeetingSpec) -> str:
@@ -171,8 +187,8 @@ def _causes_of(profile: Profile, problem_items: list[OutlineItem],
     return [(chosen[n][0], chosen[n][1], chosen[n][2], [d["problem"] for d in chosen[n][2]]) for n in names]
 
 
-def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
-    words = lexicon("composer")
+def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective") -> Outline:
+    words = composer_words(voice)
     parts = _parts(profile, spec)
     target = profile.target_chars or None
     budgets = section_budgets([part.role for part in parts], target)
@@ -241,7 +257,7 @@ def make_outline(profile: Profile, spec: MeetingSpec) -> Outline:
         sections.append(section)
     return Outline(spec_id=spec.id, meeting=spec.name, meeting_kind=meeting_kind, title=_title(profile, spec),
                    unit=profile.unit.name, self_name=profile.unit.self_name, year=year,
-                   target_chars=sum(budgets.values()), sections=sections)
+                   target_chars=sum(budgets.values()), sections=sections, voice=voice)
 
 
 def _part_items(part: Part, profile: Profile, spec: MeetingSpec, budget: int) -> list[OutlineItem]:

@@ -84,16 +84,20 @@ class UnitJob:
     """One profile through the pipeline."""
 
     def __init__(self, path: Path, options: DraftOptions, drafter_factory: Callable[[], Drafter],
-                 retriever: PassageSource | None = None):
+                 retriever: PassageSource | None = None, *, profile: Profile | None = None, spec=None,
+                 voice: str = "collective", name: str | None = None):
+        """From a profile file, or (a meeting's documents) from a profile and spec already loaded."""
         self.path = path
         self.options = options
-        self.profile: Profile = load_profile(path)
-        self.spec = resolve_spec(self.profile, path.parent)
-        validate_against_spec(self.profile, self.spec, path)
+        self.profile: Profile = profile if profile is not None else load_profile(path)
+        if spec is None:
+            spec = resolve_spec(self.profile, path.parent)
+            validate_against_spec(self.profile, spec, path)
+        self.spec = spec
         stale = stale_spec_warning(self.spec, self.profile.meeting.year)
         self.notes = [stale] if stale else []
-        self.outline: Outline = make_outline(self.profile, self.spec)
-        self.name = safe_name(self.profile.unit.name)
+        self.outline: Outline = make_outline(self.profile, self.spec, voice=voice)
+        self.name = safe_name(name or self.profile.unit.name)
         self.drafter = drafter_factory()
         self.retriever = retriever
         self.workdir = options.outdir / ".duizhao" / self.name
@@ -116,9 +120,14 @@ class UnitJob:
         # One batch for all queries: the embedder is far faster per text in batches than one by one.
         vectors = embed_texts(self.retriever.embedder, [item.query for item in items])
         hits: dict[str, list] = {item.key: [] for item in self.outline.items()}
+        personal = self.outline.voice == "personal"
         for item, vector in zip(items, vectors):
-            hits[item.key] = self.retriever.retrieve(item.query, role=item.role, aspect=item.aspect, k=self.options.k,
-                                                     query_vector=vector)
+            # A member's material looks at twice as many and keeps personal 范文 first (stable: rank kept within).
+            found = self.retriever.retrieve(item.query, role=item.role, aspect=item.aspect,
+                                            k=self.options.k * (2 if personal else 1), query_vector=vector)
+            if personal:
+                found = sorted(found, key=lambda hit: getattr(hit, "voice", "collective") != "personal")
+            hits[item.key] = found[: self.options.k]
         self._persist("retrieval.json", {k: [h.model_dump() for h in v] for k, v in hits.items()})
         return hits
 
@@ -148,6 +157,13 @@ class UnitJob:
         return drafted, False
 
     async def run(self, semaphore: asyncio.Semaphore, progress: Progress) -> UnitResult:
+        result, files = await self.build(semaphore, progress)
+        write_atomic(files)
+        OwnedFiles(self.options.outdir).record(list(files))
+        return result
+
+    async def build(self, semaphore: asyncio.Semaphore, progress: Progress) -> tuple[UnitResult, dict[Path, bytes]]:
+        """Draft every item (cached as each lands) and return the result with the final files, unwritten."""
         started = time.monotonic()
         result = UnitResult(profile=str(self.path), unit=self.profile.unit.name, spec=self.spec.id, system=self.drafter.system,
                             notes=self.notes)
@@ -188,8 +204,6 @@ class UnitJob:
             buffer = BytesIO()
             build_docx(document, layout=self.options.layout).save(buffer)
             files[self.targets["docx"]] = buffer.getvalue()
-        write_atomic(files)
-        OwnedFiles(self.options.outdir).record(list(files))
         result.ok = report.ok
         result.sections = len([s for s in document.sections if s.marker])
         result.chars = count_chars(render(document))
@@ -201,7 +215,7 @@ class UnitJob:
                           for item in items for flag in drafts[item.key].flags if flag.startswith("pending:")]
         result.outputs = [str(p) for p in files]
         result.seconds = round(time.monotonic() - started, 2)
-        return result
+        return result, files
 
 
 def profile_paths(paths: list[Path]) -> list[Path]:

@@ -154,3 +154,14 @@ def test_langchain_view_agrees_with_the_dense_search(retriever: Retriever):
         vector, k=5, filter=chroma_filter("problems", None, [SEED_001]))
     assert [doc.id for doc, _ in theirs] == [hit.id for hit in ours]
     assert all(abs((1 - distance) - hit.score) < 1e-4 for (_, distance), hit in zip(theirs, ours))
+
+
+def test_a_passage_tells_a_personal_material_by_its_title():
+    from pipeline.corpus.passages import Passage
+
+    def passage(title: str) -> Passage:
+        return Passage(id="p", text="……", source="s.txt", role="problems", level="point", title=title, position=0)
+
+    assert passage("张三同志2024年度民主生活会个人对照检查材料").voice == "personal"
+    assert passage("民主生活会个人发言提纲").voice == "personal"
+    assert passage("某镇领导班子2024年度民主生活会对照检查材料").voice == "collective"

@@ -1,0 +1,225 @@
+"""The meeting file: one 民主生活会 / 组织生活会 with its 班子 and every member. A public contract, validated strictly.
+
+A member's personal material is drafted from a Profile built here (voice 我, the member's duties and own
+problems); the 班子 material from the meeting's own fields or from the profile file it names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from pydantic import Field, ValidationError, field_validator
+
+from pipeline.core.errors import InputError
+from pipeline.core.resources import lexicon, prompt_text
+from pipeline.material.profile import (CaseStudy, LastYear, Meeting, Preparation, Problem, Profile, Signature, Strict,
+                                       Unit, load_profile, resolve_spec, validate_against_spec)
+from pipeline.material.specs import MeetingSpec, aspect_for_key
+
+_WHAT = "会议文件"
+
+
+def _empty_lists(value):
+    # An aspect key with nothing under it (YAML null) means "no facts yet", not an error.
+    if isinstance(value, dict):
+        return {key: (items or []) for key, items in value.items()}
+    return value
+
+
+class Member(Strict):
+    name: str = Field(min_length=1)
+    post: str = Field(min_length=1)  # 党委书记、分管副镇长 …
+    duties: list[str] = []  # 分管 areas: where the member's examples come from
+    aspects: dict[str, list[Problem]] = {}
+    last_year: list[LastYear] = []
+    case_study: CaseStudy | None = None
+    # Colleague name → the points this member raises about them at the meeting.
+    criticisms: dict[str, list[str]] = {}
+    target_chars: int | None = Field(None, ge=800, le=30000)
+
+    _aspects = field_validator("aspects", mode="before")(classmethod(lambda cls, v: _empty_lists(v)))
+
+    @field_validator("criticisms", mode="before")
+    @classmethod
+    def _criticism_lists(cls, value):
+        if isinstance(value, dict):
+            return {key: ([items] if isinstance(items, str) else (items or [])) for key, items in value.items()}
+        return value
+
+    def problems(self) -> list[tuple[str, Problem]]:
+        return [(aspect, p) for aspect, problems in self.aspects.items() for p in problems]
+
+
+class MeetingFile(Strict):
+    unit: Unit
+    meeting: Meeting
+    # The 班子 material: a profile file (path relative to this file), or the fields below.
+    profile: str | None = None
+    preparation: Preparation = Preparation()
+    work: list[str] = []
+    aspects: dict[str, list[Problem]] = {}
+    last_year: list[LastYear] = []
+    case_study: CaseStudy | None = None
+    target_chars: int | None = Field(None, ge=800, le=30000)
+    title: str | None = None
+    signature: Signature | None = None
+    members: list[Member] = Field(min_length=1)
+
+    _aspects = field_validator("aspects", mode="before")(classmethod(lambda cls, v: _empty_lists(v)))
+
+    def member(self, name: str) -> Member:
+        return next(m for m in self.members if m.name == name)
+
+    def problems(self) -> list[tuple[str, Problem]]:
+        return [(aspect, p) for aspect, problems in self.aspects.items() for p in problems]
+
+
+def is_meeting_data(data: object) -> bool:
+    """A meeting file lists members; a unit profile does not."""
+    return isinstance(data, dict) and "members" in data
+
+
+def is_meeting_file(path: str | Path) -> bool:
+    from pipeline.core.files import read_yaml
+
+    path = Path(path)
+    if not path.is_file() or path.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        return is_meeting_data(read_yaml(path, _WHAT))
+    except InputError:
+        return False
+
+
+def _fail(path, where: str, why: str) -> InputError:
+    return InputError(f"{_WHAT} {path} 字段 {where} 有误：{why}")
+
+
+def _check_members(meeting: MeetingFile, path) -> None:
+    names = [m.name.strip() for m in meeting.members]
+    for index, name in enumerate(names):
+        if name in names[:index]:
+            raise _fail(path, f"members.{index}.name", f"成员“{name}”重复（每位班子成员只列一次）")
+    for index, member in enumerate(meeting.members):
+        for target in member.criticisms:
+            if target.strip() == member.name.strip():
+                raise _fail(path, f"members.{index}.criticisms.{target}", "不能对自己提批评意见（自我批评写在个人材料中）")
+            if target.strip() not in names:
+                raise _fail(path, f"members.{index}.criticisms.{target}",
+                            f"“{target}”不是本次会议的成员（成员：{'、'.join(names)}）")
+
+
+def _check_aspects(keys, spec: MeetingSpec, path, where: str) -> None:
+    """Each key names an aspect of the spec or an alias it writes, as in a profile (never silently remapped)."""
+    for key in keys:
+        aspect_for_key(key, spec, where=f"{_WHAT} {path} 字段 {where}.{key} 有误：")
+
+
+def parse_meeting(data: object, path: str | Path = "<meeting>") -> MeetingFile:
+    from pipeline.core.files import describe, expect_mapping
+
+    data = expect_mapping(data, path, _WHAT, "至少包括 unit、meeting 和 members；可用 duizhao meeting init --spec 会议规范 生成模板")
+    try:
+        return MeetingFile.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(f"{_WHAT} {path} {describe(exc, MeetingFile)}") from exc
+
+
+def load_meeting(path: str | Path) -> tuple[MeetingFile, MeetingSpec]:
+    """The validated meeting and its spec; every error is one InputError naming the field."""
+    from pipeline.core.files import read_yaml
+
+    path = Path(path)
+    meeting = parse_meeting(read_yaml(path, _WHAT), path)
+    spec = resolve_spec(group_stub(meeting), path.parent)
+    _check_members(meeting, path)
+    _check_aspects(meeting.aspects, spec, path, "aspects")
+    for index, member in enumerate(meeting.members):
+        _check_aspects(member.aspects, spec, path, f"members.{index}.aspects")
+    return meeting, spec
+
+
+def group_stub(meeting: MeetingFile) -> Profile:
+    return Profile(unit=meeting.unit, meeting=meeting.meeting)
+
+
+def _problems(aspects: dict[str, list[Problem]], owner: str = "") -> dict[str, list[Problem]]:
+    """Copies of the problems; a member's own problem without an owner is the member's to fix."""
+    return {key: [p.model_copy(update={"owner": p.owner or owner}, deep=True) for p in problems]
+            for key, problems in aspects.items()}
+
+
+def group_profile(meeting: MeetingFile, spec: MeetingSpec, path: str | Path) -> Profile:
+    """The 班子's profile: the file named by `profile:`, or the meeting's own fields."""
+    if meeting.profile:
+        target = Path(path).parent / meeting.profile
+        profile = load_profile(target)
+        validate_against_spec(profile, spec, target)
+        return profile
+    return Profile(unit=meeting.unit, meeting=meeting.meeting, preparation=meeting.preparation, work=meeting.work,
+                   aspects=_problems(meeting.aspects), last_year=meeting.last_year, case_study=meeting.case_study,
+                   target_chars=meeting.target_chars, title=meeting.title, signature=meeting.signature)
+
+
+def meeting_label(meeting: MeetingFile, spec: MeetingSpec) -> str:
+    """The meeting as titles name it: the spec's own name for a dated spec, else 2025年组织生活会."""
+    if spec.year:
+        return spec.name
+    year = meeting.meeting.year
+    return f"{year}年{spec.meeting}" if year else spec.meeting
+
+
+def member_title(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> str:
+    return lexicon("meeting")["titles"]["personal"].format(name=member.name, post=member.post,
+                                                           meeting=meeting_label(meeting, spec), unit=meeting.unit.name)
+
+
+def member_profile(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> Profile:
+    """A member as a profile in the personal voice: self 我, study and talks from the member's duties."""
+    date = meeting.signature.date if meeting.signature else None
+    prep = Preparation(study=[f"结合分管的{'、'.join(member.duties)}工作对照检视"] if member.duties else None)
+    return Profile(unit=Unit(name=member.name, type="个人", self="我"), meeting=meeting.meeting, preparation=prep,
+                   work=list(member.duties), aspects=_problems(member.aspects, member.name), last_year=member.last_year,
+                   case_study=member.case_study, target_chars=member.target_chars,
+                   title=member_title(meeting, member, spec), signature=Signature(name=member.name, date=date))
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors and aliases (&id001 / *id001): each placeholder is written out where the user fills it."""
+
+    def ignore_aliases(self, data) -> bool:
+        return True
+
+
+def meeting_template(spec: MeetingSpec) -> str:
+    """A commented meeting file for `spec`: data emitted as YAML, comments and placeholders from prompts/."""
+    words = yaml.safe_load(prompt_text("meeting_template.yaml"))
+    fill = words["fill"]
+    problem = {"problem": fill["problem"], "facts": [fill["fact"]], "cause": fill["cause"], "measure": fill["measure"],
+               "deadline": fill["deadline"]}
+    aspects = {name: [dict(problem, owner=fill["owner"])] for name in spec.aspect_names()}
+    members = [{"name": fill[f"member{n}"], "post": fill[f"post{n}"], "duties": [fill["duty"]],
+                "aspects": {name: [problem] for name in spec.aspect_names()},
+                "last_year": [{"problem": fill["last_problem"], "fixed": fill["last_fixed"]}],
+                "criticisms": {fill[f"member{3 - n}"]: [fill["criticism"]]}} for n in (1, 2)]
+    self_name = "支部班子" if "支部" in spec.body else "班子"
+    data = {"unit": {"name": fill["unit"], "type": spec.body, "self": self_name},
+            "meeting": {"spec": spec.id, "year": spec.year},
+            "preparation": {"talks": 0, "opinions": 0, "study": fill["study"]},
+            "aspects": aspects, "last_year": [], "signature": {"name": fill["signature"], "date": fill["date"]},
+            "members": members}
+    body = yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=1000)
+    comments = words["comments"]
+    lines = [line.format(spec_name=spec.name, spec_id=spec.id) for line in words["header"]]
+    seen: set[str] = set()
+    top = ""
+    for line in body.splitlines():
+        key = line.strip().removeprefix("- ").split(":", 1)[0]
+        top = key if not line.startswith(" ") and not line.startswith("-") else top
+        # The first line of each key gets its comment; a key under a top-level one may have its own (unit.name).
+        path = f"{top}.{key}" if f"{top}.{key}" in comments else key
+        note = comments.get(path) if path not in seen else None
+        seen.add(path)
+        lines.append(f"{line}  # {note}" if note else line)
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,247 @@
+"""Draft a whole meeting from one meeting file: the 班子 material, every member's personal material and
+相互批评意见, the 整改清单 (.xlsx and .docx), and an index with every file's check result.
+
+All materials are drafted concurrently through the same cached item drafting as a profile; nothing final is
+written until every document is drafted and checked, then all files land at once in one folder per meeting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from io import BytesIO
+from pathlib import Path
+from typing import Callable
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.core.atomic import ensure_dir, write_atomic
+from pipeline.core.errors import OutputError, PipelineError
+from pipeline.core.owned import OwnedFiles
+from pipeline.core.resources import lexicon
+from pipeline.export.docx import build_docx
+from pipeline.export.ledger import ledger_docx, ledger_xlsx
+from pipeline.material.document import Document, count_chars, render
+from pipeline.material.meeting import MeetingFile, group_profile, load_meeting, meeting_label, member_profile
+from pipeline.material.meeting_docs import criticism_sheet, ledger_header, ledger_rows, ledger_title
+from pipeline.material.parse import ParseResult
+from pipeline.material.profile import Profile
+from pipeline.material.specs import MeetingSpec
+from pipeline.review.content import check_content
+from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_ledger, check_personal, corpus_finding,
+                                           pair_findings, pairwise_copy)
+from pipeline.review.structure import Finding, check_structure
+from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name
+
+
+class MeetingDocument(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str  # group | personal | criticism | ledger_xlsx | ledger_docx
+    name: str
+    files: list[str] = []
+    errors: int = 0
+    warnings: int = 0
+    chars: int = 0
+    findings: list[Finding] = []
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
+class MeetingResult(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    meeting: str
+    spec: str
+    folder: str
+    system: str
+    documents: list[MeetingDocument]
+    max_pair_copy: float = 0.0
+    max_pair: list[str] = []
+    seconds: float = 0.0
+    units: list[UnitResult] = []  # one per drafted material: cached items, tokens, time
+
+    @property
+    def ok(self) -> bool:
+        return all(d.ok for d in self.documents)
+
+
+def _names() -> dict:
+    return lexicon("meeting")["files"]
+
+
+def mandated_wording(spec: MeetingSpec, documents: list[Document]) -> list[str]:
+    """Wording every material must carry: the meeting's name, aspects (and aliases), spec measures, headings."""
+    words = [spec.name, spec.meeting, *spec.aspect_names()]
+    words += [a.measure for a in spec.aspects] + [alias for a in spec.aspects for alias in a.aliases]
+    for document in documents:
+        for section in document.sections:
+            words += [section.heading, *(item.heading for item in section.items)]
+    return [w for w in words if w]
+
+
+def check_material(document: Document, spec: MeetingSpec, corpus, facts: list[str], personal: bool) -> list[Finding]:
+    """Structure and content as `duizhao check` reads them, the personal rules, and 查重 vs 范文 ≤ the meeting's limit."""
+    report = check_structure(ParseResult(document=document, source=document.title), spec)
+    content = check_content(document, spec, corpus, None, facts)
+    findings = report.findings + content.findings + (check_personal(document) if personal else [])
+    longest = content.metrics.get("copy_longest") or {}
+    return findings + corpus_finding(content.metrics.get("copy_rate", 0.0), longest.get("source", ""))
+
+
+def _summary(kind: str, name: str, files: list[Path], findings: list[Finding], chars: int = 0) -> MeetingDocument:
+    return MeetingDocument(kind=kind, name=name, files=[p.name for p in files], chars=chars, findings=findings,
+                           errors=sum(f.severity == "error" for f in findings),
+                           warnings=sum(f.severity == "warning" for f in findings))
+
+
+def render_index(title: str, documents: list[MeetingDocument], pairs: list[PairCopy]) -> str:
+    """One page: every file with its check result, the highest copy rate between members, the errors."""
+    words = lexicon("meeting")["index"]
+    lines = [f"# {title}", "", f"| {words['files']} | {words['kind']} | {words['result']} |", "| --- | --- | --- |"]
+    for doc in documents:
+        verdict = words["ok" if doc.ok else "failed"].format(errors=doc.errors, warnings=doc.warnings)
+        lines.append(f"| {'<br>'.join(doc.files)} | {words['kinds'][doc.kind]} | {verdict} |")
+    if pairs:
+        limit = lexicon("meeting")["checks"]["pair_copy_limit"]
+        lines += ["", words["copy"].format(rate=pairs[0].rate, a=pairs[0].a, b=pairs[0].b, limit=limit)]
+    for doc in documents:
+        flagged = [f for f in doc.findings if f.severity == "error"]
+        if flagged:
+            lines += ["", f"## {doc.name}", *(f"- {f.location + '：' if f.location else ''}{f.message}" for f in flagged)]
+    return "\n".join(lines) + "\n"
+
+
+class MeetingJob:
+    """One meeting file: its jobs (班子 + members), its sheets, and every file it writes."""
+
+    def __init__(self, path: Path, options: DraftOptions, drafter_factory):
+        self.path = path
+        self.options = options
+        self.meeting, self.spec = load_meeting(path)  # a bad file stops here: nothing is written
+        self.group: Profile = group_profile(self.meeting, self.spec, path)
+        names = _names()
+        year = self.meeting.meeting.year or self.spec.year or ""
+        self.folder = options.outdir / safe_name(names["folder"].format(
+            unit=self.meeting.unit.name, year=year, meeting_kind=self.spec.meeting))
+        job_options = options.model_copy(update={"outdir": self.folder})
+        self.group_job = UnitJob(path, job_options, drafter_factory, profile=self.group, spec=self.spec,
+                                 name=names["group"])
+        self.member_jobs = [UnitJob(path, job_options, drafter_factory, voice="personal", spec=self.spec,
+                                    profile=member_profile(self.meeting, m, self.spec),
+                                    name=names["personal"].format(name=m.name)) for m in self.meeting.members]
+        self.sheets = {m.name: criticism_sheet(self.meeting, m, self.spec) for m in self.meeting.members}
+        self.sheet_paths = {name: self.folder / safe_name(names["criticism"].format(name=name)) for name in self.sheets}
+        self.ledger_paths = [self.folder / f"{names['ledger']}.{ext}" for ext in ("xlsx", "docx")]
+        self.index_path = self.folder / names["index"]
+
+    @property
+    def jobs(self) -> list[UnitJob]:
+        return [self.group_job, *self.member_jobs]
+
+    def targets(self) -> list[Path]:
+        paths = [p for job in self.jobs for p in job.targets.values()] + self.ledger_paths + [self.index_path]
+        return paths + [p.with_suffix(ext) for p in self.sheet_paths.values() for ext in (".md", ".docx")]
+
+    def check_targets(self) -> None:
+        existing = [p for p in self.targets() if p.exists()]
+        if existing and not self.options.force:
+            raise OutputError(f"会议材料已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
+        # --force replaces what duizhao wrote, never a file the user made or edited since.
+        OwnedFiles(self.folder).clear_for(existing, "会议目录", remove_others=False)
+
+    async def draft(self, retriever, progress: Progress) -> list[tuple[UnitResult, dict[Path, bytes]]]:
+        for job in self.jobs:
+            job.retriever = retriever
+            progress("planned", job.name, "", str(len(job.outline.items())))
+        semaphore = asyncio.Semaphore(max(1, self.options.concurrency))
+        # One pool for every item of every material; finished items are cached as they land.
+        outcomes = await asyncio.gather(*(job.build(semaphore, progress) for job in self.jobs), return_exceptions=True)
+        failures = [o for o in outcomes if isinstance(o, BaseException)]
+        if failures:
+            first = failures[0]
+            if isinstance(first, PipelineError):
+                raise type(first)(f"{len(failures)} 份材料起草失败（已完成的段落已缓存，重新运行即可续做）：{first}",
+                                  code=first.code)
+            raise first
+        return outcomes
+
+    def materials(self, outcomes, corpus, files: dict[Path, bytes]) -> tuple[list[MeetingDocument], list[PairCopy]]:
+        mandated = mandated_wording(self.spec, [job.document for job in self.jobs])
+        # The body only: title, banner and signature are the same by design in every member's material.
+        bodies = {m.name: render(job.document.model_copy(update={"title": "", "notice": "", "signature": []}))
+                  for m, job in zip(self.meeting.members, self.member_jobs)}
+        pairs = pairwise_copy(bodies, mandated)
+        documents = []
+        for job, (unit, job_files) in zip(self.jobs, outcomes):
+            personal = job is not self.group_job
+            findings = check_material(job.document, self.spec, corpus, job.profile.all_facts(), personal)
+            if personal:
+                findings += pair_findings(job.profile.unit.name, pairs)
+            files.update(job_files)
+            doc = _summary("personal" if personal else "group", job.name, list(job_files), findings,
+                           count_chars(render(job.document)))
+            unit.unit, unit.ok, unit.errors, unit.warnings = job.name, doc.ok, doc.errors, doc.warnings
+            documents.append(doc)
+        return documents, pairs
+
+    def criticism_sheets(self, files: dict[Path, bytes]) -> list[MeetingDocument]:
+        documents = []
+        for name, sheet in self.sheets.items():
+            buffer = BytesIO()
+            build_docx(sheet, layout=self.options.layout).save(buffer)
+            md, docx = self.sheet_paths[name].with_suffix(".md"), self.sheet_paths[name].with_suffix(".docx")
+            files[md], files[docx] = render(sheet, markdown=True).encode("utf-8"), buffer.getvalue()
+            documents.append(_summary("criticism", sheet.title, [md, docx], check_criticisms(sheet),
+                                      count_chars(render(sheet))))
+        return documents
+
+    def ledger(self, files: dict[Path, bytes]) -> list[MeetingDocument]:
+        rows = ledger_rows(self.meeting, self.group, self.spec)
+        title = ledger_title(self.meeting, self.spec)
+        xlsx, docx = self.ledger_paths
+        files[xlsx] = ledger_xlsx(title, ledger_header(), rows)
+        files[docx] = ledger_docx(title, ledger_header(), rows, self.options.layout)
+        group = lexicon("meeting")["ledger"]["group"]
+        problems = [(group, p.problem) for ps in self.group.aspects.values() for p in ps]
+        problems += [(m.name, p.problem) for m in self.meeting.members for _, p in m.problems()]
+        findings = check_ledger(rows, problems)
+        return [_summary("ledger_xlsx", title, [xlsx], findings), _summary("ledger_docx", title, [docx], findings)]
+
+    def index_title(self) -> str:
+        return lexicon("meeting")["titles"]["index"].format(unit=self.meeting.unit.name,
+                                                            meeting=meeting_label(self.meeting, self.spec))
+
+
+async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retriever_factory,
+                        corpus_loader: Callable[[], object] | None = None,
+                        progress: Progress | None = None) -> MeetingResult:
+    """Draft and check every document of the meeting in `path`; write them into one folder under options.outdir."""
+    progress = progress or (lambda *args: None)
+    started = time.monotonic()
+    job = MeetingJob(path, options, drafter_factory)
+    job.check_targets()
+    ensure_dir(job.folder)
+    outcomes = await job.draft(retriever_factory(), progress)
+    files: dict[Path, bytes] = {}
+    documents, pairs = job.materials(outcomes, corpus_loader() if corpus_loader else None, files)
+    documents += job.criticism_sheets(files) + job.ledger(files)
+    files[job.index_path] = render_index(job.index_title(), documents, pairs).encode("utf-8")
+    write_atomic(files)
+    OwnedFiles(job.folder).record(list(files))
+    return MeetingResult(meeting=str(path), spec=job.spec.id, folder=str(job.folder),
+                         system=job.group_job.drafter.system, documents=documents,
+                         max_pair_copy=round(pairs[0].rate, 4) if pairs else 0.0,
+                         max_pair=[pairs[0].a, pairs[0].b] if pairs else [], units=[u for u, _ in outcomes],
+                         seconds=round(time.monotonic() - started, 2))
+
+
+def draft_meeting_file(path: Path, options: DraftOptions, settings, progress: Progress | None = None,
+                       on_ingest: Callable[[int, int], None] | None = None) -> MeetingResult:
+    """Draft a meeting with the real model/store built from settings (the CLI's entry point)."""
+    # As in runner.draft_files: the real model and store are only built for a real run, not for tests' fakes.
+    from pipeline.draft.factory import drafter_factory, retriever_factory
+    from pipeline.review.copyrate import load_corpus
+
+    return asyncio.run(draft_meeting(path, options, drafter_factory(settings), retriever_factory(settings, on_ingest),
+                                     corpus_loader=lambda: load_corpus(None), progress=progress))

@@ -1,0 +1,295 @@
+"""The workbench's JSON API, the draft progress stream and the downloads."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import zipfile
+from io import BytesIO
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.core.errors import InputError, ModelError, PipelineError
+from pipeline.web import service
+from pipeline.web.forms import FormState
+from pipeline.web.opinions import assign, opinion_lines
+from pipeline.web.review_view import MARK_KINDS, SEVERITY, paragraphs, replace_paragraph
+from pipeline.web.security import read_upload, upload_suffix
+from pipeline.web.store import Session, valid_id
+
+router = APIRouter()
+
+
+def _state(request: Request):
+    return request.app.state.web
+
+
+def _session(request: Request) -> Session:
+    return _state(request).session(request)
+
+
+def failure(exc: Exception) -> JSONResponse:
+    if isinstance(exc, PipelineError):
+        status = 400 if isinstance(exc, InputError) else 502 if isinstance(exc, ModelError) else 500
+        return JSONResponse({"error": str(exc), "code": exc.code}, status_code=status)
+    return JSONResponse({"error": f"内部错误（{type(exc).__name__}）", "code": "internal"}, status_code=500)
+
+
+def guarded(handler):
+    """Every API answer is JSON; a library error becomes {"error": one Chinese line}."""
+    import functools
+
+    @functools.wraps(handler)
+    async def wrapper(*args, **kwargs):
+        try:
+            result = handler(*args, **kwargs)
+            return await result if asyncio.iscoroutine(result) else result
+        except Exception as exc:  # noqa: BLE001 - the outer layer turns every failure into one message
+            return failure(exc)
+
+    return wrapper
+
+
+class SpecChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    spec: str
+
+
+class OpinionText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+
+
+class DraftRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    offline: bool = True
+
+
+class ParagraphEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    index: int
+    text: str
+
+
+@router.post("/api/spec")
+@guarded
+def choose_spec(request: Request, choice: SpecChoice):
+    session = _session(request)
+    spec = service.spec_of(choice.spec, session.path("spec.yaml"))
+    form = session.form()
+    if form is None or form.spec != spec.id:
+        kept = form.model_dump(exclude={"spec", "aspects", "unit_type", "year"}) if form else {}
+        blank = service.blank_form(spec)
+        form = blank.model_copy(update={k: v for k, v in kept.items() if v and k != "self_name"})
+    session.save_form(form)
+    return {"redirect": "/form"}
+
+
+@router.post("/api/form")
+@guarded
+def save_form(request: Request, form: FormState):
+    session = _session(request)
+    if form.spec:
+        service.spec_of(form.spec, session.path("spec.yaml"))
+    session.save_form(form)
+    return {"saved": True, "at": time.strftime("%H:%M:%S")}
+
+
+@router.get("/api/profile.yaml")
+@guarded
+def download_profile(request: Request):
+    session = _session(request)
+    form = session.form()
+    if form is None:
+        raise InputError("还没有填写单位资料")
+    profile, _, text = service.checked_profile(form, session.path("spec.yaml"))
+    return _file(text.encode("utf-8"), service.file_stem(profile.unit.name) + ".yaml", "application/x-yaml")
+
+
+@router.post("/api/profile")
+@guarded
+async def upload_profile(request: Request, file: UploadFile = File(...)):
+    config = _state(request).config
+    upload_suffix(file.filename, (".yaml", ".yml"), "单位资料")
+    data = await read_upload(file, config.max_yaml_bytes, "单位资料")
+    session = _session(request)
+    form = service.form_from_yaml(data, "上传的单位资料", session.path("spec.yaml"))
+    session.save_form(form)
+    return {"redirect": "/form"}
+
+
+@router.post("/api/opinions")
+@guarded
+def propose_opinions(request: Request, body: OpinionText):
+    session = _session(request)
+    form = session.form()
+    if form is None or not form.spec:
+        raise InputError("请先选择会议规范")
+    spec = service.spec_of(form.spec, session.path("spec.yaml"))
+    lines = opinion_lines(body.text)
+    if not lines:
+        raise InputError("没有可分配的意见：请每行粘贴一条")
+    proposals = assign(lines, spec, form, _state(request).retriever().embedder)
+    return {"opinions": [p.model_dump() for p in proposals], "aspects": list(form.aspects)}
+
+
+@router.post("/api/draft")
+@guarded
+def start_draft(request: Request, body: DraftRequest):
+    state = _state(request)
+    session = _session(request)
+    form = session.form()
+    if form is None:
+        raise InputError("还没有填写单位资料")
+    if state.jobs.running_for(session.id):
+        raise InputError("正在起草，请等待完成")
+    profile, spec, text = service.checked_profile(form, session.path("spec.yaml"))
+    items = service.outline_items(profile, spec)
+    session.folder.mkdir(parents=True, exist_ok=True)
+    profile_path = session.path("profile.yaml")
+    profile_path.write_text(text, encoding="utf-8")
+    if session.path("spec.yaml").is_file() and spec.id not in service.builtin_specs():
+        # The runner resolves a spec file relative to the profile: point it at the session's own spec.
+        profile_path.write_text(text.replace(f"spec: {spec.id}", "spec: spec.yaml", 1), encoding="utf-8")
+    drafter = state.drafter(body.offline)
+
+    def work(job) -> str:
+        def progress(event: str, unit: str, key: str, role: str) -> None:
+            if event in ("start", "done", "cached"):
+                job.emit(event, key=key)
+
+        retriever = state.retriever()
+        drafted = service.draft_profile(profile_path, session.path("out"), drafter, retriever, progress)
+        text_now = service.render(drafted.document)
+        session.save_draft(text_now, drafted.passages, {"unit": drafted.unit, "spec": spec.id, "system": drafted.system,
+                                                        "drafted": time.strftime("%Y-%m-%d %H:%M")}, text)
+        return f"起草完成：{drafted.unit}"
+
+    job = state.jobs.submit(session.id, items, work)
+    return {"job": job.id, "items": items}
+
+
+@router.get("/api/jobs/{job_id}")
+@guarded
+def job_status(request: Request, job_id: str):
+    job = _job(request, job_id)
+    return {"status": job.status, "message": job.message, "events": job.since(0)}
+
+
+def _job(request: Request, job_id: str):
+    job = _state(request).jobs.get(job_id) if valid_id(job_id) else None
+    if job is None or job.session != _session(request).id:
+        raise InputError("没有这个起草任务", code="not-found")
+    return job
+
+
+@router.get("/api/jobs/{job_id}/events")
+async def job_events(request: Request, job_id: str):
+    try:
+        job = _job(request, job_id)
+    except PipelineError as exc:
+        return JSONResponse({"error": str(exc), "code": exc.code}, status_code=404)
+    last = request.headers.get("last-event-id", "")
+    start = int(last) + 1 if last.isdigit() else 0
+
+    async def stream():
+        index = start
+        while True:
+            events = job.since(index)
+            for event in events:
+                yield f"id: {event['id']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+            index += len(events)
+            if job.finished and not job.since(index):
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(0.2)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/api/material")
+@guarded
+async def upload_material(request: Request, file: UploadFile = File(...)):
+    config = _state(request).config
+    suffix = upload_suffix(file.filename, (".docx", ".txt", ".md"), "材料")
+    data = await read_upload(file, config.max_material_bytes, "材料")
+    session = _session(request)
+    session.folder.mkdir(parents=True, exist_ok=True)
+    text = service.material_text(data, suffix, session.folder)
+    service.review_text(text, None)  # refuse what cannot be reviewed before replacing the session's draft
+    session.save_draft(text, {}, {"unit": "", "spec": None, "system": "upload",
+                                  "drafted": time.strftime("%Y-%m-%d %H:%M")}, None)
+    return {"redirect": "/review"}
+
+
+def current_review(session: Session):
+    text = session.draft_text()
+    if text is None:
+        raise InputError("还没有草稿")
+    meta = session.meta()
+    spec = service.spec_of(meta["spec"], session.path("spec.yaml")) if meta.get("spec") else None
+    profile = service.load_saved_profile(session.path("drafted-profile.yaml"))
+    return service.review_text(text, spec, profile)
+
+
+def review_context(session: Session, review) -> dict:
+    shown, listed, colours = paragraphs(review, session.passages())
+    return {"paragraphs": shown, "findings": listed, "colours": colours, "report": review.report,
+            "metrics": review.report.metrics, "severity": SEVERITY, "mark_kinds": MARK_KINDS, "meta": session.meta(),
+            "spec": review.spec}
+
+
+@router.post("/api/paragraph")
+@guarded
+def edit_paragraph(request: Request, edit: ParagraphEdit):
+    session = _session(request)
+    review = current_review(session)
+    text = replace_paragraph(review, edit.index, edit.text)
+    meta = session.meta()
+    spec = service.spec_of(meta["spec"], session.path("spec.yaml")) if meta.get("spec") else None
+    checked = service.review_text(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
+    session.save_text(text)
+    templates = _state(request).templates
+    html = templates.get_template("_review_body.html").render(**review_context(session, checked))
+    return {"html": html, "ok": checked.report.ok, "errors": checked.report.count("error"),
+            "warnings": checked.report.count("warning")}
+
+
+def _file(data: bytes, name: str, media: str) -> Response:
+    ascii_name = "duizhao" + name[name.rfind("."):]
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get("/download/{kind}")
+@guarded
+def download(request: Request, kind: str):
+    if kind not in ("docx", "md", "zip", "html"):
+        raise InputError("不支持的下载格式", code="not-found")
+    session = _session(request)
+    review = current_review(session)
+    stem = service.file_stem(session.meta().get("unit") or review.document.title or "对照检查材料")
+    if kind == "docx":
+        return _file(service.docx_bytes(review.document), f"{stem}.docx", DOCX)
+    if kind == "md":
+        return _file(service.markdown_text(review.document).encode("utf-8"), f"{stem}.md", "text/markdown")
+    html = service.report_html(review, stem).encode("utf-8")
+    if kind == "html":
+        return _file(html, f"{stem}-审查报告.html", "text/html")
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(f"{stem}.docx", service.docx_bytes(review.document))
+        archive.writestr(f"{stem}.md", service.markdown_text(review.document))
+        archive.writestr(f"{stem}-审查报告.html", html)
+        profile = session.path("drafted-profile.yaml")
+        if profile.is_file():
+            archive.writestr(f"{stem}.yaml", profile.read_bytes())
+    return _file(buffer.getvalue(), f"{stem}.zip", "application/zip")

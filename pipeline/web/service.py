@@ -81,9 +81,11 @@ def outline_items(profile: Profile, spec: MeetingSpec) -> list[dict]:
     """What the draft will write, section by section, for the progress list."""
     from pipeline.draft.plan import make_outline
 
+    from pipeline.review.structure import role_name
+
     outline = make_outline(profile, spec)
-    return [{"key": item.key, "label": (section.marker + section.heading + (" › " + item.heading if item.heading else ""))
-             or item.key} for section in outline.sections for item in section.items]
+    return [{"key": item.key, "label": (section.marker + section.heading or role_name(section.role))
+             + (" › " + item.heading if item.heading else "")} for section in outline.sections for item in section.items]
 
 
 # ---- drafting --------------------------------------------------------------------------------------------

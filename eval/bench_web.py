@@ -53,6 +53,14 @@ def profiles(users: int) -> list[bytes]:
 
 def one_user(base: str, profile: bytes, results: list, index: int) -> None:
     started = time.perf_counter()
+    try:
+        _one_user(base, profile, results, index, started)
+    except httpx.HTTPError as exc:
+        results[index] = {"seconds": time.perf_counter() - started, "complete": False, "items": 0,
+                          "message": f"{type(exc).__name__}: {exc}"}
+
+
+def _one_user(base: str, profile: bytes, results: list, index: int, started: float) -> None:
     with httpx.Client(base_url=base, timeout=600) as client:
         client.get("/")
         client.post("/api/profile", files={"file": ("unit.yaml", profile)}, headers=HEADERS).raise_for_status()
@@ -104,12 +112,14 @@ def main() -> None:
         server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         base = f"http://127.0.0.1:{port}"
         try:
-            for _ in range(300):
+            for _ in range(600):
+                if server.poll() is not None:
+                    sys.exit(f"the server stopped: {server.stdout.read()[-2000:]}")
                 try:
                     httpx.get(base + "/", timeout=1)
                     break
                 except httpx.HTTPError:
-                    time.sleep(0.1)
+                    time.sleep(0.2)
             payloads = profiles(args.users + 2)
             warm, _ = run_users(base, payloads[:1])  # first use: the packaged 范文 are ingested into the store
             single, alone = run_users(base, payloads[1:2])

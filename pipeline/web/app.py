@@ -108,7 +108,7 @@ def create_app(config: WebConfig) -> FastAPI:
         except PipelineError as exc:
             return page(request, "start.html", specs=service.spec_rows(), form=None, has_draft=False, error=str(exc))
         job = state.jobs.running_for(session.id)
-        return page(request, "form.html", form=form, spec=spec, model=state.model_available(),
+        return page(request, "form.html", form=form, spec=spec, model=state.model_available(), roots=service.cause_roots(),
                     job=job.id if job else "", has_draft=session.draft_text() is not None)
 
     @app.get("/review", response_class=HTMLResponse)

@@ -66,6 +66,8 @@ class FormState(Loose):
     target_chars: str = ""
     signature_name: str = ""
     signature_date: str = ""
+    # The unit's subjective roots (理想信念 …) with its own note on each, where the profile format has them.
+    causes: dict[str, str] = {}
     opinions: list[Opinion] = []
 
 
@@ -134,6 +136,9 @@ def profile_data(state: FormState) -> dict:
         if not case.title.strip():
             raise InputError("典型案例：请填写案例名称（或清空这一栏）")
         data["case_study"] = {"title": case.title.strip(), "facts": _lines(case.facts), "lesson": case.lesson.strip()}
+    causes = {root: note.strip() for root, note in state.causes.items() if root.strip()}
+    if causes and "causes" in Profile.model_fields:
+        data["causes"] = causes
     target = _number(state.target_chars, "目标字数")
     if target is not None:
         data["target_chars"] = target
@@ -176,4 +181,5 @@ def from_profile(profile: Profile) -> FormState:
         last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in profile.last_year],
         case_study=CaseStudyForm(title=case.title, facts=list(case.facts), lesson=case.lesson) if case else CaseStudyForm(),
         target_chars=str(profile.target_chars or ""),
+        causes={c.root: c.note for c in getattr(profile, "causes", [])},
         signature_name=(signature.name or "") if signature else "", signature_date=(signature.date or "") if signature else "")

@@ -36,6 +36,14 @@ def spec_of(spec_id: str, custom: Path | None = None) -> MeetingSpec:
     raise InputError(f"未知的会议规范：{spec_id}（可用：{'、'.join(builtin_specs())}）")
 
 
+def cause_roots() -> list[str]:
+    """The standard subjective roots a unit may name, when the profile format has per-unit causes."""
+    from pipeline.material import profile as profile_module
+
+    roots = getattr(profile_module, "cause_roots", None)
+    return list(roots()) if roots is not None and "causes" in Profile.model_fields else []
+
+
 def blank_form(spec: MeetingSpec) -> FormState:
     self_name = "支部班子" if "支部" in spec.body else "班子"
     return FormState(spec=spec.id, unit_type=spec.body, self_name=self_name, year=str(spec.year or ""),

@@ -24,6 +24,10 @@ function collect() {
     state.last_year.push({problem: row.querySelector("[data-r=problem]").value,
                           fixed: row.querySelector("[data-r=fixed]").value});
   });
+  state.causes = {};
+  form.querySelectorAll("[data-cause]").forEach(function (box) {
+    if (box.checked) state.causes[box.dataset.cause] = form.querySelector("[data-cause-note='" + box.dataset.cause + "']").value;
+  });
   form.querySelectorAll("[data-c]").forEach(function (el) {
     state.case_study[el.dataset.c] = el.dataset.c === "facts" ? splitLines(el.value) : el.value;
   });
@@ -47,6 +51,7 @@ function saveSoon() {
   timer = setTimeout(save, 600);
 }
 form.addEventListener("input", saveSoon);
+form.addEventListener("change", saveSoon);
 window.addEventListener("beforeunload", function () { if (timer) save(); });
 
 function addRow(container, templateId, values) {
@@ -176,3 +181,25 @@ draftButton.addEventListener("click", async function () {
   } catch (e) { showMessage(e.message); }
 });
 if (draftButton.dataset.job) follow(draftButton.dataset.job, null);
+
+// The YAML download: save first, and show a form that cannot make a profile as one message, not a raw page.
+document.getElementById("yaml-download").addEventListener("click", async function (event) {
+  event.preventDefault();
+  await save();
+  const response = await fetch("/api/profile.yaml", {credentials: "same-origin"});
+  if (!response.ok) {
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    showMessage(data.error || "无法生成单位资料");
+    return;
+  }
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const match = disposition.match(/filename\*=UTF-8''([^;]+)/);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = match ? decodeURIComponent(match[1]) : "unit.yaml";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  showMessage("");
+});

@@ -1,57 +1,27 @@
-"""The workbench's JSON API, the draft progress stream and the downloads."""
+"""The workbench's JSON API: spec choice, form autosave, YAML in and out, opinions, drafts and their progress
+stream, uploaded materials and paragraph edits."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import time
-import zipfile
-from io import BytesIO
-from urllib.parse import quote
 
 from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.core.errors import InputError, ModelError, PipelineError
+from pipeline.core.errors import InputError, PipelineError
 from pipeline.web import service
 from pipeline.web.forms import FormState
 from pipeline.web.opinions import assign, opinion_lines
-from pipeline.web.review_view import MARK_KINDS, SEVERITY, paragraphs, replace_paragraph
+from pipeline.web.review_view import replace_paragraph
 from pipeline.web.security import read_upload, upload_suffix
-from pipeline.web.store import Session, valid_id
+from pipeline.web.context import (app_state, attachment, current_review, guarded, request_session,
+                                  review_context)
+from pipeline.web.store import valid_id
 
 router = APIRouter()
-
-
-def _state(request: Request):
-    return request.app.state.web
-
-
-def _session(request: Request) -> Session:
-    return _state(request).session(request)
-
-
-def failure(exc: Exception) -> JSONResponse:
-    if isinstance(exc, PipelineError):
-        status = 400 if isinstance(exc, InputError) else 502 if isinstance(exc, ModelError) else 500
-        return JSONResponse({"error": str(exc), "code": exc.code}, status_code=status)
-    return JSONResponse({"error": f"内部错误（{type(exc).__name__}）", "code": "internal"}, status_code=500)
-
-
-def guarded(handler):
-    """Every API answer is JSON; a library error becomes {"error": one Chinese line}."""
-    import functools
-
-    @functools.wraps(handler)
-    async def wrapper(*args, **kwargs):
-        try:
-            result = handler(*args, **kwargs)
-            return await result if asyncio.iscoroutine(result) else result
-        except Exception as exc:  # noqa: BLE001 - the outer layer turns every failure into one message
-            return failure(exc)
-
-    return wrapper
 
 
 class SpecChoice(BaseModel):
@@ -78,7 +48,7 @@ class ParagraphEdit(BaseModel):
 @router.post("/api/spec")
 @guarded
 def choose_spec(request: Request, choice: SpecChoice):
-    session = _session(request)
+    session = request_session(request)
     spec = service.spec_of(choice.spec, session.path("spec.yaml"))
     form = session.form()
     if form is None or form.spec != spec.id:
@@ -92,7 +62,7 @@ def choose_spec(request: Request, choice: SpecChoice):
 @router.post("/api/form")
 @guarded
 def save_form(request: Request, form: FormState):
-    session = _session(request)
+    session = request_session(request)
     if form.spec:
         service.spec_of(form.spec, session.path("spec.yaml"))
     session.save_form(form)
@@ -102,21 +72,21 @@ def save_form(request: Request, form: FormState):
 @router.get("/api/profile.yaml")
 @guarded
 def download_profile(request: Request):
-    session = _session(request)
+    session = request_session(request)
     form = session.form()
     if form is None:
         raise InputError("还没有填写单位资料")
     profile, _, text = service.checked_profile(form, session.path("spec.yaml"))
-    return _file(text.encode("utf-8"), service.file_stem(profile.unit.name) + ".yaml", "application/x-yaml")
+    return attachment(text.encode("utf-8"), service.file_stem(profile.unit.name) + ".yaml", "application/x-yaml")
 
 
 @router.post("/api/profile")
 @guarded
 async def upload_profile(request: Request, file: UploadFile = File(...)):
-    config = _state(request).config
+    config = app_state(request).config
     upload_suffix(file.filename, (".yaml", ".yml"), "单位资料")
     data = await read_upload(file, config.max_yaml_bytes, "单位资料")
-    session = _session(request)
+    session = request_session(request)
     form = service.form_from_yaml(data, "上传的单位资料", session.path("spec.yaml"))
     session.save_form(form)
     return {"redirect": "/form"}
@@ -125,7 +95,7 @@ async def upload_profile(request: Request, file: UploadFile = File(...)):
 @router.post("/api/opinions")
 @guarded
 def propose_opinions(request: Request, body: OpinionText):
-    session = _session(request)
+    session = request_session(request)
     form = session.form()
     if form is None or not form.spec:
         raise InputError("请先选择会议规范")
@@ -133,15 +103,15 @@ def propose_opinions(request: Request, body: OpinionText):
     lines = opinion_lines(body.text)
     if not lines:
         raise InputError("没有可分配的意见：请每行粘贴一条")
-    proposals = assign(lines, spec, form, _state(request).retriever().embedder)
+    proposals = assign(lines, spec, form, app_state(request).retriever().embedder)
     return {"opinions": [p.model_dump() for p in proposals], "aspects": list(form.aspects)}
 
 
 @router.post("/api/draft")
 @guarded
 def start_draft(request: Request, body: DraftRequest):
-    state = _state(request)
-    session = _session(request)
+    state = app_state(request)
+    session = request_session(request)
     form = session.form()
     if form is None:
         raise InputError("还没有填写单位资料")
@@ -152,9 +122,6 @@ def start_draft(request: Request, body: DraftRequest):
     session.folder.mkdir(parents=True, exist_ok=True)
     profile_path = session.path("profile.yaml")
     profile_path.write_text(text, encoding="utf-8")
-    if session.path("spec.yaml").is_file() and spec.id not in service.builtin_specs():
-        # The runner resolves a spec file relative to the profile: point it at the session's own spec.
-        profile_path.write_text(text.replace(f"spec: {spec.id}", "spec: spec.yaml", 1), encoding="utf-8")
     drafter = state.drafter(body.offline)
 
     def work(job) -> str:
@@ -181,8 +148,8 @@ def job_status(request: Request, job_id: str):
 
 
 def _job(request: Request, job_id: str):
-    job = _state(request).jobs.get(job_id) if valid_id(job_id) else None
-    if job is None or job.session != _session(request).id:
+    job = app_state(request).jobs.get(job_id) if valid_id(job_id) else None
+    if job is None or job.session != request_session(request).id:
         raise InputError("没有这个起草任务", code="not-found")
     return job
 
@@ -215,10 +182,10 @@ async def job_events(request: Request, job_id: str):
 @router.post("/api/material")
 @guarded
 async def upload_material(request: Request, file: UploadFile = File(...)):
-    config = _state(request).config
+    config = app_state(request).config
     suffix = upload_suffix(file.filename, (".docx", ".txt", ".md"), "材料")
     data = await read_upload(file, config.max_material_bytes, "材料")
-    session = _session(request)
+    session = request_session(request)
     session.folder.mkdir(parents=True, exist_ok=True)
     text = service.material_text(data, suffix, session.folder)
     service.review_text(text, None)  # refuse what cannot be reviewed before replacing the session's draft
@@ -227,69 +194,17 @@ async def upload_material(request: Request, file: UploadFile = File(...)):
     return {"redirect": "/review"}
 
 
-def current_review(session: Session):
-    text = session.draft_text()
-    if text is None:
-        raise InputError("还没有草稿")
-    meta = session.meta()
-    spec = service.spec_of(meta["spec"], session.path("spec.yaml")) if meta.get("spec") else None
-    profile = service.load_saved_profile(session.path("drafted-profile.yaml"))
-    return service.review_text(text, spec, profile)
-
-
-def review_context(session: Session, review) -> dict:
-    shown, listed, colours = paragraphs(review, session.passages())
-    return {"paragraphs": shown, "findings": listed, "colours": colours, "report": review.report,
-            "metrics": review.report.metrics, "severity": SEVERITY, "mark_kinds": MARK_KINDS, "meta": session.meta(),
-            "spec": review.spec}
-
-
 @router.post("/api/paragraph")
 @guarded
 def edit_paragraph(request: Request, edit: ParagraphEdit):
-    session = _session(request)
+    session = request_session(request)
     review = current_review(session)
     text = replace_paragraph(review, edit.index, edit.text)
     meta = session.meta()
     spec = service.spec_of(meta["spec"], session.path("spec.yaml")) if meta.get("spec") else None
     checked = service.review_text(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
     session.save_text(text)
-    templates = _state(request).templates
+    templates = app_state(request).templates
     html = templates.get_template("_review_body.html").render(**review_context(session, checked))
     return {"html": html, "ok": checked.report.ok, "errors": checked.report.count("error"),
             "warnings": checked.report.count("warning")}
-
-
-def _file(data: bytes, name: str, media: str) -> Response:
-    ascii_name = "duizhao" + name[name.rfind("."):]
-    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    return Response(data, media_type=media, headers={"Content-Disposition": disposition})
-
-
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-
-
-@router.get("/download/{kind}")
-@guarded
-def download(request: Request, kind: str):
-    if kind not in ("docx", "md", "zip", "html"):
-        raise InputError("不支持的下载格式", code="not-found")
-    session = _session(request)
-    review = current_review(session)
-    stem = service.file_stem(session.meta().get("unit") or review.document.title or "对照检查材料")
-    if kind == "docx":
-        return _file(service.docx_bytes(review.document), f"{stem}.docx", DOCX)
-    if kind == "md":
-        return _file(service.markdown_text(review.document).encode("utf-8"), f"{stem}.md", "text/markdown")
-    html = service.report_html(review, stem).encode("utf-8")
-    if kind == "html":
-        return _file(html, f"{stem}-审查报告.html", "text/html")
-    buffer = BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{stem}.docx", service.docx_bytes(review.document))
-        archive.writestr(f"{stem}.md", service.markdown_text(review.document))
-        archive.writestr(f"{stem}-审查报告.html", html)
-        profile = session.path("drafted-profile.yaml")
-        if profile.is_file():
-            archive.writestr(f"{stem}.yaml", profile.read_bytes())
-    return _file(buffer.getvalue(), f"{stem}.zip", "application/zip")

@@ -14,6 +14,9 @@ from fastapi.templating import Jinja2Templates
 
 from pipeline.core.errors import PipelineError
 from pipeline.web import service
+from pipeline.web.api import router as api_router
+from pipeline.web.downloads import router as download_router
+from pipeline.web.context import current_review, review_context
 from pipeline.web.jobs import Jobs
 from pipeline.web.security import make_guard
 from pipeline.web.store import Session, new_id, valid_id
@@ -113,8 +116,6 @@ def create_app(config: WebConfig) -> FastAPI:
 
     @app.get("/review", response_class=HTMLResponse)
     def review_page(request: Request):
-        from pipeline.web.api import current_review, review_context
-
         session = state.session(request)
         if session.draft_text() is None:
             return RedirectResponse("/", 303)
@@ -125,8 +126,7 @@ def create_app(config: WebConfig) -> FastAPI:
                         error=str(exc))
         return page(request, "review.html", **review_context(session, review))
 
-    from pipeline.web.api import router
-
-    app.include_router(router)
+    app.include_router(api_router)
+    app.include_router(download_router)
 
     return app

@@ -191,7 +191,7 @@ def review_text(text: str, spec: MeetingSpec | None, profile: Profile | None = N
     """`duizhao check` on a material's text: structure and content findings, copied runs, marks."""
     from collections import Counter
 
-    from pipeline.material.parse import ParseResult, assign_aspects, parse_text
+    from pipeline.material.parse import assign_aspects, parse_text
     from pipeline.review.content import check_content
     from pipeline.review.copyrate import load_corpus
 

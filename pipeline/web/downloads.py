@@ -38,6 +38,6 @@ def download(request: Request, kind: str):
         archive.writestr(f"{stem}.md", service.markdown_text(review.document))
         archive.writestr(f"{stem}-审查报告.html", html)
         profile = session.path("drafted-profile.yaml")
-        if profile.isattachment():
+        if profile.is_file():
             archive.writestr(f"{stem}.yaml", profile.read_bytes())
     return attachment(buffer.getvalue(), f"{stem}.zip", "application/zip")

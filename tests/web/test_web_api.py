@@ -195,16 +195,20 @@ def shown(page: str) -> dict[int, tuple[str, str, str]]:
 
 
 def test_edit_is_saved_and_rechecked(client):
-    drafted(client)
+    unfinished = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    unfinished["aspects"]["生活纪律"] = []  # an aspect the unit has not filled in yet: the draft says 【待补】
+    data = yaml.safe_dump(unfinished, allow_unicode=True).encode("utf-8")
+    assert client.post("/api/profile", files={"file": ("unit.yaml", data)}, headers=H).status_code == 200
+    job = client.post("/api/draft", json={"offline": True}, headers=H).json()["job"]
+    assert wait(client, job)["status"] == "done"
     before = shown(client.get("/review").text)
-    index, (classes, _, notes) = next((n, p) for n, p in before.items() if p[1].startswith("【待补"))
-    assert "flag-" in classes and "待补" in notes  # the placeholder finding sits at its paragraph
+    index, (classes, _, notes) = next((n, p) for n, p in before.items() if "【待补" in p[1] and "待补" in p[2])
+    assert "flag-" in classes  # the placeholder finding sits at its paragraph
     new = "八小时以外约束不严。比如，今年3月有1名支委在工作日午间饮酒，被县纪委通报。"
     reply = client.post("/api/paragraph", json={"index": index, "text": new}, headers=H).json()
     after = shown(reply["html"])
     assert after[index][1] == new
     assert "待补" not in after[index][2]
-    assert "工作日午间饮酒" in client.get("/review").text  # kept across reloads
     assert "工作日午间饮酒" in client.get("/review").text  # kept across reloads
     out_of_range = client.post("/api/paragraph", json={"index": 9999, "text": "x"}, headers=H)
     assert out_of_range.status_code == 400
@@ -233,8 +237,10 @@ def test_uploaded_material_shows_copied_runs_with_their_source(client):
     material = "\n".join(lines[: len(lines) // 2]).encode("utf-8")  # half a 范文: not the source itself
     assert client.post("/api/material", files={"file": ("材料.txt", material)}, headers=H).status_code == 200
     page = client.get("/review").text
-    assert 'data-source="001_5e55ffca6ee2661c.txt"' in page and "查重率" in page
-    assert 'class="para' in page and "sev-error" in page
+    sources = set(re.findall(r'class="copied src\d+ *" title="[^"]+" data-source="([^"]+)"', page))
+    assert len(sources) == 1  # one 范文, named in the legend with its colour
+    assert f'<span class="src src0">{sources.pop()}</span>' in page and "查重率 100.0%" in page
+    assert "sev-error" in page
 
 
 def test_failed_draft_is_one_message_and_the_form_stays(tmp_path, retriever):

@@ -132,8 +132,10 @@ def start_draft(request: Request, body: DraftRequest):
         retriever = state.retriever()
         drafted = service.draft_profile(profile_path, session.path("out"), drafter, retriever, progress)
         text_now = service.render(drafted.document)
-        session.save_draft(text_now, drafted.passages, {"unit": drafted.unit, "spec": spec.id, "system": drafted.system,
-                                                        "drafted": time.strftime("%Y-%m-%d %H:%M")}, text)
+        meta = {"unit": drafted.unit, "spec": spec.id, "system": drafted.system,
+                "drafted": time.strftime("%Y-%m-%d %H:%M")}
+        notes = [note.model_dump() for note in drafted.document.notes]
+        session.save_draft(text_now, drafted.passages, meta, text, notes)
         return f"起草完成：{drafted.unit}"
 
     job = state.jobs.submit(session.id, items, work)

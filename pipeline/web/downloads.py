@@ -25,8 +25,9 @@ def download(request: Request, kind: str):
     session = request_session(request)
     review = current_review(session)
     stem = service.file_stem(session.meta().get("unit") or review.document.title or "对照检查材料")
+    document = service.with_notes(review.document, session.notes())
     if kind == "docx":
-        return attachment(service.docx_bytes(review.document), f"{stem}.docx", DOCX)
+        return attachment(service.docx_bytes(document), f"{stem}.docx", DOCX)
     if kind == "md":
         return attachment(service.markdown_text(review.document).encode("utf-8"), f"{stem}.md", "text/markdown")
     html = service.report_html(review, stem).encode("utf-8")
@@ -34,7 +35,7 @@ def download(request: Request, kind: str):
         return attachment(html, f"{stem}-审查报告.html", "text/html")
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(f"{stem}.docx", service.docx_bytes(review.document))
+        archive.writestr(f"{stem}.docx", service.docx_bytes(document))
         archive.writestr(f"{stem}.md", service.markdown_text(review.document))
         archive.writestr(f"{stem}-审查报告.html", html)
         profile = session.path("drafted-profile.yaml")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.core.errors import InputError
-from pipeline.material.document import Document, render
+from pipeline.material.document import Document, Note, render
 from pipeline.material.profile import Profile, load_profile, parse_profile, validate_against_spec
 from pipeline.material.specs import MeetingSpec, builtin_specs, load_spec, match_aspect
 from pipeline.review.structure import CheckReport, check_structure, guess_spec
@@ -233,6 +233,12 @@ def load_saved_profile(path: Path) -> Profile | None:
 
 
 # ---- downloads -------------------------------------------------------------------------------------------
+
+def with_notes(document: Document, notes: list[dict]) -> Document:
+    """The draft's Word comments (the 范文 each part was drafted with, how it was made) put back on a document
+    read from its edited text, where they have no place."""
+    return document.model_copy(update={"notes": [Note.model_validate(n) for n in notes]}) if notes else document
+
 
 def docx_bytes(document: Document) -> bytes:
     from pipeline.export.docx import build_docx

@@ -65,8 +65,13 @@ class Session:
     def passages(self) -> dict:
         return self._read_json("passages.json", {})
 
-    def save_draft(self, text: str, passages: dict, meta: dict, profile_yaml: str | None) -> None:
+    def notes(self) -> list[dict]:
+        return self._read_json("notes.json", [])
+
+    def save_draft(self, text: str, passages: dict, meta: dict, profile_yaml: str | None,
+                   notes: list[dict] | None = None) -> None:
         files = {self.path("draft.txt"): text.encode("utf-8"),
+                 self.path("notes.json"): json.dumps(notes or [], ensure_ascii=False).encode("utf-8"),
                  self.path("passages.json"): json.dumps(passages, ensure_ascii=False).encode("utf-8"),
                  self.path("meta.json"): json.dumps(meta, ensure_ascii=False).encode("utf-8")}
         drafted = self.path("drafted-profile.yaml")

@@ -220,8 +220,11 @@ def test_downloads_docx_md_zip(client):
                 headers=H)
     word = client.get("/download/docx")
     assert word.status_code == 200 and "filename*=UTF-8''" in word.headers["content-disposition"]
-    text = "\n".join(p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs)
+    written = docx.Document(io.BytesIO(word.content))
+    text = "\n".join(p.text for p in written.paragraphs)
     assert "（修改稿）" in text and "存在的" in text
+    comments = [c.text for c in written.comments]  # the 范文 stay Word comments after the edit, never body text
+    assert any("范文" in c for c in comments) and not any(c[:20] in text for c in comments if len(c) > 20)
     assert "# " in client.get("/download/md").text
     archive = zipfile.ZipFile(io.BytesIO(client.get("/download/zip").content))
     names = archive.namelist()

@@ -317,3 +317,38 @@ def test_serve_refuses_a_busy_port_and_an_empty_token(tmp_path):
     assert result.exit_code == 2 and "端口可能已被占用" in result.output
     empty = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0", "--token", " ", "--no-browser"])
     assert empty.exit_code == 2 and "--token 不能为空" in empty.output
+
+
+def test_draft_with_the_configured_model_over_http(tmp_path, retriever, stub_server, monkeypatch):
+    """The model path as a user configures it: OPENAI_BASE_URL in the environment, the real HTTP client."""
+    monkeypatch.setenv("OPENAI_BASE_URL", stub_server.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-123456")
+    monkeypatch.setenv("DUIZHAO_MODEL", "stub-model")
+    stub_server.default = "支部班子在这一方面还有差距，4次集中学习中只有1次结合执法案例开展讨论。"
+    client = TestClient(create_app(WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever)),
+                        base_url="http://127.0.0.1")
+    upload_example(client)
+    assert 'value="model" disabled' not in client.get("/form").text  # the model choice is offered
+    job = client.post("/api/draft", json={"offline": False}, headers=H).json()["job"]
+    assert wait(client, job)["status"] == "done"
+    assert stub_server.chat_requests  # drafted over HTTP, not by the offline composer
+    page = client.get("/review").text
+    assert "model:stub-model" in page and "结合执法案例开展讨论" in page
+
+
+def test_a_failing_model_endpoint_is_one_message(tmp_path, retriever, stub_server, monkeypatch):
+    from stub_server import Reply
+
+    monkeypatch.setenv("OPENAI_BASE_URL", stub_server.url)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-123456")
+    monkeypatch.setenv("DUIZHAO_MAX_RETRIES", "0")
+    stub_server.default = None
+    stub_server.responder = lambda request: Reply(status=401, body={"error": {"message": "Incorrect API key"}})
+    client = TestClient(create_app(WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever)),
+                        base_url="http://127.0.0.1")
+    upload_example(client)
+    job = client.post("/api/draft", json={"offline": False}, headers=H).json()["job"]
+    status = wait(client, job)
+    assert status["status"] == "failed" and "\n" not in status["message"]
+    assert "模型服务认证失败（HTTP 401）" in status["message"] and "sk-test-123456" not in status["message"]
+    assert "县市场监督管理局机关第一党支部" in client.get("/form").text

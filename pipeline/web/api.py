@@ -49,7 +49,7 @@ class ParagraphEdit(BaseModel):
 @guarded
 def choose_spec(request: Request, choice: SpecChoice):
     session = request_session(request)
-    spec = service.spec_of(choice.spec, session.path("spec.yaml"))
+    spec = service.spec_of(choice.spec)
     form = session.form()
     if form is None or form.spec != spec.id:
         kept = form.model_dump(exclude={"spec", "aspects", "unit_type", "year"}) if form else {}
@@ -64,7 +64,7 @@ def choose_spec(request: Request, choice: SpecChoice):
 def save_form(request: Request, form: FormState):
     session = request_session(request)
     if form.spec:
-        service.spec_of(form.spec, session.path("spec.yaml"))
+        service.spec_of(form.spec)
     session.save_form(form)
     return {"saved": True, "at": time.strftime("%H:%M:%S")}
 
@@ -76,7 +76,7 @@ def download_profile(request: Request):
     form = session.form()
     if form is None:
         raise InputError("还没有填写单位资料")
-    profile, _, text = service.checked_profile(form, session.path("spec.yaml"))
+    profile, _, text = service.checked_profile(form)
     return attachment(text.encode("utf-8"), service.file_stem(profile.unit.name) + ".yaml", "application/x-yaml")
 
 
@@ -87,7 +87,7 @@ async def upload_profile(request: Request, file: UploadFile = File(...)):
     upload_suffix(file.filename, (".yaml", ".yml"), "单位资料")
     data = await read_upload(file, config.max_yaml_bytes, "单位资料")
     session = request_session(request)
-    form = service.form_from_yaml(data, "上传的单位资料", session.path("spec.yaml"))
+    form = service.form_from_yaml(data, "上传的单位资料")
     session.save_form(form)
     return {"redirect": "/form"}
 
@@ -99,7 +99,7 @@ def propose_opinions(request: Request, body: OpinionText):
     form = session.form()
     if form is None or not form.spec:
         raise InputError("请先选择会议规范")
-    spec = service.spec_of(form.spec, session.path("spec.yaml"))
+    spec = service.spec_of(form.spec)
     lines = opinion_lines(body.text)
     if not lines:
         raise InputError("没有可分配的意见：请每行粘贴一条")
@@ -117,7 +117,7 @@ def start_draft(request: Request, body: DraftRequest):
         raise InputError("还没有填写单位资料")
     if state.jobs.running_for(session.id):
         raise InputError("正在起草，请等待完成")
-    profile, spec, text = service.checked_profile(form, session.path("spec.yaml"))
+    profile, spec, text = service.checked_profile(form)
     items = service.outline_items(profile, spec)
     session.folder.mkdir(parents=True, exist_ok=True)
     profile_path = session.path("profile.yaml")
@@ -203,7 +203,7 @@ def edit_paragraph(request: Request, edit: ParagraphEdit):
     review = current_review(session)
     text = replace_paragraph(review, edit.index, edit.text)
     meta = session.meta()
-    spec = service.spec_of(meta["spec"], session.path("spec.yaml")) if meta.get("spec") else None
+    spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
     checked = service.review_text(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
     session.save_text(text)
     templates = app_state(request).templates

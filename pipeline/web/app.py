@@ -16,6 +16,8 @@ from pipeline.core.errors import PipelineError
 from pipeline.web import service
 from pipeline.web.api import router as api_router
 from pipeline.web.downloads import router as download_router
+from pipeline.web.notice import available as notice_available
+from pipeline.web.notice import router as notice_router
 from pipeline.web.context import current_review, review_context
 from pipeline.web.jobs import Jobs
 from pipeline.web.security import make_guard
@@ -98,7 +100,7 @@ def create_app(config: WebConfig) -> FastAPI:
         session = state.session(request)
         form = session.form()
         return page(request, "start.html", specs=service.spec_rows(), form=form,
-                    has_draft=session.draft_text() is not None)
+                    has_draft=session.draft_text() is not None, notice=notice_available())
 
     @app.get("/form", response_class=HTMLResponse)
     def form_page(request: Request):
@@ -107,7 +109,7 @@ def create_app(config: WebConfig) -> FastAPI:
         if form is None or not form.spec:
             return RedirectResponse("/", 303)
         try:
-            spec = service.spec_of(form.spec, session.path("spec.yaml"))
+            spec = service.spec_of(form.spec)
         except PipelineError as exc:
             return page(request, "start.html", specs=service.spec_rows(), form=None, has_draft=False, error=str(exc))
         job = state.jobs.running_for(session.id)
@@ -128,5 +130,6 @@ def create_app(config: WebConfig) -> FastAPI:
 
     app.include_router(api_router)
     app.include_router(download_router)
+    app.include_router(notice_router)
 
     return app

@@ -51,7 +51,7 @@ def current_review(session: Session):
     if text is None:
         raise InputError("还没有草稿")
     meta = session.meta()
-    spec = service.spec_of(meta["spec"], session.path("spec.yaml")) if meta.get("spec") else None
+    spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
     profile = service.load_saved_profile(session.path("drafted-profile.yaml"))
     return service.review_text(text, spec, profile)
 

@@ -12,28 +12,33 @@ from typing import Callable
 from pipeline.core.errors import InputError
 from pipeline.material.document import Document, Note, render
 from pipeline.material.profile import Profile, load_profile, parse_profile, validate_against_spec
-from pipeline.material.specs import MeetingSpec, builtin_specs, load_spec, match_aspect
+from pipeline.material.specs import MeetingSpec, builtin_specs, match_aspect
 from pipeline.review.structure import CheckReport, check_structure, guess_spec
 from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
 
 STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
 
 
+def known_specs() -> dict[str, MeetingSpec]:
+    """Built-in specs, and the user's own (made from notices) where the library has them."""
+    from pipeline.material import specs as specs_module
+
+    every = getattr(specs_module, "all_specs", None)
+    return every() if every is not None else builtin_specs()
+
+
 def spec_rows() -> list[dict]:
     return [{"id": s.id, "name": s.name, "year": s.year or "", "body": s.body, "meeting": s.meeting,
              "status": STATUS.get(s.status, s.status), "source": s.source, "aspects": len(s.aspects)}
-            for s in builtin_specs().values()]
+            for s in known_specs().values()]
 
 
-def spec_of(spec_id: str, custom: Path | None = None) -> MeetingSpec:
-    """A built-in spec, or the session's own spec file (made from a notice) when its id matches."""
-    if spec_id in builtin_specs():
-        return builtin_specs()[spec_id]
-    if custom is not None and custom.is_file():
-        spec = load_spec(custom)
-        if spec.id == spec_id:
-            return spec
-    raise InputError(f"未知的会议规范：{spec_id}（可用：{'、'.join(builtin_specs())}）")
+def spec_of(spec_id: str) -> MeetingSpec:
+    """A spec by id, looked up among the known ones: an id from a browser never becomes a path."""
+    specs = known_specs()
+    if spec_id in specs:
+        return specs[spec_id]
+    raise InputError(f"未知的会议规范：{spec_id}（可用：{'、'.join(specs)}）")
 
 
 def cause_roots() -> list[str]:
@@ -60,7 +65,7 @@ def align_form(state: FormState, spec: MeetingSpec) -> FormState:
     return state.model_copy(update={"aspects": {k: v or [Row()] for k, v in aspects.items()}})
 
 
-def form_from_yaml(data: bytes, name: str, custom: Path | None = None) -> FormState:
+def form_from_yaml(data: bytes, name: str) -> FormState:
     import yaml
 
     from pipeline.core.files import decode, looks_binary
@@ -72,15 +77,15 @@ def form_from_yaml(data: bytes, name: str, custom: Path | None = None) -> FormSt
     except yaml.YAMLError as exc:
         raise InputError(f"{name} 不是有效的 YAML：请检查缩进、冒号后的空格和引号") from exc
     profile = parse_profile(loaded, name)
-    spec = spec_of(profile.meeting.spec, custom)
+    spec = spec_of(profile.meeting.spec)
     validate_against_spec(profile, spec, name)
     return align_form(from_profile(profile), spec)
 
 
-def checked_profile(state: FormState, custom: Path | None = None) -> tuple[Profile, MeetingSpec, str]:
+def checked_profile(state: FormState) -> tuple[Profile, MeetingSpec, str]:
     """The form as a validated profile, its spec and its YAML text."""
     profile = to_profile(state)
-    spec = spec_of(profile.meeting.spec, custom)
+    spec = spec_of(profile.meeting.spec)
     validate_against_spec(profile, spec, "（表单）")
     return profile, spec, profile_yaml(profile)
 

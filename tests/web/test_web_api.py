@@ -156,6 +156,13 @@ def test_path_traversal_names_never_become_paths(client, tmp_path):
     assert client.get("/static/%2e%2e/app.py").status_code == 404
     assert client.get("/api/jobs/..%2F..%2Fetc").status_code in (400, 404)
     assert client.get("/download/..%2Fform.json").status_code in (400, 404)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text((ROOT / "specs" / "2024-dangji-zuzhi.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    for spec in (str(outside), "../../outside.yaml", "specs/2024-dangji-zuzhi.yaml"):
+        assert client.post("/api/spec", json={"spec": spec}, headers=H).status_code == 400  # an id, never a path
+        pointed = EXAMPLE.read_text(encoding="utf-8").replace("spec: 2024-dangji-zuzhi", f"spec: {spec}")
+        reply = client.post("/api/profile", files={"file": ("a.yaml", pointed.encode())}, headers=H)
+        assert reply.status_code == 400 and "未知的会议规范" in reply.json()["error"]
 
 
 def test_opinions_are_proposed_under_the_aspect_they_fit(client):

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.errors import InputError, PipelineError
-from pipeline.web import service
+from pipeline.web import meeting, service
 from pipeline.web.forms import FormState
 from pipeline.web.opinions import assign, opinion_lines
 from pipeline.web.review_view import replace_paragraph
@@ -87,8 +87,11 @@ async def upload_profile(request: Request, file: UploadFile = File(...)):
     upload_suffix(file.filename, (".yaml", ".yml"), "单位资料")
     data = await read_upload(file, config.max_yaml_bytes, "单位资料")
     session = request_session(request)
-    form = service.form_from_yaml(data, "上传的单位资料")
-    session.save_form(form)
+    loaded = service.yaml_data(data, "上传的单位资料")
+    if meeting.is_meeting(loaded):  # a meeting file (members and their criticisms): the whole meeting
+        meeting.save_meeting(session, data)
+        return {"redirect": "/meeting"}
+    session.save_form(service.form_from_data(loaded, "上传的单位资料"))
     return {"redirect": "/form"}
 
 

@@ -16,6 +16,7 @@ from pipeline.core.errors import PipelineError
 from pipeline.web import service
 from pipeline.web.api import router as api_router
 from pipeline.web.downloads import router as download_router
+from pipeline.web.meeting import router as meeting_router
 from pipeline.web.notice import available as notice_available
 from pipeline.web.notice import router as notice_router
 from pipeline.web.context import current_review, review_context
@@ -131,5 +132,6 @@ def create_app(config: WebConfig) -> FastAPI:
     app.include_router(api_router)
     app.include_router(download_router)
     app.include_router(notice_router)
+    app.include_router(meeting_router)
 
     return app

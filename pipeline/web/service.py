@@ -65,7 +65,8 @@ def align_form(state: FormState, spec: MeetingSpec) -> FormState:
     return state.model_copy(update={"aspects": {k: v or [Row()] for k, v in aspects.items()}})
 
 
-def form_from_yaml(data: bytes, name: str) -> FormState:
+def yaml_data(data: bytes, name: str) -> object:
+    """An uploaded YAML file's content; not text or not YAML is one InputError."""
     import yaml
 
     from pipeline.core.files import decode, looks_binary
@@ -73,9 +74,12 @@ def form_from_yaml(data: bytes, name: str) -> FormState:
     if looks_binary(data):
         raise InputError(f"{name} 不是文本文件，应为单位资料 YAML")
     try:
-        loaded = yaml.safe_load(decode(data, name))
+        return yaml.safe_load(decode(data, name))
     except yaml.YAMLError as exc:
         raise InputError(f"{name} 不是有效的 YAML：请检查缩进、冒号后的空格和引号") from exc
+
+
+def form_from_data(loaded: object, name: str) -> FormState:
     profile = parse_profile(loaded, name)
     spec = spec_of(profile.meeting.spec)
     validate_against_spec(profile, spec, name)

@@ -72,10 +72,12 @@ def result(session) -> dict | None:
 def _listing(found: dict, root: Path) -> list[tuple[dict, list[tuple[int, Path]]]]:
     """Each document with its files numbered in download order (see _files)."""
     listing, number = [], 0
+    folder = Path(found.get("folder") or root)
     for document in found["documents"]:
         files = []
         for name in document["files"]:
-            path = Path(name).resolve()
+            # Names are relative to the meeting's folder (older results: whole paths); either stays inside root.
+            path = (folder / name).resolve()
             if path.is_relative_to(root) and path.is_file():
                 files.append((number, path))
                 number += 1
@@ -128,10 +130,10 @@ def draft_meeting_job(request: Request, body: MeetingDraft):
                                          corpus_loader=lambda: load_corpus(None), progress=progress))
         documents = [{"kind": d.kind, "name": d.name, "errors": d.errors, "warnings": d.warnings,
                       "files": [str(f) for f in d.files]} for d in done.documents]
-        record = {"meeting": done.meeting, "system": done.system, "documents": documents,
-                  "drafted": time.strftime("%Y-%m-%d %H:%M")}
+        record = {"unit": summary(session)["unit"], "folder": str(done.folder), "system": done.system,
+                  "documents": documents, "drafted": time.strftime("%Y-%m-%d %H:%M")}
         session.path(RESULT_FILE).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        return f"起草完成：{done.meeting}"
+        return f"起草完成：{record['unit']}"
 
     job = state.jobs.submit(session.id, [], work)
     return {"job": job.id, "items": []}
@@ -168,4 +170,6 @@ def download_meeting_zip(request: Request):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
             archive.write(path, path.name)
-    return attachment(buffer.getvalue(), f"{result(session)['meeting']}.zip", "application/zip")
+    from pipeline.web.service import file_stem
+
+    return attachment(buffer.getvalue(), f"{file_stem(result(session)['unit'])}.zip", "application/zip")

@@ -45,7 +45,7 @@ def test_meeting_file_to_every_document(client):
         time.sleep(0.1)
     assert status["status"] == "done", status["message"]
     page = client.get("/meeting").text
-    assert "整改清单（Excel）" in page and page.count("个人对照检查材料") == len(members)
+    assert "<td>整改清单（Excel）</td>" in page and page.count("<td>个人对照检查材料</td>") == len(members)
     links = sorted(set(int(n) for n in re.findall(r'href="/meeting/files/(\d+)"', page)))
     assert links == list(range(len(links)))
     names = []

@@ -14,13 +14,14 @@ from pipeline.web.context import attachment, current_review, guarded, request_se
 router = APIRouter()
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @router.get("/download/{kind}")
 @guarded
 def download(request: Request, kind: str):
-    if kind not in ("docx", "md", "zip", "html"):
+    if kind not in ("docx", "md", "zip", "html", "xlsx") or (kind == "xlsx" and not service.ledger_available()):
         raise InputError("不支持的下载格式", code="not-found")
     session = request_session(request)
     review = current_review(session)
@@ -28,6 +29,11 @@ def download(request: Request, kind: str):
     document = service.with_notes(review.document, session.notes())
     if kind == "docx":
         return attachment(service.docx_bytes(document), f"{stem}.docx", DOCX)
+    if kind == "xlsx":
+        profile = service.load_saved_profile(session.path("drafted-profile.yaml"))
+        if profile is None or review.spec is None:
+            raise InputError("整改清单来自单位资料：请先从表单起草")
+        return attachment(service.unit_ledger_xlsx(profile, review.spec), f"{stem}-整改清单.xlsx", XLSX)
     if kind == "md":
         return attachment(service.markdown_text(review.document).encode("utf-8"), f"{stem}.md", "text/markdown")
     html = service.report_html(review, stem).encode("utf-8")
@@ -41,4 +47,7 @@ def download(request: Request, kind: str):
         profile = session.path("drafted-profile.yaml")
         if profile.is_file():
             archive.writestr(f"{stem}.yaml", profile.read_bytes())
+            if service.ledger_available() and review.spec is not None:
+                ledger = service.unit_ledger_xlsx(service.load_saved_profile(profile), review.spec)
+                archive.writestr(f"{stem}-整改清单.xlsx", ledger)
     return attachment(buffer.getvalue(), f"{stem}.zip", "application/zip")

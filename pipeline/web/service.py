@@ -257,6 +257,29 @@ def docx_bytes(document: Document) -> bytes:
     return buffer.getvalue()
 
 
+def ledger_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("pipeline.export.ledger") is not None
+
+
+def unit_ledger_xlsx(profile: Profile, spec: MeetingSpec) -> bytes:
+    """The unit's 整改清单 as the meeting's ledger lays it out: one row per problem of the profile, in the spec's
+    order, with its measure, 责任人 and 时限 (a 【待补】 where the unit gave none)."""
+    from pipeline.core.resources import lexicon
+    from pipeline.export.ledger import ledger_xlsx
+    from pipeline.material.meeting_docs import LedgerRow, ledger_header
+    from pipeline.material.profile import profile_aspects
+
+    words = lexicon("meeting")
+    rows = [LedgerRow(number=n, problem=problem.problem.rstrip("。"), who=profile.unit.self_name, aspect=aspect,
+                      measure=problem.measure.rstrip("。"), owner=problem.owner, deadline=problem.deadline,
+                      status=words["ledger"]["status"], facts=list(problem.facts))
+            for n, (aspect, problem) in enumerate(((a, p) for a, ps in profile_aspects(profile, spec) for p in ps), 1)]
+    label = spec.name if spec.year else f"{profile.meeting.year or ''}年{spec.meeting}".lstrip("年")
+    return ledger_xlsx(words["titles"]["ledger"].format(unit=profile.unit.name, meeting=label), ledger_header(), rows)
+
+
 def markdown_text(document: Document) -> str:
     return render(document, markdown=True)
 

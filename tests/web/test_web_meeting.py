@@ -72,3 +72,27 @@ def test_bad_meeting_file_changes_nothing(client):
     assert reply.status_code == 400 and "不存在的人" in reply.json()["error"] and "\n" not in reply.json()["error"]
     assert client.get("/meeting", follow_redirects=False).status_code == 303
     assert client.get("/meeting/all.zip").status_code == 404
+
+
+def test_unit_ledger_from_the_form(client):
+    from openpyxl import load_workbook
+
+    from pipeline.material.profile import load_profile
+
+    example = ROOT / "examples" / "agency-2024-dangji.yaml"
+    client.post("/api/profile", files={"file": ("unit.yaml", example.read_bytes())}, headers=H)
+    job = client.post("/api/draft", json={"offline": True}, headers=H).json()["job"]
+    for _ in range(600):
+        if client.get(f"/api/jobs/{job}").json()["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    assert "/download/xlsx" in client.get("/review").text
+    sheet = load_workbook(io.BytesIO(client.get("/download/xlsx").content)).active
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    profile = load_profile(example)
+    problems = [p for ps in profile.aspects.values() for p in ps]
+    body = [row for row in values if isinstance(row[0], int)]
+    assert len(body) == len(problems)
+    assert [row[3] for row in body] == [p.owner for p in problems]  # 责任人 as the unit gave them
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/download/zip").content))
+    assert any(name.endswith("整改清单.xlsx") for name in archive.namelist())

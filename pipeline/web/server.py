@@ -12,11 +12,13 @@ from pipeline.web.security import is_loopback
 
 
 def data_folder(given: Path | None) -> Path:
-    """--data, else DUIZHAO_WEB_DIR, else the user's data folder (per platform)."""
+    """--data, else DUIZHAO_WEB_DIR, else web/ in DUIZHAO_HOME or the user's data folder (per platform)."""
     if given is not None:
         return given
     if os.environ.get("DUIZHAO_WEB_DIR"):
         return Path(os.environ["DUIZHAO_WEB_DIR"])
+    if os.environ.get("DUIZHAO_HOME"):
+        return Path(os.environ["DUIZHAO_HOME"]).expanduser() / "web"
     from platformdirs import user_data_path
 
     return user_data_path("duizhao", appauthor=False) / "web"

@@ -359,3 +359,41 @@ def test_a_failing_model_endpoint_is_one_message(tmp_path, retriever, stub_serve
     assert status["status"] == "failed" and "\n" not in status["message"]
     assert "模型服务认证失败（HTTP 401）" in status["message"] and "sk-test-123456" not in status["message"]
     assert "县市场监督管理局机关第一党支部" in client.get("/form").text
+
+
+@pytest.mark.slow
+def test_serve_on_all_interfaces_prints_a_token_every_request_needs(tmp_path):
+    """The real command: `duizhao serve --host 0.0.0.0` generates a token, prints it, and refuses requests without it."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+    command = [sys.executable, "-m", "pipeline.cli.main", "serve", "--host", "0.0.0.0", "--port", str(port),
+               "--no-browser", "--data", str(tmp_path / "web")]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        first = server.stdout.readline()
+        assert first.startswith("工作台已启动：http://127.0.0.1:") and "?token=" in first
+        token = first.strip().rsplit("?token=", 1)[1]
+        assert token in server.stdout.readline()  # said once more, as the token to hand to colleagues
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(100):
+            try:
+                anonymous = httpx.get(base + "/", timeout=2)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        assert anonymous.status_code == 401
+        with httpx.Client(base_url=base, timeout=5) as user:
+            assert user.get(f"/?token={token}", follow_redirects=True).status_code == 200
+            assert "选择会议规范" in user.get("/").text
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

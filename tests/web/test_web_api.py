@@ -188,7 +188,8 @@ def test_draft_streams_progress_and_reviews_with_findings_in_place(client):
     assert finished == keys and stream.text.rstrip().splitlines()[-1].startswith("data: ") and '"done"' in stream.text
     page = client.get("/review").text
     assert "县市场监督管理局机关第一党支部" in page
-    assert 'class="para item flag-' in page  # a finding sits at its paragraph
+    flagged = [p for p in shown(page).values() if "flag-" in p[0]]
+    assert flagged and all('class="finding' in p[2] for p in flagged)  # each finding sits at its paragraph
     assert "参考范文" in page and "ref-source" in page  # the passages retrieved beside the paragraphs
 
 
@@ -249,7 +250,8 @@ def test_uploaded_material_shows_copied_runs_with_their_source(client):
     page = client.get("/review").text
     sources = set(re.findall(r'class="copied src\d+ *" title="[^"]+" data-source="([^"]+)"', page))
     assert len(sources) == 1  # one 范文, named in the legend with its colour
-    assert f'<span class="src src0">{sources.pop()}</span>' in page and "查重率 100.0%" in page
+    assert f'<span class="src src0">{sources.pop()}</span>' in page
+    assert float(re.search(r"查重率 ([\d.]+)%", page).group(1)) > 50
     assert "sev-error" in page
 
 

@@ -288,6 +288,35 @@ def preview(
     typer.echo(f"已生成 {len(pages)} 页预览：{target}（含 PDF）")
 
 
+@app.command()
+@handles_errors
+def serve(
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="端口"),
+    host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只允许本机访问；其他地址须带访问令牌）"),
+    token: Optional[str] = typer.Option(None, "--token", help="访问令牌（监听非本机地址时不给则自动生成并显示）"),
+    data: Optional[Path] = typer.Option(None, "--data", help="工作台数据目录（默认：用户数据目录下的 duizhao/web）"),
+    no_browser: bool = typer.Option(False, "--no-browser", help="不自动打开浏览器"),
+):
+    """启动本地网页工作台：选会议 → 填资料 → 起草 → 审改 → 下载 Word。"""
+    # Imported here so that `duizhao --help` does not load the web stack.
+    from pipeline.web.server import build, resolve_token, run
+
+    token, generated = resolve_token(host, token)
+    web_app, config = build(host, token, data)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/" + (f"?token={token}" if token else "")
+    typer.echo(f"工作台已启动：{url}")
+    if generated:
+        typer.echo(f"访问令牌（已自动生成，请只告诉需要使用的同事）：{token}")
+    typer.echo(f"数据目录：{config.data_dir}；按 Ctrl+C 停止。")
+    if not no_browser and config.loopback:
+        import threading
+        import webbrowser
+
+        threading.Timer(1.0, lambda: webbrowser.open(url)).start()
+    run(web_app, host, port)
+
+
 # The eval sub-app lives in cli_eval.py; imported here, after handles_errors, which its commands use.
 from pipeline.cli.eval import eval_app  # noqa: E402
 

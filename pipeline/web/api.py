@@ -1,0 +1,215 @@
+"""The workbench's JSON API: spec choice, form autosave, YAML in and out, opinions, drafts and their progress
+stream, uploaded materials and paragraph edits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+from fastapi import APIRouter, File, Request, UploadFile
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.core.errors import InputError, PipelineError
+from pipeline.web import meeting, service
+from pipeline.web.forms import FormState
+from pipeline.web.opinions import assign, opinion_lines
+from pipeline.web.review_view import replace_paragraph
+from pipeline.web.security import read_upload, upload_suffix
+from pipeline.web.context import (app_state, attachment, current_review, guarded, request_session,
+                                  review_context)
+from pipeline.web.store import valid_id
+
+router = APIRouter()
+
+
+class SpecChoice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    spec: str
+
+
+class OpinionText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+
+
+class DraftRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    offline: bool = True
+
+
+class ParagraphEdit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    index: int
+    text: str
+
+
+@router.post("/api/spec")
+@guarded
+def choose_spec(request: Request, choice: SpecChoice):
+    session = request_session(request)
+    spec = service.spec_of(choice.spec)
+    form = session.form()
+    if form is None or form.spec != spec.id:
+        kept = form.model_dump(exclude={"spec", "aspects", "unit_type", "year"}) if form else {}
+        blank = service.blank_form(spec)
+        form = blank.model_copy(update={k: v for k, v in kept.items() if v and k != "self_name"})
+    session.save_form(form)
+    return {"redirect": "/form"}
+
+
+@router.post("/api/form")
+@guarded
+def save_form(request: Request, form: FormState):
+    session = request_session(request)
+    if form.spec:
+        service.spec_of(form.spec)
+    session.save_form(form)
+    return {"saved": True, "at": time.strftime("%H:%M:%S")}
+
+
+@router.get("/api/profile.yaml")
+@guarded
+def download_profile(request: Request):
+    session = request_session(request)
+    form = session.form()
+    if form is None:
+        raise InputError("还没有填写单位资料")
+    profile, _, text = service.checked_profile(form)
+    return attachment(text.encode("utf-8"), service.file_stem(profile.unit.name) + ".yaml", "application/x-yaml")
+
+
+@router.post("/api/profile")
+@guarded
+async def upload_profile(request: Request, file: UploadFile = File(...)):
+    config = app_state(request).config
+    upload_suffix(file.filename, (".yaml", ".yml"), "单位资料")
+    data = await read_upload(file, config.max_yaml_bytes, "单位资料")
+    session = request_session(request)
+    loaded = service.yaml_data(data, "上传的单位资料")
+    if meeting.is_meeting(loaded):  # a meeting file (members and their criticisms): the whole meeting
+        meeting.save_meeting(session, data)
+        return {"redirect": "/meeting"}
+    session.save_form(service.form_from_data(loaded, "上传的单位资料"))
+    return {"redirect": "/form"}
+
+
+@router.post("/api/opinions")
+@guarded
+def propose_opinions(request: Request, body: OpinionText):
+    session = request_session(request)
+    form = session.form()
+    if form is None or not form.spec:
+        raise InputError("请先选择会议规范")
+    spec = service.spec_of(form.spec)
+    lines = opinion_lines(body.text)
+    if not lines:
+        raise InputError("没有可分配的意见：请每行粘贴一条")
+    proposals = assign(lines, spec, form, app_state(request).retriever().embedder)
+    return {"opinions": [p.model_dump() for p in proposals], "aspects": list(form.aspects)}
+
+
+@router.post("/api/draft")
+@guarded
+def start_draft(request: Request, body: DraftRequest):
+    state = app_state(request)
+    session = request_session(request)
+    form = session.form()
+    if form is None:
+        raise InputError("还没有填写单位资料")
+    if state.jobs.running_for(session.id):
+        raise InputError("正在起草，请等待完成")
+    profile, spec, text = service.checked_profile(form)
+    items = service.outline_items(profile, spec)
+    session.folder.mkdir(parents=True, exist_ok=True)
+    profile_path = session.path("profile.yaml")
+    profile_path.write_text(text, encoding="utf-8")
+    drafter = state.drafter(body.offline)
+
+    def work(job) -> str:
+        def progress(event: str, unit: str, key: str, role: str) -> None:
+            if event in ("start", "done", "cached"):
+                job.emit(event, key=key)
+
+        retriever = state.retriever()
+        drafted = service.draft_profile(profile_path, session.path("out"), drafter, retriever, progress)
+        text_now = service.render(drafted.document)
+        meta = {"unit": drafted.unit, "spec": spec.id, "system": drafted.system,
+                "drafted": time.strftime("%Y-%m-%d %H:%M")}
+        notes = [note.model_dump() for note in drafted.document.notes]
+        session.save_draft(text_now, drafted.passages, meta, text, notes)
+        return f"起草完成：{drafted.unit}"
+
+    job = state.jobs.submit(session.id, items, work)
+    return {"job": job.id, "items": items}
+
+
+@router.get("/api/jobs/{job_id}")
+@guarded
+def job_status(request: Request, job_id: str):
+    job = _job(request, job_id)
+    return {"status": job.status, "message": job.message, "events": job.since(0)}
+
+
+def _job(request: Request, job_id: str):
+    job = app_state(request).jobs.get(job_id) if valid_id(job_id) else None
+    if job is None or job.session != request_session(request).id:
+        raise InputError("没有这个起草任务", code="not-found")
+    return job
+
+
+@router.get("/api/jobs/{job_id}/events")
+async def job_events(request: Request, job_id: str):
+    try:
+        job = _job(request, job_id)
+    except PipelineError as exc:
+        return JSONResponse({"error": str(exc), "code": exc.code}, status_code=404)
+    last = request.headers.get("last-event-id", "")
+    start = int(last) + 1 if last.isdigit() else 0
+
+    async def stream():
+        index = start
+        while True:
+            events = job.since(index)
+            for event in events:
+                yield f"id: {event['id']}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
+            index += len(events)
+            if job.finished and not job.since(index):
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(0.2)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-store"})
+
+
+@router.post("/api/material")
+@guarded
+async def upload_material(request: Request, file: UploadFile = File(...)):
+    config = app_state(request).config
+    suffix = upload_suffix(file.filename, (".docx", ".txt", ".md"), "材料")
+    data = await read_upload(file, config.max_material_bytes, "材料")
+    session = request_session(request)
+    session.folder.mkdir(parents=True, exist_ok=True)
+    text = service.material_text(data, suffix, session.folder)
+    service.review_text(text, None)  # refuse what cannot be reviewed before replacing the session's draft
+    session.save_draft(text, {}, {"unit": "", "spec": None, "system": "upload",
+                                  "drafted": time.strftime("%Y-%m-%d %H:%M")}, None)
+    return {"redirect": "/review"}
+
+
+@router.post("/api/paragraph")
+@guarded
+def edit_paragraph(request: Request, edit: ParagraphEdit):
+    session = request_session(request)
+    review = current_review(session)
+    text = replace_paragraph(review, edit.index, edit.text)
+    meta = session.meta()
+    spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
+    checked = service.review_text(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
+    session.save_text(text)
+    templates = app_state(request).templates
+    html = templates.get_template("_review_body.html").render(**review_context(session, checked))
+    return {"html": html, "ok": checked.report.ok, "errors": checked.report.count("error"),
+            "warnings": checked.report.count("warning")}

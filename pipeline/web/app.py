@@ -1,0 +1,137 @@
+"""The workbench application: configuration, session cookie, pages. The JSON API lives in api.py."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from pipeline.core.errors import PipelineError
+from pipeline.web import service
+from pipeline.web.api import router as api_router
+from pipeline.web.downloads import router as download_router
+from pipeline.web.meeting import router as meeting_router
+from pipeline.web.notice import available as notice_available
+from pipeline.web.notice import router as notice_router
+from pipeline.web.context import current_review, review_context
+from pipeline.web.jobs import Jobs
+from pipeline.web.security import make_guard
+from pipeline.web.store import Session, new_id, valid_id
+
+HERE = Path(__file__).resolve().parent
+SESSION_COOKIE = "duizhao_session"
+
+
+@dataclass
+class WebConfig:
+    data_dir: Path
+    token: str | None = None
+    loopback: bool = True
+    # Built once, on first use, and shared by every session: one store, one embedder.
+    retriever_factory: Callable[[], object] | None = None
+    offline_drafter: Callable[[], object] | None = None
+    model_drafter: Callable[[], object] | None = None
+    model_available: Callable[[], bool] | None = None
+    workers: int = 4
+    max_yaml_bytes: int = 512 * 1024
+    max_material_bytes: int = 5 * 1024 * 1024
+
+
+@dataclass
+class State:
+    config: WebConfig
+    jobs: Jobs
+    templates: Jinja2Templates
+    _retriever: object = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def retriever(self):
+        with self._lock:
+            if self._retriever is None:
+                factory = self.config.retriever_factory or service.default_retriever_factory()
+                self._retriever = factory()
+            return self._retriever
+
+    def drafter(self, offline: bool):
+        if offline or not self.model_available():
+            return (self.config.offline_drafter or service.offline_drafter)()
+        return (self.config.model_drafter or service.model_drafter)()
+
+    def model_available(self) -> bool:
+        return (self.config.model_available or service.model_configured)()
+
+    def session(self, request: Request) -> Session:
+        sid = request.state.session_id
+        return Session(self.config.data_dir / "sessions", sid)
+
+
+def create_app(config: WebConfig) -> FastAPI:
+    app = FastAPI(title="duizhao 工作台", docs_url=None, redoc_url=None, openapi_url=None)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    state = State(config, Jobs(config.workers), templates)
+    app.state.web = state
+    (config.data_dir / "sessions").mkdir(parents=True, exist_ok=True)
+
+    @app.middleware("http")
+    async def session_cookie(request: Request, call_next):
+        sid = request.cookies.get(SESSION_COOKIE)
+        fresh = not valid_id(sid)
+        request.state.session_id = new_id() if fresh else sid
+        response = await call_next(request)
+        if fresh:
+            response.set_cookie(SESSION_COOKIE, request.state.session_id, httponly=True, samesite="strict",
+                                max_age=90 * 24 * 3600)
+        return response
+
+    # Added last, so it runs first: nothing answers before the token and host are checked.
+    app.middleware("http")(make_guard(config.token, config.loopback, config.max_material_bytes + 256 * 1024))
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    def page(request: Request, name: str, **context) -> HTMLResponse:
+        return templates.TemplateResponse(request, name, context)
+
+    @app.get("/", response_class=HTMLResponse)
+    def start(request: Request):
+        session = state.session(request)
+        form = session.form()
+        return page(request, "start.html", specs=service.spec_rows(), form=form,
+                    has_draft=session.draft_text() is not None, notice=notice_available())
+
+    @app.get("/form", response_class=HTMLResponse)
+    def form_page(request: Request):
+        session = state.session(request)
+        form = session.form()
+        if form is None or not form.spec:
+            return RedirectResponse("/", 303)
+        try:
+            spec = service.spec_of(form.spec)
+        except PipelineError as exc:
+            return page(request, "start.html", specs=service.spec_rows(), form=None, has_draft=False, error=str(exc))
+        job = state.jobs.running_for(session.id)
+        return page(request, "form.html", form=form, spec=spec, model=state.model_available(), roots=service.cause_roots(),
+                    job=job.id if job else "", has_draft=session.draft_text() is not None)
+
+    @app.get("/review", response_class=HTMLResponse)
+    def review_page(request: Request):
+        session = state.session(request)
+        if session.draft_text() is None:
+            return RedirectResponse("/", 303)
+        try:
+            review = current_review(session)
+        except PipelineError as exc:
+            return page(request, "start.html", specs=service.spec_rows(), form=session.form(), has_draft=False,
+                        error=str(exc))
+        return page(request, "review.html", **review_context(session, review))
+
+    app.include_router(api_router)
+    app.include_router(download_router)
+    app.include_router(notice_router)
+    app.include_router(meeting_router)
+
+    return app

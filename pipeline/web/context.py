@@ -1,0 +1,69 @@
+"""What the workbench's routes share: the app state and session of a request, errors as one JSON line, the
+current material's review, file responses."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from pipeline.core.errors import InputError, ModelError, PipelineError
+from pipeline.web import service
+from pipeline.web.review_view import MARK_KINDS, SEVERITY, paragraphs
+from pipeline.web.store import Session
+
+
+def app_state(request: Request):
+    return request.app.state.web
+
+
+def request_session(request: Request) -> Session:
+    return app_state(request).session(request)
+
+
+def failure(exc: Exception) -> JSONResponse:
+    if isinstance(exc, PipelineError):
+        status = 400 if isinstance(exc, InputError) else 502 if isinstance(exc, ModelError) else 500
+        status = 404 if exc.code == "not-found" else status
+        return JSONResponse({"error": str(exc), "code": exc.code}, status_code=status)
+    return JSONResponse({"error": f"内部错误（{type(exc).__name__}）", "code": "internal"}, status_code=500)
+
+
+def guarded(handler):
+    """Every API answer is JSON; a library error becomes {"error": one Chinese line}."""
+
+    @functools.wraps(handler)
+    async def wrapper(*args, **kwargs):
+        try:
+            result = handler(*args, **kwargs)
+            return await result if asyncio.iscoroutine(result) else result
+        except Exception as exc:  # noqa: BLE001 - the outer layer turns every failure into one message
+            return failure(exc)
+
+    return wrapper
+
+
+def current_review(session: Session):
+    text = session.draft_text()
+    if text is None:
+        raise InputError("还没有草稿")
+    meta = session.meta()
+    spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
+    profile = service.load_saved_profile(session.path("drafted-profile.yaml"))
+    return service.review_text(text, spec, profile)
+
+
+def review_context(session: Session, review) -> dict:
+    shown, listed, colours = paragraphs(review, session.passages())
+    return {"paragraphs": shown, "findings": listed, "colours": colours, "report": review.report,
+            "metrics": review.report.metrics, "severity": SEVERITY, "mark_kinds": MARK_KINDS, "meta": session.meta(),
+            "spec": review.spec, "ledger": service.ledger_available() and session.path("drafted-profile.yaml").is_file()}
+
+
+def attachment(data: bytes, name: str, media: str) -> Response:
+    ascii_name = "duizhao" + name[name.rfind("."):]
+    disposition = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    return Response(data, media_type=media, headers={"Content-Disposition": disposition})

@@ -1,0 +1,185 @@
+"""The workbench form's state, and its two-way conversion with the unit profile (the CLI's YAML format).
+
+The form keeps everything a user typed, even fields the current profile format has no place for yet, so an
+autosave never loses text; the YAML carries exactly what the profile model accepts.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.core.errors import InputError
+from pipeline.material.profile import Problem, Profile, parse_profile
+
+ROW_FIELDS = ("problem", "cause", "measure", "owner", "deadline")
+
+
+class Loose(BaseModel):
+    # Autosaved form data: unknown keys from an older page are dropped, not an error.
+    model_config = ConfigDict(extra="ignore")
+
+
+class Row(Loose):
+    problem: str = ""
+    facts: list[str] = []
+    cause: str = ""
+    measure: str = ""
+    owner: str = ""
+    deadline: str = ""
+
+    def empty(self) -> bool:
+        return not any(getattr(self, name).strip() for name in ROW_FIELDS) and not any(f.strip() for f in self.facts)
+
+
+class LastYearRow(Loose):
+    problem: str = ""
+    fixed: str = ""
+
+
+class CaseStudyForm(Loose):
+    title: str = ""
+    facts: list[str] = []
+    lesson: str = ""
+
+
+class Opinion(Loose):
+    text: str
+    aspect: str | None = None
+    score: float = 0.0
+
+
+class FormState(Loose):
+    spec: str = ""
+    unit_name: str = ""
+    unit_type: str = ""
+    self_name: str = ""
+    year: str = ""
+    title: str = ""
+    talks: str = ""
+    opinions_count: str = ""
+    study: list[str] = []
+    other: list[str] = []
+    work: list[str] = []
+    aspects: dict[str, list[Row]] = {}
+    last_year: list[LastYearRow] = []
+    case_study: CaseStudyForm = CaseStudyForm()
+    target_chars: str = ""
+    signature_name: str = ""
+    signature_date: str = ""
+    # The unit's subjective roots (理想信念 …) with its own note on each, where the profile format has them.
+    causes: dict[str, str] = {}
+    opinions: list[Opinion] = []
+
+
+def _lines(values: list[str]) -> list[str]:
+    return [v.strip() for value in values for v in value.splitlines() if v.strip()]
+
+
+def _number(text: str, label: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit():
+        raise InputError(f"“{label}”应为整数，现为：{text}")
+    return int(text)
+
+
+def _problem(row: Row, aspect: str, number: int) -> dict:
+    if not row.problem.strip():
+        raise InputError(f"“{aspect}”第 {number} 行：请填写问题概括（或删去这一行）")
+    data: dict = {"problem": row.problem.strip(), "facts": _lines(row.facts)}
+    # Fields the profile format knows go into the YAML; the rest stays in the form only.
+    for name in ("cause", "measure", "owner", "deadline"):
+        value = getattr(row, name).strip()
+        if value and name in Problem.model_fields:
+            data[name] = value
+    return data
+
+
+def profile_data(state: FormState) -> dict:
+    """The profile mapping (CLI YAML shape) the form describes; raises InputError on a field that cannot fit."""
+    if not state.spec:
+        raise InputError("请先选择会议规范")
+    if not state.unit_name.strip():
+        raise InputError("请填写单位名称")
+    unit = {"name": state.unit_name.strip()}
+    if state.unit_type.strip():
+        unit["type"] = state.unit_type.strip()
+    if state.self_name.strip():
+        unit["self"] = state.self_name.strip()
+    meeting: dict = {"spec": state.spec}
+    year = _number(state.year, "年度")
+    if year is not None:
+        meeting["year"] = year
+    data: dict = {"unit": unit, "meeting": meeting}
+    preparation: dict = {}
+    for key, value, label in (("talks", state.talks, "谈心谈话人次"), ("opinions", state.opinions_count, "征求意见条数")):
+        number = _number(value, label)
+        if number is not None:
+            preparation[key] = number
+    study = _lines(state.study)
+    if study:
+        preparation["study"] = study[0] if len(study) == 1 else study
+    if _lines(state.other):
+        preparation["other"] = _lines(state.other)
+    if preparation:
+        data["preparation"] = preparation
+    if _lines(state.work):
+        data["work"] = _lines(state.work)
+    data["aspects"] = {name: [_problem(row, name, n) for n, row in enumerate(rows, 1) if not row.empty()]
+                       for name, rows in state.aspects.items()}
+    last_year = [{"problem": r.problem.strip(), "fixed": r.fixed.strip()} for r in state.last_year if r.problem.strip()]
+    if last_year:
+        data["last_year"] = last_year
+    case = state.case_study
+    if case.title.strip() or _lines(case.facts) or case.lesson.strip():
+        if not case.title.strip():
+            raise InputError("典型案例：请填写案例名称（或清空这一栏）")
+        data["case_study"] = {"title": case.title.strip(), "facts": _lines(case.facts), "lesson": case.lesson.strip()}
+    causes = {root: note.strip() for root, note in state.causes.items() if root.strip()}
+    if causes and "causes" in Profile.model_fields:
+        data["causes"] = causes
+    target = _number(state.target_chars, "目标字数")
+    if target is not None:
+        data["target_chars"] = target
+    if state.title.strip():
+        data["title"] = state.title.strip()
+    if state.signature_name.strip() or state.signature_date.strip():
+        data["signature"] = {k: v.strip() for k, v in (("name", state.signature_name), ("date", state.signature_date))
+                             if v.strip()}
+    return data
+
+
+def to_profile(state: FormState) -> Profile:
+    return parse_profile(profile_data(state), "（表单）")
+
+
+def profile_yaml(profile: Profile) -> str:
+    import yaml
+
+    data = profile.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
+    data["aspects"] = {name: [p.model_dump(mode="json", exclude_defaults=True) for p in problems]
+                       for name, problems in profile.aspects.items()}
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
+
+
+def from_profile(profile: Profile) -> FormState:
+    """The form a profile fills in (an uploaded YAML)."""
+    prep = profile.preparation
+    signature = profile.signature
+    case = profile.case_study
+    aspects = {name: [Row(problem=p.problem, facts=list(p.facts),
+                          **{k: str(getattr(p, k) or "") for k in ("cause", "measure", "owner", "deadline")
+                             if k in Problem.model_fields}) for p in problems]
+               for name, problems in profile.aspects.items()}
+    return FormState(
+        spec=profile.meeting.spec, unit_name=profile.unit.name, unit_type=profile.unit.type,
+        self_name=profile.unit.self_name, year=str(profile.meeting.year or ""), title=profile.title or "",
+        talks="" if prep.talks is None else str(prep.talks),
+        opinions_count="" if prep.opinions is None else str(prep.opinions),
+        study=prep.study_items(), other=list(prep.other), work=list(profile.work), aspects=aspects,
+        last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in profile.last_year],
+        case_study=CaseStudyForm(title=case.title, facts=list(case.facts), lesson=case.lesson) if case else CaseStudyForm(),
+        target_chars=str(profile.target_chars or ""),
+        causes={c.root: c.note for c in getattr(profile, "causes", [])},
+        signature_name=(signature.name or "") if signature else "", signature_date=(signature.date or "") if signature else "")

@@ -1,0 +1,175 @@
+"""A whole meeting (the 班子 material, each member's own, criticism sheets, 整改清单) from an uploaded meeting
+file, where the library drafts meetings: drafted as one job, every document listed with its check result."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import time
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.core.errors import InputError
+from pipeline.web.context import app_state, attachment, guarded, request_session
+
+router = APIRouter()
+MEETING_FILE = "meeting.yaml"
+RESULT_FILE = "meeting-result.json"
+KINDS = {"group": "班子对照检查材料", "personal": "个人对照检查材料", "criticism": "相互批评意见",
+         "ledger_xlsx": "整改清单（Excel）", "ledger_docx": "整改清单（Word）"}
+MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+         ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".md": "text/markdown",
+         ".json": "application/json"}
+
+
+def available() -> bool:
+    return importlib.util.find_spec("pipeline.run.meeting") is not None
+
+
+def is_meeting(data: object) -> bool:
+    if not available():
+        return False
+    from pipeline.material.meeting import is_meeting_data
+
+    return is_meeting_data(data)
+
+
+def save_meeting(session, data: bytes) -> None:
+    """Check the meeting file as `duizhao draft` would, then keep it; a bad file changes nothing."""
+    from pipeline.material.meeting import load_meeting
+
+    session.folder.mkdir(parents=True, exist_ok=True)
+    candidate = session.path("meeting.new.yaml")
+    candidate.write_bytes(data)
+    try:
+        load_meeting(candidate)
+    except Exception:
+        candidate.unlink(missing_ok=True)
+        raise
+    candidate.replace(session.path(MEETING_FILE))
+
+
+def summary(session) -> dict:
+    from pipeline.material.meeting import load_meeting
+
+    meeting, spec = load_meeting(session.path(MEETING_FILE))
+    members = [{"name": m.name, "post": m.post, "problems": len(m.problems()),
+                "criticisms": sum(len(v) for v in m.criticisms.values())} for m in meeting.members]
+    return {"unit": meeting.unit.name, "spec": spec.name, "members": members}
+
+
+def result(session) -> dict | None:
+    try:
+        return json.loads(session.path(RESULT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _listing(found: dict, root: Path) -> list[tuple[dict, list[tuple[int, Path]]]]:
+    """Each document with its files numbered in download order (see _files)."""
+    listing, number = [], 0
+    folder = Path(found.get("folder") or root)
+    for document in found["documents"]:
+        files = []
+        for name in document["files"]:
+            # Names are relative to the meeting's folder (older results: whole paths); either stays inside root.
+            path = (folder / name).resolve()
+            if path.is_relative_to(root) and path.is_file():
+                files.append((number, path))
+                number += 1
+        listing.append((document, files))
+    return listing
+
+
+class MeetingDraft(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    offline: bool = True
+
+
+@router.get("/meeting", response_class=HTMLResponse)
+def meeting_page(request: Request):
+    session = request_session(request)
+    if not available() or not session.path(MEETING_FILE).is_file():
+        return RedirectResponse("/", 303)
+    state = app_state(request)
+    job = state.jobs.running_for(session.id)
+    found = result(session)
+    if found is not None:
+        found["listing"] = _listing(found, session.path("meeting-out").resolve())
+    return state.templates.TemplateResponse(request, "meeting.html", {
+        "meeting": summary(session), "result": found, "kinds": KINDS, "model": state.model_available(),
+        "job": job.id if job else ""})
+
+
+@router.post("/api/meeting/draft")
+@guarded
+def draft_meeting_job(request: Request, body: MeetingDraft):
+    from pipeline.review.copyrate import load_corpus
+    from pipeline.run.meeting import draft_meeting
+    from pipeline.run.runner import DraftOptions
+
+    state = app_state(request)
+    session = request_session(request)
+    if not session.path(MEETING_FILE).is_file():
+        raise InputError("请先导入会议文件")
+    if state.jobs.running_for(session.id):
+        raise InputError("正在起草，请等待完成")
+    drafter = state.drafter(body.offline)
+
+    def work(job) -> str:
+        def progress(event: str, unit: str, key: str, role: str) -> None:
+            if event in ("done", "cached"):
+                job.emit("item", key=f"{unit}/{key}")
+
+        options = DraftOptions(outdir=session.path("meeting-out"), force=True)
+        done = asyncio.run(draft_meeting(session.path(MEETING_FILE), options, drafter, state.retriever,
+                                         corpus_loader=lambda: load_corpus(None), progress=progress))
+        documents = [{"kind": d.kind, "name": d.name, "errors": d.errors, "warnings": d.warnings,
+                      "files": [str(f) for f in d.files]} for d in done.documents]
+        record = {"unit": summary(session)["unit"], "folder": str(done.folder), "system": done.system,
+                  "documents": documents, "drafted": time.strftime("%Y-%m-%d %H:%M")}
+        session.path(RESULT_FILE).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        return f"起草完成：{record['unit']}"
+
+    job = state.jobs.submit(session.id, [], work)
+    return {"job": job.id, "items": []}
+
+
+def _files(session) -> list[Path]:
+    """The drafted files, by their place in the result: a download names a number, never a path."""
+    found = result(session)
+    if found is None:
+        raise InputError("还没有起草会议材料", code="not-found")
+    root = session.path("meeting-out").resolve()
+    return [path for _, files in _listing(found, root) for _, path in files]
+
+
+@router.get("/meeting/files/{number}")
+@guarded
+def download_meeting_file(request: Request, number: int):
+    files = _files(request_session(request))
+    if not 0 <= number < len(files):
+        raise InputError("没有这个文件", code="not-found")
+    path = files[number]
+    return attachment(path.read_bytes(), path.name, MEDIA.get(path.suffix, "application/octet-stream"))
+
+
+@router.get("/meeting/all.zip")
+@guarded
+def download_meeting_zip(request: Request):
+    import zipfile
+    from io import BytesIO
+
+    session = request_session(request)
+    files = _files(session)
+    buffer = BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, path.name)
+    from pipeline.web.service import file_stem
+
+    return attachment(buffer.getvalue(), f"{file_stem(result(session)['unit'])}.zip", "application/zip")

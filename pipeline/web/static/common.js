@@ -1,0 +1,40 @@
+"use strict";
+// Every change goes through api(): the X-Duizhao header marks it as coming from these pages.
+async function api(url, options) {
+  options = options || {};
+  const headers = Object.assign({"X-Duizhao": "1"}, options.headers || {});
+  let body = options.body;
+  if (body !== undefined && !(body instanceof FormData)) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(url, {method: options.method || "POST", headers, body, credentials: "same-origin"});
+  } catch (e) {
+    throw new Error("连接不上工作台服务，请确认 duizhao serve 仍在运行");
+  }
+  let data = {};
+  try { data = await response.json(); } catch (e) { data = {}; }
+  if (!response.ok) throw new Error(data.error || ("请求失败（" + response.status + "）"));
+  return data;
+}
+
+function showMessage(text) {
+  const box = document.getElementById("message");
+  if (!box) { alert(text); return; }
+  box.textContent = text;
+  box.hidden = !text;
+  if (text) box.scrollIntoView({block: "nearest"});
+}
+
+async function uploadFile(inputId, url) {
+  const input = document.getElementById(inputId);
+  if (!input.files.length) { showMessage("请先选择文件"); return; }
+  const form = new FormData();
+  form.append("file", input.files[0]);
+  try {
+    const data = await api(url, {body: form});
+    window.location.href = data.redirect;
+  } catch (e) { showMessage(e.message); }
+}

@@ -1,0 +1,205 @@
+"use strict";
+const form = document.getElementById("profile");
+const savedLabel = document.getElementById("saved");
+
+function splitLines(text) {
+  return text.split("\n").map(function (s) { return s.trim(); }).filter(Boolean);
+}
+
+// The form as the server's FormState.
+function collect() {
+  const state = {spec: form.dataset.spec, aspects: {}, last_year: [], case_study: {}};
+  form.querySelectorAll("[data-f]").forEach(function (el) { state[el.dataset.f] = el.value; });
+  form.querySelectorAll("[data-l]").forEach(function (el) { state[el.dataset.l] = splitLines(el.value); });
+  form.querySelectorAll("fieldset.aspect").forEach(function (fs) {
+    state.aspects[fs.dataset.aspect] = Array.from(fs.querySelectorAll(".row")).map(function (row) {
+      const r = {};
+      row.querySelectorAll("[data-r]").forEach(function (el) {
+        r[el.dataset.r] = el.dataset.r === "facts" ? splitLines(el.value) : el.value;
+      });
+      return r;
+    });
+  });
+  form.querySelectorAll("#last-year .ly-row").forEach(function (row) {
+    state.last_year.push({problem: row.querySelector("[data-r=problem]").value,
+                          fixed: row.querySelector("[data-r=fixed]").value});
+  });
+  state.causes = {};
+  form.querySelectorAll("[data-cause]").forEach(function (box) {
+    if (box.checked) state.causes[box.dataset.cause] = form.querySelector("[data-cause-note='" + box.dataset.cause + "']").value;
+  });
+  form.querySelectorAll("[data-c]").forEach(function (el) {
+    state.case_study[el.dataset.c] = el.dataset.c === "facts" ? splitLines(el.value) : el.value;
+  });
+  return state;
+}
+
+let timer = null;
+let saving = Promise.resolve();
+function save() {
+  clearTimeout(timer);
+  timer = null;
+  savedLabel.textContent = "保存中…";
+  saving = api("/api/form", {body: collect()}).then(function (data) {
+    savedLabel.textContent = "已自动保存 " + data.at;
+  }).catch(function (e) { savedLabel.textContent = "未能保存：" + e.message; });
+  return saving;
+}
+function saveSoon() {
+  clearTimeout(timer);
+  savedLabel.textContent = "有未保存的修改";
+  timer = setTimeout(save, 600);
+}
+form.addEventListener("input", saveSoon);
+form.addEventListener("change", saveSoon);
+window.addEventListener("beforeunload", function () { if (timer) save(); });
+
+function addRow(container, templateId, values) {
+  const node = document.getElementById(templateId).content.firstElementChild.cloneNode(true);
+  Object.keys(values || {}).forEach(function (key) {
+    const el = node.querySelector("[data-r=" + key + "]");
+    if (el) el.value = values[key];
+  });
+  container.appendChild(node);
+  return node;
+}
+
+form.addEventListener("click", function (event) {
+  const target = event.target;
+  if (target.classList.contains("add-row")) {
+    addRow(target.closest("fieldset").querySelector(".rows"), "row-template").querySelector("input").focus();
+    saveSoon();
+  } else if (target.classList.contains("remove")) {
+    target.closest(".row").remove();
+    saveSoon();
+  }
+});
+document.getElementById("add-last-year").addEventListener("click", function () {
+  addRow(document.getElementById("last-year"), "ly-template");
+  saveSoon();
+});
+
+// 征求意见: proposals come back with an aspect each; the user confirms or moves them.
+document.getElementById("opinions-assign").addEventListener("click", async function () {
+  const result = document.getElementById("opinions-result");
+  try {
+    await save();
+    const data = await api("/api/opinions", {body: {text: document.getElementById("opinions-text").value}});
+    result.innerHTML = "";
+    const list = document.createElement("ol");
+    list.className = "opinions";
+    data.opinions.forEach(function (op) {
+      const li = document.createElement("li");
+      const text = document.createElement("span");
+      text.className = "opinion-text";
+      text.textContent = op.text;
+      const select = document.createElement("select");
+      data.aspects.forEach(function (name) {
+        const option = document.createElement("option");
+        option.value = name; option.textContent = name; option.selected = name === op.aspect;
+        select.appendChild(option);
+      });
+      const keep = document.createElement("input");
+      keep.type = "checkbox"; keep.checked = true; keep.title = "确认";
+      li.append(keep, text, document.createTextNode(" → "), select);
+      list.appendChild(li);
+    });
+    const confirm = document.createElement("button");
+    confirm.type = "button"; confirm.id = "opinions-confirm"; confirm.textContent = "确认，加入对应方面的问题";
+    confirm.addEventListener("click", function () {
+      list.querySelectorAll("li").forEach(function (li) {
+        if (!li.querySelector("input").checked) return;
+        const fieldset = Array.from(form.querySelectorAll("fieldset.aspect"))
+          .find(function (fs) { return fs.dataset.aspect === li.querySelector("select").value; });
+        const rows = fieldset.querySelector(".rows");
+        const empty = Array.from(rows.querySelectorAll(".row")).find(function (row) {
+          return Array.from(row.querySelectorAll("[data-r]")).every(function (el) { return !el.value.trim(); });
+        });
+        const text = li.querySelector(".opinion-text").textContent;
+        if (empty) empty.querySelector("[data-r=problem]").value = text;
+        else addRow(rows, "row-template", {problem: text});
+      });
+      const count = form.querySelector("[data-f=opinions_count]");
+      if (!count.value.trim()) count.value = String(list.querySelectorAll("li").length);
+      result.innerHTML = "<p class='hint'>已加入，请在各方面补充具体事例。</p>";
+      save();
+    });
+    result.append(list, confirm);
+    showMessage("");
+  } catch (e) { showMessage(e.message); }
+});
+
+// Draft: start a job, then follow its progress over server-sent events.
+const draftButton = document.getElementById("draft");
+const progress = document.getElementById("progress");
+
+function follow(jobId, items) {
+  const rows = {};
+  if (items) {
+    progress.innerHTML = "";
+    items.forEach(function (item) {
+      const li = document.createElement("li");
+      li.textContent = item.label;
+      li.className = "waiting";
+      rows[item.key] = li;
+      progress.appendChild(li);
+    });
+  }
+  draftButton.disabled = true;
+  draftButton.textContent = "起草中…";
+  const source = new EventSource("/api/jobs/" + jobId + "/events");
+  source.onmessage = function (message) {
+    const event = JSON.parse(message.data);
+    const row = rows[event.key];
+    if (row && (event.kind === "done" || event.kind === "cached")) row.className = "done";
+    else if (row && event.kind === "start") row.className = "working";
+    else if (event.kind === "done") {
+      source.close();
+      window.location.href = "/review";
+    } else if (event.kind === "failed") {
+      source.close();
+      showMessage(event.message);
+      draftButton.disabled = false;
+      draftButton.textContent = "起草";
+    }
+  };
+  source.onerror = function () {
+    if (source.readyState === EventSource.CLOSED) {
+      draftButton.disabled = false;
+      draftButton.textContent = "起草";
+    }
+  };
+}
+
+draftButton.addEventListener("click", async function () {
+  showMessage("");
+  try {
+    await save();
+    const mode = document.querySelector("input[name=mode]:checked").value;
+    const data = await api("/api/draft", {body: {offline: mode !== "model"}});
+    follow(data.job, data.items);
+  } catch (e) { showMessage(e.message); }
+});
+if (draftButton.dataset.job) follow(draftButton.dataset.job, null);
+
+// The YAML download: save first, and show a form that cannot make a profile as one message, not a raw page.
+document.getElementById("yaml-download").addEventListener("click", async function (event) {
+  event.preventDefault();
+  await save();
+  const response = await fetch("/api/profile.yaml", {credentials: "same-origin"});
+  if (!response.ok) {
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = {}; }
+    showMessage(data.error || "无法生成单位资料");
+    return;
+  }
+  const disposition = response.headers.get("Content-Disposition") || "";
+  const match = disposition.match(/filename\*=UTF-8''([^;]+)/);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(await response.blob());
+  link.download = match ? decodeURIComponent(match[1]) : "unit.yaml";
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  showMessage("");
+});

@@ -1,0 +1,44 @@
+"use strict";
+document.querySelectorAll("button.pick").forEach(function (button) {
+  button.addEventListener("click", async function () {
+    try {
+      const data = await api("/api/spec", {body: {spec: button.dataset.spec}});
+      window.location.href = data.redirect;
+    } catch (e) { showMessage(e.message); }
+  });
+});
+document.getElementById("profile-upload").addEventListener("click", function () { uploadFile("profile-file", "/api/profile"); });
+document.getElementById("material-upload").addEventListener("click", function () { uploadFile("material-file", "/api/material"); });
+
+const noticeUpload = document.getElementById("notice-upload");
+if (noticeUpload) {
+  noticeUpload.addEventListener("click", async function () {
+    const input = document.getElementById("notice-file");
+    if (!input.files.length) { showMessage("请先选择会议通知文件"); return; }
+    const form = new FormData();
+    form.append("file", input.files[0]);
+    try {
+      const spec = (await api("/api/notice", {body: form})).spec;
+      document.getElementById("notice-name").textContent = spec.name;
+      document.getElementById("notice-meta").textContent =
+        [spec.meeting, spec.body, spec.year ? spec.year + "年" : "", spec.theme ? "主题：" + spec.theme : ""].filter(Boolean).join(" · ");
+      const list = document.getElementById("notice-aspects");
+      list.innerHTML = "";
+      spec.aspects.forEach(function (name) {
+        const li = document.createElement("li");
+        li.textContent = name;
+        list.appendChild(li);
+      });
+      document.getElementById("notice-parts").textContent = spec.parts.length ? "部分：" + spec.parts.join("、") : "";
+      document.getElementById("notice-id").value = spec.id;
+      document.getElementById("notice-result").hidden = false;
+      showMessage("");
+    } catch (e) { showMessage(e.message); }
+  });
+  document.getElementById("notice-confirm").addEventListener("click", async function () {
+    try {
+      const data = await api("/api/notice/confirm", {body: {id: document.getElementById("notice-id").value.trim()}});
+      window.location.href = data.redirect;
+    } catch (e) { showMessage(e.message); }
+  });
+}

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,9 +61,19 @@ def neutral_names(count: int) -> list[str]:
     return [f"{prefix}{chr(ord('A') + n)}" for n in range(count)]
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d年?度?|第[一二三四五六七八九十]+批")
+_MARKS = re.compile(r"[\s《》“”\"'、，,：:；;（）()【】\[\]·.。-]")
+
+
 def unit_key(document) -> str:
-    """Which unit a draft is for: its title, the same whichever format the draft was saved in."""
-    return "".join(document.title.split())
+    """Which unit a draft (or a title) is for: the title without punctuation, years and the words every title of
+    the genre may carry or leave out — the same whichever format the draft was saved in and whichever system
+    titled it ("…党支部对照检查材料" and "…党支部班子对照检查材料" are one unit)."""
+    title = _MARKS.sub("", (document if isinstance(document, str) else document.title) or "")
+    title = _YEAR.sub("", title)
+    for word in sorted(lexicon("eval")["unit_key_drop"], key=len, reverse=True):
+        title = title.replace(word, "")
+    return title
 
 
 def default_key_path(pack: Path) -> Path:

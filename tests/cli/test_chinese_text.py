@@ -113,7 +113,10 @@ def _bad_inputs(tmp: Path, write: bool = True) -> dict[str, list]:
         tmp = Path(".")
     fullwidth = tmp / "全角.yaml"
     tabbed, star = tmp / "tab.yaml", tmp / "星号.yaml"
+    garbage = tmp / "坏库"
     if write:
+        garbage.mkdir()
+        (garbage / "chroma.sqlite3").write_bytes(b"not a sqlite file at all" * 100)
         fullwidth.write_text(PROFILE.read_text(encoding="utf-8").replace("unit:", "unit：", 1), encoding="utf-8")
         tabbed.write_text("unit:\n\tname: 某局\n", encoding="utf-8")
         star.write_text("unit:\n  name: *村党支部\n", encoding="utf-8")
@@ -126,6 +129,7 @@ def _bad_inputs(tmp: Path, write: bool = True) -> dict[str, list]:
         "collection name too short": ["search", "理论学习", "--store", tmp / "store", "--collection", "a"],
         "collection name with spaces": ["ingest", SEED, "--store", tmp / "store", "--collection", "我的 范文"],
         "no store yet": ["search", "理论学习", "--store", tmp / "nostore"],
+        "store that is not a database": ["search", "理论学习", "--store", garbage],
         "export to a .txt": ["export", SEED, "-o", tmp / "a.txt"],
         "eval compare of a missing draft": ["eval", "compare", SEED, tmp / "none.docx"],
     }

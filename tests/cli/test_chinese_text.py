@@ -175,3 +175,16 @@ def test_check_prints_metrics_by_chinese_name():
     assert "查重率：" in result.stdout and "见人见事得分（问题均分）：" in result.stdout
     assert "copy_rate" not in result.stdout and "specificity_mean" not in result.stdout
     assert english(result.stdout) == [], result.stdout
+
+
+def test_everyday_output_is_chinese(retriever, tmp_path):
+    # What a user reads on an ordinary day: the spec list, a search, an offline draft (progress and summary), a check.
+    store = retriever.store.path
+    runs = {"specs": invoke(["specs"]), "search": invoke(["search", "理论学习不深入", "--store", store, "-k", "3"]),
+            "draft": invoke(["draft", PROFILE, "-o", tmp_path / "out", "--store", store, "--no-docx"]),
+            "check": invoke(["check", SEED])}
+    for name, result in runs.items():
+        assert result.exit_code in (0, 1), (name, shown(result))
+        assert english(shown(result)) == [], (name, shown(result))
+    assert "存在的问题" in runs["draft"].stderr and "未确认" in runs["specs"].stdout
+    assert "部分 存在的问题" in runs["search"].stdout or "部分 原因分析" in runs["search"].stdout

@@ -2,7 +2,7 @@
 and a score sheet (CSV, UTF-8 with BOM so that Excel and WPS open it) that raters fill in.
 
 Drafts are exported to .docx by default, so that file type and look do not reveal the system; the
-no-model notice is left out for the same reason (the key records that it was).
+no-model notice and the Word comments (批注) are left out for the same reason (the key records that they were).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class PackEntry(Strict):
     source: str
     sha256: str
     chars: int = 0
-    notice_removed: bool = False
+    notice_removed: bool = False  # the no-model notice or the Word comments were left out of the packed copy
 
 
 class PackKey(Strict):
@@ -142,7 +142,8 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
         suffix = item.path.suffix.lower()
         copy = keep_format and suffix != ".json"  # a draft record names its system: always export it
         target = folder / f"{name}{suffix if copy else '.docx'}"
-        shown = document if copy else document.model_copy(update={"notice": ""})
+        # The no-model notice and the Word comments (批注: 范文 references, no-model notes) would name the system.
+        shown = document if copy else document.model_copy(update={"notice": "", "notes": []})
         if copy:
             shutil.copyfile(item.path, target)
         else:
@@ -151,7 +152,7 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
             name=name, file=target.name, label=item.label, source=str(item.path.resolve()),
             unit=unit_key(document),
             sha256=hashlib.sha256(item.path.read_bytes()).hexdigest(), chars=count_chars(render(shown)),
-            notice_removed=bool(document.notice) and not copy))
+            notice_removed=bool(document.notice or document.notes) and not copy))
     (folder / words["sheet_name"]).write_bytes(blank_sheet(names))
     readme = words["readme"].format(count=len(names), names="、".join(names), sheet=words["sheet_name"])
     (folder / words["readme_name"]).write_text(readme.replace("\n", "\r\n"), encoding="utf-8-sig")

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.review.structure import code_name, metric_names
+from pipeline.review.structure import code_name, metric_names, role_name
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -121,7 +121,7 @@ class _DraftProgress:
         section = key.rsplit("-", 1)[0]
         task = self.tasks.get((unit, section))
         if task is None:
-            task = self.tasks[(unit, section)] = self.progress.add_task(f"{unit} · {section}", total=None)
+            task = self.tasks[(unit, section)] = self.progress.add_task(f"{unit} · {role_name(section)}", total=None)
         if event in ("start", "cached"):
             self.totals[(unit, section)] = self.totals.get((unit, section), 0) + 1
             self.progress.update(task, total=self.totals[(unit, section)])

@@ -43,7 +43,7 @@ def print_comparison(comparison) -> None:
     out = console()
     out.print(table)
     missing = [(row.label, [d.name for d, c in zip(comparison.drafts, row.cells) if not c.present])
-               for row in comparison.rows if not all(c.present for c in row.cells)]
+               for row in comparison.rows if row.required and not all(c.present for c in row.cells)]
     for label, names in missing:
         out.print(f"[red]{escape(words['labels']['missing'])}[/]：{escape(label)} — {escape('、'.join(names))}")
     if comparison.judge is not None:

@@ -168,6 +168,7 @@ def search(
     from pipeline.models.embed import EmbedSettings, make_embedder
     from pipeline.corpus.retrieve import Retriever
     from pipeline.corpus.store import Store
+    from pipeline.review.structure import role_name
 
     model = make_embedder(EmbedSettings.from_env(kind=embedder))
     target = Store.open(store, chroma_url, collection, create=False)
@@ -179,7 +180,8 @@ def search(
     if not hits:
         out.print("没有找到符合条件的段落。")
     for number, hit in enumerate(hits, 1):
-        out.print(f"[bold]{number}. {escape(hit.title or hit.source)}[/]  部分 {hit.role}  方面 {escape(hit.aspect or '—')}  "
+        out.print(f"[bold]{number}. {escape(hit.title or hit.source)}[/]  部分 {role_name(hit.role)}  "
+                  f"方面 {escape(hit.aspect or '—')}  "
                   f"得分 {hit.score:.4f}")
         out.print(escape(hit.text) + "\n")
 

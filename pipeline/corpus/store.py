@@ -13,13 +13,17 @@ from langchain_core.embeddings import Embeddings
 
 from pipeline.models.embed import embedder_name
 from pipeline.core.errors import InputError, PipelineError, StoreError
+from pipeline.core.resources import lexicon
 from pipeline.corpus.storelock import DATA_LOCK, file_lock
 
 DEFAULT_COLLECTION = "duizhao-corpus"
 
 
 def _one_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    """chromadb's English error in Chinese (lexicon/store_errors.yaml); its own text only with DUIZHAO_DEBUG."""
+    raw = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+    said = next((rule["said"] for rule in lexicon("store_errors") if re.search(rule["pattern"], raw)), "原因不明")
+    return f"{said}（{raw}）" if os.environ.get("DUIZHAO_DEBUG") else said
 
 
 @contextlib.contextmanager

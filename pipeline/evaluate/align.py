@@ -26,6 +26,17 @@ class Row(Strict):
     key: str
     label: str
     cells: list[Cell]
+    # A part the spec requires (a required section, a mandated aspect): a draft without it lacks something.
+    # Section intros, optional sections (结尾…), items beyond the mandated aspects and items by position are not.
+    required: bool = False
+
+
+# Without a spec: the three parts every 对照检查材料 has.
+CORE_ROLES = ("problems", "causes", "measures")
+
+
+def required_roles(spec: MeetingSpec | None) -> list[str]:
+    return list(spec.roles) if spec else list(CORE_ROLES)
 
 
 def _cell(paragraphs: list[str], score: bool) -> Cell:
@@ -68,6 +79,7 @@ def align(documents: list[Document], spec: MeetingSpec | None) -> list[Row]:
     from pipeline.review.structure import role_name
 
     words = lexicon("eval")["labels"]
+    required = set(required_roles(spec))
     roles = role_order(documents, spec)
     aspects = spec.aspect_names() if spec else []
     rows: list[Row] = []
@@ -77,7 +89,7 @@ def align(documents: list[Document], spec: MeetingSpec | None) -> list[Row]:
             continue
         name = role_name(role)
         if role not in ("problems", "causes", "measures") or not any(s and s.items for s in sections):
-            rows.append(Row(role=role, key=role, label=name, cells=[
+            rows.append(Row(role=role, key=role, label=name, required=role in required, cells=[
                 _cell(p, False) if (p := _section_paragraphs(d, role)) is not None else Cell() for d in documents]))
             continue
         if any(s and s.intro for s in sections):
@@ -89,7 +101,8 @@ def align(documents: list[Document], spec: MeetingSpec | None) -> list[Row]:
             for s in sections:
                 items = [i for i in (s.items if s else []) if i.aspect == aspect]
                 cells.append(_cell([p for i in items for p in item_paragraphs(i)], True))
-            rows.append(Row(role=role, key=f"{role}:{aspect}", label=f"{name} › {aspect}", cells=cells))
+            rows.append(Row(role=role, key=f"{role}:{aspect}", label=f"{name} › {aspect}", cells=cells,
+                            required=role in required))
         rest = [[i for i in (s.items if s else []) if not by_aspect or i.aspect not in aspects] for s in sections]
         for position in range(max(map(len, rest), default=0)):
             first = next(r[position] for r in rest if len(r) > position)

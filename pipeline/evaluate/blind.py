@@ -2,7 +2,7 @@
 and a score sheet (CSV, UTF-8 with BOM so that Excel and WPS open it) that raters fill in.
 
 Drafts are exported to .docx by default, so that file type and look do not reveal the system; the
-no-model notice is left out for the same reason (the key records that it was).
+no-model notice and the Word comments (批注) are left out for the same reason (the key records that they were).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import random
+import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
@@ -38,7 +39,7 @@ class PackEntry(Strict):
     source: str
     sha256: str
     chars: int = 0
-    notice_removed: bool = False
+    notice_removed: bool = False  # the no-model notice or the Word comments were left out of the packed copy
 
 
 class PackKey(Strict):
@@ -60,9 +61,19 @@ def neutral_names(count: int) -> list[str]:
     return [f"{prefix}{chr(ord('A') + n)}" for n in range(count)]
 
 
+_YEAR = re.compile(r"(?:19|20)\d\d年?度?|第[一二三四五六七八九十]+批")
+_MARKS = re.compile(r"[\s《》“”\"'、，,：:；;（）()【】\[\]·.。-]")
+
+
 def unit_key(document) -> str:
-    """Which unit a draft is for: its title, the same whichever format the draft was saved in."""
-    return "".join(document.title.split())
+    """Which unit a draft (or a title) is for: the title without punctuation, years and the words every title of
+    the genre may carry or leave out — the same whichever format the draft was saved in and whichever system
+    titled it ("…党支部对照检查材料" and "…党支部班子对照检查材料" are one unit)."""
+    title = _MARKS.sub("", (document if isinstance(document, str) else document.title) or "")
+    title = _YEAR.sub("", title)
+    for word in sorted(lexicon("eval")["unit_key_drop"], key=len, reverse=True):
+        title = title.replace(word, "")
+    return title
 
 
 def default_key_path(pack: Path) -> Path:
@@ -131,7 +142,7 @@ def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = No
         suffix = item.path.suffix.lower()
         copy = keep_format and suffix != ".json"  # a draft record names its system: always export it
         target = folder / f"{name}{suffix if copy else '.docx'}"
-        # The notice and the comments (the offline note on the title among them) could tell the system.
+        # The no-model notice and the Word comments (批注: 范文 references, no-model notes) would name the system.
         shown = document if copy else document.model_copy(update={"notice": "", "notes": []})
         if copy:
             shutil.copyfile(item.path, target)

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.document import Document, count_chars
 from pipeline.core.errors import InputError
-from pipeline.evaluate.align import Row, align
+from pipeline.evaluate.align import Row, align, required_roles
 from pipeline.evaluate.judge import Judge, JudgeContext, JudgeResult, judge_drafts
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import MeetingSpec
@@ -78,6 +78,7 @@ class Comparison(Strict):
     target_chars: int | None = None
     drafts: list[DraftMetrics]
     rows: list[Row]
+    required_roles: list[str] = []  # sections a draft must have; the others may be left out
     best: dict[str, list[int]] = {}
     judge: JudgeResult | None = None
 
@@ -220,7 +221,8 @@ def compare_files(args: list[str], options: MeasureOptions | None = None, judge:
     documents = [d for _, d in measured]
     comparison = Comparison(spec=spec.id if spec else None, spec_name=spec.name if spec else "",
                             profile=str(options.profile) if options.profile else None,
-                            target_chars=options.target_chars, drafts=drafts, rows=align(documents, spec))
+                            target_chars=options.target_chars, drafts=drafts, rows=align(documents, spec),
+                            required_roles=required_roles(spec))
     if judge is not None:
         # The no-model notice would tell the judge which system wrote a draft.
         texts = [render(d.model_copy(update={"notice": ""})) for d in documents]

@@ -15,11 +15,12 @@ main{max-width:1600px;margin:20px auto;padding:0 16px 40px}
 h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:22px 0 8px}h3{font-size:14px;margin:16px 0 6px;color:#333}
 .meta{color:#555;font-size:13px}.note{color:#666;font-size:12px}
 table{border-collapse:collapse;background:#fff;margin:6px 0}td,th{border:1px solid #ddd;padding:4px 10px;text-align:left;vertical-align:top}
-th{background:#f0f0ea}td.best{color:#1b7f3b;font-weight:bold;background:#eefaf0}td.bad{color:#b3261e}
+th{background:#f0f0ea}td.best{color:#1b7f3b;font-weight:bold;background:#eefaf0}td.bad{color:#b3261e}td.absent{color:#777}
 .grid{display:grid;gap:8px;overflow-x:auto}
 .cell{background:#fff;border:1px solid #ddd;border-radius:4px;padding:8px 10px;min-width:240px;
 font-family:"Noto Serif CJK SC","Source Han Serif SC",SimSun,serif;font-size:15px;line-height:1.8}
 .cell p{margin:0 0 4px;text-indent:2em}.cell .stat{font:12px sans-serif;color:#666;margin-bottom:4px;text-indent:0}
+.cell.absent{color:#777;font-family:sans-serif}
 .cell.missing{background:#fdecea;border-color:#e8a29b;color:#b3261e;font-family:sans-serif}
 .head{font-weight:bold;background:#f0f0ea;border:1px solid #ddd;border-radius:4px;padding:4px 10px}
 @media print{body{background:#fff}}
@@ -62,7 +63,9 @@ def _sections_table(comparison: Comparison) -> str:
         cells = []
         for section in found:
             if section is None:
-                cells.append(f'<td class="bad">{_e(lexicon("eval")["labels"]["missing"])}</td>')
+                absent = "missing" if role in comparison.required_roles else "absent"
+                cells.append(f'<td class="{"bad" if absent == "missing" else "absent"}">'
+                             f'{_e(lexicon("eval")["labels"][absent])}</td>')
                 continue
             shown = f"{section.chars}" + (f"（{section.length_score:.0f}）" if section.length_score is not None else "")
             cells.append(f'<td class="best">{_e(shown)}</td>' if top is not None and section.length_score == top
@@ -80,6 +83,9 @@ def _aligned(comparison: Comparison) -> str:
         missing = row.role == "problems" and ":" in row.key and not row.key.endswith(":intro")
         cells = []
         for cell in row.cells:
+            if not cell.present and not row.required:
+                cells.append(f'<div class="cell absent">{_e(labels["absent"])}</div>')
+                continue
             if not cell.present:
                 cells.append(f'<div class="cell missing">{_e(labels["missing_aspect" if missing else "missing"])}</div>')
                 continue

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.evaluate.agreement import Agreement, agreement
-from pipeline.evaluate.blind import PackKey, read_key
+from pipeline.evaluate.blind import PackKey, read_key, unit_key
 from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon
 
@@ -174,7 +174,7 @@ def aggregate(ratings: list[Rating], key: PackKey) -> list[SystemScore]:
         mine = [r for r in ratings if r.rater == rater]
         for x, y in combinations(mine, 2):
             ex, ey = entries[x.draft], entries[y.draft]
-            if ex.unit != ey.unit or ex.label == ey.label:
+            if unit_key(ex.unit) != unit_key(ey.unit) or ex.label == ey.label:
                 continue
             for kind, (vx, vy) in {"problems": (-x.weighted(), -y.weighted()), "approval": (x.approvable, y.approvable)}.items():
                 sx = 1.0 if vx > vy else 0.5 if vx == vy else 0.0
@@ -232,7 +232,8 @@ def score_pack(pack: str | Path, sheets: list[str | Path], key: str | Path | Non
         missing = [n for n in names if not any(r.rater == rater and r.draft == n for r in ratings)]
         if missing:
             notes.append(f"{rater} 未评：{'、'.join(missing)}")
-    units = {e.unit for e in pack_key.entries}
+    # Keys written before titles were normalised hold the bare title: normalise again (idempotent).
+    units = {unit_key(e.unit) for e in pack_key.entries}
     if len(units) > 1:
         notes.append(f"稿件标题不同，视为 {len(units)} 个单位：只在同一单位的稿件之间比较胜负")
     if len(raters) < 2:

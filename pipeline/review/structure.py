@@ -46,7 +46,8 @@ def message(code: str, **values) -> str:
 
 def code_name(code: str) -> str:
     """The Chinese name people see for a finding's code (the code itself stays in JSON)."""
-    return lexicon("findings")["code-names"].get(code, code)
+    words = lexicon("findings")
+    return words["code-names"].get(code, words["code-name-default"])
 
 
 def metric_names() -> dict[str, str]:

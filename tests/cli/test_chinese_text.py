@@ -113,7 +113,10 @@ def _bad_inputs(tmp: Path, write: bool = True) -> dict[str, list]:
         tmp = Path(".")
     fullwidth = tmp / "全角.yaml"
     tabbed, star = tmp / "tab.yaml", tmp / "星号.yaml"
+    garbage = tmp / "坏库"
     if write:
+        garbage.mkdir()
+        (garbage / "chroma.sqlite3").write_bytes(b"not a sqlite file at all" * 100)
         fullwidth.write_text(PROFILE.read_text(encoding="utf-8").replace("unit:", "unit：", 1), encoding="utf-8")
         tabbed.write_text("unit:\n\tname: 某局\n", encoding="utf-8")
         star.write_text("unit:\n  name: *村党支部\n", encoding="utf-8")
@@ -126,6 +129,7 @@ def _bad_inputs(tmp: Path, write: bool = True) -> dict[str, list]:
         "collection name too short": ["search", "理论学习", "--store", tmp / "store", "--collection", "a"],
         "collection name with spaces": ["ingest", SEED, "--store", tmp / "store", "--collection", "我的 范文"],
         "no store yet": ["search", "理论学习", "--store", tmp / "nostore"],
+        "store that is not a database": ["search", "理论学习", "--store", garbage],
         "export to a .txt": ["export", SEED, "-o", tmp / "a.txt"],
         "eval compare of a missing draft": ["eval", "compare", SEED, tmp / "none.docx"],
     }
@@ -171,3 +175,16 @@ def test_check_prints_metrics_by_chinese_name():
     assert "查重率：" in result.stdout and "见人见事得分（问题均分）：" in result.stdout
     assert "copy_rate" not in result.stdout and "specificity_mean" not in result.stdout
     assert english(result.stdout) == [], result.stdout
+
+
+def test_everyday_output_is_chinese(retriever, tmp_path):
+    # What a user reads on an ordinary day: the spec list, a search, an offline draft (progress and summary), a check.
+    store = retriever.store.path
+    runs = {"specs": invoke(["specs"]), "search": invoke(["search", "理论学习不深入", "--store", store, "-k", "3"]),
+            "draft": invoke(["draft", PROFILE, "-o", tmp_path / "out", "--store", store, "--no-docx"]),
+            "check": invoke(["check", SEED])}
+    for name, result in runs.items():
+        assert result.exit_code in (0, 1), (name, shown(result))
+        assert english(shown(result)) == [], (name, shown(result))
+    assert "存在的问题" in runs["draft"].stderr and "未确认" in runs["specs"].stdout
+    assert "部分 存在的问题" in runs["search"].stdout or "部分 原因分析" in runs["search"].stdout

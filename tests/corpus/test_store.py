@@ -170,7 +170,7 @@ def test_manifest_change_updates_metadata_without_embedding(corpus: Path, store:
     fake = embedder()
     ingest([corpus], store, fake)
     manifest = (corpus / "manifest.yaml").read_text(encoding="utf-8")
-    (corpus / "manifest.yaml").write_text(manifest.replace("unit_type: 党支部}", "unit_type: 派出所党支部}"), encoding="utf-8")
+    (corpus / "manifest.yaml").write_text(manifest.replace("unit_type: 党支部,", "unit_type: 派出所党支部,"), encoding="utf-8")
     fake.calls.clear()
     report = ingest([corpus], store, fake)
     assert report.embedded == 0 and report.updated > 0 and report.unchanged_files == 4

@@ -324,7 +324,8 @@ def test_two_raters_unblinded_aggregated_with_known_agreement(pack4, tmp_path):
     result = CliRunner().invoke(app, ["eval", "score", str(folder), str(sheets / "评审人1.csv"), str(sheets / "评审人2.csv")],
                                 env={"COLUMNS": "160"})
     assert result.exit_code == 0, result.output
-    assert "Cohen's kappa" in result.stdout and "offline" in result.stdout and "0.50" in result.stdout
+    assert "科恩 κ 系数" in result.stdout and "Cohen" not in result.stdout
+    assert "offline" in result.stdout and "0.50" in result.stdout
 
 
 def test_three_raters_alpha_and_pairwise_kappa(pack4, tmp_path):

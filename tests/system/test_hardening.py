@@ -205,7 +205,7 @@ PROFILE_CASES = {
     "empty file": ("", "是空文件"),
     "yaml list": ("- unit\n- meeting\n", "内容是列表"),
     "plain text": ("这是我们支部的情况\n", "应为键值对"),
-    "broken yaml": ("unit: {name: 某支部\nmeeting: [\n", "不是有效的 YAML（第"),
+    "broken yaml": ("unit: {name: 某支部\nmeeting: [\n", "不是有效的 YAML：第 2 行的方括号或花括号没有配对"),
     "tab indentation": ("unit:\n\tname: 某支部\n", "不是有效的 YAML"),
 }
 

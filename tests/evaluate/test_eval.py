@@ -53,7 +53,8 @@ def model_answer(request: dict) -> str:
     user = request["messages"][-1]["content"]
     facts = re.findall(r"事实：(.+)", user) or re.findall(r"^- (.+)$", user, re.M)[:2]
     body = "；".join(f.strip("（）") for f in facts) or "有关情况"
-    return f"好的，以下是正文：\n\n班子在这方面还存在差距，比如，{body}。\n\n这些问题反映出工作标准还不够高，抓落实还不够有力。"
+    # (No new fault in the last sentence: in 上年度整改 it would be a problem the profile never listed.)
+    return f"好的，以下是正文：\n\n班子在这方面还存在差距，比如，{body}。\n\n这些情况在班子成员中都有一定代表性。"
 
 
 def model_factory(url: str):

@@ -36,7 +36,7 @@ CORE_ROLES = ("problems", "causes", "measures")
 
 
 def required_roles(spec: MeetingSpec | None) -> list[str]:
-    return list(spec.roles) if spec else list(CORE_ROLES)
+    return spec.required_roles() if spec else list(CORE_ROLES)
 
 
 def _cell(paragraphs: list[str], score: bool) -> Cell:

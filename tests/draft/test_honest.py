@@ -19,7 +19,7 @@ from pipeline.draft.plan import make_outline
 from pipeline.material.document import render_lines
 from pipeline.material.load import load_document
 from pipeline.material.profile import load_profile, parse_profile, profile_template, resolve_spec
-from pipeline.material.specs import load_spec
+from pipeline.material.specs import load_spec, part_heading
 from pipeline.run.runner import DraftOptions, draft_all
 from pipeline.text.numbering import POINT
 from pipeline.text.overlap import OverlapIndex
@@ -73,12 +73,18 @@ def untraceable(document, profile, spec, outline) -> list[str]:
     own += [f"{v}" for v in (profile.preparation.talks, profile.preparation.opinions) if v]
     for aspect in spec.aspects:
         own += [aspect.name, aspect.name.removeprefix("对照"), *aspect.aliases]
+    # The spec's own part and sub-part headings are the meeting's wording too (as whole heading lines: a short one
+    # like 整改措施 also occurs inside connectives).
+    headings = {h for part in spec.skeleton
+                for h in (part_heading(part, spec.meeting, outline.year), *(sub.heading for sub in part.subparts))}
     # The unit's phrases are quoted with their own double quotes turned single.
     own += [s.replace("“", "‘").replace("”", "’") for s in own]
     own = sorted({s.strip().rstrip("。；，") for s in own if s and s.strip()}, key=len, reverse=True)
     pieces = _lexicon_pieces()
     left = []
     for line in render_lines(document)[1:]:
+        if _MARKER.sub("", line.strip()) in headings:
+            continue
         text = _PLACEHOLDER.sub("\x00", line)
         for phrase in own:
             text = text.replace(phrase, "\x00")

@@ -248,7 +248,7 @@ def test_downloads_docx_md_zip(client):
     assert "# " in client.get("/download/md").text
     archive = zipfile.ZipFile(io.BytesIO(client.get("/download/zip").content))
     names = archive.namelist()
-    assert {n.rsplit(".", 1)[1] for n in names} == {"docx", "md", "html", "yaml"}
+    assert {n.rsplit(".", 1)[1] for n in names} == {"docx", "md", "html", "yaml", "xlsx"}  # xlsx: 整改清单
     profile = parse_profile(yaml.safe_load(archive.read(next(n for n in names if n.endswith(".yaml")))))
     assert profile == load_profile(EXAMPLE)
     assert client.get("/download/exe").status_code == 404

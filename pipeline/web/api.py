@@ -65,6 +65,11 @@ def save_form(request: Request, form: FormState):
     session = request_session(request)
     if form.spec:
         service.spec_of(form.spec)
+    old = session.form()
+    if old is not None and old.spec == form.spec:
+        # The page sends what it has inputs for; what it does not show is kept from the saved form.
+        kept = {name: getattr(old, name) for name in ("extra", "case_extra", "opinions") if name not in form.model_fields_set}
+        form = form.model_copy(update=kept)
     session.save_form(form)
     return {"saved": True, "at": time.strftime("%H:%M:%S")}
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.errors import InputError
-from pipeline.material.profile import Problem, Profile, parse_profile
+from pipeline.material.profile import CaseStudy, Problem, Profile, parse_profile
 
 ROW_FIELDS = ("problem", "cause", "measure", "owner", "deadline")
 
@@ -69,6 +69,10 @@ class FormState(Loose):
     # The unit's subjective roots (理想信念 …) with its own note on each, where the profile format has them.
     causes: dict[str, str] = {}
     opinions: list[Opinion] = []
+    # Profile fields the form has no inputs for (from an uploaded YAML): carried through unchanged, so a
+    # round trip through the workbench loses nothing.
+    extra: dict = {}
+    case_extra: dict = {}
 
 
 def _lines(values: list[str]) -> list[str]:
@@ -132,10 +136,11 @@ def profile_data(state: FormState) -> dict:
     if last_year:
         data["last_year"] = last_year
     case = state.case_study
-    if case.title.strip() or _lines(case.facts) or case.lesson.strip():
-        if not case.title.strip():
+    if case.title.strip() or _lines(case.facts) or case.lesson.strip() or state.case_extra:
+        if not case.title.strip() and "title" in CaseStudy.model_fields and CaseStudy.model_fields["title"].is_required():
             raise InputError("典型案例：请填写案例名称（或清空这一栏）")
-        data["case_study"] = {"title": case.title.strip(), "facts": _lines(case.facts), "lesson": case.lesson.strip()}
+        data["case_study"] = {**state.case_extra, "title": case.title.strip(), "facts": _lines(case.facts),
+                              "lesson": case.lesson.strip()}
     causes = {root: note.strip() for root, note in state.causes.items() if root.strip()}
     if causes and "causes" in Profile.model_fields:
         data["causes"] = causes
@@ -144,6 +149,8 @@ def profile_data(state: FormState) -> dict:
         data["target_chars"] = target
     if state.title.strip():
         data["title"] = state.title.strip()
+    for key, value in state.extra.items():
+        data.setdefault(key, value)
     if state.signature_name.strip() or state.signature_date.strip():
         data["signature"] = {k: v.strip() for k, v in (("name", state.signature_name), ("date", state.signature_date))
                              if v.strip()}
@@ -163,8 +170,16 @@ def profile_yaml(profile: Profile) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
+HANDLED = {"unit", "meeting", "preparation", "work", "aspects", "causes", "last_year", "case_study", "target_chars",
+           "title", "signature"}
+CASE_HANDLED = {"title", "facts", "lesson"}
+
+
 def from_profile(profile: Profile) -> FormState:
     """The form a profile fills in (an uploaded YAML)."""
+    dumped = profile.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    extra = {k: v for k, v in dumped.items() if k not in HANDLED}
+    case_extra = {k: v for k, v in (dumped.get("case_study") or {}).items() if k not in CASE_HANDLED}
     prep = profile.preparation
     signature = profile.signature
     case = profile.case_study
@@ -180,6 +195,6 @@ def from_profile(profile: Profile) -> FormState:
         study=prep.study_items(), other=list(prep.other), work=list(profile.work), aspects=aspects,
         last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in profile.last_year],
         case_study=CaseStudyForm(title=case.title, facts=list(case.facts), lesson=case.lesson) if case else CaseStudyForm(),
-        target_chars=str(profile.target_chars or ""),
+        target_chars=str(profile.target_chars or ""), extra=extra, case_extra=case_extra,
         causes={c.root: c.note for c in getattr(profile, "causes", [])},
         signature_name=(signature.name or "") if signature else "", signature_date=(signature.date or "") if signature else "")

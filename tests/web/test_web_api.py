@@ -89,14 +89,26 @@ def test_unknown_spec_is_one_chinese_line(client):
     assert reply.status_code == 400 and reply.json()["error"].startswith("未知的会议规范")
 
 
-def test_yaml_round_trip_is_the_cli_profile(client, tmp_path):
-    upload_example(client)
-    assert "县市场监督管理局机关第一党支部" in client.get("/form").text
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.yaml")), ids=lambda p: p.stem)
+def test_yaml_round_trip_is_the_cli_profile(client, tmp_path, example):
+    """Every example profile in and out of the workbench unchanged, fields the form has no inputs for included."""
+    reply = client.post("/api/profile", files={"file": (example.name, example.read_bytes())}, headers=H)
+    assert reply.status_code == 200, reply.text
+    original = load_profile(example)
+    assert original.unit.name in client.get("/form").text
     reply = client.get("/api/profile.yaml")
     assert reply.status_code == 200 and "attachment" in reply.headers["content-disposition"]
     saved = tmp_path / "back.yaml"
     saved.write_bytes(reply.content)
-    assert load_profile(saved) == load_profile(EXAMPLE)
+    assert load_profile(saved) == original
+    # The page autosaves only the fields it shows; the others stay.
+    shown_only = {"spec": original.meeting.spec, "unit_name": original.unit.name + "（改）", "unit_type": original.unit.type,
+                  "self_name": original.unit.self_name, "year": str(original.meeting.year or "")}
+    client.post("/api/form", json=shown_only, headers=H)
+    saved.write_bytes(client.get("/api/profile.yaml").content)
+    again = load_profile(saved)
+    assert again.unit.name == original.unit.name + "（改）"
+    assert again.campaign == original.campaign
 
 
 def test_incomplete_form_gives_one_message_and_keeps_the_data(client):
@@ -236,7 +248,7 @@ def test_downloads_docx_md_zip(client):
     assert "# " in client.get("/download/md").text
     archive = zipfile.ZipFile(io.BytesIO(client.get("/download/zip").content))
     names = archive.namelist()
-    assert {n.rsplit(".", 1)[1] for n in names} == {"docx", "md", "html", "yaml"}
+    assert {n.rsplit(".", 1)[1] for n in names} == {"docx", "md", "html", "yaml", "xlsx"}  # xlsx: 整改清单
     profile = parse_profile(yaml.safe_load(archive.read(next(n for n in names if n.endswith(".yaml")))))
     assert profile == load_profile(EXAMPLE)
     assert client.get("/download/exe").status_code == 404

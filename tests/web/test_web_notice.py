@@ -11,7 +11,6 @@ from fastapi.testclient import TestClient
 
 from pipeline.web.app import WebConfig, create_app
 
-pytest.importorskip("pipeline.material.notice_spec", reason="the library reads no notices yet")
 
 H = {"X-Duizhao": "1"}
 NOTICE = """关于召开2026年度县级党员领导干部民主生活会的通知

@@ -7,6 +7,8 @@ the spec's structure, and the pipeline alone numbers it.
 
 from __future__ import annotations
 
+import json
+
 import asyncio
 import re
 from pathlib import Path
@@ -126,7 +128,14 @@ def test_poison_reaches_the_model_only_inside_the_reference_fence(tmp_path, pois
 def test_obeying_model_cannot_change_the_structure(tmp_path, poisoned_retriever, kind):
     with StubServer(responder=obedient(kind)) as server:
         result = draft(tmp_path, model_factory(server.url), poisoned_retriever)
-    assert result.error is None and result.ok, result
+    assert result.error is None, result
+    if kind == "own-document":
+        # A document of the model's own is no drafted text: its items are left as 【待补】 and the check says so.
+        record = json.loads((tmp_path / f"{UNIT}.json").read_text(encoding="utf-8"))
+        errors = {f["code"] for f in record["check"]["findings"] if f["severity"] == "error"}
+        assert not result.ok and "model-gave-up" in errors and errors <= {"model-gave-up", "last-year-invented"}
+    else:
+        assert result.ok, result
     profile = load_profile(PROFILE)
     spec = resolve_spec(profile)
     parsed = load_document(tmp_path / f"{UNIT}.md", spec)

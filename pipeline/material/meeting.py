@@ -33,6 +33,7 @@ class Member(Strict):
     duties: list[str] = []  # 分管 areas: where the member's examples come from
     aspects: dict[str, list[Problem]] = {}
     last_year: list[LastYear] = []
+    campaign: list[LastYear] = []  # the member's fixes in a study campaign's rectification, where the spec asks
     case_study: CaseStudy | None = None
     # Colleague name → the points this member raises about them at the meeting.
     criticisms: dict[str, list[str]] = {}
@@ -60,6 +61,7 @@ class MeetingFile(Strict):
     work: list[str] = []
     aspects: dict[str, list[Problem]] = {}
     last_year: list[LastYear] = []
+    campaign: list[LastYear] = []
     case_study: CaseStudy | None = None
     target_chars: int | None = Field(None, ge=800, le=30000)
     title: str | None = None
@@ -158,7 +160,8 @@ def group_profile(meeting: MeetingFile, spec: MeetingSpec, path: str | Path) -> 
         validate_against_spec(profile, spec, target)
         return profile
     return Profile(unit=meeting.unit, meeting=meeting.meeting, preparation=meeting.preparation, work=meeting.work,
-                   aspects=_problems(meeting.aspects), last_year=meeting.last_year, case_study=meeting.case_study,
+                   aspects=_problems(meeting.aspects), last_year=meeting.last_year, campaign=meeting.campaign,
+                   case_study=meeting.case_study,
                    target_chars=meeting.target_chars, title=meeting.title, signature=meeting.signature)
 
 
@@ -178,9 +181,11 @@ def member_title(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> str
 def member_profile(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> Profile:
     """A member as a profile in the personal voice: self 我, study and talks from the member's duties."""
     date = meeting.signature.date if meeting.signature else None
-    prep = Preparation(study=[f"结合分管的{'、'.join(member.duties)}工作对照检视"] if member.duties else None)
+    duties = "、".join(member.duties)
+    prep = Preparation(study=[lexicon("meeting")["personal_study"].format(duties=duties)] if duties else None)
     return Profile(unit=Unit(name=member.name, type="个人", self="我"), meeting=meeting.meeting, preparation=prep,
                    work=list(member.duties), aspects=_problems(member.aspects, member.name), last_year=member.last_year,
+                   campaign=member.campaign,
                    case_study=member.case_study, target_chars=member.target_chars,
                    title=member_title(meeting, member, spec), signature=Signature(name=member.name, date=date))
 

@@ -20,7 +20,7 @@ from pipeline.material.meeting import group_profile, load_meeting
 from pipeline.material.meeting_docs import ledger_header, ledger_rows, ledger_title
 
 ROOT = Path(__file__).resolve().parents[2]
-TOWNSHIP = ROOT / "examples" / "meetings" / "township-2024-niandu.yaml"
+TOWNSHIP = ROOT / "examples" / "meetings" / "township-2025-niandu.yaml"
 
 needs_soffice = pytest.mark.skipif(not (soffice_binary() and shutil.which("pdftotext") and shutil.which("pdfinfo")),
                                    reason="LibreOffice (soffice) or poppler-utils missing: run .ci/install-system.sh")
@@ -38,8 +38,8 @@ def test_xlsx_has_the_header_row_then_one_row_per_problem(ledger):
     sheet = load_workbook(io.BytesIO(ledger_xlsx(title, ledger_header(), rows))).active
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert values[0] == ["序号", "问题", "整改措施", "责任人", "完成时限", "状态"]
-    assert len(values) == 1 + len(rows) == 33
-    assert values[1] == [1, "贯彻上级决策部署有时打折扣（班子）", "建立重大决策部署落实台账，每月调度一次", "李明远", "2025年6月底", "整改中"]
+    assert len(values) == 1 + len(rows) == 41
+    assert values[1] == [1, "贯彻上级决策部署有时打折扣（班子）", "建立重大决策部署落实台账，每月调度一次", "李明远", "2026年6月底", "整改中"]
     assert sheet.print_title_rows == "$1:$1" and sheet.freeze_panes == "A2"
 
 

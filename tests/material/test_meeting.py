@@ -15,7 +15,7 @@ from pipeline.material.meeting import group_profile
 from pipeline.material.specs import builtin_specs, load_spec
 
 ROOT = Path(__file__).resolve().parents[2]
-TOWNSHIP = ROOT / "examples" / "meetings" / "township-2024-niandu.yaml"
+TOWNSHIP = ROOT / "examples" / "meetings" / "township-2025-niandu.yaml"
 BRANCH = ROOT / "examples" / "meetings" / "branch-zuzhi.yaml"
 
 
@@ -29,7 +29,7 @@ def edited(tmp_path: Path, source: Path, change) -> Path:
 
 def test_examples_load_with_their_members():
     township, spec = load_meeting(TOWNSHIP)
-    assert spec.id == "2024-niandu-minzhu" and len(township.members) == 7
+    assert spec.id == "2025-niandu-minzhu" and len(township.members) == 7
     branch, spec = load_meeting(BRANCH)
     assert spec.meeting == "组织生活会" and len(branch.members) == 5
 
@@ -63,7 +63,7 @@ def _unknown_field(data):
 @pytest.mark.parametrize("change, field, words", [
     (_rename_target, "members.0.criticisms.王建平", "不是本次会议的成员"),
     (_duplicate, "members.7.name", "重复"),
-    (_bad_member_aspect, "members.2.aspects.经济发展", "不是会议“2024年度民主生活会”规定的方面，也不是会议规范中写明的别名；最接近的是"),
+    (_bad_member_aspect, "members.2.aspects.经济发展", "不是会议“2025年度民主生活会”规定的方面，也不是会议规范中写明的别名；最接近的是"),
     (_bad_group_aspect, "aspects.理论学习", "规定的方面"),
     (_self_criticism, "members.0.criticisms.李明远", "不能对自己"),
     (_unknown_field, "members.1.duty", "未知字段"),
@@ -101,8 +101,10 @@ def test_member_profile_speaks_as_the_member():
     profile = member_profile(meeting, member, spec)
     assert profile.unit.self_name == "我" and profile.unit.name == "孙志强"
     assert profile.title.startswith("孙志强同志") and "个人对照检查材料" in profile.title
-    assert profile.all_facts() == [f for _, p in member.problems() for f in p.facts]
+    assert profile.all_facts()[: len(member.problems())] == [f for _, p in member.problems() for f in p.facts]
+    assert profile.case_study.title == "某镇原副镇长侵占惠农补贴案" and profile.campaign == member.campaign
     assert profile.signature.name == "孙志强"
+    assert {p.owner for ps in profile.aspects.values() for p in ps} == {"孙志强"}
     assert "农业农村" in "".join(profile.preparation.study_items())
 
 
@@ -123,10 +125,10 @@ def test_ledger_has_one_row_per_problem_with_owner_and_deadline():
     rows = ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)
     assert ledger_header() == ["序号", "问题", "整改措施", "责任人", "完成时限", "状态"]
     problems = len(meeting.problems()) + sum(len(m.problems()) for m in meeting.members)
-    assert len(rows) == problems == 4 + 7 * 4
+    assert len(rows) == problems == 5 + 7 * 5
     assert [r.number for r in rows] == list(range(1, problems + 1))
     assert all(r.owner and r.deadline and r.measure for r in rows)
     # A member's personal problem is the member's to fix.
     assert {r.owner for r in rows if r.who == "刘芳"} == {"刘芳"}
     first = rows[0].cells()
-    assert first[1] == "贯彻上级决策部署有时打折扣（班子）" and first[3] == "李明远" and first[4] == "2025年6月底"
+    assert first[1] == "贯彻上级决策部署有时打折扣（班子）" and first[3] == "李明远" and first[4] == "2026年6月底"

@@ -18,6 +18,7 @@ from pipeline.material.document import ROLES
 from pipeline.models.embed import embed_query
 from pipeline.core.errors import InputError, StoreError
 from pipeline.corpus.passages import Hit, tokenize
+from pipeline.corpus.integrity import check_index, damaged
 from pipeline.corpus.store import Store, store_errors
 
 MODES = ("hybrid", "dense", "bm25")
@@ -131,6 +132,7 @@ class Retriever:
         if data is not None:
             if not data["ids"]:
                 raise StoreError(f"向量库集合 {self.store.name} 是空的，请先运行 duizhao ingest")
+            check_index(self.store.path, str(collection.id))
             self._index = CorpusIndex(list(data["ids"]), list(data["documents"]), [m or {} for m in data["metadatas"]])
             self._key = key
             self.dimension = (collection.metadata or {}).get("dimension")
@@ -207,6 +209,9 @@ class Retriever:
             self.store.reopen()
             self._collection = self.store.collection(self.embedder)
             result = self._query(vector, fetch, ids)
+        if fetch and not result["ids"][0]:
+            # Passages are there but the vector index finds none of them: its files are broken.
+            raise damaged(self.store.location, "向量检索没有返回任何段落")
         # Chroma answers cosine distance; 1 - distance is the similarity.
         return [(index.position[pid], 1.0 - float(distance))
                 for pid, distance in zip(result["ids"][0], result["distances"][0]) if pid in index.position]

@@ -14,6 +14,7 @@ from langchain_core.embeddings import Embeddings
 from pipeline.models.embed import embedder_name
 from pipeline.core.errors import InputError, PipelineError, StoreError
 from pipeline.core.resources import lexicon
+from pipeline.corpus.integrity import damaged, looks_broken
 from pipeline.corpus.storelock import DATA_LOCK, file_lock
 
 DEFAULT_COLLECTION = "duizhao-corpus"
@@ -34,6 +35,8 @@ def store_errors(action: str) -> Iterator[None]:
     except PipelineError:
         raise
     except Exception as exc:
+        if looks_broken(str(exc)):
+            raise damaged(action.strip(), _one_line(exc)) from exc
         raise StoreError(f"{action}失败：{_one_line(exc)}") from exc
 
 
@@ -122,7 +125,9 @@ class Store:
 
     def require(self, embedder: Embeddings) -> Any:
         collection = self.collection(embedder)
-        if collection is None or collection.count() == 0:
+        with store_errors(f"读取向量库 {self.location} "):
+            empty = collection is None or collection.count() == 0
+        if empty:
             raise StoreError(f"向量库 {self.location} 中还没有范文（集合 {self.name}），请先运行 duizhao ingest")
         return collection
 

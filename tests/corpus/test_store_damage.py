@@ -42,6 +42,7 @@ def invoke(*args):
     return CliRunner().invoke(app, [str(a) for a in args], env=ENV)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("part", ["data_level0.bin", "header.bin", "length.bin", "index_metadata.pickle"])
 def test_truncated_index_is_reported_and_reset_repairs_it(tmp_path, part):
     folder = persisted_store(tmp_path / "store")

@@ -304,7 +304,9 @@ def write_docx(document: Document, path: str | Path, layout: str = "gbt9704",
             raise OutputError(f"无法覆盖文件，可能正被 Word/WPS 打开或为只读，请关闭后重试：{path}") from exc
         raise OutputError(f"没有写入权限：{path}") from exc
     except OSError as exc:
-        raise OutputError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+        from pipeline.core.atomic import write_failure
+
+        raise OutputError(write_failure(exc, path)) from exc
     finally:
         if tmp_name is not None and os.path.exists(tmp_name):
             os.unlink(tmp_name)

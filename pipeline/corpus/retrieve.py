@@ -20,8 +20,10 @@ from pipeline.core.errors import InputError, StoreError
 from pipeline.corpus.passages import Hit, tokenize
 from pipeline.corpus.integrity import check_index, damaged
 from pipeline.corpus.store import Store, store_errors
+from pipeline.text.query import clip_query
 
 MODES = ("hybrid", "dense", "bm25")
+
 
 
 class CorpusIndex:
@@ -153,6 +155,7 @@ class Retriever:
         if not query.strip() and query_vector is None:
             raise InputError("检索内容为空")
         exclude = [exclude_source] if isinstance(exclude_source, str) else list(exclude_source or [])
+        query = clip_query(query)
         index = self.index()
         vector = None
         if mode != "bm25":

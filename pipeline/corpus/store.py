@@ -15,6 +15,7 @@ from pipeline.models.embed import embedder_name
 from pipeline.core.errors import InputError, PipelineError, StoreError
 from pipeline.core.resources import lexicon
 from pipeline.corpus.integrity import damaged, looks_broken
+from pipeline.core.resources import default_store_dir
 from pipeline.corpus.storelock import DATA_LOCK, file_lock
 
 DEFAULT_COLLECTION = "duizhao-corpus"
@@ -75,7 +76,7 @@ class Store:
     @classmethod
     def open(cls, store_dir: str | Path | None = None, chroma_url: str | None = None,
              collection: str | None = None, create: bool = True) -> Store:
-        """Embedded store under `store_dir` (default ./vectorstore), or a chroma server at `chroma_url`.
+        """Embedded store under `store_dir` (default: core.resources.default_store_dir), or a chroma server at `chroma_url`.
         DUIZHAO_STORE_DIR, DUIZHAO_CHROMA_URL and DUIZHAO_COLLECTION give the defaults. Readers pass
         create=False, so a search in the wrong folder does not leave an empty store behind."""
         import chromadb
@@ -93,7 +94,7 @@ class Store:
             except Exception as exc:
                 raise StoreError(f"连不上 Chroma 服务器 {chroma_url}（请确认 chroma run 已启动）：{_one_line(exc)}") from exc
             return cls(client, collection, chroma_url)
-        path = Path(store_dir or os.environ.get("DUIZHAO_STORE_DIR") or Path.cwd() / "vectorstore")
+        path = Path(store_dir or default_store_dir())
         if path.exists() and not path.is_dir():
             raise StoreError(f"向量库路径不是目录：{path}")
         if not create and not path.exists():

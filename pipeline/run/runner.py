@@ -114,7 +114,11 @@ class UnitJob:
         if existing and not self.options.force:
             raise OutputError(f"草稿已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
         # --force replaces drafts duizhao wrote, never a file the user made or edited since.
-        OwnedFiles(self.options.outdir).clear_for(existing, "输出目录", remove_others=False)
+        self.owned().clear_for(existing, "输出目录", remove_others=False)
+
+    def owned(self) -> OwnedFiles:
+        """The drafts duizhao wrote into the output folder (listed in its .duizhao working folder)."""
+        return OwnedFiles(self.options.outdir, manifest=self.options.outdir / ".duizhao" / "files.json")
 
     def retrieve(self) -> dict[str, list]:
         from pipeline.models.embed import embed_texts
@@ -163,7 +167,7 @@ class UnitJob:
                   retrieval: ThreadPoolExecutor | None = None) -> UnitResult:
         result, files = await self.build(semaphore, progress, retrieval)
         write_atomic(files)
-        OwnedFiles(self.options.outdir).record(list(files))
+        self.owned().record(list(files))
         return result
 
     async def build(self, semaphore: asyncio.Semaphore, progress: Progress,

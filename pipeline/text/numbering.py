@@ -7,12 +7,14 @@ import re
 _DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_NUMERALS = "一二三四五六七八九十"  # the numerals markers are written with; every module takes them from here
 _CN = CN_NUMERALS
-_NUM = CN_NUMERALS + "百千零"  # numerals of any count (一百零一是), read back by cn_to_int
+# A point number past 九十九 (一百零一是): a digit, then 百 or 千, then more numeral characters. Nothing looser:
+# 百/千/零 alone are words of ordinary text.
+_BIG = "[一二三四五六七八九][百千][零一二三四五六七八九十百]{0,5}"
 
-LEVEL1 = re.compile(rf"^([{_NUM}]{{1,3}})、")
-LEVEL2 = re.compile(rf"^[（(]([{_NUM}]{{1,7}})[）)]")
+LEVEL1 = re.compile(rf"^([{_CN}]{{1,3}})、")
+LEVEL2 = re.compile(rf"^[（(]([{_CN}]{{1,3}})[）)]")
 # Level-3/4 markers. A marker starts a point at a paragraph start or right after a sentence or clause end.
-POINT = re.compile(rf"(?:^|(?<=[。；;：:！？!?]))(?:([{_NUM}]{{1,7}})是|(\d{{1,2}})[、.．](?!\d)|[（(](\d{{1,2}})[）)])")
+POINT = re.compile(rf"(?:^|(?<=[。；;：:！？!?]))(?:({_BIG}|[{_CN}]{{1,3}})是|(\d{{1,2}})[、.．](?!\d)|[（(](\d{{1,2}})[）)])")
 
 
 _UNITS = {"十": 10, "百": 100, "千": 1000}

@@ -18,7 +18,7 @@ from pipeline.material.document import ROLES
 from pipeline.models.embed import embed_query
 from pipeline.core.errors import InputError, StoreError
 from pipeline.corpus.passages import Hit, tokenize
-from pipeline.corpus.integrity import check_index, damaged
+from pipeline.corpus.integrity import check_index
 from pipeline.corpus.store import Store, store_errors
 from pipeline.text.query import clip_query
 
@@ -212,9 +212,6 @@ class Retriever:
             self.store.reopen()
             self._collection = self.store.collection(self.embedder)
             result = self._query(vector, fetch, ids)
-        if fetch and not result["ids"][0]:
-            # Passages are there but the vector index finds none of them: its files are broken.
-            raise damaged(self.store.location, "向量检索没有返回任何段落")
         # Chroma answers cosine distance; 1 - distance is the similarity.
         return [(index.position[pid], 1.0 - float(distance))
                 for pid, distance in zip(result["ids"][0], result["distances"][0]) if pid in index.position]

@@ -12,6 +12,14 @@ from pipeline.corpus.ingest import ingest
 from pipeline.corpus.store import Store
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_data_home(tmp_path_factory):
+    """The user's data folder (where the default store lives outside a checkout) is a temp folder in tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        yield
+
+
 @pytest.fixture
 def stub_server():
     """A running OpenAI-compatible stub on 127.0.0.1 (see tests/stub_server.py); script it with .queue()."""

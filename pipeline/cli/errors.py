@@ -64,6 +64,7 @@ def handles_errors(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         import asyncio
+        import errno
         import os
 
         import click
@@ -90,7 +91,8 @@ def handles_errors(command):
             from pipeline.core.redact import redact
 
             where = f"{exc.filename}：" if exc.filename else ""
-            fail(_one_line(redact(f"读写文件失败：{where}{exc.strerror or exc}（请检查磁盘空间和读写权限）")), "io-error")
+            full = "磁盘空间已满" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or exc)
+            fail(_one_line(redact(f"读写文件失败：{where}{full}（请检查磁盘空间和读写权限）")), "io-error")
         except Exception as exc:
             if os.environ.get("DUIZHAO_DEBUG"):
                 raise

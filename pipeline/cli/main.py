@@ -170,6 +170,10 @@ def search(
     from pipeline.corpus.store import Store
     from pipeline.review.structure import role_name
 
+    from pipeline.text.query import MAX_QUERY_CHARS
+
+    if len(query) > MAX_QUERY_CHARS:
+        typer.echo(f"提示：检索内容有 {len(query)} 字，只用前 {MAX_QUERY_CHARS} 字检索。", err=True)
     model = make_embedder(EmbedSettings.from_env(kind=embedder))
     target = Store.open(store, chroma_url, collection, create=False)
     hits = Retriever(target, model).retrieve(query, role=role, aspect=aspect, k=k)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -19,10 +20,20 @@ def _umask() -> int:
 UMASK = _umask()
 
 
+def write_failure(exc: OSError, path: str | Path) -> str:
+    """One line for a failed write of `path`: a full disk is said as such (a failed write() names no file)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"磁盘空间已满，无法写入 {path}（请清理磁盘或换一个输出位置后重试）"
+    if exc.errno == errno.EROFS:
+        return f"磁盘为只读，无法写入 {path}"
+    return f"写入 {path} 失败：{exc.strerror or exc}"
+
+
 def write_atomic(files: dict[Path, bytes]) -> None:
     """Write every file to a temp name first, then move them all into place: no half-written output."""
     staged: list[tuple[Path, str]] = []
     mode = 0o666 & ~UMASK  # what open() would give; mkstemp's 0600 would hide drafts from colleagues
+    path: Path | None = None
     try:
         for path, data in files.items():
             if not path.parent.is_dir():
@@ -35,9 +46,9 @@ def write_atomic(files: dict[Path, bytes]) -> None:
         for path, temp in staged:
             os.replace(temp, path)
     except PermissionError as exc:
-        raise OutputError(f"没有写入权限：{exc.filename or ''}") from exc
+        raise OutputError(f"没有写入权限：{path or exc.filename or ''}") from exc
     except OSError as exc:
-        raise OutputError(f"写入失败：{exc.filename or ''}：{exc.strerror or exc}") from exc
+        raise OutputError(write_failure(exc, path or exc.filename or "")) from exc
     finally:
         for _, temp in staged:
             if os.path.exists(temp):

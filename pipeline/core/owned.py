@@ -28,10 +28,11 @@ def _digest(path: Path) -> str | None:
 class OwnedFiles:
     """What duizhao wrote in `folder` (from its manifest)."""
 
-    def __init__(self, folder: Path, known: dict[str, str] | None = None):
-        """With `known` (name -> sha256, kept by the caller elsewhere) no manifest is read or written."""
+    def __init__(self, folder: Path, known: dict[str, str] | None = None, manifest: Path | None = None):
+        """With `known` (name -> sha256, kept by the caller elsewhere) no manifest is read or written; `manifest`
+        puts it elsewhere than the folder itself (e.g. a hidden working folder)."""
         self.folder = Path(folder)
-        self.path: Path | None = None if known is not None else self.folder / MANIFEST
+        self.path: Path | None = None if known is not None else (manifest or self.folder / MANIFEST)
         self.files: dict[str, str] = dict(known or {})  # file name relative to folder -> sha256 when written
         if self.path is None:
             return
@@ -85,4 +86,5 @@ class OwnedFiles:
         if self.path is None:
             return
         data = {"note": "duizhao 写入的文件清单（--force 只会替换这些文件）", "files": self.files}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic({self.path: json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")})

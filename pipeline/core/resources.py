@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,3 +49,25 @@ def user_dir(name: str) -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("duizhao", appauthor=False)) / name
+
+
+def in_checkout(folder: Path | None = None) -> bool:
+    """`folder` (default: the working folder) lies inside the source checkout this package runs from."""
+    root = _PACKAGE_DIR.parent
+    if (_PACKAGE_DIR / "_data").is_dir() or not (root / "pyproject.toml").is_file():
+        return False  # an installed wheel
+    return Path(folder or Path.cwd()).resolve().is_relative_to(root)
+
+
+def default_store_dir() -> Path:
+    """Where the 范文 vector store lives unless --store says otherwise: DUIZHAO_STORE_DIR; a ./vectorstore the
+    user already built here; the checkout's vectorstore/ when run inside the source tree; else the user's data
+    folder (user_dir: ~/.local/share/duizhao on Linux), so every folder shares one store and no folder pays a first ingest."""
+    if os.environ.get("DUIZHAO_STORE_DIR"):
+        return Path(os.environ["DUIZHAO_STORE_DIR"])
+    here = Path.cwd() / "vectorstore"
+    if (here / "chroma.sqlite3").is_file():
+        return here
+    if in_checkout():
+        return _PACKAGE_DIR.parent / "vectorstore"
+    return user_dir("vectorstore")

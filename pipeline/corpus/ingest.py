@@ -25,6 +25,7 @@ from pipeline.models.embed import embed_texts, embedder_name
 from pipeline.core.errors import InputError, StoreError
 from pipeline.corpus.passages import (SCHEMA, ManifestEntry, Passage, file_passages, read_manifest, scan_corpus, tokenize,
                        tokenizer_signature)
+from pipeline.corpus.shipped import shipped_vectors, text_hash
 from pipeline.corpus.store import Store, store_errors
 from pipeline.corpus.storelock import DATA_LOCK, WRITE_LOCK, file_lock
 
@@ -55,14 +56,10 @@ def _file_key(path: Path, entry: ManifestEntry | None) -> str:
     return digest.hexdigest()[:20]
 
 
-def _text_hash(text: str) -> str:
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:20]
-
-
 def _metadata(passage: Passage, file_key: str, count: int) -> dict:
     # file_passages: a file is complete in the store only when that many passages carry its key. A run killed
     # halfway through a file leaves fewer, and the next run finishes the file.
-    return {**passage.metadata(), "file_key": file_key, "file_passages": count, "text_hash": _text_hash(passage.text)}
+    return {**passage.metadata(), "file_key": file_key, "file_passages": count, "text_hash": text_hash(passage.text)}
 
 
 def _complete(have: dict[str, tuple[str, int | None]], key: str) -> bool:
@@ -164,10 +161,14 @@ def _vectors_for(new: list[tuple[Passage, dict]], collection: Any | None, embedd
             found = collection.get(where={"text_hash": {"$in": sorted(set(hashes))}}, include=["metadatas", "embeddings"])
         for meta, vector in zip(found["metadatas"], found["embeddings"]):
             known[meta["text_hash"]] = np.asarray(vector, dtype=np.float32)
+    if any(h not in known for h in hashes):
+        # The packaged corpus comes with its vectors: a first ingest after install embeds nothing.
+        shipped = shipped_vectors(embedder_name(embedder))
+        known.update((h, shipped[h]) for h in hashes if h not in known and h in shipped)
     todo: dict[str, str] = {}
-    for (passage, _), text_hash in zip(new, hashes):
-        if text_hash not in known:
-            todo.setdefault(text_hash, passage.text)
+    for (passage, _), digest in zip(new, hashes):
+        if digest not in known:
+            todo.setdefault(digest, passage.text)
     texts, keys = list(todo.values()), list(todo)
     started = time.perf_counter()
     if progress:

@@ -105,7 +105,7 @@ class CorpusScan(BaseModel):
 
 
 # Files that sit in corpus folders as a matter of course: never worth a warning.
-_QUIET = (MANIFEST, ".json", ".yaml", ".yml")
+_QUIET = (MANIFEST, ".json", ".yaml", ".yml", "vectors.npz")  # vectors.npz: see corpus/shipped.py
 
 
 def scan_corpus(paths: list[Path]) -> CorpusScan:

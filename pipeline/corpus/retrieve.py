@@ -18,9 +18,12 @@ from pipeline.material.document import ROLES
 from pipeline.models.embed import embed_query
 from pipeline.core.errors import InputError, StoreError
 from pipeline.corpus.passages import Hit, tokenize
+from pipeline.corpus.integrity import check_index
 from pipeline.corpus.store import Store, store_errors
+from pipeline.text.query import clip_query
 
 MODES = ("hybrid", "dense", "bm25")
+
 
 
 class CorpusIndex:
@@ -131,6 +134,7 @@ class Retriever:
         if data is not None:
             if not data["ids"]:
                 raise StoreError(f"向量库集合 {self.store.name} 是空的，请先运行 duizhao ingest")
+            check_index(self.store.path, str(collection.id))
             self._index = CorpusIndex(list(data["ids"]), list(data["documents"]), [m or {} for m in data["metadatas"]])
             self._key = key
             self.dimension = (collection.metadata or {}).get("dimension")
@@ -151,6 +155,7 @@ class Retriever:
         if not query.strip() and query_vector is None:
             raise InputError("检索内容为空")
         exclude = [exclude_source] if isinstance(exclude_source, str) else list(exclude_source or [])
+        query = clip_query(query)
         index = self.index()
         vector = None
         if mode != "bm25":

@@ -14,6 +14,8 @@ from langchain_core.embeddings import Embeddings
 from pipeline.models.embed import embedder_name
 from pipeline.core.errors import InputError, PipelineError, StoreError
 from pipeline.core.resources import lexicon
+from pipeline.corpus.integrity import damaged, looks_broken
+from pipeline.core.resources import default_store_dir
 from pipeline.corpus.storelock import DATA_LOCK, file_lock
 
 DEFAULT_COLLECTION = "duizhao-corpus"
@@ -34,6 +36,8 @@ def store_errors(action: str) -> Iterator[None]:
     except PipelineError:
         raise
     except Exception as exc:
+        if looks_broken(str(exc)):
+            raise damaged(action.strip(), _one_line(exc)) from exc
         raise StoreError(f"{action}失败：{_one_line(exc)}") from exc
 
 
@@ -72,7 +76,7 @@ class Store:
     @classmethod
     def open(cls, store_dir: str | Path | None = None, chroma_url: str | None = None,
              collection: str | None = None, create: bool = True) -> Store:
-        """Embedded store under `store_dir` (default ./vectorstore), or a chroma server at `chroma_url`.
+        """Embedded store under `store_dir` (default: core.resources.default_store_dir), or a chroma server at `chroma_url`.
         DUIZHAO_STORE_DIR, DUIZHAO_CHROMA_URL and DUIZHAO_COLLECTION give the defaults. Readers pass
         create=False, so a search in the wrong folder does not leave an empty store behind."""
         import chromadb
@@ -90,7 +94,7 @@ class Store:
             except Exception as exc:
                 raise StoreError(f"连不上 Chroma 服务器 {chroma_url}（请确认 chroma run 已启动）：{_one_line(exc)}") from exc
             return cls(client, collection, chroma_url)
-        path = Path(store_dir or os.environ.get("DUIZHAO_STORE_DIR") or Path.cwd() / "vectorstore")
+        path = Path(store_dir or default_store_dir())
         if path.exists() and not path.is_dir():
             raise StoreError(f"向量库路径不是目录：{path}")
         if not create and not path.exists():
@@ -122,7 +126,9 @@ class Store:
 
     def require(self, embedder: Embeddings) -> Any:
         collection = self.collection(embedder)
-        if collection is None or collection.count() == 0:
+        with store_errors(f"读取向量库 {self.location} "):
+            empty = collection is None or collection.count() == 0
+        if empty:
             raise StoreError(f"向量库 {self.location} 中还没有范文（集合 {self.name}），请先运行 duizhao ingest")
         return collection
 

@@ -53,11 +53,14 @@ def retriever_factory(settings: Settings, on_ingest: Callable[[int, int], None] 
         from pipeline.core.resources import data_dir
         from pipeline.corpus.retrieve import Retriever
         from pipeline.corpus.ingest import ingest
+        from pipeline.corpus.store import store_errors
 
         store = open_store(settings)
         embedder = make_embedder()
         collection = store.collection(embedder)
-        if collection is None or collection.count() == 0:
+        with store_errors("读取向量库"):
+            empty = collection is None or collection.count() == 0
+        if empty:
             ingest([data_dir("corpus")], store, embedder, progress=on_ingest)
         return Retriever(store, embedder)
 

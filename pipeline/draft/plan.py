@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.budget import section_budgets, split_budget
 from pipeline.text.numbering import level1_marker
+from pipeline.text.query import clip_query
 from pipeline.text.vary import choose
 from pipeline.material.profile import Problem, Profile, profile_aspects
 from pipeline.core.resources import lexicon
@@ -218,7 +219,7 @@ def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective")
                     hint=aspect.hint if aspect else "", budget=budget,
                     problems=[p.problem for p in problems], problem_facts=[list(p.facts) for p in problems],
                     facts=[f for p in problems for f in p.facts],
-                    query=" ".join([name, *(p.problem for p in problems), *(f for p in problems for f in p.facts)]),
+                    query=clip_query(" ".join([name, *(p.problem for p in problems), *(f for p in problems for f in p.facts)])),
                 )
                 section.items.append(item)
             problem_items = section.items
@@ -233,7 +234,7 @@ def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective")
                 section.items.append(OutlineItem(
                     key=f"causes-{index:02d}", role=role, heading=heading + "。", hint=root["id"] if root else "",
                     aspect=None, budget=budget, answers=[e for e in explained if e], note=note, details=details,
-                    query=name + " " + " ".join(explained)))
+                    query=clip_query(name + " " + " ".join(explained))))
         elif role == "measures":
             answered = [item for item in problem_items if item.problems] or problem_items[:0]
             budgets_each = split_budget(section.budget, max(1, len(answered)))
@@ -246,7 +247,7 @@ def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective")
                 section.items.append(OutlineItem(
                     key=f"measures-{index:02d}", role=role, heading=heading + "。", aspect=problem.aspect, budget=budget,
                     answers=problem.problems, facts=problem.facts, details=details,
-                    query=f"{heading} {problem.aspect} 整改措施"))
+                    query=clip_query(f"{heading} {problem.aspect} 整改措施")))
             if not answered:
                 # No problem stated yet: one slot that says what to write, no measure for an empty aspect.
                 section.items.append(OutlineItem(key="measures-01", role=role, budget=section.budget,

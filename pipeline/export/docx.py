@@ -178,8 +178,29 @@ def _footers(document, layout: Layout, mode: PageNumbers) -> None:
         _page_number(section.footer, layout, "center")
 
 
-def _add_block(document, layout: Layout, block: Block, run_in_style):
-    paragraph = document.add_paragraph(style=document.styles[layout.styles[block.style].name])
+class _Body:
+    """Appends paragraphs in constant time. python-docx's add_paragraph looks the style up by name among all
+    styles and finds the section properties by a scan of the whole body, each time: 10,000 headings took 90 s."""
+
+    def __init__(self, out, styles: dict):
+        self.out = out
+        self.end = out.element.body.find(qn("w:sectPr"))
+        self.style_ids = {key: style.style_id for key, style in styles.items()}
+
+    def paragraph(self, style_key: str):
+        from docx.text.paragraph import Paragraph
+
+        element = OxmlElement("w:p")
+        if self.end is not None:
+            self.end.addprevious(element)
+        else:
+            self.out.element.body.append(element)
+        element.style = self.style_ids[style_key]
+        return Paragraph(element, self.out._body)
+
+
+def _add_block(body: _Body, layout: Layout, block: Block, run_in_style):
+    paragraph = body.paragraph(block.style)
     if block.lines_before is not None or block.lines_after is not None:
         spec = layout.styles[block.style]
         before = spec.lines_before if block.lines_before is None else block.lines_before
@@ -196,7 +217,7 @@ def _add_block(document, layout: Layout, block: Block, run_in_style):
     for text, heading in block.runs:
         run = paragraph.add_run(strip_controls(text))  # Word's XML cannot hold control characters
         if heading:
-            run.style = run_in_style
+            run._r.style = run_in_style.style_id
     return paragraph
 
 
@@ -247,8 +268,9 @@ def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNu
     declare_fonts(out, {s.font for s in spec.styles.values()} | {spec.page_number_font})
     _footers(out, spec, page_numbers or spec.page_numbers)
     anchored = {}
+    body = _Body(out, styles)
     for block in blocks_of(document):
-        paragraph = _add_block(out, spec, block, run_in)
+        paragraph = _add_block(body, spec, block, run_in)
         if block.anchor:
             anchored[block.anchor] = paragraph
     _add_notes(out, document, anchored)
@@ -304,7 +326,9 @@ def write_docx(document: Document, path: str | Path, layout: str = "gbt9704",
             raise OutputError(f"无法覆盖文件，可能正被 Word/WPS 打开或为只读，请关闭后重试：{path}") from exc
         raise OutputError(f"没有写入权限：{path}") from exc
     except OSError as exc:
-        raise OutputError(f"无法写入文件 {path}：{exc.strerror or exc}") from exc
+        from pipeline.core.atomic import write_failure
+
+        raise OutputError(write_failure(exc, path)) from exc
     finally:
         if tmp_name is not None and os.path.exists(tmp_name):
             os.unlink(tmp_name)

@@ -179,22 +179,36 @@ def profile_aspects(profile: Profile, spec: MeetingSpec) -> list[tuple[str, list
     return list(by_aspect.items())
 
 
+def _scalar(value) -> str:
+    """`value` as YAML writes it: quoted when a colon, a leading quote, a `#`, a bracket or a word such as
+    yes/null would change its meaning, plain otherwise."""
+    import yaml
+
+    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1 << 30)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
+
+
+def _comment(text: str) -> str:
+    return " ".join(str(text).split())  # a comment ends at the line's end
+
+
 def profile_template(spec: MeetingSpec) -> str:
-    """A commented profile for `spec`, its aspects listed in order, for the user to fill in."""
+    """A commented profile for `spec`, its aspects listed in order, for the user to fill in. Values are written
+    by the YAML emitter, so any aspect or meeting name parses back to itself; comments are kept."""
     from pipeline.core.resources import prompt_text
 
     lines = []
     for aspect in spec.aspects:
-        hint = f"  # {aspect.hint}" if aspect.hint else ""
-        lines.append(f"  {aspect.name}:{hint}\n    - problem: 【问题概括】\n      facts: [【具体事例：时间、地点、数字】]"
+        hint = f"  # {_comment(aspect.hint)}" if aspect.hint else ""
+        lines.append(f"  {_scalar(aspect.name)}:{hint}\n    - problem: 【问题概括】\n      facts: [【具体事例：时间、地点、数字】]"
                      "\n      cause: 【这一问题的原因：本单位自己的分析】"
                      "\n      measure: 【整改措施：做什么、怎么检查】"
                      "\n      owner: 【责任人】"
                      "\n      deadline: 【完成时限，如 2025年6月底前】")
     self_name = "支部班子" if "支部" in spec.body else "班子"
     text = prompt_text("profile_template.yaml").format(
-        spec_name=spec.name, spec_id=spec.id, body=spec.body, self_name=self_name, year=spec.year or "",
-        aspects="\n".join(lines))
+        spec_name=_comment(spec.name), spec_id_comment=_comment(spec.id), spec_id=_scalar(spec.id), body=_scalar(spec.body),
+        self_name=_scalar(self_name), year=_scalar(spec.year) if spec.year else "", aspects="\n".join(lines))
     return text + _part_blocks(spec)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from pipeline.core.errors import InputError, PipelineError
 from pipeline.review.mandated import exempt_mandated
 from pipeline.text.overlap import RUN_LENGTH, OverlapIndex, OverlapReport, content_digest, normalise
-from pipeline.core.resources import data_dir
+from pipeline.core.resources import data_dir, default_store_dir
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ def packaged_files() -> list[Path]:
 def _stored_texts() -> dict[str, str]:
     """Source texts of the user's vector store, when the store module offers a listing and a store exists.
     Optional by design: a missing or unreadable store only narrows the corpus."""
-    path = Path(os.environ.get("DUIZHAO_STORE_DIR") or Path.cwd() / "vectorstore")
+    path = default_store_dir()
     if not os.environ.get("DUIZHAO_CHROMA_URL") and not (path / "chroma.sqlite3").is_file():
         return {}
     try:

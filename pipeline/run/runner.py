@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -22,6 +23,7 @@ from pipeline.core.atomic import ensure_dir, write_atomic
 from pipeline.core.owned import OwnedFiles
 from pipeline.review.additions import check_additions, item_findings
 from pipeline.review.crossdraft import CrossCopy, DraftText, cross_check, earlier_drafts
+from pipeline.core.sanitize import strip_controls
 from pipeline.review.structure import check_structure
 from pipeline.material.document import count_chars, render
 from pipeline.core.errors import InputError, OutputError, PipelineError
@@ -70,6 +72,7 @@ class UnitResult(BaseModel):
 
 
 def safe_name(name: str) -> str:
+    name = strip_controls(name)  # NUL, control characters and terminal escapes never reach a file name
     return "".join("_" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in name).strip("._") or "draft"
 
 
@@ -111,7 +114,11 @@ class UnitJob:
         if existing and not self.options.force:
             raise OutputError(f"草稿已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
         # --force replaces drafts duizhao wrote, never a file the user made or edited since.
-        OwnedFiles(self.options.outdir).clear_for(existing, "输出目录", remove_others=False)
+        self.owned().clear_for(existing, "输出目录", remove_others=False)
+
+    def owned(self) -> OwnedFiles:
+        """The drafts duizhao wrote into the output folder (listed in its .duizhao working folder)."""
+        return OwnedFiles(self.options.outdir, manifest=self.options.outdir / ".duizhao" / "files.json")
 
     def retrieve(self) -> dict[str, list]:
         from pipeline.models.embed import embed_texts
@@ -156,19 +163,24 @@ class UnitJob:
         progress("done", self.name, item.key, item.role)
         return drafted, False
 
-    async def run(self, semaphore: asyncio.Semaphore, progress: Progress) -> UnitResult:
-        result, files = await self.build(semaphore, progress)
+    async def run(self, semaphore: asyncio.Semaphore, progress: Progress,
+                  retrieval: ThreadPoolExecutor | None = None) -> UnitResult:
+        result, files = await self.build(semaphore, progress, retrieval)
         write_atomic(files)
-        OwnedFiles(self.options.outdir).record(list(files))
+        self.owned().record(list(files))
         return result
 
-    async def build(self, semaphore: asyncio.Semaphore, progress: Progress) -> tuple[UnitResult, dict[Path, bytes]]:
+    async def build(self, semaphore: asyncio.Semaphore, progress: Progress,
+                    retrieval: ThreadPoolExecutor | None = None) -> tuple[UnitResult, dict[Path, bytes]]:
         """Draft every item (cached as each lands) and return the result with the final files, unwritten."""
         started = time.monotonic()
         result = UnitResult(profile=str(self.path), unit=self.profile.unit.name, spec=self.spec.id, system=self.drafter.system,
                             notes=self.notes)
         self._persist("outline.json", self.outline.model_dump())
-        hits = self.retrieve()
+        # Retrieval (embedding, vector search) runs off the event loop: other units keep drafting meanwhile,
+        # and this unit starts drafting as soon as its own passages are in.
+        hits = (await asyncio.get_running_loop().run_in_executor(retrieval, self.retrieve) if retrieval is not None
+                else self.retrieve())
         items = self.outline.items()
         # Finished items are cached as they land, so one failure does not lose the others.
         outcomes = await asyncio.gather(*(self.draft_item(i, hits[i.key], semaphore, progress) for i in items),
@@ -268,17 +280,22 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
             job.retriever = retriever
             progress("planned", job.name, "", str(len(job.outline.items())))
     semaphore = asyncio.Semaphore(max(1, options.concurrency))
+    # One retrieval thread: units queue for it in order, so the first unit's passages come first.
+    retrieval = ThreadPoolExecutor(max_workers=1, thread_name_prefix="duizhao-retrieve")
 
     async def run(job: UnitJob) -> UnitResult:
         try:
-            return await job.run(semaphore, progress)
+            return await job.run(semaphore, progress, retrieval)
         except PipelineError as exc:
             if len(jobs) == 1 and not results:
                 raise
             return UnitResult(profile=str(job.path), unit=job.profile.unit.name, spec=job.spec.id, error=str(exc),
                               error_code=exc.code)
 
-    results += await asyncio.gather(*(run(job) for job in jobs))
+    try:
+        results += await asyncio.gather(*(run(job) for job in jobs))
+    finally:
+        retrieval.shutdown(wait=False, cancel_futures=True)
     compare_drafts(jobs, results, options.outdir)
     return results
 

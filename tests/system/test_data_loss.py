@@ -274,3 +274,60 @@ def test_preview_without_libreoffice_leaves_no_folder(tmp_path):
     one_error(invoke("preview", tmp_path / "m.docx", "-o", tmp_path / "p", PATH=str(tmp_path / "nothing-here")),
               "soffice")
     assert not (tmp_path / "p").exists()
+
+
+# --- a full disk -------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 64 KB tmpfs filled to the brim (needs the right to mount, as root in a container usually has)."""
+    folder = tmp_path / "full"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        with open(folder / "filler", "wb") as handle:
+            try:
+                handle.write(os.urandom(64 * 1024))
+                handle.flush()
+            except OSError:
+                pass
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+@pytest.mark.slow
+def test_disk_full_names_the_file(full_disk, tmp_path):
+    for args, target in ((("export", SEED, "-o", full_disk / "a.docx"), "a.docx"),
+                         (("check", SEED, "--html", full_disk / "r.html"), "r.html"),
+                         (("draft", EXAMPLE, "--offline", "-o", full_disk / "out", "--store", tmp_path / "store"),
+                          "out")):
+        line = one_error(invoke(*args), "磁盘空间已满")
+        assert target in line and "：：" not in line
+
+
+def test_disk_full_inside_a_write_names_the_file(tmp_path, monkeypatch):
+    import errno
+
+    import pipeline.core.atomic as atomic
+
+    real_fdopen = os.fdopen
+
+    class Full:
+        def __init__(self, handle):
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.handle.close()
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")  # write() names no file
+
+    monkeypatch.setattr(atomic.os, "fdopen", lambda fd, mode: Full(real_fdopen(fd, mode)))
+    line = one_error(invoke("check", SEED, "--html", tmp_path / "r.html"), "磁盘空间已满")
+    assert str(tmp_path / "r.html") in line
+    assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".r.html*"))

@@ -70,8 +70,8 @@ def print_specs(specs, user_ids=(), problems=()) -> None:
 
 def skeleton_lines(spec) -> list[str]:
     """The spec's skeleton as readable lines: parts in order with headings, sub-parts and aspects."""
-    from pipeline.material.specs import part_heading
-    from pipeline.text.numbering import int_to_cn, level1_marker
+    from pipeline.material.specs import part_heading  # lazy: keeps `duizhao --help` fast
+    from pipeline.text.numbering import int_to_cn, level1_marker  # lazy: keeps `duizhao --help` fast
 
     names = {"preamble": "（开头导语）", "closing": "（结尾）"}
     lines = [f"{spec.name}（{spec.id}）的结构："]
@@ -89,7 +89,7 @@ def skeleton_lines(spec) -> list[str]:
             lines += [f"    （{int_to_cn(n)}）{name}" for n, name in enumerate(spec.aspect_names(), 1)]
         lines += [f"    （{int_to_cn(n)}）{sub.heading}" for n, sub in enumerate(part.subparts, 1)]
     if not spec.parts:
-        from pipeline.core.resources import lexicon
+        from pipeline.core.resources import lexicon  # lazy: keeps `duizhao --help` fast
 
         names = lexicon("findings")["role-names"]
         extras = "、".join(names.get(p.role, p.role) for p in spec.skeleton if not p.required)
@@ -101,7 +101,7 @@ class _DraftProgress:
     """A live view with one bar per unit and section, fed by the runner's progress events."""
 
     def __init__(self):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn  # lazy: keeps `duizhao --help` fast
 
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                                  console=console(stderr=True), transient=False)
@@ -218,7 +218,7 @@ def ingest_notice():
 
 def print_spec(spec) -> None:
     """The skeleton as YAML comments, then the spec as YAML: the output stays a valid spec file."""
-    import yaml
+    import yaml  # lazy: keeps `duizhao --help` fast
 
     print("\n".join("# " + line for line in skeleton_lines(spec)))
     print(yaml.safe_dump(spec.model_dump(exclude_defaults=True), allow_unicode=True, sort_keys=False), end="")
@@ -226,7 +226,7 @@ def print_spec(spec) -> None:
 
 def print_meeting_result(result) -> None:
     """One table of every document of the meeting, then the highest pairwise copy rate between members."""
-    from pipeline.core.resources import lexicon
+    from pipeline.core.resources import lexicon  # lazy: keeps `duizhao --help` fast
 
     words = lexicon("meeting")["index"]
     table = Table(show_header=True, header_style="bold")

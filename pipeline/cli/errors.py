@@ -23,7 +23,7 @@ class _Audience:
 def fail(message: str, code: str = "bad-input", exit_code: int = EXIT_BAD_INPUT) -> None:
     """People read one Chinese line; with --json, machines get {"error": {"code", "message", "exit_code"}} on stdout."""
     if _Audience.as_json:
-        import json
+        import json  # lazy: keeps `duizhao --help` fast
 
         typer.echo(json.dumps({"error": {"code": code, "message": message, "exit_code": exit_code}}, ensure_ascii=False))
     else:
@@ -43,7 +43,7 @@ class _EchoWarnings:
 
     @classmethod
     def install(cls) -> None:
-        import logging
+        import logging  # lazy: keeps `duizhao --help` fast
 
         if cls.installed:
             return
@@ -63,13 +63,13 @@ def handles_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        import asyncio
-        import errno
-        import os
+        import asyncio  # lazy: keeps `duizhao --help` fast
+        import errno  # lazy: keeps `duizhao --help` fast
+        import os  # lazy: keeps `duizhao --help` fast
 
-        import click
+        import click  # lazy: keeps `duizhao --help` fast
 
-        from pipeline.core.errors import PipelineError
+        from pipeline.core.errors import PipelineError  # lazy: keeps `duizhao --help` fast
 
         _EchoWarnings.install()
         _Audience.as_json = bool(kwargs.get("as_json"))
@@ -78,7 +78,7 @@ def handles_errors(command):
         except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except PipelineError as exc:
-            from pipeline.core.redact import redact
+            from pipeline.core.redact import redact  # lazy: keeps `duizhao --help` fast
 
             fail(_one_line(redact(str(exc))), exc.code, exc.exit_code)
         except (KeyboardInterrupt, asyncio.CancelledError):
@@ -88,7 +88,7 @@ def handles_errors(command):
             # The disk, not the program: full, read-only, a path that vanished while we worked.
             if os.environ.get("DUIZHAO_DEBUG"):
                 raise
-            from pipeline.core.redact import redact
+            from pipeline.core.redact import redact  # lazy: keeps `duizhao --help` fast
 
             where = f"{exc.filename}：" if exc.filename else ""
             full = "磁盘空间已满" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else (exc.strerror or exc)
@@ -96,7 +96,7 @@ def handles_errors(command):
         except Exception as exc:
             if os.environ.get("DUIZHAO_DEBUG"):
                 raise
-            from pipeline.core.redact import redact
+            from pipeline.core.redact import redact  # lazy: keeps `duizhao --help` fast
 
             detail = _one_line(redact(f"{type(exc).__name__}: {exc}"))
             fail(f"内部错误：{detail}（请报告；设置 DUIZHAO_DEBUG=1 可显示详细信息）", "internal", EXIT_INTERNAL)

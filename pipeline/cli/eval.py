@@ -30,25 +30,25 @@ def eval_compare(
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="评判用的模型名（默认取 DUIZHAO_MODEL）"),
 ):
     """并排比较同一单位的几份稿件：逐部分、逐方面对齐，列出各项审查指标并标出最优。"""
-    from pipeline.evaluate.compare import MeasureOptions, compare_files
+    from pipeline.evaluate.compare import MeasureOptions, compare_files  # lazy: keeps `duizhao --help` fast
 
     judge_obj = None
     if judge:
-        from pipeline.evaluate.judge import judge_from_env
+        from pipeline.evaluate.judge import judge_from_env  # lazy: keeps `duizhao --help` fast
 
         judge_obj = judge_from_env(judge_model)
     comparison = compare_files(drafts, MeasureOptions(spec=spec, profile=profile, corpus=corpus, target_chars=target_chars),
                                judge=judge_obj)
     if output is not None:
-        from pipeline.evaluate.compare_html import write_compare_html
+        from pipeline.evaluate.compare_html import write_compare_html  # lazy: keeps `duizhao --help` fast
 
         write_compare_html(output, comparison)
     if as_json:
-        from pipeline.cli.console import print_json
+        from pipeline.cli.console import print_json  # lazy: keeps `duizhao --help` fast
 
         print_json(comparison.model_dump(mode="json"))
         return
-    from pipeline.cli.eval_console import print_comparison
+    from pipeline.cli.eval_console import print_comparison  # lazy: keeps `duizhao --help` fast
 
     print_comparison(comparison)
     if output is not None:
@@ -66,7 +66,7 @@ def eval_pack(
     force: bool = typer.Option(False, "--force", help="覆盖已有的盲评文件夹和密钥文件"),
 ):
     """生成盲评包：稿件改用中性名称（稿件A、稿件B…）并打乱顺序，附评分表；密钥另存。"""
-    from pipeline.evaluate.blind import make_pack
+    from pipeline.evaluate.blind import make_pack  # lazy: keeps `duizhao --help` fast
 
     pack_key, key_path = make_pack(drafts, output, key, keep_format=keep_format, seed=seed, force=force)
     typer.echo(f"盲评包：{output}（{len(pack_key.entries)} 份稿件，评分表 {pack_key.sheet}）")
@@ -82,15 +82,15 @@ def eval_score(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ):
     """汇总盲评：揭示来源，按系统统计问题数、可送审比例、胜率，并给出评审一致性（kappa / alpha）。"""
-    from pipeline.evaluate.scoring import score_pack
+    from pipeline.evaluate.scoring import score_pack  # lazy: keeps `duizhao --help` fast
 
     report = score_pack(pack, sheets, key)
     if as_json:
-        from pipeline.cli.console import print_json
+        from pipeline.cli.console import print_json  # lazy: keeps `duizhao --help` fast
 
         print_json(report.model_dump(mode="json"))
         return
-    from pipeline.cli.eval_console import print_score_report
+    from pipeline.cli.eval_console import print_score_report  # lazy: keeps `duizhao --help` fast
 
     print_score_report(report)
 
@@ -108,10 +108,10 @@ def eval_run(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ):
     """批量质量评测：每份单位资料用每种方式起草，统计结构、查重率、见人见事、事实写入、长度得分、字数与用时。"""
-    from pipeline.draft.factory import Settings
-    from pipeline.evaluate.quality import parse_systems, quality_files, write_quality
+    from pipeline.draft.factory import Settings  # lazy: keeps `duizhao --help` fast
+    from pipeline.evaluate.quality import parse_systems, quality_files, write_quality  # lazy: keeps `duizhao --help` fast
 
-    from pipeline.cli.console import draft_progress
+    from pipeline.cli.console import draft_progress  # lazy: keeps `duizhao --help` fast
 
     chosen = parse_systems(systems)
     settings = Settings(model=model, store_dir=store, chroma_url=chroma_url)
@@ -119,11 +119,11 @@ def eval_run(
         run = quality_files(profiles, chosen, outdir, settings, use_cache=cache, progress=progress)
     written = write_quality(run, outdir)
     if as_json:
-        from pipeline.cli.console import print_json
+        from pipeline.cli.console import print_json  # lazy: keeps `duizhao --help` fast
 
         print_json(run.model_dump(mode="json"))
         return
-    from pipeline.cli.eval_console import print_quality
+    from pipeline.cli.eval_console import print_quality  # lazy: keeps `duizhao --help` fast
 
     print_quality(run)
     typer.echo("结果：" + "、".join(str(p) for p in written))

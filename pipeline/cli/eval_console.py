@@ -24,7 +24,7 @@ def _fmt(value, kind: str = "") -> str:
 
 
 def print_comparison(comparison) -> None:
-    from pipeline.evaluate.compare import display
+    from pipeline.evaluate.compare import display  # lazy: keeps `duizhao --help` fast
 
     words = lexicon("eval")
     table = Table(show_header=True, header_style="bold", title=words["labels"]["title"])

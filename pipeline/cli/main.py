@@ -44,8 +44,8 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ):
     """检查材料：结构（部分、顺序、编号、方面）与内容（查重、见人见事、整改对应等）。退出码 0 通过，1 有错误，2 输入有误。"""
-    from pipeline.cli.console import print_check_report
-    from pipeline.review.check import CheckOptions, check_file
+    from pipeline.cli.console import print_check_report  # lazy: keeps `duizhao --help` fast
+    from pipeline.review.check import CheckOptions, check_file  # lazy: keeps `duizhao --help` fast
 
     if target_chars is not None and target_chars < 1:
         fail(f"--target-chars 应为正整数（全文目标字数），现为 {target_chars}")
@@ -62,8 +62,8 @@ def specs_list(ctx: typer.Context):
     """列出会议规范（内置的和用 specs new 自建的）：年度、对象、状态、来源。"""
     if ctx.invoked_subcommand is not None:
         return
-    from pipeline.cli.console import print_specs
-    from pipeline.material.specs import builtin_specs, user_specs
+    from pipeline.cli.console import print_specs  # lazy: keeps `duizhao --help` fast
+    from pipeline.material.specs import builtin_specs, user_specs  # lazy: keeps `duizhao --help` fast
 
     own, problems = user_specs()
     print_specs([*builtin_specs().values(), *own.values()], user_ids=set(own), problems=problems)
@@ -73,9 +73,9 @@ def specs_list(ctx: typer.Context):
 @handles_errors
 def specs_show(spec: str = typer.Argument(..., help="会议规范 ID 或 YAML 文件路径")):
     """显示一个会议规范：先是结构（各部分、小标题、方面，以 # 注释给出），再是全部内容（YAML）。"""
-    from pipeline.cli.console import print_spec
+    from pipeline.cli.console import print_spec  # lazy: keeps `duizhao --help` fast
 
-    from pipeline.material.specs import load_spec
+    from pipeline.material.specs import load_spec  # lazy: keeps `duizhao --help` fast
 
     print_spec(load_spec(spec))
 
@@ -89,15 +89,15 @@ def specs_new(
     offline: bool = typer.Option(False, "--offline", help="不调用大模型（未配置模型接口时自动如此）"),
 ):
     """从会议通知生成会议规范：找出主题、方面清单（按原文顺序）和要求的部分，存为“未确认”规范并打印，请与通知原文核对。"""
-    from pipeline.cli.console import print_spec
-    from pipeline.material.notice_spec import new_spec
+    from pipeline.cli.console import print_spec  # lazy: keeps `duizhao --help` fast
+    from pipeline.material.notice_spec import new_spec  # lazy: keeps `duizhao --help` fast
 
     propose = None
     if not offline:
-        from pipeline.models.chat import ChatSettings, configured
+        from pipeline.models.chat import ChatSettings, configured  # lazy: keeps `duizhao --help` fast
 
         if configured():
-            from pipeline.draft.notice_model import model_proposer
+            from pipeline.draft.notice_model import model_proposer  # lazy: keeps `duizhao --help` fast
 
             propose = model_proposer(ChatSettings.from_env())
     spec, path = new_spec(source, spec_id, force=force, propose=propose)
@@ -123,14 +123,14 @@ def ingest(
     reset: bool = typer.Option(False, "--reset", help="清空集合后重建（更换嵌入模型后使用）"),
 ):
     """范文入库：切成段落、嵌入、写入向量库。增量进行，未改动的文件不会重复嵌入。"""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # lazy: keeps `duizhao --help` fast
 
-    from pipeline.cli.console import console
-    from pipeline.models.embed import EmbedSettings, make_embedder
-    from pipeline.corpus.passages import scan_corpus
-    from pipeline.core.resources import data_dir
-    from pipeline.corpus.ingest import ingest as ingest_corpus
-    from pipeline.corpus.store import Store
+    from pipeline.cli.console import console  # lazy: keeps `duizhao --help` fast
+    from pipeline.models.embed import EmbedSettings, make_embedder  # lazy: keeps `duizhao --help` fast
+    from pipeline.corpus.passages import scan_corpus  # lazy: keeps `duizhao --help` fast
+    from pipeline.core.resources import data_dir  # lazy: keeps `duizhao --help` fast
+    from pipeline.corpus.ingest import ingest as ingest_corpus  # lazy: keeps `duizhao --help` fast
+    from pipeline.corpus.store import Store  # lazy: keeps `duizhao --help` fast
 
     sources = paths or [data_dir("corpus")]
     scan_corpus(sources)  # a wrong path is reported before a store is created for it
@@ -162,15 +162,15 @@ def search(
     embedder: Optional[str] = typer.Option(None, "--embedder", help=_EMBEDDER_HELP),
 ):
     """检索范文段落（向量 + BM25 混合检索，按来源分散）。"""
-    from rich.markup import escape
+    from rich.markup import escape  # lazy: keeps `duizhao --help` fast
 
-    from pipeline.cli.console import console, print_json
-    from pipeline.models.embed import EmbedSettings, make_embedder
-    from pipeline.corpus.retrieve import Retriever
-    from pipeline.corpus.store import Store
-    from pipeline.review.structure import role_name
+    from pipeline.cli.console import console, print_json  # lazy: keeps `duizhao --help` fast
+    from pipeline.models.embed import EmbedSettings, make_embedder  # lazy: keeps `duizhao --help` fast
+    from pipeline.corpus.retrieve import Retriever  # lazy: keeps `duizhao --help` fast
+    from pipeline.corpus.store import Store  # lazy: keeps `duizhao --help` fast
+    from pipeline.review.structure import role_name  # lazy: keeps `duizhao --help` fast
 
-    from pipeline.text.query import MAX_QUERY_CHARS
+    from pipeline.text.query import MAX_QUERY_CHARS  # lazy: keeps `duizhao --help` fast
 
     if len(query) > MAX_QUERY_CHARS:
         typer.echo(f"提示：检索内容有 {len(query)} 字，只用前 {MAX_QUERY_CHARS} 字检索。", err=True)
@@ -208,10 +208,10 @@ def draft(
     """根据单位资料起草对照检查材料：规划 → 检索范文 → 逐段起草 → 组装 → 检查，输出 .md / .json / .docx。
 
     给一个会议文件（列有班子成员）时，起草整次会议：班子材料、每位成员的个人材料和相互批评意见、整改清单、索引。"""
-    from pipeline.cli.console import draft_progress, ingest_notice, print_draft_results, print_meeting_result
-    from pipeline.draft.factory import Settings, use_model
-    from pipeline.material.meeting import is_meeting_file
-    from pipeline.run.runner import DraftOptions, draft_files
+    from pipeline.cli.console import draft_progress, ingest_notice, print_draft_results, print_meeting_result  # lazy: keeps `duizhao --help` fast
+    from pipeline.draft.factory import Settings, use_model  # lazy: keeps `duizhao --help` fast
+    from pipeline.material.meeting import is_meeting_file  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.runner import DraftOptions, draft_files  # lazy: keeps `duizhao --help` fast
 
     settings = Settings(offline=offline, model=model, store_dir=store, chroma_url=chroma_url)
     options = DraftOptions(outdir=outdir, force=force, concurrency=concurrency, use_cache=not no_cache,
@@ -220,8 +220,8 @@ def draft(
     if meetings:
         if len(profiles) > 1:
             fail("会议文件请单独起草：duizhao draft 会议文件.yaml（不要与单位资料或其他会议文件一起给出）")
-        from pipeline.material.meeting import load_meeting
-        from pipeline.run.meeting import draft_meeting_file
+        from pipeline.material.meeting import load_meeting  # lazy: keeps `duizhao --help` fast
+        from pipeline.run.meeting import draft_meeting_file  # lazy: keeps `duizhao --help` fast
 
         load_meeting(meetings[0])  # a bad meeting file is one line, before anything else is said or opened
     if not use_model(settings):
@@ -245,8 +245,8 @@ def draft(
 @handles_errors
 def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
     """打印一份带注释的单位资料模板，已按会议规范填好各个方面。"""
-    from pipeline.material.profile import profile_template
-    from pipeline.material.specs import load_spec
+    from pipeline.material.profile import profile_template  # lazy: keeps `duizhao --help` fast
+    from pipeline.material.specs import load_spec  # lazy: keeps `duizhao --help` fast
 
     typer.echo(profile_template(load_spec(spec)), nl=False)
 
@@ -255,8 +255,8 @@ def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID �
 @handles_errors
 def meeting_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
     """打印一份带注释的会议文件模板：班子的问题、两位成员示例（个人问题、上年度整改、相互批评意见）。"""
-    from pipeline.material.meeting import meeting_template
-    from pipeline.material.specs import load_spec
+    from pipeline.material.meeting import meeting_template  # lazy: keeps `duizhao --help` fast
+    from pipeline.material.specs import load_spec  # lazy: keeps `duizhao --help` fast
 
     typer.echo(meeting_template(load_spec(spec)), nl=False)
 
@@ -269,8 +269,8 @@ def export(
     layout: str = typer.Option("gbt9704", "--layout", help="版式：gbt9704（公文格式，GB/T 9704-2012）或 plain（简洁版式）"),
 ):
     """导出 Word 文件：按公文格式（或简洁版式）排版。"""
-    from pipeline.export.docx import write_docx
-    from pipeline.material.load import load_document
+    from pipeline.export.docx import write_docx  # lazy: keeps `duizhao --help` fast
+    from pipeline.material.load import load_document  # lazy: keeps `duizhao --help` fast
 
     if output.suffix.lower() != ".docx":
         fail(f"输出文件应以 .docx 结尾：{output}")
@@ -287,7 +287,7 @@ def preview(
     notes: bool = typer.Option(False, "--notes", help="PDF 中保留批注（如各段参考的范文）"),
 ):
     """用 LibreOffice 渲染为 PDF 和逐页 PNG 预览图，打印前检查版面。"""
-    from pipeline.export.preview import preview as render_preview
+    from pipeline.export.preview import preview as render_preview  # lazy: keeps `duizhao --help` fast
 
     target = outdir or file.with_name(file.stem + "-preview")
     pages = render_preview(file, target, dpi=dpi, notes=notes)
@@ -305,7 +305,7 @@ def serve(
 ):
     """启动本地网页工作台：选会议 → 填资料 → 起草 → 审改 → 下载 Word。"""
     # Imported here so that `duizhao --help` does not load the web stack.
-    from pipeline.web.server import build, resolve_token, run
+    from pipeline.web.server import build, resolve_token, run  # lazy: keeps `duizhao --help` fast
 
     token, generated = resolve_token(host, token)
     web_app, config = build(host, token, data)
@@ -316,8 +316,8 @@ def serve(
         typer.echo(f"访问令牌（已自动生成，请只告诉需要使用的同事）：{token}")
     typer.echo(f"数据目录：{config.data_dir}；按 Ctrl+C 停止。")
     if not no_browser and config.loopback:
-        import threading
-        import webbrowser
+        import threading  # lazy: keeps `duizhao --help` fast
+        import webbrowser  # lazy: keeps `duizhao --help` fast
 
         threading.Timer(1.0, lambda: webbrowser.open(url)).start()
     run(web_app, host, port)

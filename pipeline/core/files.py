@@ -14,6 +14,9 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.core.errors import InputError
 from pipeline.core.sanitize import strip_controls, strip_controls_in
+import yaml
+from pipeline.core.yaml_errors import explain
+import typing
 
 DEFAULT_MAX_MB = 20  # a 对照检查材料 is tens of KB; anything this large is not one
 MAX_MB_ENV = "DUIZHAO_MAX_FILE_MB"
@@ -81,7 +84,6 @@ def read_bytes(path: Path, what: str = "文件", limit: int | None = None) -> by
 def read_yaml(path: str | Path, what: str) -> Any:
     """A hand-written YAML file in any common encoding (UTF-8/BOM, UTF-16, GBK/GB18030) → Python data.
     Empty files give None; the caller says what it expected."""
-    import yaml
 
     path = Path(path)
     data = read_bytes(path, what)
@@ -95,7 +97,6 @@ def read_yaml(path: str | Path, what: str) -> Any:
         raise InputError(f"{what} {path} 中的键“{exc.key}”出现了两次（第 {exc.first} 行和第 {exc.second} 行）："
                          f"后一处会覆盖前一处，请合并为一处") from None
     except yaml.YAMLError as exc:
-        from pipeline.core.yaml_errors import explain
 
         raise InputError(f"{what} {path} 不是有效的 YAML：{explain(exc, text)}") from exc
 
@@ -115,7 +116,6 @@ def _unique_key_loader() -> Any:
     global _LOADER
     if _LOADER is not None:
         return _LOADER
-    import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -170,7 +170,7 @@ def decode(data: bytes, name: str = "") -> str:
         return data.decode("gb18030")
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
+    from charset_normalizer import from_bytes  # lazy: heavy library, loaded only where used
 
     best = from_bytes(data).best()
     if best is None:
@@ -243,7 +243,6 @@ _MESSAGES = {
 
 def _model_at(model: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | None:
     """The model class that owns the last field of `loc` (for listing the fields it accepts)."""
-    import typing
 
     current: Any = model
     for part in loc[:-1]:

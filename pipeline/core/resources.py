@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from platformdirs import user_data_dir
 
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]  # pipeline/
 DATA_DIRS = ("prompts", "specs", "lexicon", "corpus")
@@ -41,12 +42,10 @@ HOME_ENV = "DUIZHAO_HOME"
 def user_dir(name: str) -> Path:
     """A folder of the user's own data (specs made from notices …): $DUIZHAO_HOME/name, else the platform's
     user data folder. Not created here; writers create it."""
-    import os
 
     home = os.environ.get(HOME_ENV)
     if home:
         return Path(home).expanduser() / name
-    from platformdirs import user_data_dir
 
     return Path(user_data_dir("duizhao", appauthor=False)) / name
 

@@ -28,6 +28,7 @@ from pipeline.corpus.passages import (SCHEMA, ManifestEntry, Passage, file_passa
 from pipeline.corpus.shipped import shipped_vectors, text_hash
 from pipeline.corpus.store import Store, store_errors
 from pipeline.corpus.storelock import DATA_LOCK, WRITE_LOCK, file_lock
+from pipeline.material.load import NotMaterial
 
 _EMBED_CHUNK = 32
 
@@ -87,7 +88,6 @@ def ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: b
 
 def _ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: bool,
             progress: Callable[[int, int], None] | None, reset: bool) -> IngestReport:
-    from pipeline.material.load import NotMaterial
 
     started = time.perf_counter()
     scan = scan_corpus([Path(p) for p in paths])

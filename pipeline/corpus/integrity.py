@@ -12,6 +12,7 @@ import struct
 from pathlib import Path
 
 from pipeline.core.errors import StoreError
+import sqlite3
 
 _HEADER = struct.Struct("<i6Q")  # version, offset_level0, max_elements, cur_element_count, size_per_element, …
 # Words in chromadb's own errors that mean its files are broken, not that the request was wrong.
@@ -48,7 +49,6 @@ def _segment_problem(folder: Path) -> str | None:
 
 def _vector_segments(store_dir: Path, collection_id: str) -> list[str]:
     """The folders of the collection's vector segments (a dropped collection's folder may linger)."""
-    import sqlite3
 
     try:
         with contextlib.closing(sqlite3.connect(f"{(store_dir / 'chroma.sqlite3').as_uri()}?mode=ro", uri=True)) as db:

@@ -18,6 +18,10 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pipeline.material.document import Document, Item, paragraphs_of
 from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon
+from pipeline.core.files import read_yaml
+from pipeline.core.files import describe
+from pipeline.material.load import load_document
+from pipeline.material.specs import load_spec
 
 # Found in folders; a duizhao .json document is taken only when named explicitly.
 CORPUS_SUFFIXES = (".txt", ".md", ".markdown", ".docx")
@@ -77,7 +81,6 @@ class Hit(Passage):
 
 def read_manifest(folder: Path) -> dict[str, ManifestEntry]:
     """`files:` → {file name: {spec, year, unit_type}} from manifest.yaml in `folder`; {} when there is none."""
-    from pipeline.core.files import read_yaml
 
     path = folder / MANIFEST
     if not path.is_file():
@@ -89,7 +92,6 @@ def read_manifest(folder: Path) -> dict[str, ManifestEntry]:
     try:
         return {str(name): ManifestEntry.model_validate(entry or {}) for name, entry in files.items()}
     except ValidationError as exc:
-        from pipeline.core.files import describe
 
         raise InputError(f"范文清单 {path} {describe(exc, ManifestEntry)}") from exc
 
@@ -207,8 +209,6 @@ def document_passages(document: Document, source: str, entry: ManifestEntry | No
 
 def file_passages(path: Path, entry: ManifestEntry | None = None) -> list[Passage]:
     """Load, parse (with the manifest's meeting spec, for canonical aspects) and cut one 范文 file."""
-    from pipeline.material.load import load_document
-    from pipeline.material.specs import load_spec
 
     spec = load_spec(entry.spec) if entry is not None and entry.spec else None
     document = load_document(path, spec).document
@@ -233,7 +233,7 @@ def tokenizer_signature() -> str:
 
 def tokenize(text: str) -> list[str]:
     """jieba words for BM25, without punctuation and stop words."""
-    import jieba
+    import jieba  # lazy: heavy library, loaded only where used
 
     jieba.setLogLevel(logging.WARNING)
     stop = _stopwords()

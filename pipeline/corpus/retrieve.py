@@ -31,7 +31,7 @@ class CorpusIndex:
 
     # b above the usual 0.75: passages are short paragraphs, and a long one should not win on length alone.
     def __init__(self, ids: list[str], texts: list[str], metadatas: list[dict], k1: float = 1.2, b: float = 0.9):
-        from rank_bm25 import BM25Okapi
+        from rank_bm25 import BM25Okapi  # lazy: heavy library, loaded only where used
 
         self.ids, self.texts, self.metas = ids, texts, metadatas
         self.position = {pid: i for i, pid in enumerate(ids)}

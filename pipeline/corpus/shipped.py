@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.core.resources import data_dir
+from pipeline.corpus.passages import file_passages, read_manifest, scan_corpus
+from pipeline.models.embed import embed_texts, embedder_name, make_embedder
 
 VECTORS_FILE = "vectors.npz"
 
@@ -43,8 +45,6 @@ def shipped_vectors(embedder: str) -> dict[str, np.ndarray]:
 
 def build(out: Path | None = None) -> Path:
     """Embed every passage of the packaged corpus with the default embedder and save the vectors."""
-    from pipeline.corpus.passages import file_passages, read_manifest, scan_corpus
-    from pipeline.models.embed import embed_texts, embedder_name, make_embedder
 
     folder = data_dir("corpus")
     manifest = read_manifest(folder)

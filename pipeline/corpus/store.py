@@ -42,7 +42,7 @@ def store_errors(action: str) -> Iterator[None]:
 
 
 def _settings():
-    from chromadb.config import Settings
+    from chromadb.config import Settings  # lazy: heavy library, loaded only where used
 
     return Settings(anonymized_telemetry=False)
 
@@ -62,8 +62,8 @@ class Store:
         process ingested since are seen in metadata but missed by vector search until the client is rebuilt."""
         if self.path is None:
             return
-        import chromadb
-        from chromadb.api.shared_system_client import SharedSystemClient
+        import chromadb  # lazy: heavy library, loaded only where used
+        from chromadb.api.shared_system_client import SharedSystemClient  # lazy: heavy library, loaded only where used
 
         with file_lock(self.path, DATA_LOCK, exclusive=False), store_errors(f"打开向量库 {self.path} "):
             SharedSystemClient.clear_system_cache()  # clients already handed out keep working
@@ -79,7 +79,7 @@ class Store:
         """Embedded store under `store_dir` (default: core.resources.default_store_dir), or a chroma server at `chroma_url`.
         DUIZHAO_STORE_DIR, DUIZHAO_CHROMA_URL and DUIZHAO_COLLECTION give the defaults. Readers pass
         create=False, so a search in the wrong folder does not leave an empty store behind."""
-        import chromadb
+        import chromadb  # lazy: heavy library, loaded only where used
 
         chroma_url = chroma_url or os.environ.get("DUIZHAO_CHROMA_URL") or None
         collection = collection or os.environ.get("DUIZHAO_COLLECTION") or DEFAULT_COLLECTION
@@ -112,7 +112,7 @@ class Store:
 
     def collection(self, embedder: Embeddings | None = None) -> Any | None:
         """The corpus collection, or None when nothing was ingested. With `embedder`: refuse one that did not build it."""
-        from chromadb.errors import NotFoundError
+        from chromadb.errors import NotFoundError  # lazy: heavy library, loaded only where used
 
         try:
             collection = self.client.get_collection(self.name, embedding_function=None)
@@ -134,7 +134,7 @@ class Store:
 
     def vectorstore(self, embedder: Embeddings):
         """langchain-chroma's view of the (existing) collection, for dense search."""
-        from langchain_chroma import Chroma
+        from langchain_chroma import Chroma  # lazy: heavy library, loaded only where used
 
         self.require(embedder)
         with store_errors("打开向量库集合"):

@@ -38,7 +38,7 @@ def lock_timeout() -> float:
 def file_lock(folder: Path | None, name: str, exclusive: bool) -> Iterator[None]:
     """Hold `folder/name` shared or exclusive; waits up to DUIZHAO_LOCK_TIMEOUT seconds, then a StoreError."""
     try:
-        import fcntl
+        import fcntl  # guarded: POSIX only
     except ImportError:  # not POSIX: no cross-process locking
         fcntl = None
     if folder is None or fcntl is None:

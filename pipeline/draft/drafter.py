@@ -20,6 +20,14 @@ from pipeline.draft.plan import Outline, OutlineItem
 from pipeline.material.profile import Profile
 from pipeline import __version__
 from pipeline.core.resources import data_dir, lexicon, prompt_text
+from pipeline.draft.guard import assess
+from pipeline.draft.clean import clean_output
+from pipeline.draft.pending import scrub
+from pipeline.models.chat import complete, secrets_of
+from pipeline.core.redact import redact
+from pipeline.draft import pending
+from pipeline.draft.guard import assess, better, needs_reask, sharper_instruction
+from pipeline.models.chat import secrets_of
 
 
 
@@ -106,7 +114,6 @@ class OfflineDrafter:
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
         started = time.monotonic()
         paragraphs = compose_item(item, outline, profile)
-        from pipeline.draft.guard import assess
 
         assessment = assess(paragraphs, [h.text for h in hits], item.facts)
         return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
@@ -128,9 +135,6 @@ class ModelDrafter:
         return cache_key(messages, self.system, {"max_tokens": max_tokens_for(item.budget), "version": __version__})
 
     async def _ask(self, messages, max_tokens: int, item: OutlineItem, outline: Outline, references: list[str]):
-        from pipeline.draft.clean import clean_output
-        from pipeline.draft.pending import scrub
-        from pipeline.models.chat import complete, secrets_of
 
         completion = await complete(self.chat_model, messages, max_tokens, policy=self.policy)
         if completion.finish_reason == "length":
@@ -158,10 +162,6 @@ class ModelDrafter:
         return completion, cleaned
 
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
-        from pipeline.core.redact import redact
-        from pipeline.draft import pending
-        from pipeline.draft.guard import assess, better, needs_reask, sharper_instruction
-        from pipeline.models.chat import secrets_of
 
         started = time.monotonic()
         references = [h.text for h in hits]

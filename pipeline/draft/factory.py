@@ -9,6 +9,15 @@ from pathlib import Path
 from typing import Callable
 
 from pydantic import BaseModel, ConfigDict
+from pipeline.models.chat import configured
+from pipeline.draft.drafter import ModelDrafter, OfflineDrafter
+from pipeline.models.chat import ChatSettings, build_chat_model
+from pipeline.corpus.store import Store
+from pipeline.models.embed import make_embedder
+from pipeline.core.resources import data_dir
+from pipeline.corpus.retrieve import Retriever
+from pipeline.corpus.ingest import ingest
+from pipeline.corpus.store import store_errors
 
 
 class Settings(BaseModel):
@@ -21,18 +30,15 @@ class Settings(BaseModel):
 
 
 def use_model(settings: Settings) -> bool:
-    from pipeline.models.chat import configured
 
     return not settings.offline and configured()
 
 
 def drafter_factory(settings: Settings) -> Callable[[], object]:
     """A new drafter per document (the offline composer keeps per-document state)."""
-    from pipeline.draft.drafter import ModelDrafter, OfflineDrafter
 
     if not use_model(settings):
         return OfflineDrafter
-    from pipeline.models.chat import ChatSettings, build_chat_model
 
     chat = ChatSettings.from_env(model=settings.model)
     model = build_chat_model(chat)
@@ -40,7 +46,6 @@ def drafter_factory(settings: Settings) -> Callable[[], object]:
 
 
 def open_store(settings: Settings):
-    from pipeline.corpus.store import Store
 
     return Store.open(store_dir=settings.store_dir, chroma_url=settings.chroma_url, collection=settings.collection)
 
@@ -49,11 +54,6 @@ def retriever_factory(settings: Settings, on_ingest: Callable[[int, int], None] 
     """Opens the store; on first use with an empty store, ingests the packaged 范文 corpus."""
 
     def build():
-        from pipeline.models.embed import make_embedder
-        from pipeline.core.resources import data_dir
-        from pipeline.corpus.retrieve import Retriever
-        from pipeline.corpus.ingest import ingest
-        from pipeline.corpus.store import store_errors
 
         store = open_store(settings)
         embedder = make_embedder()

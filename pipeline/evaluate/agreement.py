@@ -46,8 +46,8 @@ def cohen_kappa(first: list, second: list) -> float | None:
 
 def krippendorff_alpha(matrix: list[list[float | None]], level: str) -> float | None:
     """Alpha over a raters × units matrix (None = not rated); None when it is undefined."""
-    import krippendorff
-    import numpy as np
+    import krippendorff  # lazy: heavy library, loaded only where used
+    import numpy as np  # lazy: heavy library, loaded only where used
 
     data = np.array([[np.nan if v is None else float(v) for v in row] for row in matrix], dtype=float)
     pairable = int((np.sum(~np.isnan(data), axis=0) >= 2).sum()) if data.size else 0

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.material.document import Document, count_chars, item_paragraphs, paragraphs_of
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import MeetingSpec
+from pipeline.review.rules import specificity
+from pipeline.review.structure import role_name
 
 
 class Strict(BaseModel):
@@ -40,7 +42,6 @@ def required_roles(spec: MeetingSpec | None) -> list[str]:
 
 
 def _cell(paragraphs: list[str], score: bool) -> Cell:
-    from pipeline.review.rules import specificity
 
     text = "\n".join(p for p in paragraphs if p.strip())
     if not text:
@@ -76,7 +77,6 @@ def role_order(documents: list[Document], spec: MeetingSpec | None) -> list[str]
 
 def align(documents: list[Document], spec: MeetingSpec | None) -> list[Row]:
     """Rows in the spec's section order; problems by mandated aspect, causes and measures by position."""
-    from pipeline.review.structure import role_name
 
     words = lexicon("eval")["labels"]
     required = set(required_roles(spec))

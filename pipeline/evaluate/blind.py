@@ -23,6 +23,9 @@ from pipeline.evaluate.compare import disambiguate, parse_draft_args
 from pipeline.core.errors import InputError, OutputError
 from pipeline.core.owned import OwnedFiles
 from pipeline.core.resources import lexicon
+from pipeline.material.document import count_chars, render
+from pipeline.export.docx import write_docx
+from pipeline.material.load import load_document
 
 KEY_SCHEMA = "duizhao-blind-key-1"
 
@@ -100,9 +103,6 @@ def blank_sheet(names: list[str]) -> bytes:
 def make_pack(drafts: list[str], folder: str | Path, key: str | Path | None = None, keep_format: bool = False,
               seed: int | None = None, force: bool = False) -> tuple[PackKey, Path]:
     """Write the pack folder and the key file; returns the key and where it was written."""
-    from pipeline.material.document import count_chars, render
-    from pipeline.export.docx import write_docx
-    from pipeline.material.load import load_document
 
     folder = Path(folder)
     key_path = Path(key) if key is not None else default_key_path(folder)

@@ -18,6 +18,16 @@ from pipeline.evaluate.align import Row, align, required_roles
 from pipeline.evaluate.judge import Judge, JudgeContext, JudgeResult, judge_drafts
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import MeetingSpec
+from pipeline.material.load import load_document
+from pipeline.review.check import meeting_spec
+from pipeline.material.budget import section_budgets
+from pipeline.review.structure import section_label
+from pipeline.material.document import layout
+from pipeline.review.content import length_score
+from pipeline.review.structure import check_structure
+from pipeline.review.check import CheckOptions, check_file
+from pipeline.material.profile import load_profile
+from pipeline.material.document import render
 
 
 class Strict(BaseModel):
@@ -126,8 +136,6 @@ def disambiguate(inputs: list[DraftInput], groups: list[str], explicit_too: bool
 
 def resolve_spec(options: MeasureOptions, first: Path) -> MeetingSpec | None:
     """The spec named, else the profile's, else the one the first draft fits best."""
-    from pipeline.material.load import load_document
-    from pipeline.review.check import meeting_spec
 
     return meeting_spec(options.spec, options.profile) or meeting_spec(document=load_document(first).document)
 
@@ -135,10 +143,6 @@ def resolve_spec(options: MeasureOptions, first: Path) -> MeetingSpec | None:
 # ---- metrics ------------------------------------------------------------------------------------------
 
 def section_lengths(document: Document, target: int | None) -> list[SectionLength]:
-    from pipeline.material.budget import section_budgets
-    from pipeline.review.structure import section_label
-    from pipeline.material.document import layout
-    from pipeline.review.content import length_score
 
     blocks = layout(document)
     roles = list(dict.fromkeys(s.role for s in document.sections if s.role != "other"))
@@ -154,9 +158,6 @@ def section_lengths(document: Document, target: int | None) -> list[SectionLengt
 
 def measure_file(item: DraftInput, options: MeasureOptions, spec: MeetingSpec | None) -> tuple[DraftMetrics, Document]:
     """The check's metrics of one draft, and its document with aspects assigned by `spec`."""
-    from pipeline.review.structure import check_structure
-    from pipeline.material.load import load_document
-    from pipeline.review.check import CheckOptions, check_file
 
     parsed = load_document(item.path, spec)
     structure = check_structure(parsed, spec)
@@ -199,7 +200,6 @@ def best_indices(drafts: list[DraftMetrics], key: str, better: str) -> list[int]
 def judge_context(spec: MeetingSpec | None, profile: Path | None, documents: list[Document]) -> JudgeContext:
     context = JudgeContext(meeting=spec.name if spec else "", aspects=spec.aspect_names() if spec else [])
     if profile is not None:
-        from pipeline.material.profile import load_profile
 
         loaded = load_profile(profile)
         context.unit, context.facts = loaded.unit.name, loaded.all_facts()
@@ -209,7 +209,6 @@ def judge_context(spec: MeetingSpec | None, profile: Path | None, documents: lis
 
 
 def compare_files(args: list[str], options: MeasureOptions | None = None, judge: Judge | None = None) -> Comparison:
-    from pipeline.material.document import render
 
     options = options or MeasureOptions()
     inputs = parse_draft_args(args)

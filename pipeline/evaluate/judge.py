@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.document import count_chars
 from pipeline.core.resources import prompt_text
+from pipeline.core.errors import InputError
+from pipeline.models.chat import ChatSettings, build_chat_model, configured
+from pipeline.models.chat import complete
 
 Winner = Literal["A", "B", "tie"]
 MAX_TOKENS = 400
@@ -132,7 +135,6 @@ class Judge:
         self.max_tokens = max_tokens
 
     async def _verdict(self, a: str, b: str, context: JudgeContext, semaphore: asyncio.Semaphore):
-        from pipeline.models.chat import complete
 
         async with semaphore:
             completion = await complete(self.chat_model, judge_messages(a, b, context), self.max_tokens, policy=self.policy)
@@ -186,8 +188,6 @@ def judge_drafts(judge: Judge, names: list[str], texts: list[str], context: Judg
 
 def judge_from_env(model: str | None = None, concurrency: int = 4) -> Judge:
     """A judge on the configured endpoint (OPENAI_BASE_URL / OPENAI_API_KEY), at temperature 0."""
-    from pipeline.core.errors import InputError
-    from pipeline.models.chat import ChatSettings, build_chat_model, configured
 
     if not configured():
         raise InputError("成对评判需要大模型接口：请设置 OPENAI_BASE_URL 或 OPENAI_API_KEY（可用 DUIZHAO_MODEL 或 --judge-model 指定模型）")

@@ -16,6 +16,10 @@ from typing import Callable
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.errors import InputError, OutputError, PipelineError
+from pipeline.evaluate.compare import DraftInput, MeasureOptions, measure_file, resolve_spec
+from pipeline.run.runner import DraftOptions, UnitResult, draft_all, profile_paths
+from pipeline.models.embed import embed_texts
+from pipeline.draft.factory import drafter_factory, retriever_factory, use_model
 
 SYSTEMS = ("offline", "model")
 
@@ -57,7 +61,6 @@ def parse_systems(text: str) -> list[str]:
 
 def measure_draft(result, profile: Path) -> QualityRow:
     """The check's numbers for one drafted unit (its .json record), as `duizhao check --profile` gives them."""
-    from pipeline.evaluate.compare import DraftInput, MeasureOptions, measure_file, resolve_spec
 
     row = QualityRow(profile=Path(result.profile).name, unit=result.unit, spec=result.spec, system=result.system,
                      seconds=result.seconds, tokens=result.tokens)
@@ -77,7 +80,6 @@ def measure_draft(result, profile: Path) -> QualityRow:
 async def quality_all(paths: list[Path], systems: dict[str, Callable[[], object]], retriever_factory,
                       outdir: Path, use_cache: bool = False, progress=None) -> list[QualityRow]:
     """Draft `paths` with each named drafter factory, into outdir/<system>/, and measure every draft."""
-    from pipeline.run.runner import DraftOptions, UnitResult, draft_all, profile_paths
 
     profiles = profile_paths(paths)
     retriever = None
@@ -88,7 +90,6 @@ async def quality_all(paths: list[Path], systems: dict[str, Callable[[], object]
             retriever = retriever_factory()
         return retriever
 
-    from pipeline.models.embed import embed_texts
 
     # Opening the store (a first ingest) and loading the embedding model are not drafting time.
     embed_texts(shared_retriever().embedder, ["预热"])
@@ -111,7 +112,6 @@ async def quality_all(paths: list[Path], systems: dict[str, Callable[[], object]
 def quality_files(paths: list[Path], systems: list[str], outdir: Path, settings, use_cache: bool = False,
                   progress=None) -> QualityRun:
     """The real drafters and store from settings; the model system is skipped when no endpoint is configured."""
-    from pipeline.draft.factory import drafter_factory, retriever_factory, use_model
 
     run = QualityRun()
     factories: dict[str, Callable[[], object]] = {}

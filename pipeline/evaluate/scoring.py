@@ -16,6 +16,7 @@ from pipeline.evaluate.agreement import Agreement, agreement
 from pipeline.evaluate.blind import PackKey, read_key, unit_key
 from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon
+from pipeline.core.files import decode
 
 
 class Strict(BaseModel):
@@ -112,7 +113,6 @@ def _draft_name(value: str, names: list[str]) -> str | None:
 
 def read_sheet(path: str | Path, names: list[str], rater: str | None = None) -> list[Rating]:
     """The ratings in one sheet; blank rows (nothing filled in) are skipped, anything else malformed is an error."""
-    from pipeline.core.files import decode
 
     path = Path(path)
     try:

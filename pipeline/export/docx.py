@@ -39,6 +39,7 @@ from pipeline.core.errors import InputError, OutputError
 from pipeline.core.resources import lexicon
 from pipeline.core.sanitize import strip_controls
 from pipeline.export.title_break import SLACK_EM, split_title, width_em
+from pipeline.core.atomic import UMASK, write_failure
 
 # A point is a level-3/4 heading line only when it is short and has no sentence inside.
 _NUMBERED = re.compile(r"^(?:\d{1,2}[、.．]|[（(]\d{1,2}[）)])$")
@@ -188,7 +189,7 @@ class _Body:
         self.style_ids = {key: style.style_id for key, style in styles.items()}
 
     def paragraph(self, style_key: str):
-        from docx.text.paragraph import Paragraph
+        from docx.text.paragraph import Paragraph  # lazy: heavy library, loaded only where used
 
         element = OxmlElement("w:p")
         if self.end is not None:
@@ -249,7 +250,7 @@ def _balance_title(paragraph, layout: Layout, title: str) -> tuple[str, ...] | N
 
 def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNumbers | None = None):
     """A python-docx Document of `document` in `layout` ("gbt9704" or "plain"); nothing is written."""
-    import docx
+    import docx  # lazy: heavy library, loaded only where used
 
     if layout not in LAYOUTS:
         raise InputError(f"未知的版式：{layout}（可选：{'、'.join(LAYOUTS)}）")
@@ -316,8 +317,6 @@ def write_docx(document: Document, path: str | Path, layout: str = "gbt9704",
         fd, tmp_name = tempfile.mkstemp(prefix=".duizhao-", suffix=".docx.tmp", dir=folder)
         with os.fdopen(fd, "wb") as handle:
             built.save(handle)
-        from pipeline.core.atomic import UMASK
-
         os.chmod(tmp_name, 0o666 & ~UMASK)  # mkstemp makes it private; a document is meant to be shared
         os.replace(tmp_name, path)
         tmp_name = None
@@ -326,7 +325,6 @@ def write_docx(document: Document, path: str | Path, layout: str = "gbt9704",
             raise OutputError(f"无法覆盖文件，可能正被 Word/WPS 打开或为只读，请关闭后重试：{path}") from exc
         raise OutputError(f"没有写入权限：{path}") from exc
     except OSError as exc:
-        from pipeline.core.atomic import write_failure
 
         raise OutputError(write_failure(exc, path)) from exc
     finally:

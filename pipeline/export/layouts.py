@@ -13,6 +13,7 @@ from typing import Literal
 from docx.enum.style import WD_STYLE_TYPE
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from lxml import etree
 
 Align = Literal["left", "center", "right", "both"]
 PageNumbers = Literal["odd-even", "center"]
@@ -279,7 +280,6 @@ def add_linked_character_style(document, paragraph_style, spec: ParaStyle):
 def declare_fonts(document, fonts: set[str]) -> None:
     """Font table entries for the Chinese fonts, each naming a fallback that Windows or WPS ships."""
     part = next(p for p in document.part.package.iter_parts() if p.partname.endswith("/fontTable.xml"))
-    from lxml import etree
 
     root = etree.fromstring(part.blob)
     known = {f.get(qn("w:name")) for f in root.findall(qn("w:font"))}

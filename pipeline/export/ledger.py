@@ -27,9 +27,9 @@ _TABLE_LINE = 20  # pt, exact: a compact line for table cells
 
 def ledger_xlsx(title: str, header: list[str], rows: list[LedgerRow]) -> bytes:
     """A workbook with one sheet: the header row (bold, repeated on every printed page), then the rows."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # lazy: heavy library, loaded only where used
+    from openpyxl.styles import Alignment, Border, Font, Side  # lazy: heavy library, loaded only where used
+    from openpyxl.utils import get_column_letter  # lazy: heavy library, loaded only where used
 
     book = Workbook()
     sheet = book.active

@@ -15,6 +15,8 @@ from pathlib import Path
 from pipeline.core.atomic import ensure_dir
 from pipeline.core.errors import InputError, OutputError
 from pipeline.core.owned import OwnedFiles
+from pipeline.core.files import check_file
+from pipeline.material.load import docx_paragraphs
 
 FONTS_CONF = Path(__file__).resolve().parent / "fontconfig" / "fonts.conf"
 RENDER_TIMEOUT = 180
@@ -39,8 +41,6 @@ def _env() -> dict[str, str]:
 
 
 def _checked(docx_path: str | Path, outdir: str | Path, create: bool = True) -> tuple[Path, Path]:
-    from pipeline.core.files import check_file
-    from pipeline.material.load import docx_paragraphs
 
     source = Path(docx_path)
     check_file(source)

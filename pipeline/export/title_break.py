@@ -43,7 +43,7 @@ def width_em(text: str) -> float:
 def _word_bounds(title: str) -> set[int]:
     """Positions between two words of the title, as jieba segments it."""
     # Imported here: jieba loads its dictionary on import (about a second), needed only when a title wraps.
-    import jieba
+    import jieba  # lazy: heavy library, loaded only where used
 
     jieba.setLogLevel(60)
     bounds, position = set(), 0

@@ -11,6 +11,10 @@ from pipeline.core.files import check_file, decode, looks_binary, max_file_bytes
 from pipeline.core.sanitize import is_blank, strip_controls, strip_controls_in
 from pipeline.material.document import Document
 from pipeline.material.parse import ParseResult, assign_aspects, parse_text
+from lxml.etree import LxmlError
+import json
+from pydantic import ValidationError
+from pipeline.core.files import describe
 
 if TYPE_CHECKING:
     from pipeline.material.specs import MeetingSpec
@@ -28,9 +32,8 @@ _OLD_WORD = "旧版 Word(.doc/.wps) 或加密的文件，只是扩展名为 .doc
 
 
 def docx_paragraphs(path: Path) -> list[str]:
-    import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from lxml.etree import LxmlError
+    import docx  # lazy: heavy library, loaded only where used
+    from docx.opc.exceptions import PackageNotFoundError  # lazy: heavy library, loaded only where used
 
     with open(path, "rb") as handle:
         head = handle.read(8)
@@ -76,9 +79,7 @@ def read_text(path: str | Path, max_bytes: int | None = None) -> str:
 
 def load_json_document(path: Path) -> Document:
     """A Document saved as JSON, or a draft record whose "document" key holds one."""
-    import json
 
-    from pydantic import ValidationError
 
     # duizhao's own draft records hold whole model answers: a larger limit than for what users bring.
     raw = read_bytes(path, limit=OWN_JSON_FACTOR * max_file_bytes())
@@ -93,7 +94,6 @@ def load_json_document(path: Path) -> Document:
     try:
         return Document.model_validate(data)
     except ValidationError as exc:
-        from pipeline.core.files import describe
 
         raise InputError(f"{path} 不是 duizhao 文档 JSON：{describe(exc, Document)}") from exc
 

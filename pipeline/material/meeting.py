@@ -16,6 +16,8 @@ from pipeline.core.resources import lexicon, prompt_text
 from pipeline.material.profile import (CaseStudy, LastYear, Meeting, Preparation, Problem, Profile, Signature, Strict,
                                        Unit, load_profile, resolve_spec, validate_against_spec)
 from pipeline.material.specs import MeetingSpec, aspect_for_key
+from pipeline.core.files import read_yaml
+from pipeline.core.files import describe, expect_mapping
 
 _WHAT = "会议文件"
 
@@ -83,7 +85,6 @@ def is_meeting_data(data: object) -> bool:
 
 
 def is_meeting_file(path: str | Path) -> bool:
-    from pipeline.core.files import read_yaml
 
     path = Path(path)
     if not path.is_file() or path.suffix.lower() not in (".yaml", ".yml"):
@@ -119,7 +120,6 @@ def _check_aspects(keys, spec: MeetingSpec, path, where: str) -> None:
 
 
 def parse_meeting(data: object, path: str | Path = "<meeting>") -> MeetingFile:
-    from pipeline.core.files import describe, expect_mapping
 
     data = expect_mapping(data, path, _WHAT, "至少包括 unit、meeting 和 members；可用 duizhao meeting init --spec 会议规范 生成模板")
     try:
@@ -130,7 +130,6 @@ def parse_meeting(data: object, path: str | Path = "<meeting>") -> MeetingFile:
 
 def load_meeting(path: str | Path) -> tuple[MeetingFile, MeetingSpec]:
     """The validated meeting and its spec; every error is one InputError naming the field."""
-    from pipeline.core.files import read_yaml
 
     path = Path(path)
     meeting = parse_meeting(read_yaml(path, _WHAT), path)

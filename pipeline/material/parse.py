@@ -16,6 +16,7 @@ from pipeline.material.document import Document, Item, Point, Section
 from pipeline.text.numbering import LEVEL1, LEVEL2, POINT
 from pipeline.core.resources import lexicon
 from pipeline.material.scrub import Cleaning, scrub
+from pipeline.material.specs import match_aspect
 
 if TYPE_CHECKING:
     from pipeline.material.specs import MeetingSpec
@@ -155,7 +156,6 @@ def parse_lines(lines: list[str]) -> Document:
 
 def assign_aspects(document: Document, spec: MeetingSpec) -> Document:
     """Give each problems item the spec's canonical aspect its heading names, when one fits."""
-    from pipeline.material.specs import match_aspect
 
     for section in document.sections:
         if section.role in ("problems", "last_year"):

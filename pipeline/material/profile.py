@@ -8,6 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from pipeline.core.errors import InputError
 from pipeline.material.specs import MeetingSpec, load_spec
+from pipeline.core.resources import lexicon
+from pipeline.core.files import describe
+from pipeline.core.files import expect_mapping
+from pipeline.core.files import read_yaml
+from pipeline.material.specs import aspect_for_key
+import yaml
+from pipeline.core.resources import prompt_text
+from pipeline.material.specs import part_heading
 
 
 class Strict(BaseModel):
@@ -50,7 +58,6 @@ class Problem(Strict):
 
 def cause_roots() -> list[str]:
     """The standard subjective roots a unit may name under `causes:`, in the genre's order."""
-    from pipeline.core.resources import lexicon
 
     return [root["name"] for root in lexicon("composer")["causes"]["roots"]]
 
@@ -131,13 +138,11 @@ _HINT = "至少包括 unit 和 meeting；可用 duizhao profile init --spec 会�
 
 
 def _field_error(path: str | Path, exc: ValidationError) -> InputError:
-    from pipeline.core.files import describe
 
     return InputError(f"单位资料 {path} {describe(exc, Profile)}")
 
 
 def parse_profile(data: object, path: str | Path = "<profile>") -> Profile:
-    from pipeline.core.files import expect_mapping
 
     data = expect_mapping(data, path, "单位资料", _HINT)
     try:
@@ -147,7 +152,6 @@ def parse_profile(data: object, path: str | Path = "<profile>") -> Profile:
 
 
 def load_profile(path: str | Path) -> Profile:
-    from pipeline.core.files import read_yaml
 
     return parse_profile(read_yaml(path, "单位资料"), path)
 
@@ -161,7 +165,6 @@ def resolve_spec(profile: Profile, base: Path | None = None) -> MeetingSpec:
 
 def validate_against_spec(profile: Profile, spec: MeetingSpec, path: str | Path = "<profile>") -> None:
     """Every aspect key must name one of the spec's aspects or an alias the spec writes (free-aspect specs accept any)."""
-    from pipeline.material.specs import aspect_for_key
 
     for key in profile.aspects:
         aspect_for_key(key, spec, where=f"单位资料 {path} 字段 aspects.{key} 有误：")
@@ -169,7 +172,6 @@ def validate_against_spec(profile: Profile, spec: MeetingSpec, path: str | Path 
 
 def profile_aspects(profile: Profile, spec: MeetingSpec) -> list[tuple[str, list[Problem]]]:
     """The aspects to draft, in the spec's order, each with the profile's problems (maybe none)."""
-    from pipeline.material.specs import aspect_for_key
 
     if spec.free_aspects and profile.aspects:
         return [(name, problems) for name, problems in profile.aspects.items()]
@@ -182,7 +184,6 @@ def profile_aspects(profile: Profile, spec: MeetingSpec) -> list[tuple[str, list
 def _scalar(value) -> str:
     """`value` as YAML writes it: quoted when a colon, a leading quote, a `#`, a bracket or a word such as
     yes/null would change its meaning, plain otherwise."""
-    import yaml
 
     text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1 << 30)
     return text.removesuffix("\n").removesuffix("\n...").strip()
@@ -195,7 +196,6 @@ def _comment(text: str) -> str:
 def profile_template(spec: MeetingSpec) -> str:
     """A commented profile for `spec`, its aspects listed in order, for the user to fill in. Values are written
     by the YAML emitter, so any aspect or meeting name parses back to itself; comments are kept."""
-    from pipeline.core.resources import prompt_text
 
     lines = []
     for aspect in spec.aspects:
@@ -214,10 +214,7 @@ def profile_template(spec: MeetingSpec) -> str:
 
 def _part_blocks(spec: MeetingSpec) -> str:
     """Template blocks for the parts a spec lists itself (campaign, case study with its sub-parts)."""
-    import yaml
 
-    from pipeline.core.resources import prompt_text
-    from pipeline.material.specs import part_heading
 
     blocks = yaml.safe_load(prompt_text("profile_parts.yaml"))
     text = ""

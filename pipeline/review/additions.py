@@ -20,6 +20,7 @@ from pipeline.review.findings import Unit, section_units
 from pipeline.review.structure import Finding, Severity
 from pipeline.text.facts import numbers
 from pipeline.text.owners import invented_owners
+import json
 
 _CLAUSE = re.compile(r"[^，。；：！？;:!?]+")
 _SMALL_COUNTS = set(map(float, range(11)))  # "以下4个方面", "查摆的2个问题": counts the pipeline itself writes
@@ -222,7 +223,6 @@ def check_additions(document: Document, profile: Profile | None = None, drafted:
 def check_record(path, document: Document, found: list[Finding]) -> list[Finding]:
     """A duizhao .json keeps each item's flags: an item the model could not write is an error even when its
     marker was edited out of the text."""
-    import json
 
     try:
         record = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -12,6 +12,14 @@ from pipeline.material.load import load_document
 from pipeline.material.profile import load_profile, resolve_spec
 from pipeline.material.specs import MeetingSpec, load_spec
 from pipeline.review.structure import CheckReport, check_structure, guess_spec
+from pipeline.material.load import read_text
+from pipeline.text.overlap import content_digest
+from pipeline.review.additions import check_additions, check_record
+from pipeline.material.document import layout
+from pipeline.review.content import check_content, rendered_text
+from pipeline.review.copyrate import load_corpus
+from pipeline.material.parse import assign_aspects
+from pipeline.review.report_html import write_report_html
 
 
 class CheckOptions(BaseModel):
@@ -28,8 +36,6 @@ class CheckOptions(BaseModel):
 
 def _self_digests(path: Path, text: str) -> set[str]:
     """Content hashes of the material as read and as parsed, to recognise it when it is itself a 范文."""
-    from pipeline.material.load import read_text
-    from pipeline.text.overlap import content_digest
 
     digests = {content_digest(text)}
     if path.suffix.lower() != ".json":
@@ -64,10 +70,6 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
     report = check_structure(parsed, spec, final=options.final)
     content = None
     if options.content:
-        from pipeline.material.document import layout
-        from pipeline.review.content import check_content, rendered_text
-        from pipeline.review.copyrate import load_corpus
-        from pipeline.material.parse import assign_aspects
 
         document = parsed.document
         content_spec = spec
@@ -86,7 +88,6 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
         metrics = {**report.metrics, **content.metrics}
         report = report.model_copy(update={"findings": findings, "metrics": metrics,
                                            "ok": not any(f.severity == "error" for f in findings)})
-    from pipeline.review.additions import check_additions, check_record
 
     # What the model added or could not write: the marker in any format, the .json record's own flags.
     drafted = path.suffix.lower() == ".json"  # a duizhao record: the draft was made from the profile
@@ -99,7 +100,6 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
                                            "ok": not any(f.severity == "error" for f in findings)})
     report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
     if options.html is not None:
-        from pipeline.review.report_html import write_report_html
 
         write_report_html(options.html, parsed.document, report, content, source=path.name)
     return report

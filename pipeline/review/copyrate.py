@@ -19,6 +19,14 @@ from pipeline.core.errors import InputError, PipelineError
 from pipeline.review.mandated import exempt_mandated
 from pipeline.text.overlap import RUN_LENGTH, OverlapIndex, OverlapReport, content_digest, normalise
 from pipeline.core.resources import data_dir, default_store_dir
+from pipeline.corpus.passages import corpus_files, read_manifest
+from pipeline.material.document import render
+from pipeline.material.load import load_document, read_text
+from pipeline.corpus.passages import read_manifest
+from pipeline.material.load import NotMaterial
+import json
+from pipeline.corpus.passages import scan_corpus
+from pipeline.corpus import store as store_module
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +90,6 @@ def cache_dir() -> Path:
 
 def packaged_files() -> list[Path]:
     """The packaged 范文: the files its manifest lists (all text files when it has none)."""
-    from pipeline.corpus.passages import corpus_files, read_manifest
 
     folder = data_dir("corpus")
     listed = [folder / name for name in read_manifest(folder)]
@@ -94,10 +101,6 @@ def _stored_texts() -> dict[str, str]:
     Optional by design: a missing or unreadable store only narrows the corpus."""
     path = default_store_dir()
     if not os.environ.get("DUIZHAO_CHROMA_URL") and not (path / "chroma.sqlite3").is_file():
-        return {}
-    try:
-        from pipeline.corpus import store as store_module
-    except ImportError:
         return {}
     lister = getattr(store_module, "source_texts", None)
     if lister is None:
@@ -120,8 +123,6 @@ def _fingerprint(files: list[Path], stored: dict[str, str], run_length: int) -> 
 
 def _source_texts(path: Path) -> tuple[str, str]:
     """(raw text, parsed-and-rendered text) of one 范文 file; the rendered form drops scrape noise."""
-    from pipeline.material.document import render
-    from pipeline.material.load import load_document, read_text
 
     raw = read_text(path)
     try:
@@ -134,7 +135,6 @@ def _source_texts(path: Path) -> tuple[str, str]:
 def _display_name(path: Path, taken: set[str]) -> str:
     """What people see for a 范文: its title in the folder's manifest (the packaged files are named by hash),
     else the file name the user gave it — never the same name twice."""
-    from pipeline.corpus.passages import read_manifest
 
     try:
         entry = read_manifest(path.parent).get(path.name)
@@ -148,7 +148,6 @@ def build_corpus(files: list[Path], stored: dict[str, str] | None = None, run_le
                  key: str = "") -> CopyCorpus:
     index = OverlapIndex(run_length)
     corpus = CopyCorpus(index=index, key=key)
-    from pipeline.material.load import NotMaterial
 
     file_names = set()
     for path in files:
@@ -204,7 +203,6 @@ _PREFERRED = (".md", ".markdown", ".txt", ".docx")
 
 def draft_record(path: Path) -> dict | None:
     """The .json record duizhao writes beside a draft (document, check, system …), or None."""
-    import json
 
     record = path.with_suffix(".json")
     try:
@@ -239,7 +237,6 @@ def load_corpus(folder: Path | None = None, use_store: bool = True, run_length: 
     if folder is not None:
         if not Path(folder).is_dir():
             raise InputError(f"查重范文目录不存在：{folder}")
-        from pipeline.corpus.passages import scan_corpus
 
         scan = scan_corpus([Path(folder)])
         for skipped in scan.skipped:

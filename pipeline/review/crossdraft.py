@@ -21,6 +21,9 @@ from pipeline.review.copyrate import CopyCorpus
 from pipeline.review.findings import settings
 from pipeline.review.structure import Finding
 from pipeline.text.overlap import RUN_LENGTH, OverlapIndex
+from pipeline.material.load import load_json_document
+from pipeline.material.specs import load_spec
+from pipeline.core.errors import PipelineError
 
 
 @dataclass
@@ -63,9 +66,6 @@ def cross_check(drafts: list[DraftText], earlier: list[DraftText] = ()) -> list[
 
 def earlier_drafts(folder: Path, skip: set[str]) -> list[DraftText]:
     """The drafts duizhao wrote into `folder` before (their .json records), except those named in `skip`."""
-    from pipeline.material.load import load_json_document
-    from pipeline.material.specs import load_spec
-    from pipeline.core.errors import PipelineError
 
     found = []
     for record in sorted(Path(folder).glob("*.json")):

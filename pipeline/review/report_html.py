@@ -13,6 +13,7 @@ from pipeline.material.document import Block, layout
 from pipeline.text.overlap import RUN_LENGTH
 from pipeline.review.content import ContentResult
 from pipeline.material.document import Document
+from pipeline.core.atomic import write_file
 
 PALETTE = ["#ffc9c9", "#c5dcff", "#c8eec0", "#ffe9a8", "#e3ccff", "#ffd8b0", "#bdecea", "#f7c6e3", "#dcdcdc", "#dde8b5"]
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -177,6 +178,5 @@ def write_report_html(path: str | Path, document: Document, report: CheckReport,
                       source: str = "") -> Path:
     path = Path(path)
     text = render_report_html(document, report, content, source)
-    from pipeline.core.atomic import write_file
 
     return write_file(path, text.encode("utf-8"), "HTML 报告")

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from pipeline.core.resources import lexicon
 from pipeline.review.findings import Mark, RuleResult, Unit, content_length, finding, settings
+from pipeline.text.overlap import OverlapIndex
 
 _CLAUSE = re.compile(r"[，。；！？：,;!?:]+")
 _SENTENCE = re.compile(r"[^。！？；!?;]+[。！？；!?;]?")
@@ -171,7 +172,6 @@ def _without(text: str, names: list[str]) -> str:
 def check_redundancy(units: list[Unit]) -> RuleResult:
     """A sentence repeated (or nearly: trigram containment ≥ similarity) in two different items or sections,
     or a passage of ≥ run_length characters they share."""
-    from pipeline.text.overlap import OverlapIndex
 
     result = RuleResult()
     limits = settings()["redundancy"]

@@ -32,6 +32,8 @@ from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_led
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
 from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name
+from pipeline.draft.factory import drafter_factory, retriever_factory
+from pipeline.review.copyrate import load_corpus
 
 
 class MeetingDocument(BaseModel):
@@ -240,8 +242,6 @@ def draft_meeting_file(path: Path, options: DraftOptions, settings, progress: Pr
                        on_ingest: Callable[[int, int], None] | None = None) -> MeetingResult:
     """Draft a meeting with the real model/store built from settings (the CLI's entry point)."""
     # As in runner.draft_files: the real model and store are only built for a real run, not for tests' fakes.
-    from pipeline.draft.factory import drafter_factory, retriever_factory
-    from pipeline.review.copyrate import load_corpus
 
     return asyncio.run(draft_meeting(path, options, drafter_factory(settings), retriever_factory(settings, on_ingest),
                                      corpus_loader=lambda: load_corpus(None), progress=progress))

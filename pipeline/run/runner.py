@@ -32,6 +32,11 @@ from pipeline.draft.plan import Outline, make_outline
 from pipeline.material.profile import Profile, load_profile, resolve_spec, validate_against_spec
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import stale_spec_warning
+from pipeline.export.layouts import LAYOUTS
+from pipeline.draft.factory import drafter_factory, retriever_factory
+from pipeline.models.embed import embed_texts
+from io import BytesIO
+from pipeline.export.docx import build_docx
 
 Progress = Callable[[str, str, str, str], None]  # (event, unit, item key, role)
 
@@ -121,7 +126,6 @@ class UnitJob:
         return OwnedFiles(self.options.outdir, manifest=self.options.outdir / ".duizhao" / "files.json")
 
     def retrieve(self) -> dict[str, list]:
-        from pipeline.models.embed import embed_texts
 
         items = [item for item in self.outline.items() if item.query]
         # One batch for all queries: the embedder is far faster per text in batches than one by one.
@@ -209,9 +213,7 @@ class UnitJob:
         files = {self.targets["md"]: render(document, markdown=True).encode("utf-8"),
                  self.targets["json"]: json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")}
         if "docx" in self.targets:
-            from io import BytesIO
 
-            from pipeline.export.docx import build_docx
 
             buffer = BytesIO()
             build_docx(document, layout=self.options.layout).save(buffer)
@@ -251,7 +253,6 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
                     progress: Progress | None = None) -> list[UnitResult]:
     """Draft every profile; a failing unit is reported in its result and does not stop the others."""
     progress = progress or (lambda *args: None)
-    from pipeline.export.layouts import LAYOUTS
 
     if options.docx and options.layout not in LAYOUTS:
         raise InputError(f"未知的版式：{options.layout}（可选：{'、'.join(LAYOUTS)}）")
@@ -325,7 +326,6 @@ def compare_drafts(jobs: list[UnitJob], results: list[UnitResult], outdir: Path)
 def draft_files(paths: list[Path], options: DraftOptions, settings, progress: Progress | None = None,
                 on_ingest: Callable[[int, int], None] | None = None) -> list[UnitResult]:
     """Draft with the real model/store built from settings (the CLI's entry point)."""
-    from pipeline.draft.factory import drafter_factory, retriever_factory
 
     return asyncio.run(draft_all(paths, options, drafter_factory(settings), retriever_factory(settings, on_ingest),
                                  progress))

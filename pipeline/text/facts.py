@@ -39,7 +39,7 @@ def numbers(text: str) -> dict[float, str]:
 
 def key_terms(fact: str) -> list[str]:
     """Content words of a fact (jieba), without numbers and words that every fact shares."""
-    import jieba
+    import jieba  # lazy: heavy library, loaded only where used
 
     jieba.setLogLevel(logging.WARNING)
     stop = set(_words()["fact_stopwords"])

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.errors import InputError
 from pipeline.material.profile import CaseStudy, Problem, Profile, parse_profile
+import yaml
 
 ROW_FIELDS = ("problem", "cause", "measure", "owner", "deadline")
 
@@ -162,7 +163,6 @@ def to_profile(state: FormState) -> Profile:
 
 
 def profile_yaml(profile: Profile) -> str:
-    import yaml
 
     data = profile.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
     data["aspects"] = {name: [p.model_dump(mode="json", exclude_defaults=True) for p in problems]

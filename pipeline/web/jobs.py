@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from pipeline.web.store import new_id
+from pipeline.core.errors import PipelineError
 
 
 @dataclass
@@ -66,7 +67,6 @@ class Jobs:
                 job.status = "done"
                 job.emit("done", message=job.message)
             except Exception as exc:  # noqa: BLE001 - every failure must reach the page as one line
-                from pipeline.core.errors import PipelineError
 
                 job.message = str(exc) if isinstance(exc, PipelineError) else f"起草失败（内部错误：{type(exc).__name__}）"
                 job.status = "failed"

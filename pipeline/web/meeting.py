@@ -15,6 +15,14 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.errors import InputError
 from pipeline.web.context import app_state, attachment, guarded, request_session
+from pipeline.material.meeting import is_meeting_data
+from pipeline.material.meeting import load_meeting
+from pipeline.review.copyrate import load_corpus
+from pipeline.run.meeting import draft_meeting
+from pipeline.run.runner import DraftOptions
+import zipfile
+from io import BytesIO
+from pipeline.web.service import file_stem
 
 router = APIRouter()
 MEETING_FILE = "meeting.yaml"
@@ -33,14 +41,12 @@ def available() -> bool:
 def is_meeting(data: object) -> bool:
     if not available():
         return False
-    from pipeline.material.meeting import is_meeting_data
 
     return is_meeting_data(data)
 
 
 def save_meeting(session, data: bytes) -> None:
     """Check the meeting file as `duizhao draft` would, then keep it; a bad file changes nothing."""
-    from pipeline.material.meeting import load_meeting
 
     session.folder.mkdir(parents=True, exist_ok=True)
     candidate = session.path("meeting.new.yaml")
@@ -54,7 +60,6 @@ def save_meeting(session, data: bytes) -> None:
 
 
 def summary(session) -> dict:
-    from pipeline.material.meeting import load_meeting
 
     meeting, spec = load_meeting(session.path(MEETING_FILE))
     members = [{"name": m.name, "post": m.post, "problems": len(m.problems()),
@@ -108,9 +113,6 @@ def meeting_page(request: Request):
 @router.post("/api/meeting/draft")
 @guarded
 def draft_meeting_job(request: Request, body: MeetingDraft):
-    from pipeline.review.copyrate import load_corpus
-    from pipeline.run.meeting import draft_meeting
-    from pipeline.run.runner import DraftOptions
 
     state = app_state(request)
     session = request_session(request)
@@ -161,8 +163,6 @@ def download_meeting_file(request: Request, number: int):
 @router.get("/meeting/all.zip")
 @guarded
 def download_meeting_zip(request: Request):
-    import zipfile
-    from io import BytesIO
 
     session = request_session(request)
     files = _files(session)
@@ -170,6 +170,5 @@ def download_meeting_zip(request: Request):
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
             archive.write(path, path.name)
-    from pipeline.web.service import file_stem
 
     return attachment(buffer.getvalue(), f"{file_stem(result(session)['unit'])}.zip", "application/zip")

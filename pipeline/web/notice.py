@@ -14,6 +14,11 @@ from pipeline.core.errors import InputError
 from pipeline.web import service
 from pipeline.web.context import app_state, guarded, request_session
 from pipeline.web.security import read_upload, upload_suffix
+from pipeline.review.structure import role_name
+from pipeline.material.load import read_text
+from pipeline.material.notice import read_notice
+from pipeline.material.notice_spec import default_id, spec_from_notice
+from pipeline.material.notice_spec import new_spec
 
 router = APIRouter()
 NOTICE = "notice{suffix}"
@@ -35,7 +40,6 @@ def _saved_notice(session):
 
 
 def _summary(spec) -> dict:
-    from pipeline.review.structure import role_name
 
     parts = [role_name(p.role) + (f"（{p.heading}）" if p.heading else "") for p in getattr(spec, "parts", [])]
     return {"id": spec.id, "name": spec.name, "meeting": spec.meeting, "year": spec.year, "body": spec.body,
@@ -47,9 +51,6 @@ def _summary(spec) -> dict:
 async def read_notice_upload(request: Request, file: UploadFile = File(...)):
     """Read the notice; nothing is saved among the specs until the user confirms."""
     _require()
-    from pipeline.material.load import read_text
-    from pipeline.material.notice import read_notice
-    from pipeline.material.notice_spec import default_id, spec_from_notice
 
     suffix = upload_suffix(file.filename, (".docx", ".txt", ".md"), "会议通知")
     data = await read_upload(file, app_state(request).config.max_material_bytes, "会议通知")
@@ -81,7 +82,6 @@ class Confirm(BaseModel):
 @guarded
 def confirm_notice(request: Request, body: Confirm):
     _require()
-    from pipeline.material.notice_spec import new_spec
 
     session = request_session(request)
     path = _saved_notice(session)

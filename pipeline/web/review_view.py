@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.review.structure import Finding
+from pipeline.core.errors import InputError
 
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 MARK_KINDS = {"stock": "套话", "concrete": "具体事例", "objective": "客观归因", "redundant": "重复表述"}
@@ -117,7 +118,6 @@ def paragraphs(review, passages: dict) -> tuple[list[Paragraph], list[tuple[Find
 
 def replace_paragraph(review, index: int, text: str) -> str:
     """The material's text with paragraph `index` replaced (an empty text deletes it)."""
-    from pipeline.core.errors import InputError
 
     blocks = review.content.blocks
     if not 0 <= index < len(blocks):

@@ -9,6 +9,8 @@ from pathlib import Path
 from pipeline.core.errors import InputError
 from pipeline.web.app import WebConfig, create_app
 from pipeline.web.security import is_loopback
+from platformdirs import user_data_path
+import socket
 
 
 def data_folder(given: Path | None) -> Path:
@@ -19,7 +21,6 @@ def data_folder(given: Path | None) -> Path:
         return Path(os.environ["DUIZHAO_WEB_DIR"])
     if os.environ.get("DUIZHAO_HOME"):
         return Path(os.environ["DUIZHAO_HOME"]).expanduser() / "web"
-    from platformdirs import user_data_path
 
     return user_data_path("duizhao", appauthor=False) / "web"
 
@@ -44,9 +45,8 @@ def build(host: str, token: str | None, data: Path | None) -> tuple[object, WebC
 
 
 def run(app, host: str, port: int) -> None:
-    import socket
 
-    import uvicorn
+    import uvicorn  # lazy: heavy library, loaded only where used
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:

@@ -15,13 +15,37 @@ from pipeline.material.profile import Profile, load_profile, parse_profile, vali
 from pipeline.material.specs import MeetingSpec, builtin_specs, match_aspect
 from pipeline.review.structure import CheckReport, check_structure, guess_spec
 from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
+from pipeline.material import specs as specs_module
+from pipeline.material import profile as profile_module
+import yaml
+from pipeline.core.files import decode, looks_binary
+from pipeline.draft.plan import make_outline
+from pipeline.review.structure import role_name
+from pipeline.run.runner import DraftOptions, draft_all
+from pipeline.draft.drafter import OfflineDrafter
+from pipeline.draft.factory import Settings, drafter_factory
+from pipeline.draft.factory import Settings, use_model
+from pipeline.draft.factory import Settings, retriever_factory
+from pipeline.material.parse import parse_text
+from collections import Counter
+from pipeline.material.parse import assign_aspects, parse_text
+from pipeline.review.content import check_content
+from pipeline.review.copyrate import load_corpus
+from pipeline.material.load import load_document
+from pipeline.export.docx import build_docx
+import importlib.util
+from pipeline.core.resources import lexicon
+from pipeline.export.ledger import ledger_xlsx
+from pipeline.material.meeting_docs import LedgerRow, ledger_header
+from pipeline.material.profile import profile_aspects
+from pipeline.review.report_html import render_report_html
+from pipeline.run.runner import safe_name
 
 STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
 
 
 def known_specs() -> dict[str, MeetingSpec]:
     """Built-in specs, and the user's own (made from notices) where the library has them."""
-    from pipeline.material import specs as specs_module
 
     every = getattr(specs_module, "all_specs", None)
     return every() if every is not None else builtin_specs()
@@ -43,7 +67,6 @@ def spec_of(spec_id: str) -> MeetingSpec:
 
 def cause_roots() -> list[str]:
     """The standard subjective roots a unit may name, when the profile format has per-unit causes."""
-    from pipeline.material import profile as profile_module
 
     roots = getattr(profile_module, "cause_roots", None)
     return list(roots()) if roots is not None and "causes" in Profile.model_fields else []
@@ -67,9 +90,7 @@ def align_form(state: FormState, spec: MeetingSpec) -> FormState:
 
 def yaml_data(data: bytes, name: str) -> object:
     """An uploaded YAML file's content; not text or not YAML is one InputError."""
-    import yaml
 
-    from pipeline.core.files import decode, looks_binary
 
     if looks_binary(data):
         raise InputError(f"{name} 不是文本文件，应为单位资料 YAML")
@@ -96,9 +117,7 @@ def checked_profile(state: FormState) -> tuple[Profile, MeetingSpec, str]:
 
 def outline_items(profile: Profile, spec: MeetingSpec) -> list[dict]:
     """What the draft will write, section by section, for the progress list."""
-    from pipeline.draft.plan import make_outline
 
-    from pipeline.review.structure import role_name
 
     outline = make_outline(profile, spec)
     return [{"key": item.key, "label": (section.marker + section.heading or role_name(section.role))
@@ -117,7 +136,6 @@ class Drafted:
 
 def draft_profile(profile_path: Path, outdir: Path, drafter_factory, retriever, progress) -> Drafted:
     """One unit through the runner; progress(event, unit, key, role) is called as items land."""
-    from pipeline.run.runner import DraftOptions, draft_all
 
     options = DraftOptions(outdir=outdir, force=True, docx=False)
     results = asyncio.run(draft_all([profile_path], options, drafter_factory, lambda: retriever, progress))
@@ -154,25 +172,21 @@ def _passages(outdir: Path, name: str, outline: dict) -> dict:
 
 
 def offline_drafter():
-    from pipeline.draft.drafter import OfflineDrafter
 
     return OfflineDrafter
 
 
 def model_drafter():
-    from pipeline.draft.factory import Settings, drafter_factory
 
     return drafter_factory(Settings())
 
 
 def model_configured() -> bool:
-    from pipeline.draft.factory import Settings, use_model
 
     return use_model(Settings())
 
 
 def default_retriever_factory() -> Callable[[], object]:
-    from pipeline.draft.factory import Settings, retriever_factory
 
     return retriever_factory(Settings())
 
@@ -189,7 +203,6 @@ class Review:
 
 
 def parse_material(text: str, spec: MeetingSpec | None) -> Document:
-    from pipeline.material.parse import parse_text
 
     if not text.strip():
         raise InputError("材料为空")
@@ -198,11 +211,7 @@ def parse_material(text: str, spec: MeetingSpec | None) -> Document:
 
 def review_text(text: str, spec: MeetingSpec | None, profile: Profile | None = None) -> Review:
     """`duizhao check` on a material's text: structure and content findings, copied runs, marks."""
-    from collections import Counter
 
-    from pipeline.material.parse import assign_aspects, parse_text
-    from pipeline.review.content import check_content
-    from pipeline.review.copyrate import load_corpus
 
     if not text.strip():
         raise InputError("材料为空")
@@ -227,7 +236,6 @@ def review_text(text: str, spec: MeetingSpec | None, profile: Profile | None = N
 
 def material_text(data: bytes, suffix: str, folder: Path) -> str:
     """The text of an uploaded material (.docx/.txt/.md), read by the library's loader from a fixed file name."""
-    from pipeline.material.load import load_document
 
     path = folder / f"upload{suffix}"
     path.write_bytes(data)
@@ -250,7 +258,6 @@ def with_notes(document: Document, notes: list[dict]) -> Document:
 
 
 def docx_bytes(document: Document) -> bytes:
-    from pipeline.export.docx import build_docx
 
     buffer = BytesIO()
     build_docx(document, layout="gbt9704").save(buffer)
@@ -258,7 +265,6 @@ def docx_bytes(document: Document) -> bytes:
 
 
 def ledger_available() -> bool:
-    import importlib.util
 
     return importlib.util.find_spec("pipeline.export.ledger") is not None
 
@@ -266,10 +272,6 @@ def ledger_available() -> bool:
 def unit_ledger_xlsx(profile: Profile, spec: MeetingSpec) -> bytes:
     """The unit's 整改清单 as the meeting's ledger lays it out: one row per problem of the profile, in the spec's
     order, with its measure, 责任人 and 时限 (a 【待补】 where the unit gave none)."""
-    from pipeline.core.resources import lexicon
-    from pipeline.export.ledger import ledger_xlsx
-    from pipeline.material.meeting_docs import LedgerRow, ledger_header
-    from pipeline.material.profile import profile_aspects
 
     words = lexicon("meeting")
     rows = [LedgerRow(number=n, problem=problem.problem.rstrip("。"), who=profile.unit.self_name, aspect=aspect,
@@ -285,12 +287,10 @@ def markdown_text(document: Document) -> str:
 
 
 def report_html(review: Review, source: str) -> str:
-    from pipeline.review.report_html import render_report_html
 
     return render_report_html(review.document, review.report, review.content, source=source)
 
 
 def file_stem(name: str) -> str:
-    from pipeline.run.runner import safe_name
 
     return safe_name(name)

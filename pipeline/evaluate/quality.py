@@ -19,7 +19,7 @@ from pipeline.core.errors import InputError, OutputError, PipelineError
 from pipeline.evaluate.compare import DraftInput, MeasureOptions, measure_file, resolve_spec
 from pipeline.run.runner import DraftOptions, UnitResult, draft_all, profile_paths
 from pipeline.models.embed import embed_texts
-from pipeline.draft.factory import drafter_factory, retriever_factory, use_model
+from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 
 SYSTEMS = ("offline", "model")
 
@@ -117,13 +117,13 @@ def quality_files(paths: list[Path], systems: list[str], outdir: Path, settings,
     factories: dict[str, Callable[[], object]] = {}
     for system in systems:
         if system == "offline":
-            factories["offline"] = drafter_factory(settings.model_copy(update={"offline": True}))
-        elif use_model(settings):
-            factories["model"] = drafter_factory(settings)
+            factories["offline"] = factory.drafter_factory(settings.model_copy(update={"offline": True}))
+        elif factory.use_model(settings):
+            factories["model"] = factory.drafter_factory(settings)
         else:
             run.notes.append("未配置大模型接口（OPENAI_BASE_URL / OPENAI_API_KEY），已跳过 model")
     if factories:
-        run.rows = asyncio.run(quality_all(paths, factories, retriever_factory(settings), outdir, use_cache, progress))
+        run.rows = asyncio.run(quality_all(paths, factories, factory.retriever_factory(settings), outdir, use_cache, progress))
     return run
 
 

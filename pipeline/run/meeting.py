@@ -32,7 +32,7 @@ from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_led
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
 from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name
-from pipeline.draft.factory import drafter_factory, retriever_factory
+from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 from pipeline.review.copyrate import load_corpus
 
 
@@ -243,5 +243,5 @@ def draft_meeting_file(path: Path, options: DraftOptions, settings, progress: Pr
     """Draft a meeting with the real model/store built from settings (the CLI's entry point)."""
     # As in runner.draft_files: the real model and store are only built for a real run, not for tests' fakes.
 
-    return asyncio.run(draft_meeting(path, options, drafter_factory(settings), retriever_factory(settings, on_ingest),
+    return asyncio.run(draft_meeting(path, options, factory.drafter_factory(settings), factory.retriever_factory(settings, on_ingest),
                                      corpus_loader=lambda: load_corpus(None), progress=progress))

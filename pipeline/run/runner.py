@@ -33,7 +33,7 @@ from pipeline.material.profile import Profile, load_profile, resolve_spec, valid
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import stale_spec_warning
 from pipeline.export.layouts import LAYOUTS
-from pipeline.draft.factory import drafter_factory, retriever_factory
+from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 from pipeline.models.embed import embed_texts
 from io import BytesIO
 from pipeline.export.docx import build_docx
@@ -327,5 +327,5 @@ def draft_files(paths: list[Path], options: DraftOptions, settings, progress: Pr
                 on_ingest: Callable[[int, int], None] | None = None) -> list[UnitResult]:
     """Draft with the real model/store built from settings (the CLI's entry point)."""
 
-    return asyncio.run(draft_all(paths, options, drafter_factory(settings), retriever_factory(settings, on_ingest),
+    return asyncio.run(draft_all(paths, options, factory.drafter_factory(settings), factory.retriever_factory(settings, on_ingest),
                                  progress))

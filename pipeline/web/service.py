@@ -23,9 +23,8 @@ from pipeline.draft.plan import make_outline
 from pipeline.review.structure import role_name
 from pipeline.run.runner import DraftOptions, draft_all
 from pipeline.draft.drafter import OfflineDrafter
-from pipeline.draft.factory import Settings, drafter_factory
-from pipeline.draft.factory import Settings, use_model
-from pipeline.draft.factory import Settings, retriever_factory
+from pipeline.draft import factory  # the one place real models are built (tests patch it there)
+from pipeline.draft.factory import Settings
 from pipeline.material.parse import parse_text
 from collections import Counter
 from pipeline.material.parse import assign_aspects, parse_text
@@ -178,17 +177,17 @@ def offline_drafter():
 
 def model_drafter():
 
-    return drafter_factory(Settings())
+    return factory.drafter_factory(Settings())
 
 
 def model_configured() -> bool:
 
-    return use_model(Settings())
+    return factory.use_model(Settings())
 
 
 def default_retriever_factory() -> Callable[[], object]:
 
-    return retriever_factory(Settings())
+    return factory.retriever_factory(Settings())
 
 
 # ---- review ----------------------------------------------------------------------------------------------

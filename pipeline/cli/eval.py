@@ -25,13 +25,17 @@ def eval_compare(
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="查重用的范文目录（默认：内置范文 + 已入库范文）"),
     target_chars: Optional[int] = typer.Option(None, "--target-chars", help="目标字数（计算长度得分）"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="输出 HTML 对照报告（离线可看）"),
+    force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的对照报告"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
     judge: bool = typer.Option(False, "--judge", help="再请大模型成对评判（每对正反两种顺序各评一次）"),
     judge_model: Optional[str] = typer.Option(None, "--judge-model", help="评判用的模型名（默认取 DUIZHAO_MODEL）"),
 ):
     """并排比较同一单位的几份稿件：逐部分、逐方面对齐，列出各项审查指标并标出最优。"""
+    from pipeline.core.owned import check_replaceable  # lazy: keeps `duizhao --help` fast
     from pipeline.evaluate.compare import MeasureOptions, compare_files  # lazy: keeps `duizhao --help` fast
 
+    if output is not None:
+        check_replaceable(output, force, "对照报告")
     judge_obj = None
     if judge:
         from pipeline.evaluate.judge import judge_from_env  # lazy: keeps `duizhao --help` fast

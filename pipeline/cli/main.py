@@ -41,14 +41,19 @@ def check(
     structure_only: bool = typer.Option(False, "--structure-only", help="只做结构检查，不做内容审查"),
     final: bool = typer.Option(False, "--final", help="按送审稿检查：【待补】等未填写处一律算错误"),
     html: Optional[Path] = typer.Option(None, "--html", help="输出带标注的 HTML 审查报告"),
+    force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的 HTML 报告"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ):
     """检查材料：结构（部分、顺序、编号、方面）与内容（查重、见人见事、整改对应等）。退出码 0 通过，1 有错误，2 输入有误。"""
     from pipeline.cli.console import print_check_report  # lazy: keeps `duizhao --help` fast
     from pipeline.review.check import CheckOptions, check_file  # lazy: keeps `duizhao --help` fast
 
+    from pipeline.core.owned import check_replaceable  # lazy: keeps `duizhao --help` fast
+
     if target_chars is not None and target_chars < 1:
         fail(f"--target-chars 应为正整数（全文目标字数），现为 {target_chars}")
+    if html is not None:
+        check_replaceable(html, force, "HTML 审查报告")
     options = CheckOptions(spec=spec, profile=profile, corpus=corpus, target_chars=target_chars,
                            content=not structure_only, html=html, final=final)
     report = check_file(file, options)
@@ -267,13 +272,17 @@ def export(
     file: Path = typer.Argument(..., help="材料（.txt / .md / .docx，或文档 / 草稿 .json）"),
     output: Path = typer.Option(..., "-o", "--output", help="输出的 Word 文件（.docx）"),
     layout: str = typer.Option("gbt9704", "--layout", help="版式：gbt9704（公文格式，GB/T 9704-2012）或 plain（简洁版式）"),
+    force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的 Word 文件"),
 ):
     """导出 Word 文件：按公文格式（或简洁版式）排版。"""
     from pipeline.export.docx import write_docx  # lazy: keeps `duizhao --help` fast
     from pipeline.material.load import load_document  # lazy: keeps `duizhao --help` fast
 
+    from pipeline.core.owned import check_replaceable  # lazy: keeps `duizhao --help` fast
+
     if output.suffix.lower() != ".docx":
         fail(f"输出文件应以 .docx 结尾：{output}")
+    check_replaceable(output, force, "Word 文件")
     path = write_docx(load_document(file).document, output, layout)
     typer.echo(f"已导出：{path}（版式 {layout}）")
 

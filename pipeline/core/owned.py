@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
 from pathlib import Path
 
 from pipeline.core.atomic import write_atomic
@@ -88,3 +89,30 @@ class OwnedFiles:
         data = {"note": "duizhao 写入的文件清单（--force 只会替换这些文件）", "files": self.files}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic({self.path: json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")})
+
+
+GENERATOR = "duizhao"  # stamped into what duizhao writes alone (a .docx's identifier, an HTML report's generator)
+
+
+def written_by_duizhao(path: Path) -> bool:
+    """A single output file (-o FILE) duizhao wrote: its stamp is there (a .docx, an HTML report)."""
+    try:
+        if path.suffix.lower() == ".docx":
+            with zipfile.ZipFile(path) as archive:
+                core = archive.read("docProps/core.xml").decode("utf-8", "replace")
+            return f">{GENERATOR}</dc:identifier>" in core
+        head = path.read_bytes()[:4096].decode("utf-8", "replace")
+        return f'<meta name="generator" content="{GENERATOR}">' in head
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return False
+
+
+def check_replaceable(path: Path, force: bool, what: str = "输出文件") -> None:
+    """An existing output file is replaced only with --force, and only when duizhao wrote it."""
+    path = Path(path)
+    if not path.exists() or path.is_dir():
+        return
+    if not force:
+        raise OutputError(f"{what}已存在，未覆盖：{path}（确认要用新结果替换，请加 --force）")
+    if not written_by_duizhao(path):
+        raise OutputError(f"{path} 不是 duizhao 生成的文件，加 --force 也不会覆盖它（请换一个文件名）")

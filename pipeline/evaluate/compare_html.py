@@ -128,7 +128,7 @@ def render_compare_html(comparison: Comparison) -> str:
     if comparison.profile:
         meta.append(f"单位资料：{comparison.profile}")
     meta += [f"{d.name}：{d.path}" for d in comparison.drafts]
-    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{_e(title)}</title>'
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="generator" content="duizhao"><title>{_e(title)}</title>'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{CSS}</style></head><body><main>'
             f"<h1>{_e(title)}</h1><div class=\"meta\">{'<br>'.join(_e(m) for m in meta)}</div>"
             f"<h2>{_e(labels['metric'])}</h2>{_metrics_table(comparison)}<p class=\"note\">{_e(labels['best_note'])}</p>"

@@ -40,6 +40,7 @@ from pipeline.core.resources import lexicon
 from pipeline.core.sanitize import strip_controls
 from pipeline.export.title_break import SLACK_EM, split_title, width_em
 from pipeline.core.atomic import UMASK, write_failure
+from pipeline.core.owned import GENERATOR
 
 # A point is a level-3/4 heading line only when it is short and has no sentence inside.
 _NUMBERED = re.compile(r"^(?:\d{1,2}[、.．]|[（(]\d{1,2}[）)])$")
@@ -284,6 +285,7 @@ def _properties(out, document: Document) -> None:
     now = datetime.now(timezone.utc).replace(microsecond=0)
     core = out.core_properties
     core.title, core.author, core.comments, core.keywords, core.last_modified_by = strip_controls(document.title), "", "", "", ""
+    core.identifier = GENERATOR  # lets --force tell a file duizhao wrote from the user's own
     core.created = core.modified = now
     core.revision = 1
     package = out.part.package

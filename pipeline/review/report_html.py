@@ -165,7 +165,7 @@ def render_report_html(document: Document, report: CheckReport, content: Content
     swatches = "".join(f".src{n}{{background:{colour}}}" for n, colour in enumerate(PALETTE))
     verdict = '<span class="verdict-ok">通过</span>' if report.ok else '<span class="verdict-bad">未通过</span>'
     title = html.escape(f"审查报告：{source or document.title}")
-    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title>'
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="generator" content="duizhao"><title>{title}</title>'
             f'<meta name="viewport" content="width=device-width,initial-scale=1"><style>{CSS}{swatches}</style></head><body><main>'
             f'<h1 class="report">{title}</h1><div class="meta">{verdict}'
             + (f"；会议规范 {html.escape(report.spec)}" if report.spec else "") + "</div>"

@@ -51,10 +51,11 @@ article p.flag-info{border-left-color:#2f6fb0}
 """
 
 
-def _block_of(blocks: list[Block], path: list[int]) -> int | None:
+def block_of(blocks: list[Block], path: list[int]) -> int | None:
+    """The paragraph a finding's path points to (the report and the web review place findings with it)."""
     if not path:
         return None
-    section, item, point = (path + [None, None])[:3]
+    section, item, point = (list(path) + [None, None])[:3]
     candidates = [n for n, b in enumerate(blocks) if b.section == section and (item is None or b.item == item)]
     if not candidates:
         return None
@@ -65,7 +66,7 @@ def _block_of(blocks: list[Block], path: list[int]) -> int | None:
     return candidates[0] if item is None else candidates[-1]
 
 
-def _mark_ranges(block: Block, anchor: tuple, phrase: str) -> list[tuple[int, int]]:
+def mark_ranges(block: Block, anchor: tuple, phrase: str) -> list[tuple[int, int]]:
     section, item, point = anchor
     if block.section != section or block.item != item or not phrase:
         return []
@@ -82,7 +83,7 @@ def _mark_ranges(block: Block, anchor: tuple, phrase: str) -> list[tuple[int, in
 def _paragraph(block: Block, owners: list[str | None], colours: dict[str, int], marks: list) -> str:
     kinds: list[set[str]] = [set() for _ in block.text]
     for mark in marks:
-        for start, end in _mark_ranges(block, mark.anchor, mark.phrase):
+        for start, end in mark_ranges(block, mark.anchor, mark.phrase):
             for position in range(start, end):
                 kinds[position].add(mark.kind)
     pieces, position = [], 0
@@ -141,7 +142,7 @@ def render_report_html(document: Document, report: CheckReport, content: Content
     placed: dict[int, list[Finding]] = {}
     listed = []
     for finding in report.findings:
-        where = _block_of(blocks, finding.path)
+        where = block_of(blocks, finding.path)
         if where is not None:
             placed.setdefault(where, []).append(finding)
         listed.append((finding, where))

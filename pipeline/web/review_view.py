@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from pipeline.review.structure import Finding
 from pipeline.core.errors import InputError
+from pipeline.review.report_html import block_of, mark_ranges
 
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 MARK_KINDS = {"stock": "套话", "concrete": "具体事例", "objective": "客观归因", "redundant": "重复表述"}
@@ -36,37 +37,10 @@ class Paragraph:
         return next((s for s in ("error", "warning", "info") if any(f.severity == s for f in self.findings)), "")
 
 
-def _block_of(blocks, path: list[int]) -> int | None:
-    if not path:
-        return None
-    section, item, point = (list(path) + [None, None])[:3]
-    candidates = [n for n, b in enumerate(blocks) if b.section == section and (item is None or b.item == item)]
-    if not candidates:
-        return None
-    if point is not None:
-        exact = [n for n in candidates if any(p == point for p, _, _ in blocks[n].points)]
-        return (exact or candidates)[0]
-    return candidates[0] if item is None else candidates[-1]
-
-
-def _mark_ranges(block, anchor, phrase: str) -> list[tuple[int, int]]:
-    section, item, point = anchor
-    if block.section != section or block.item != item or not phrase:
-        return []
-    spans = [(s, e) for p, s, e in block.points if p == point] if point is not None else [(0, len(block.text))]
-    found = []
-    for start, end in spans:
-        position = block.text.find(phrase, start, end)
-        while position >= 0:
-            found.append((position, position + len(phrase)))
-            position = block.text.find(phrase, position + len(phrase), end)
-    return found
-
-
 def _pieces(block, owners: list, colours: dict[str, int], marks: list) -> list[Piece]:
     kinds: list[set[str]] = [set() for _ in block.text]
     for mark in marks:
-        for start, end in _mark_ranges(block, mark.anchor, mark.phrase):
+        for start, end in mark_ranges(block, mark.anchor, mark.phrase):
             for position in range(start, end):
                 kinds[position].add(mark.kind)
     pieces: list[Piece] = []
@@ -103,7 +77,7 @@ def paragraphs(review, passages: dict) -> tuple[list[Paragraph], list[tuple[Find
     placed: dict[int, list[Finding]] = {}
     listed = []
     for finding in review.report.findings:
-        where = _block_of(blocks, finding.path)
+        where = block_of(blocks, finding.path)
         if where is not None:
             placed.setdefault(where, []).append(finding)
         listed.append((finding, where))

@@ -19,6 +19,7 @@ from pipeline.text.overlap import OverlapIndex
 from pipeline.core.resources import lexicon
 from pipeline.text.numbering import CN_NUMERALS
 from pipeline.core.sanitize import strip_controls
+from pipeline.text.slots import pending
 
 FLAGS = ("empty", "truncated", "lead-in", "sign-off", "salutation", "markdown", "numbering", "heading", "note",
          "scaffold-echo", "off-section", "repeated-sentence", "wrong-voice", "foreign-word")
@@ -164,7 +165,7 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
     for paragraph in out:
         for found in note.findall(paragraph):
             ctx.flag("note", found)
-        paragraph = slot.sub(lambda m: ctx.flag("note") or f"【待补：{slot_text(m.group(1))}】", note.sub("", paragraph))
+        paragraph = slot.sub(lambda m: ctx.flag("note") or pending(slot_text(m.group(1))), note.sub("", paragraph))
         if re.match(r"^\s*(?:%s)\s*[:：]" % "|".join(map(re.escape, w["note_starts"])), paragraph, re.I):
             ctx.flag("note", paragraph)
             continue

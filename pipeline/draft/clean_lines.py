@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pipeline.text.numbering import CN_NUMERALS
+from pipeline.text.slots import PENDING
 
 _ORD = CN_NUMERALS
 _LINE_MARK = re.compile(
@@ -136,7 +137,7 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             line = line[bracket.end():]
         if not line:
             continue
-        if line.startswith("【待补"):  # the pipeline's own slot for a missing fact
+        if line.startswith(PENDING):  # the pipeline's own slot for a missing fact
             started = True
             paragraphs.append(line)
             continue

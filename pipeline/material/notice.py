@@ -15,9 +15,9 @@ from typing import Callable
 from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon
 from pipeline.material.scrub import scrub
-from pipeline.text.numbering import cn_to_int
+from pipeline.text.numbering import CN_NUMERALS, cn_to_int
 
-_CN = "一二三四五六七八九十"
+_CN = CN_NUMERALS
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 # A list marker at a line start or right after a sentence or clause end; one group per numbering style.
 _MARKER = re.compile(

@@ -17,6 +17,7 @@ from pipeline.text.numbering import LEVEL1, LEVEL2, POINT
 from pipeline.core.resources import lexicon
 from pipeline.material.scrub import Cleaning, scrub
 from pipeline.material.specs import match_aspect
+from pipeline.text.slots import PENDING
 
 if TYPE_CHECKING:
     from pipeline.material.specs import MeetingSpec
@@ -119,7 +120,7 @@ def parse_lines(lines: list[str]) -> Document:
         LEVEL1.match(lines[0]) or LEVEL2.match(lines[0])
     ):
         document.title = lines.pop(0)
-    if lines and lines[0].startswith("【") and lines[0].endswith("】") and not lines[0].startswith("【待补"):
+    if lines and lines[0].startswith("【") and lines[0].endswith("】") and not lines[0].startswith(PENDING):
         document.notice = lines.pop(0)[1:-1]
     document.signature = _take_signature(lines)
     closing_cues = _role_rules()[1]

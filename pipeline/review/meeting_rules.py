@@ -13,6 +13,7 @@ from pipeline.core.resources import lexicon
 from pipeline.material.document import Document, Item, render
 from pipeline.review.structure import Finding, Severity
 from pipeline.text.overlap import OverlapIndex, normalise
+from pipeline.text.slots import is_pending
 
 _DIGIT = re.compile(r"[0-9０-９]|[一二三四五六七八九十两百千]+(次|个|名|人|件|户|天|项|条|月|年|处|家|份)")
 
@@ -75,7 +76,7 @@ def check_criticisms(sheet: Document) -> list[Finding]:
     items: list[Item] = [item for section in sheet.sections for item in section.items]
     for item in items:
         name = re.sub(r"^对|同志.*$", "", item.heading)
-        texts = [p.text for p in item.points if p.text.strip() and "【待补" not in p.text]
+        texts = [p.text for p in item.points if p.text.strip() and not is_pending(p.text)]
         location = f"{item.marker}{item.heading}"
         if not texts:
             findings.append(_finding("criticism-missing", "error", location, name=name))
@@ -157,6 +158,6 @@ def check_ledger(rows, problems: list[tuple[str, str]]) -> list[Finding]:
             findings.append(_finding("ledger-missing", "error", problem=problem, who=who))
     for row in rows:
         for field, code in (("owner", "ledger-owner"), ("deadline", "ledger-deadline"), ("measure", "ledger-measure")):
-            if not getattr(row, field).strip() or "【待补" in getattr(row, field):
+            if not getattr(row, field).strip() or is_pending(getattr(row, field)):
                 findings.append(_finding(code, "error", f"第{row.number}行", row=row.number, problem=row.problem))
     return findings

@@ -14,6 +14,7 @@ from pipeline.material.parse import ParseResult, assign_aspects
 from pipeline.core.resources import lexicon
 from pipeline.material.scrub import find_slots
 from pipeline.material.specs import MeetingSpec, all_specs, match_aspect
+from pipeline.text.slots import PENDING
 
 Severity = Literal["error", "warning", "info"]
 GENERIC_ROLES = ["preamble", "problems", "causes", "measures"]
@@ -228,7 +229,7 @@ def _template_pattern() -> re.Pattern:
 def _slot_findings(slots: list[str], label: str, path: list[int], final: bool) -> list[Finding]:
     """【待补】 prompts (warning; error in a 送审稿 check), template text left in (error), other slots (XX, **)."""
     findings = []
-    pending = [s for s in dict.fromkeys(slots) if s.startswith("【待补")]
+    pending = [s for s in dict.fromkeys(slots) if s.startswith(PENDING)]
     template = [s for s in dict.fromkeys(slots) if s.startswith("【") and s not in pending]
     other = [s for s in dict.fromkeys(slots) if s not in pending and s not in template]
     if template:

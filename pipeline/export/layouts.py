@@ -139,7 +139,10 @@ _RPR_ORDER = (
     "vanish webHidden color spacing w kern position sz szCs highlight u effect bdr shd fitText vertAlign rtl cs "
     "em lang eastAsianLayout specVanish oMath"
 ).split()
-_ORDERS = {"pPr": _PPR_ORDER, "rPr": _RPR_ORDER}
+_TBLPR_ORDER = ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
+                "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription").split()
+_EDGES = ("top", "start", "left", "bottom", "end", "right", "insideH", "insideV")
+_ORDERS = {"pPr": _PPR_ORDER, "rPr": _RPR_ORDER, "tblPr": _TBLPR_ORDER, "tblBorders": _EDGES, "tblCellMar": _EDGES}
 
 
 def twips(pt: float) -> str:

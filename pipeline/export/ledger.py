@@ -73,54 +73,21 @@ def _cell_text(cell, text: str, font: str, bold: bool, centre: bool) -> None:
     child(rpr, "spacing", val="0")
 
 
-_TBLPR_ORDER = ("tblStyle tblpPr tblOverlap bidiVisual tblStyleRowBandSize tblStyleColBandSize tblW jc tblCellSpacing "
-                "tblInd tblBorders shd tblLayout tblCellMar tblLook tblCaption tblDescription").split()
-
-
-def _insert(tbl_pr, element) -> None:
-    """Add or replace a table property at its schema position (Word refuses files whose children are out of order)."""
-    tag = element.tag.rsplit("}", 1)[1]
-    for old in tbl_pr.findall(qn(f"w:{tag}")):
-        tbl_pr.remove(old)
-    later = _TBLPR_ORDER[_TBLPR_ORDER.index(tag) + 1 :]
-    anchor = next((c for c in tbl_pr if c.tag.rsplit("}", 1)[1] in later), None)
-    if anchor is None:
-        tbl_pr.append(element)
-    else:
-        anchor.addprevious(element)
-
-
 def _borders(table) -> None:
-    tbl_pr = table._tbl.tblPr
-    borders = OxmlElement("w:tblBorders")
+    borders = child(table._tbl.tblPr, "tblBorders")
     for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        for key, value in (("val", "single"), ("sz", "6"), ("space", "0"), ("color", "000000")):
-            element.set(qn(f"w:{key}"), value)
-        borders.append(element)
-    _insert(tbl_pr, borders)
+        child(borders, edge, val="single", sz="6", space="0", color="000000")
 
 
 def _fixed_widths(table, widths) -> None:
     """Column widths every reader honours: the grid, each cell, the table width, and a fixed layout (without
     these LibreOffice squeezes the columns to their content)."""
     tbl_pr = table._tbl.tblPr
-    child_w = tbl_pr.find(qn("w:tblW"))
-    if child_w is None:
-        child_w = OxmlElement("w:tblW")
-        _insert(tbl_pr, child_w)
-    child_w.set(qn("w:w"), str(sum(w.twips for w in widths)))
-    child_w.set(qn("w:type"), "dxa")
-    layout = OxmlElement("w:tblLayout")
-    layout.set(qn("w:type"), "fixed")
-    _insert(tbl_pr, layout)
-    margins = OxmlElement("w:tblCellMar")
+    child(tbl_pr, "tblW", w=str(sum(w.twips for w in widths)), type="dxa")
+    child(tbl_pr, "tblLayout", type="fixed")
+    margins = child(tbl_pr, "tblCellMar")
     for side in ("left", "right"):
-        margin = OxmlElement(f"w:{side}")
-        margin.set(qn("w:w"), str(_CELL_MARGIN))
-        margin.set(qn("w:type"), "dxa")
-        margins.append(margin)
-    _insert(tbl_pr, margins)
+        child(margins, side, w=str(_CELL_MARGIN), type="dxa")
     for column, width in zip(table._tbl.tblGrid.findall(qn("w:gridCol")), widths):
         column.set(qn("w:w"), str(width.twips))
     for row in table.rows:

@@ -215,7 +215,7 @@ class ModelDrafter:
                 flags.append("fact-inserted")
                 paragraphs = pending.add_facts(paragraphs, assessment.missing_facts)
         return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
-                         passages=[passage_record(h) for h in hits], raw=pending.remove_controls(redact(raw, secrets_of(self.chat_model))),
+                         passages=[passage_record(h) for h in hits], raw=pending.recordable(redact(raw, secrets_of(self.chat_model))),
                          flags=list(dict.fromkeys(flags)), removed=taken,
                          copy_rate=round(assessment.copy_rate, 4), missing_facts=list(assessment.missing_facts),
                          prompt_tokens=tokens[0], completion_tokens=tokens[1], attempts=attempts,

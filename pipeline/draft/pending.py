@@ -40,6 +40,14 @@ def remove_controls(text: str) -> str:
     return _CONTROL.sub("", _ANSI.sub("", text.replace("\t", " ")))
 
 
+def recordable(raw: str) -> str:
+    """The raw answer as the draft's record keeps it: no control characters, and no sentence carrying an
+    instruction aimed at the drafter (the kept answer may be the one that had it, when the re-ask did no better)."""
+    injection = "|".join(_words()["injection_patterns"])
+    sentence = re.compile(rf"[^。！？!?\n]*(?:{injection})[^。！？!?\n]*[。！？!?]?", re.I)
+    return sentence.sub("", remove_controls(raw))
+
+
 def scrub(paragraphs: Sequence[str], secrets: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """Drop sentences carrying a key or an instruction aimed at the drafter, and scaffold-only sentences."""
     words = _words()

@@ -13,8 +13,8 @@ from pydantic import Field, ValidationError, field_validator
 
 from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon, prompt_text
-from pipeline.material.profile import (CaseStudy, LastYear, Meeting, Preparation, Problem, Profile, Signature, Strict,
-                                       Unit, load_profile, resolve_spec, validate_against_spec)
+from pipeline.material.profile import (CaseStudy, LastYear, Preparation, Problem, Profile, Signature, Strict, Unit,
+                                       load_profile, resolve_spec, validate_against_spec)
 from pipeline.material.specs import MeetingSpec, aspect_for_key
 from pipeline.core.files import read_yaml
 from pipeline.core.files import describe, expect_mapping
@@ -54,23 +54,12 @@ class Member(Strict):
         return [(aspect, p) for aspect, problems in self.aspects.items() for p in problems]
 
 
-class MeetingFile(Strict):
-    unit: Unit
-    meeting: Meeting
-    # The 班子 material: a profile file (path relative to this file), or the fields below.
-    profile: str | None = None
-    preparation: Preparation = Preparation()
-    work: list[str] = []
-    aspects: dict[str, list[Problem]] = {}
-    last_year: list[LastYear] = []
-    campaign: list[LastYear] = []
-    case_study: CaseStudy | None = None
-    target_chars: int | None = Field(None, ge=800, le=30000)
-    title: str | None = None
-    signature: Signature | None = None
-    members: list[Member] = Field(min_length=1)
+class MeetingFile(Profile):
+    """The 班子's own fields are a profile's (one model, one set of validators); a meeting adds its members and,
+    instead of those fields, may name a profile file."""
 
-    _aspects = field_validator("aspects", mode="before")(classmethod(lambda cls, v: _empty_lists(v)))
+    profile: str | None = None  # path relative to this file
+    members: list[Member] = Field(min_length=1)
 
     def member(self, name: str) -> Member:
         return next(m for m in self.members if m.name == name)
@@ -132,8 +121,14 @@ def load_meeting(path: str | Path) -> tuple[MeetingFile, MeetingSpec]:
     """The validated meeting and its spec; every error is one InputError naming the field."""
 
     path = Path(path)
-    meeting = parse_meeting(read_yaml(path, _WHAT), path)
-    spec = resolve_spec(group_stub(meeting), path.parent)
+    return check_meeting(read_yaml(path, _WHAT), path, path.parent)
+
+
+def check_meeting(data: object, path: str | Path, base: Path | None) -> tuple[MeetingFile, MeetingSpec]:
+    """A meeting file's data validated as `load_meeting` does; `base` is where a relative spec path points."""
+
+    meeting = parse_meeting(data, path)
+    spec = resolve_spec(group_stub(meeting), base)
     _check_members(meeting, path)
     _check_aspects(meeting.aspects, spec, path, "aspects")
     for index, member in enumerate(meeting.members):
@@ -158,10 +153,8 @@ def group_profile(meeting: MeetingFile, spec: MeetingSpec, path: str | Path) -> 
         profile = load_profile(target)
         validate_against_spec(profile, spec, target)
         return profile
-    return Profile(unit=meeting.unit, meeting=meeting.meeting, preparation=meeting.preparation, work=meeting.work,
-                   aspects=_problems(meeting.aspects), last_year=meeting.last_year, campaign=meeting.campaign,
-                   case_study=meeting.case_study,
-                   target_chars=meeting.target_chars, title=meeting.title, signature=meeting.signature)
+    own = {name: getattr(meeting, name) for name in Profile.model_fields}
+    return Profile(**{**own, "aspects": _problems(meeting.aspects)})
 
 
 def meeting_label(meeting: MeetingFile, spec: MeetingSpec) -> str:

@@ -68,8 +68,9 @@ class LedgerRow(BaseModel):
                 self.deadline or words["missing_deadline"], self.status]
 
 
-def ledger_rows(meeting: MeetingFile, group: Profile, spec: MeetingSpec) -> list[LedgerRow]:
-    """One row per problem of every material: the 班子's first, then each member's (owner: the member)."""
+def ledger_rows(sources: list[tuple[str, dict, str]], spec: MeetingSpec) -> list[LedgerRow]:
+    """One row per problem, source after source; each source is (whose problems, their aspects, the owner a
+    problem without its own 责任人 falls to). Within a source, problems follow the spec's aspect order."""
     words = _words()["ledger"]
     order = {name: index for index, name in enumerate(spec.aspect_names())}
 
@@ -78,7 +79,6 @@ def ledger_rows(meeting: MeetingFile, group: Profile, spec: MeetingSpec) -> list
         return sorted(keyed, key=lambda pair: order.get(pair[0], len(order)))
 
     rows: list[LedgerRow] = []
-    sources = [(words["group"], group.aspects, "")] + [(m.name, m.aspects, m.name) for m in meeting.members]
     for who, aspects, default_owner in sources:
         for aspect, problems in ordered(aspects):
             for problem in problems:
@@ -86,6 +86,23 @@ def ledger_rows(meeting: MeetingFile, group: Profile, spec: MeetingSpec) -> list
                                       measure=problem.measure.rstrip("。"), owner=problem.owner or default_owner,
                                       deadline=problem.deadline, status=words["status"], facts=list(problem.facts)))
     return rows
+
+
+def meeting_ledger_rows(meeting: MeetingFile, group: Profile, spec: MeetingSpec) -> list[LedgerRow]:
+    """The meeting's 整改清单: the 班子's problems first, then each member's (owner: the member)."""
+    words = _words()["ledger"]
+    return ledger_rows([(words["group"], group.aspects, "")] + [(m.name, m.aspects, m.name) for m in meeting.members],
+                       spec)
+
+
+def unit_ledger_rows(profile: Profile, spec: MeetingSpec) -> list[LedgerRow]:
+    """One unit's 整改清单, laid out as a meeting's: the unit's problems under the name the text calls it by."""
+    return ledger_rows([(profile.unit.self_name, profile.aspects, "")], spec)
+
+
+def unit_ledger_title(profile: Profile, spec: MeetingSpec) -> str:
+    label = spec.name if spec.year else f"{profile.meeting.year or ''}年{spec.meeting}".lstrip("年")
+    return _words()["titles"]["ledger"].format(unit=profile.unit.name, meeting=label)
 
 
 def ledger_header() -> list[str]:

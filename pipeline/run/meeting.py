@@ -22,8 +22,8 @@ from pipeline.core.resources import lexicon
 from pipeline.export.docx import build_docx
 from pipeline.export.ledger import ledger_docx, ledger_xlsx
 from pipeline.material.document import Document, count_chars, render
-from pipeline.material.meeting import MeetingFile, group_profile, load_meeting, meeting_label, member_profile
-from pipeline.material.meeting_docs import criticism_sheet, ledger_header, ledger_rows, ledger_title
+from pipeline.material.meeting import group_profile, load_meeting, meeting_label, member_profile
+from pipeline.material.meeting_docs import criticism_sheet, ledger_header, ledger_title, meeting_ledger_rows
 from pipeline.material.parse import ParseResult
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec
@@ -199,7 +199,7 @@ class MeetingJob:
         return documents
 
     def ledger(self, files: dict[Path, bytes]) -> list[MeetingDocument]:
-        rows = ledger_rows(self.meeting, self.group, self.spec)
+        rows = meeting_ledger_rows(self.meeting, self.group, self.spec)
         title = ledger_title(self.meeting, self.spec)
         xlsx, docx = self.ledger_paths
         files[xlsx] = ledger_xlsx(title, ledger_header(), rows)

@@ -25,7 +25,6 @@ from pipeline.run.runner import DraftOptions, draft_all
 from pipeline.draft.drafter import OfflineDrafter
 from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 from pipeline.draft.factory import Settings
-from pipeline.material.parse import parse_text
 from collections import Counter
 from pipeline.material.parse import assign_aspects, parse_text
 from pipeline.review.content import check_content
@@ -33,10 +32,8 @@ from pipeline.review.copyrate import load_corpus
 from pipeline.material.load import load_document
 from pipeline.export.docx import build_docx
 import importlib.util
-from pipeline.core.resources import lexicon
 from pipeline.export.ledger import ledger_xlsx
-from pipeline.material.meeting_docs import LedgerRow, ledger_header
-from pipeline.material.profile import profile_aspects
+from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
 from pipeline.review.report_html import render_report_html
 from pipeline.run.runner import safe_name
 
@@ -269,16 +266,8 @@ def ledger_available() -> bool:
 
 
 def unit_ledger_xlsx(profile: Profile, spec: MeetingSpec) -> bytes:
-    """The unit's 整改清单 as the meeting's ledger lays it out: one row per problem of the profile, in the spec's
-    order, with its measure, 责任人 and 时限 (a 【待补】 where the unit gave none)."""
-
-    words = lexicon("meeting")
-    rows = [LedgerRow(number=n, problem=problem.problem.rstrip("。"), who=profile.unit.self_name, aspect=aspect,
-                      measure=problem.measure.rstrip("。"), owner=problem.owner, deadline=problem.deadline,
-                      status=words["ledger"]["status"], facts=list(problem.facts))
-            for n, (aspect, problem) in enumerate(((a, p) for a, ps in profile_aspects(profile, spec) for p in ps), 1)]
-    label = spec.name if spec.year else f"{profile.meeting.year or ''}年{spec.meeting}".lstrip("年")
-    return ledger_xlsx(words["titles"]["ledger"].format(unit=profile.unit.name, meeting=label), ledger_header(), rows)
+    """The unit's 整改清单 as the meeting's ledger lays it out (a 【待补】 where the unit gave no measure or 时限)."""
+    return ledger_xlsx(unit_ledger_title(profile, spec), ledger_header(), unit_ledger_rows(profile, spec))
 
 
 def markdown_text(document: Document) -> str:

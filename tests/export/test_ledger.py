@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from pipeline.export.ledger import ledger_docx, ledger_xlsx
 from pipeline.export.preview import soffice_binary, to_pdf
 from pipeline.material.meeting import group_profile, load_meeting
-from pipeline.material.meeting_docs import ledger_header, ledger_rows, ledger_title
+from pipeline.material.meeting_docs import ledger_header, ledger_title, meeting_ledger_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 TOWNSHIP = ROOT / "examples" / "meetings" / "township-2025-niandu.yaml"
@@ -29,7 +29,7 @@ needs_soffice = pytest.mark.skipif(not (soffice_binary() and shutil.which("pdfto
 @pytest.fixture(scope="module")
 def ledger():
     meeting, spec = load_meeting(TOWNSHIP)
-    rows = ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)
+    rows = meeting_ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)
     return ledger_title(meeting, spec), rows
 
 

@@ -10,7 +10,7 @@ import yaml
 from pipeline.core.errors import InputError
 from pipeline.material.document import render
 from pipeline.material.meeting import load_meeting, meeting_template, member_profile, parse_meeting
-from pipeline.material.meeting_docs import criticism_sheet, ledger_header, ledger_rows
+from pipeline.material.meeting_docs import criticism_sheet, ledger_header, meeting_ledger_rows
 from pipeline.material.meeting import group_profile
 from pipeline.material.specs import builtin_specs, load_spec
 
@@ -122,7 +122,7 @@ def test_criticism_sheet_has_one_item_per_colleague_and_marks_a_missing_one(tmp_
 
 def test_ledger_has_one_row_per_problem_with_owner_and_deadline():
     meeting, spec = load_meeting(TOWNSHIP)
-    rows = ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)
+    rows = meeting_ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)
     assert ledger_header() == ["序号", "问题", "整改措施", "责任人", "完成时限", "状态"]
     problems = len(meeting.problems()) + sum(len(m.problems()) for m in meeting.members)
     assert len(rows) == problems == 5 + 7 * 5

@@ -22,7 +22,7 @@ from pipeline.core.resources import lexicon
 from pipeline.export.docx import build_docx
 from pipeline.export.ledger import ledger_docx, ledger_xlsx
 from pipeline.material.document import Document, count_chars, render
-from pipeline.material.meeting import group_profile, load_meeting, meeting_label, member_profile
+from pipeline.material.meeting import MeetingFile, group_profile, load_meeting, meeting_label, member_profile
 from pipeline.material.meeting_docs import criticism_sheet, ledger_header, ledger_title, meeting_ledger_rows
 from pipeline.material.parse import ParseResult
 from pipeline.material.profile import Profile
@@ -114,6 +114,12 @@ def render_index(title: str, documents: list[MeetingDocument], pairs: list[PairC
     return "\n".join(lines) + "\n"
 
 
+def document_names(meeting: MeetingFile) -> list[str]:
+    """The materials drafted for a meeting, by the names progress reports them under: the 班子's, then each member's."""
+    names = _names()
+    return [names["group"], *(names["personal"].format(name=m.name) for m in meeting.members)]
+
+
 class MeetingJob:
     """One meeting file: its jobs (班子 + members), its sheets, and every file it writes."""
 
@@ -127,11 +133,12 @@ class MeetingJob:
         self.folder = options.outdir / safe_name(names["folder"].format(
             unit=self.meeting.unit.name, year=year, meeting_kind=self.spec.meeting))
         job_options = options.model_copy(update={"outdir": self.folder})
+        group_name, *member_names = document_names(self.meeting)
         self.group_job = UnitJob(path, job_options, drafter_factory, profile=self.group, spec=self.spec,
-                                 name=names["group"])
+                                 name=group_name)
         self.member_jobs = [UnitJob(path, job_options, drafter_factory, voice="personal", spec=self.spec,
-                                    profile=member_profile(self.meeting, m, self.spec),
-                                    name=names["personal"].format(name=m.name)) for m in self.meeting.members]
+                                    profile=member_profile(self.meeting, m, self.spec), name=name)
+                            for m, name in zip(self.meeting.members, member_names)]
         self.sheets = {m.name: criticism_sheet(self.meeting, m, self.spec) for m in self.meeting.members}
         self.sheet_paths = {name: self.folder / safe_name(names["criticism"].format(name=name)) for name in self.sheets}
         self.ledger_paths = [self.folder / f"{names['ledger']}.{ext}" for ext in ("xlsx", "docx")]

@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.errors import InputError, PipelineError
 from pipeline.web import meeting, service
-from pipeline.web.forms import FormState
+from pipeline.web.forms import FormState, Row
+from pipeline.web.meeting_forms import align_members, carry_member_extras, checked_meeting, has_members
 from pipeline.web.opinions import assign, opinion_lines
 from pipeline.web.review_view import replace_paragraph
 from pipeline.web.security import read_upload, upload_suffix
@@ -50,11 +51,18 @@ class ParagraphEdit(BaseModel):
 def choose_spec(request: Request, choice: SpecChoice):
     session = request_session(request)
     spec = service.spec_of(choice.spec)
-    form = session.form()
-    if form is None or form.spec != spec.id:
-        kept = form.model_dump(exclude={"spec", "aspects", "unit_type", "year"}) if form else {}
-        blank = service.blank_form(spec)
-        form = blank.model_copy(update={k: v for k, v in kept.items() if v and k != "self_name"})
+    old = session.form()
+    form = old
+    if old is None or old.spec != spec.id:
+        kept = old.model_dump(exclude={"spec", "aspects", "unit_type", "year", "members"}) if old else {}
+        blank = service.blank_form(spec).model_dump()
+        form = FormState.model_validate({**blank, **{k: v for k, v in kept.items() if v and k != "self_name"}})
+        if old is not None:
+            # Rows typed under the old spec stay: those whose aspect the new spec names move under it, the others
+            # keep their old heading, so nothing typed is lost and the check names the aspect to use instead.
+            carried = {k: [r for r in rows if not r.empty()] for k, rows in service.align_form(old, spec).aspects.items()}
+            aspects = {k: rows or [Row()] for k, rows in carried.items() if rows or k in form.aspects}
+            form = form.model_copy(update={"aspects": aspects, "members": align_members(old.members, spec)})
     session.save_form(form)
     return {"redirect": "/form"}
 
@@ -69,6 +77,7 @@ def save_form(request: Request, form: FormState):
     if old is not None and old.spec == form.spec:
         # The page sends what it has inputs for; what it does not show is kept from the saved form.
         kept = {name: getattr(old, name) for name in ("extra", "case_extra", "opinions") if name not in form.model_fields_set}
+        kept["members"] = carry_member_extras(old.members, form.members)
         form = form.model_copy(update=kept)
     session.save_form(form)
     return {"saved": True, "at": time.strftime("%H:%M:%S")}
@@ -81,8 +90,13 @@ def download_profile(request: Request):
     form = session.form()
     if form is None:
         raise InputError("还没有填写单位资料")
-    profile, _, text = service.checked_profile(form)
-    return attachment(text.encode("utf-8"), service.file_stem(profile.unit.name) + ".yaml", "application/x-yaml")
+    if has_members(form):
+        whole, _, text = checked_meeting(form)
+        name = service.file_stem(whole.unit.name) + "-会议.yaml"
+    else:
+        profile, _, text = service.checked_profile(form)
+        name = service.file_stem(profile.unit.name) + ".yaml"
+    return attachment(text.encode("utf-8"), name, "application/x-yaml")
 
 
 @router.post("/api/profile")
@@ -94,8 +108,8 @@ async def upload_profile(request: Request, file: UploadFile = File(...)):
     session = request_session(request)
     loaded = service.yaml_data(data, "上传的单位资料")
     if meeting.is_meeting(loaded):  # a meeting file (members and their criticisms): the whole meeting
-        meeting.save_meeting(session, data)
-        return {"redirect": "/meeting"}
+        session.save_form(meeting.form_from_meeting(loaded, "上传的会议文件"))
+        return {"redirect": "/form"}
     session.save_form(service.form_from_data(loaded, "上传的单位资料"))
     return {"redirect": "/form"}
 
@@ -125,6 +139,8 @@ def start_draft(request: Request, body: DraftRequest):
         raise InputError("还没有填写单位资料")
     if state.jobs.running_for(session.id):
         raise InputError("正在起草，请等待完成")
+    if has_members(form):  # a whole meeting: every material, then the meeting page lists them
+        return meeting.start_from_form(state, session, form, body.offline)
     profile, spec, text = service.checked_profile(form)
     items = service.outline_items(profile, spec)
     session.folder.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,10 @@ from pipeline.web.meeting import router as meeting_router
 from pipeline.web.notice import available as notice_available
 from pipeline.web.notice import router as notice_router
 from pipeline.web.context import current_review, review_context
+from pipeline.web.forms import MemberForm
 from pipeline.web.jobs import Jobs
+from pipeline.web.meeting import RESULT_FILE as MEETING_RESULT
+from pipeline.web.meeting_forms import align_members, has_members
 from pipeline.web.security import make_guard
 from pipeline.web.store import Session, new_id, valid_id
 
@@ -74,6 +77,8 @@ class State:
 def create_app(config: WebConfig) -> FastAPI:
     app = FastAPI(title="duizhao 工作台", docs_url=None, redoc_url=None, openapi_url=None)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
+    # Data for the page's scripts stays readable Chinese (still HTML-safe: tojson escapes < > & ').
+    templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
     state = State(config, Jobs(config.workers), templates)
     app.state.web = state
     (config.data_dir / "sessions").mkdir(parents=True, exist_ok=True)
@@ -115,7 +120,9 @@ def create_app(config: WebConfig) -> FastAPI:
             return page(request, "start.html", specs=service.spec_rows(), form=None, has_draft=False, error=str(exc))
         job = state.jobs.running_for(session.id)
         return page(request, "form.html", form=form, spec=spec, model=state.model_available(), roots=service.cause_roots(),
-                    job=job.id if job else "", has_draft=session.draft_text() is not None)
+                    job=job.id if job else "", has_draft=session.draft_text() is not None,
+                    blank_member=align_members([MemberForm()], spec)[0], whole_meeting=has_members(form),
+                    has_meeting=session.path(MEETING_RESULT).is_file())
 
     @app.get("/review", response_class=HTMLResponse)
     def review_page(request: Request):

@@ -49,6 +49,25 @@ class Opinion(Loose):
     score: float = 0.0
 
 
+class MemberForm(Loose):
+    """One 班子成员 in the meeting form: a member of the meeting file (see material/meeting.py)."""
+
+    name: str = ""
+    post: str = ""
+    duties: list[str] = []
+    aspects: dict[str, list[Row]] = {}
+    last_year: list[LastYearRow] = []
+    # Colleague name → the points this member raises about them, one per line.
+    criticisms: dict[str, list[str]] = {}
+    extra: dict = {}  # member fields the form has no inputs for (campaign, case_study …), carried through
+
+    def empty(self) -> bool:
+        return (not self.name.strip() and not self.post.strip() and not nonblank_lines(self.duties)
+                and all(row.empty() for rows in self.aspects.values() for row in rows)
+                and not any(r.problem.strip() for r in self.last_year)
+                and not any(nonblank_lines(v) for v in self.criticisms.values()))
+
+
 class FormState(Loose):
     spec: str = ""
     unit_name: str = ""
@@ -70,13 +89,15 @@ class FormState(Loose):
     # The unit's subjective roots (理想信念 …) with its own note on each, where the profile format has them.
     causes: dict[str, str] = {}
     opinions: list[Opinion] = []
+    # A meeting's 班子成员: with any, the form is a whole meeting (the meeting file), not one unit's profile.
+    members: list[MemberForm] = []
     # Profile fields the form has no inputs for (from an uploaded YAML): carried through unchanged, so a
     # round trip through the workbench loses nothing.
     extra: dict = {}
     case_extra: dict = {}
 
 
-def _lines(values: list[str]) -> list[str]:
+def nonblank_lines(values: list[str]) -> list[str]:
     return [v.strip() for value in values for v in value.splitlines() if v.strip()]
 
 
@@ -89,10 +110,10 @@ def _number(text: str, label: str) -> int | None:
     return int(text)
 
 
-def _problem(row: Row, aspect: str, number: int) -> dict:
+def problem_data(row: Row, aspect: str, number: int, whose: str = "") -> dict:
     if not row.problem.strip():
-        raise InputError(f"“{aspect}”第 {number} 行：请填写问题概括（或删去这一行）")
-    data: dict = {"problem": row.problem.strip(), "facts": _lines(row.facts)}
+        raise InputError(f"{whose}“{aspect}”第 {number} 行：请填写问题概括（或删去这一行）")
+    data: dict = {"problem": row.problem.strip(), "facts": nonblank_lines(row.facts)}
     # Fields the profile format knows go into the YAML; the rest stays in the form only.
     for name in ("cause", "measure", "owner", "deadline"):
         value = getattr(row, name).strip()
@@ -122,25 +143,25 @@ def profile_data(state: FormState) -> dict:
         number = _number(value, label)
         if number is not None:
             preparation[key] = number
-    study = _lines(state.study)
+    study = nonblank_lines(state.study)
     if study:
         preparation["study"] = study[0] if len(study) == 1 else study
-    if _lines(state.other):
-        preparation["other"] = _lines(state.other)
+    if nonblank_lines(state.other):
+        preparation["other"] = nonblank_lines(state.other)
     if preparation:
         data["preparation"] = preparation
-    if _lines(state.work):
-        data["work"] = _lines(state.work)
-    data["aspects"] = {name: [_problem(row, name, n) for n, row in enumerate(rows, 1) if not row.empty()]
+    if nonblank_lines(state.work):
+        data["work"] = nonblank_lines(state.work)
+    data["aspects"] = {name: [problem_data(row, name, n) for n, row in enumerate(rows, 1) if not row.empty()]
                        for name, rows in state.aspects.items()}
     last_year = [{"problem": r.problem.strip(), "fixed": r.fixed.strip()} for r in state.last_year if r.problem.strip()]
     if last_year:
         data["last_year"] = last_year
     case = state.case_study
-    if case.title.strip() or _lines(case.facts) or case.lesson.strip() or state.case_extra:
+    if case.title.strip() or nonblank_lines(case.facts) or case.lesson.strip() or state.case_extra:
         if not case.title.strip() and "title" in CaseStudy.model_fields and CaseStudy.model_fields["title"].is_required():
             raise InputError("典型案例：请填写案例名称（或清空这一栏）")
-        data["case_study"] = {**state.case_extra, "title": case.title.strip(), "facts": _lines(case.facts),
+        data["case_study"] = {**state.case_extra, "title": case.title.strip(), "facts": nonblank_lines(case.facts),
                               "lesson": case.lesson.strip()}
     causes = {root: note.strip() for root, note in state.causes.items() if root.strip()}
     if causes and "causes" in Profile.model_fields:
@@ -170,7 +191,7 @@ def profile_yaml(profile: Profile) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
-HANDLED = {"unit", "meeting", "preparation", "work", "aspects", "causes", "last_year", "case_study", "target_chars",
+HANDLED = {"members", "unit", "meeting", "preparation", "work", "aspects", "causes", "last_year", "case_study", "target_chars",
            "title", "signature"}
 CASE_HANDLED = {"title", "facts", "lesson"}
 

@@ -13,22 +13,23 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.core.errors import InputError
-from pipeline.web.context import app_state, attachment, guarded, request_session
-from pipeline.material.meeting import is_meeting_data
-from pipeline.material.meeting import load_meeting
-from pipeline.review.copyrate import load_corpus
-from pipeline.run.meeting import draft_meeting
-from pipeline.run.runner import DraftOptions
 import zipfile
 from io import BytesIO
-from pipeline.web.service import file_stem
+
+from pipeline.core.errors import InputError
+from pipeline.core.resources import lexicon
+from pipeline.material.meeting import check_meeting, is_meeting_data, load_meeting
+from pipeline.review.copyrate import load_corpus
+from pipeline.run.meeting import document_names, draft_meeting
+from pipeline.run.runner import DraftOptions
+from pipeline.web.context import app_state, attachment, guarded, request_session
+from pipeline.web.forms import FormState
+from pipeline.web.meeting_forms import align_members, checked_meeting, from_meeting, refuse_external_profile
+from pipeline.web.service import align_form, file_stem
 
 router = APIRouter()
 MEETING_FILE = "meeting.yaml"
 RESULT_FILE = "meeting-result.json"
-KINDS = {"group": "班子对照检查材料", "personal": "个人对照检查材料", "criticism": "相互批评意见",
-         "ledger_xlsx": "整改清单（Excel）", "ledger_docx": "整改清单（Word）"}
 MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".md": "text/markdown",
          ".json": "application/json"}
@@ -43,6 +44,14 @@ def is_meeting(data: object) -> bool:
         return False
 
     return is_meeting_data(data)
+
+
+def form_from_meeting(loaded: object, name: str) -> FormState:
+    """The form an uploaded meeting file fills in, checked as `duizhao draft` would check the file."""
+    whole, spec = check_meeting(loaded, name, None)
+    refuse_external_profile(whole, name)
+    form = align_form(from_meeting(whole), spec)
+    return form.model_copy(update={"members": align_members(form.members, spec)})
 
 
 def save_meeting(session, data: bytes) -> None:
@@ -106,26 +115,49 @@ def meeting_page(request: Request):
     if found is not None:
         found["listing"] = _listing(found, session.path("meeting-out").resolve())
     return state.templates.TemplateResponse(request, "meeting.html", {
-        "meeting": summary(session), "result": found, "kinds": KINDS, "model": state.model_available(),
+        "meeting": summary(session), "result": found, "kinds": lexicon("meeting")["index"]["kinds"], "model": state.model_available(),
         "job": job.id if job else ""})
 
 
 @router.post("/api/meeting/draft")
 @guarded
 def draft_meeting_job(request: Request, body: MeetingDraft):
-
+    """Draft again from the meeting file last drafted or uploaded."""
     state = app_state(request)
     session = request_session(request)
     if not session.path(MEETING_FILE).is_file():
-        raise InputError("请先导入会议文件")
+        raise InputError("请先填写或导入会议资料")
     if state.jobs.running_for(session.id):
         raise InputError("正在起草，请等待完成")
-    drafter = state.drafter(body.offline)
+    return _submit(state, session, body.offline)
+
+
+def start_from_form(state, session, form: FormState, offline: bool) -> dict:
+    """The form as a whole meeting: checked, kept as the session's meeting file, then drafted."""
+    _, _, text = checked_meeting(form)
+    save_meeting(session, text.encode("utf-8"))
+    return _submit(state, session, offline)
+
+
+def _submit(state, session, offline: bool) -> dict:
+    whole, _ = load_meeting(session.path(MEETING_FILE))
+    names = document_names(whole)
+    items = [{"key": name, "label": name} for name in names]
+    drafter = state.drafter(offline)
 
     def work(job) -> str:
+        planned: dict[str, int] = {}
+        finished: dict[str, int] = {}
+
         def progress(event: str, unit: str, key: str, role: str) -> None:
-            if event in ("done", "cached"):
-                job.emit("item", key=f"{unit}/{key}")
+            # Per material: "working" at its first section, "done" when all its sections are in.
+            if event == "planned":
+                planned[unit] = int(role)
+            elif event in ("done", "cached"):
+                finished[unit] = finished.get(unit, 0) + 1
+                job.emit("item", key=unit, done=finished[unit], total=planned.get(unit, 0))
+                if finished[unit] == planned.get(unit):
+                    job.emit("done-item", key=unit)
 
         options = DraftOptions(outdir=session.path("meeting-out"), force=True)
         done = asyncio.run(draft_meeting(session.path(MEETING_FILE), options, drafter, state.retriever,
@@ -137,8 +169,8 @@ def draft_meeting_job(request: Request, body: MeetingDraft):
         session.path(RESULT_FILE).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
         return f"起草完成：{record['unit']}"
 
-    job = state.jobs.submit(session.id, [], work)
-    return {"job": job.id, "items": []}
+    job = state.jobs.submit(session.id, items, work)
+    return {"job": job.id, "items": items, "redirect": "/meeting"}
 
 
 def _files(session) -> list[Path]:

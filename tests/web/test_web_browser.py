@@ -110,3 +110,72 @@ def test_workbench_in_chromium(server, tmp_path):
         browser.close()
     text = "\n".join(p.text for p in docx.Document(str(target)).paragraphs)
     assert "城关镇东山村党支部" in text and "工作日午间饮酒" in text and "3户村民反映的诉求超过一周未回复" in text
+
+
+def test_meeting_members_in_chromium(server, tmp_path):
+    """A whole meeting typed into the page: two members, each criticising the other (boxes follow the names,
+    a rename keeps what was written), autosaved across a reload, drafted offline into every material."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+        page.set_default_timeout(60_000)
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(server + "/")
+        page.locator("tr", has_text="generic-zuzhi").get_by_role("button", name="选用").click()
+        page.wait_for_url("**/form")
+        page.locator("[data-f=unit_name]").fill("河西村党支部")
+        expect(page.locator("#draft")).to_have_text("起草")
+
+        page.locator("#add-member").click()
+        page.locator("#add-member").click()
+        page.locator("#add-member").click()
+        members = page.locator("#members .member")
+        expect(members).to_have_count(3)
+        expect(page.locator("#draft")).to_have_text("起草全部会议材料")
+        for index, (name, post) in enumerate((("周明", "支部书记"), ("李方", "组织委员"), ("王五", "宣传委员"))):
+            members.nth(index).locator("[data-m=name]").fill(name)
+            members.nth(index).locator("[data-m=post]").fill(post)
+        first = members.nth(0)
+        expect(first.locator("label.criticism")).to_have_count(2)
+        first.locator("label.criticism", has_text="对 李方").locator("textarea").fill("发展党员谈话不及时，2名积极分子半年没有谈话记录")
+        members.nth(1).locator("label.criticism", has_text="对 周明").locator("textarea").fill("开支委会临时通知多，上半年有2次当天才通知")
+        # A rename follows into the other members' boxes; what was written stays.
+        members.nth(1).locator("[data-m=name]").fill("李芳")
+        expect(first.locator("label.criticism", has_text="对 李芳").locator("textarea")).to_have_value(
+            "发展党员谈话不及时，2名积极分子半年没有谈话记录")
+        members.nth(2).locator(".remove-member").click()  # the confirm dialog is accepted
+        expect(members).to_have_count(2)
+        expect(first.locator("label.criticism")).to_have_count(1)
+        aspect = members.nth(1).locator("fieldset.member-aspect[data-aspect=纪律规矩]")
+        aspect.locator(".add-row").click()
+        aspect.locator("[data-r=problem]").fill("党费收缴提醒不及时")
+        aspect.locator("[data-r=facts]").fill("有5名流动党员党费拖欠3个月")
+        expect(page.locator("#saved")).to_contain_text("已自动保存")
+
+        page.reload()  # members, their problems and criticisms survive a reload
+        members = page.locator("#members .member")
+        expect(members).to_have_count(2)
+        expect(members.nth(1).locator("[data-m=name]")).to_have_value("李芳")
+        expect(members.nth(0).locator("label.criticism", has_text="对 李芳").locator("textarea")).to_have_value(
+            "发展党员谈话不及时，2名积极分子半年没有谈话记录")
+
+        page.locator("#draft").click()
+        expect(page.locator("#progress li")).to_have_count(3)  # the 班子's material and each member's
+        page.wait_for_url("**/meeting")
+        table = page.locator("table.meeting-files")
+        expect(table).to_contain_text("个人对照检查材料")
+        expect(table).to_contain_text("相互批评意见")
+        expect(table).to_contain_text("整改清单（Excel）")
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "web-meeting-1366x768.png"), full_page=True)
+        with page.expect_download() as download_info:
+            page.get_by_role("link", name="全部打包（.zip）").click()
+        target = tmp_path / "meeting.zip"
+        download_info.value.save_as(target)
+        browser.close()
+    import zipfile
+
+    names = zipfile.ZipFile(target).namelist()
+    assert any("李芳" in n and n.endswith(".docx") for n in names) and any(n.endswith(".xlsx") for n in names)

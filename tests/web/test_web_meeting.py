@@ -13,6 +13,7 @@ import pytest
 import yaml
 from fastapi.testclient import TestClient
 
+from pipeline.material.meeting import load_meeting
 from pipeline.web.app import WebConfig, create_app
 
 
@@ -29,20 +30,46 @@ def client(tmp_path, retriever, monkeypatch):
     return TestClient(app, base_url="http://127.0.0.1")
 
 
-@pytest.mark.slow
-def test_meeting_file_to_every_document(client):
-    members = [m["name"] for m in yaml.safe_load(MEETING.read_text(encoding="utf-8"))["members"]]
-    reply = client.post("/api/profile", files={"file": ("会议.yaml", MEETING.read_bytes())}, headers=H)
-    assert reply.json() == {"redirect": "/meeting"}
-    page = client.get("/meeting").text
-    assert all(name in page for name in members)
-    job = client.post("/api/meeting/draft", json={"offline": True}, headers=H).json()["job"]
+def wait(client: TestClient, job: str) -> dict:
     for _ in range(1200):
         status = client.get(f"/api/jobs/{job}").json()
         if status["status"] in ("done", "failed"):
-            break
+            return status
         time.sleep(0.1)
+    raise AssertionError("draft did not finish")
+
+
+def upload(client: TestClient, data: dict | bytes, name: str = "会议.yaml"):
+    raw = data if isinstance(data, bytes) else yaml.safe_dump(data, allow_unicode=True).encode("utf-8")
+    return client.post("/api/profile", files={"file": (name, raw)}, headers=H)
+
+
+def downloaded_meeting(client: TestClient, tmp_path: Path):
+    reply = client.get("/api/profile.yaml")
+    assert reply.status_code == 200, reply.text
+    assert "-%E4%BC%9A%E8%AE%AE.yaml" in reply.headers["content-disposition"]  # …-会议.yaml
+    path = tmp_path / "downloaded.yaml"
+    path.write_bytes(reply.content)
+    return load_meeting(path)
+
+
+@pytest.mark.slow
+def test_meeting_file_to_every_document(client, tmp_path):
+    original, _ = load_meeting(MEETING)
+    members = [m.name for m in original.members]
+    assert upload(client, MEETING.read_bytes()).json() == {"redirect": "/form"}
+    page = client.get("/form").text
+    assert all(f'value="{name}"' in page for name in members)
+    assert "对网格员管理偏松" in page  # a criticism, in the member's criticism boxes
+    # The form gives back the same meeting file it was loaded from.
+    again, _ = downloaded_meeting(client, tmp_path)
+    assert again.model_dump() == original.model_dump()
+    started = client.post("/api/draft", json={"offline": True}, headers=H).json()
+    assert started["redirect"] == "/meeting" and len(started["items"]) == 1 + len(members)
+    status = wait(client, started["job"])
     assert status["status"] == "done", status["message"]
+    finished = {e["key"] for e in status["events"] if e["kind"] == "done-item"}
+    assert finished == {item["key"] for item in started["items"]}  # every material reported done
     page = client.get("/meeting").text
     assert "<td>整改清单（Excel）</td>" in page and page.count("<td>个人对照检查材料</td>") == len(members)
     links = sorted(set(int(n) for n in re.findall(r'href="/meeting/files/(\d+)"', page)))
@@ -60,15 +87,108 @@ def test_meeting_file_to_every_document(client):
     archive = zipfile.ZipFile(io.BytesIO(client.get("/meeting/all.zip").content))
     assert len(archive.namelist()) == len(links)
     assert client.get(f"/meeting/files/{len(links)}").status_code == 404
+    assert 'href="/meeting"' in client.get("/form").text  # the drafted meeting is one click from the form
+
+
+def meeting_form(members: list[dict]) -> dict:
+    """What the page sends for a meeting typed in by hand: the 班子's part, then the members."""
+    return {"spec": "generic-zuzhi", "unit_name": "河西村党支部", "self_name": "支部班子", "year": "2025",
+            "aspects": {"思想认识": [{"problem": "学习和村里工作结合不紧", "facts": ["全年集中学习6次，4次是读文件"],
+                                  "measure": "每次学习围绕一件村里实事研讨", "owner": "周明", "deadline": "2026年6月底"}]},
+            "members": members}
+
+
+TWO = [{"name": "周明", "post": "支部书记", "duties": ["支部全面工作"],
+        "aspects": {"作为担当": [{"problem": "推动村道硬化办法不多", "facts": ["3公里村道拖了一年没有动工"],
+                                  "measure": "每月召开一次协调会", "deadline": "2026年5月底"}]},
+        "criticisms": {"李芳": ["发展党员谈话不及时，2名积极分子半年没有谈话记录"]}},
+       {"name": "李芳", "post": "组织委员", "duties": ["组织工作"],
+        "aspects": {"纪律规矩": [{"problem": "党费收缴提醒不及时", "facts": ["有5名流动党员党费拖欠3个月"]}]},
+        "criticisms": {"周明": ["开支委会临时通知多，上半年有2次当天才通知"]}}]
+
+
+@pytest.mark.slow
+def test_a_meeting_typed_into_the_form_drafts_every_material(client, tmp_path):
+    assert client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H).status_code == 200
+    assert client.post("/api/form", json=meeting_form(TWO), headers=H).status_code == 200
+    meeting, _ = downloaded_meeting(client, tmp_path)
+    assert [m.name for m in meeting.members] == ["周明", "李芳"]
+    assert meeting.member("李芳").criticisms == {"周明": ["开支委会临时通知多，上半年有2次当天才通知"]}
+    assert meeting.member("周明").aspects["作为担当"][0].deadline == "2026年5月底"
+    started = client.post("/api/draft", json={"offline": True}, headers=H).json()
+    status = wait(client, started["job"])
+    assert status["status"] == "done", status["message"]
+    page = client.get("/meeting").text
+    assert page.count("<td>个人对照检查材料</td>") == 2 and page.count("<td>相互批评意见</td>") == 2
+    # The personal material is the member's own: her problem and fact, in her voice.
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/meeting/all.zip").content))
+    personal = next(n for n in archive.namelist() if "李芳" in n and n.endswith(".md") and "批评" not in n)
+    text = archive.read(personal).decode("utf-8")
+    assert "有5名流动党员党费拖欠3个月" in text and "我" in text
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m[1].update(post=""), "班子成员“李芳”：请填写职务"),
+    (lambda m: m[1].update(name=""), "第 2 位班子成员：请填写姓名"),
+    (lambda m: m[0]["criticisms"].update({"王五": ["意见"]}), "“王五”已不在成员名单中"),
+    (lambda m: m[0]["criticisms"].update({"周明": ["意见"]}), "不能对自己提批评意见"),
+    (lambda m: m[1]["aspects"]["纪律规矩"][0].update(problem=""), "班子成员“李芳”：“纪律规矩”第 1 行"),
+])
+def test_a_meeting_form_that_cannot_be_a_meeting_file_is_one_message(client, change, message):
+    members = yaml.safe_load(yaml.safe_dump(TWO, allow_unicode=True))
+    change(members)
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    assert client.post("/api/form", json=meeting_form(members), headers=H).status_code == 200
+    reply = client.post("/api/draft", json={"offline": True}, headers=H)
+    assert reply.status_code == 400 and message in reply.json()["error"], reply.json()
+    assert "\n" not in reply.json()["error"]
+    assert client.get("/api/profile.yaml").status_code == 400  # no YAML that `duizhao draft` would refuse
+    assert client.get("/meeting", follow_redirects=False).status_code == 303  # nothing drafted
+
+
+def test_switching_spec_keeps_members_and_typed_rows(client):
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    client.post("/api/form", json=meeting_form(TWO), headers=H)
+    assert client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H).status_code == 200
+    page = client.get("/form").text
+    assert 'value="周明"' in page and 'value="李芳"' in page and "开支委会临时通知多" in page
+    assert "学习和村里工作结合不紧" in page and "推动村道硬化办法不多" in page  # typed rows are not lost
+
+
+def test_a_members_other_fields_survive_the_page_autosave(client, tmp_path):
+    township = MEETING.parent / "township-2025-niandu.yaml"
+    assert upload(client, township.read_bytes()).status_code == 200
+    original, _ = load_meeting(township)
+    first = original.members[0]
+    assert first.campaign  # the page has no inputs for this: it must come back unchanged
+    # The page sends only what it shows (members without their campaign or case study).
+    page_members = [{"name": m.name, "post": m.post, "duties": m.duties,
+                     "aspects": {k: [p.model_dump() for p in v] for k, v in m.aspects.items()},
+                     "last_year": [r.model_dump() for r in m.last_year], "criticisms": m.criticisms}
+                    for m in original.members]
+    state = client.get("/form")  # loads the form: the page then autosaves what it has
+    assert state.status_code == 200
+    form = {"spec": original.meeting.spec, "unit_name": original.unit.name, "members": page_members}
+    assert client.post("/api/form", json=form, headers=H).status_code == 200
+    again, _ = downloaded_meeting(client, tmp_path)
+    assert again.member(first.name).campaign == first.campaign
+    assert again.member(first.name).case_study == first.case_study
+
+
+def test_a_meeting_whose_group_part_lives_elsewhere_is_refused(client):
+    data = yaml.safe_load(MEETING.read_text(encoding="utf-8"))
+    data["profile"] = "../agency-2024-dangji.yaml"
+    reply = upload(client, data)
+    assert reply.status_code == 400 and "profile: ../agency-2024-dangji.yaml" in reply.json()["error"]
 
 
 def test_bad_meeting_file_changes_nothing(client):
     data = yaml.safe_load(MEETING.read_text(encoding="utf-8"))
     first = data["members"][0]
     first["criticisms"] = {"不存在的人": ["希望多下基层。"]}
-    reply = client.post("/api/profile", files={"file": ("会议.yaml", yaml.safe_dump(data, allow_unicode=True).encode())},
-                        headers=H)
+    reply = upload(client, data)
     assert reply.status_code == 400 and "不存在的人" in reply.json()["error"] and "\n" not in reply.json()["error"]
+    assert client.get("/form", follow_redirects=False).status_code == 303
     assert client.get("/meeting", follow_redirects=False).status_code == 303
     assert client.get("/meeting/all.zip").status_code == 404
 

@@ -31,6 +31,7 @@ function collect() {
   form.querySelectorAll("[data-c]").forEach(function (el) {
     state.case_study[el.dataset.c] = el.dataset.c === "facts" ? splitLines(el.value) : el.value;
   });
+  state.members = collectMembers();
   return state;
 }
 
@@ -140,6 +141,7 @@ function follow(jobId, items) {
     items.forEach(function (item) {
       const li = document.createElement("li");
       li.textContent = item.label;
+      li.dataset.label = item.label;
       li.className = "waiting";
       rows[item.key] = li;
       progress.appendChild(li);
@@ -151,22 +153,26 @@ function follow(jobId, items) {
   source.onmessage = function (message) {
     const event = JSON.parse(message.data);
     const row = rows[event.key];
-    if (row && (event.kind === "done" || event.kind === "cached")) row.className = "done";
+    if (row && (event.kind === "done" || event.kind === "cached" || event.kind === "done-item")) row.className = "done";
     else if (row && event.kind === "start") row.className = "working";
-    else if (event.kind === "done") {
+    else if (row && event.kind === "item") {
+      // A whole meeting reports each material's sections as they land.
+      row.textContent = row.dataset.label + "（" + event.done + "/" + event.total + " 段）";
+      if (row.className !== "done") row.className = "working";
+    } else if (event.kind === "done") {
       source.close();
-      window.location.href = "/review";
+      window.location.href = draftButton.dataset.redirect || "/review";
     } else if (event.kind === "failed") {
       source.close();
       showMessage(event.message);
       draftButton.disabled = false;
-      draftButton.textContent = "起草";
+      refreshDraftLabel();
     }
   };
   source.onerror = function () {
     if (source.readyState === EventSource.CLOSED) {
       draftButton.disabled = false;
-      draftButton.textContent = "起草";
+      refreshDraftLabel();
     }
   };
 }
@@ -177,6 +183,7 @@ draftButton.addEventListener("click", async function () {
     await save();
     const mode = document.querySelector("input[name=mode]:checked").value;
     const data = await api("/api/draft", {body: {offline: mode !== "model"}});
+    if (data.redirect) draftButton.dataset.redirect = data.redirect;
     follow(data.job, data.items);
   } catch (e) { showMessage(e.message); }
 });
@@ -197,7 +204,7 @@ document.getElementById("yaml-download").addEventListener("click", async functio
   const match = disposition.match(/filename\*=UTF-8''([^;]+)/);
   const link = document.createElement("a");
   link.href = URL.createObjectURL(await response.blob());
-  link.download = match ? decodeURIComponent(match[1]) : "unit.yaml";
+  link.download = match ? decodeURIComponent(match[1]) : "duizhao.yaml";
   document.body.appendChild(link);
   link.click();
   link.remove();

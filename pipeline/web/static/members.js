@@ -1,0 +1,130 @@
+"use strict";
+// 班子成员 in the form: each member's own problems, last year's fixes and criticisms of every other member.
+// A criticism box is tied to its colleague's element (data-mid), so renaming a colleague keeps what was written.
+const membersBox = document.getElementById("members");
+let memberCounter = 0;
+
+function memberElements() { return Array.from(membersBox.querySelectorAll(".member")); }
+function memberName(el) { return el.querySelector("[data-m=name]").value.trim(); }
+
+function criticismLabel(box, key, heading, text) {
+  const label = document.createElement("label");
+  label.className = "wide criticism";
+  label.dataset.to = key;
+  const span = document.createElement("span");
+  span.textContent = heading;
+  const area = document.createElement("textarea");
+  area.rows = 2;
+  area.dataset.crit = "1";
+  area.value = (text || []).join("\n");
+  label.append(span, area);
+  box.appendChild(label);
+  return label;
+}
+
+function syncCriticisms() {
+  const all = memberElements();
+  all.forEach(function (member) {
+    const box = member.querySelector(".criticisms");
+    const initial = box.dataset.criticisms ? JSON.parse(box.dataset.criticisms) : null;
+    delete box.dataset.criticisms;
+    box.querySelectorAll("label[data-to]").forEach(function (label) {
+      if (!label.dataset.orphan && !all.some(function (o) { return o.dataset.mid === label.dataset.to; })) label.remove();
+    });
+    all.forEach(function (other) {
+      if (other === member) return;
+      let label = box.querySelector("label[data-to='" + other.dataset.mid + "']");
+      if (!label) {
+        label = criticismLabel(box, other.dataset.mid, "", initial ? initial[memberName(other)] : null);
+        if (initial) delete initial[memberName(other)];
+      }
+      label.querySelector("span").textContent = "对 " + (memberName(other) || "（未填姓名的成员）") + " 的批评意见";
+    });
+    // Points about someone not (or no longer) on the list stay visible, so nothing typed disappears unseen.
+    Object.keys(initial || {}).forEach(function (name) {
+      const label = criticismLabel(box, "orphan:" + name, "对 " + name + "（不在成员名单中，请删去或改写到现有成员）的批评意见", initial[name]);
+      label.dataset.orphan = name;
+    });
+  });
+}
+
+function collectMembers() {
+  return memberElements().map(function (member) {
+    const aspects = {};
+    member.querySelectorAll("fieldset.member-aspect").forEach(function (fs) {
+      aspects[fs.dataset.aspect] = Array.from(fs.querySelectorAll(".row")).map(function (row) {
+        const r = {};
+        row.querySelectorAll("[data-r]").forEach(function (el) {
+          r[el.dataset.r] = el.dataset.r === "facts" ? splitLines(el.value) : el.value;
+        });
+        return r;
+      });
+    });
+    const criticisms = {};
+    member.querySelectorAll(".criticisms label[data-to]").forEach(function (label) {
+      const other = membersBox.querySelector(".member[data-mid='" + label.dataset.to + "']");
+      const name = label.dataset.orphan || (other ? memberName(other) : "");
+      const points = splitLines(label.querySelector("textarea").value);
+      if (name && points.length) criticisms[name] = points;
+    });
+    return {
+      name: member.querySelector("[data-m=name]").value,
+      post: member.querySelector("[data-m=post]").value,
+      duties: splitLines(member.querySelector("[data-ml=duties]").value),
+      aspects: aspects,
+      last_year: Array.from(member.querySelectorAll(".member-last-year .ly-row")).map(function (row) {
+        return {problem: row.querySelector("[data-r=problem]").value, fixed: row.querySelector("[data-r=fixed]").value};
+      }),
+      criticisms: criticisms,
+    };
+  });
+}
+
+function refreshDraftLabel() {
+  const whole = memberElements().length > 0;
+  draftButton.dataset.redirect = whole ? "/meeting" : "/review";
+  if (!draftButton.disabled) draftButton.textContent = whole ? "起草全部会议材料" : "起草";
+}
+
+document.getElementById("add-member").addEventListener("click", function () {
+  const node = document.getElementById("member-template").content.firstElementChild.cloneNode(true);
+  memberCounter += 1;
+  node.dataset.mid = "n" + memberCounter;
+  node.querySelector(".criticisms").dataset.criticisms = "{}";
+  membersBox.appendChild(node);
+  syncCriticisms();
+  refreshDraftLabel();
+  node.querySelector("[data-m=name]").focus();
+  saveSoon();
+});
+
+membersBox.addEventListener("click", function (event) {
+  const target = event.target;
+  const member = target.closest(".member");
+  if (target.classList.contains("add-ly")) {
+    addRow(member.querySelector(".member-last-year"), "ly-template");
+    saveSoon();
+  } else if (target.classList.contains("remove-member")) {
+    const name = memberName(member) || "这位成员";
+    if (!window.confirm("删除“" + name + "”及其填写的全部内容？")) return;
+    member.remove();
+    syncCriticisms();
+    refreshDraftLabel();
+    saveSoon();
+  }
+});
+
+membersBox.addEventListener("input", function (event) {
+  const field = event.target.dataset.m;
+  if (!field) return;
+  const member = event.target.closest(".member");
+  if (field === "name") {
+    member.querySelector(".member-name").textContent = memberName(member) || "新成员";
+    syncCriticisms();
+  } else if (field === "post") {
+    member.querySelector(".member-post").textContent = event.target.value.trim();
+  }
+});
+
+syncCriticisms();
+refreshDraftLabel();

@@ -310,6 +310,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址（默认只允许本机访问；其他地址须带访问令牌）"),
     token: Optional[str] = typer.Option(None, "--token", help="访问令牌（监听非本机地址时不给则自动生成并显示）"),
     data: Optional[Path] = typer.Option(None, "--data", help="工作台数据目录（默认：用户数据目录下的 duizhao/web）"),
+    keep_days: int = typer.Option(90, "--keep-days", min=1,
+                                  help="会话保留天数：超过这么多天未使用的会话（已填表单、草稿）自动删除"),
     no_browser: bool = typer.Option(False, "--no-browser", help="不自动打开浏览器"),
 ):
     """启动本地网页工作台：选会议 → 填资料 → 起草 → 审改 → 下载 Word。"""
@@ -317,13 +319,13 @@ def serve(
     from pipeline.web.server import build, resolve_token, run  # lazy: keeps `duizhao --help` fast
 
     token, generated = resolve_token(host, token)
-    web_app, config = build(host, token, data)
+    web_app, config = build(host, token, data, keep_days)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/" + (f"?token={token}" if token else "")
     typer.echo(f"工作台已启动：{url}")
     if generated:
         typer.echo(f"访问令牌（已自动生成，请只告诉需要使用的同事）：{token}")
-    typer.echo(f"数据目录：{config.data_dir}；按 Ctrl+C 停止。")
+    typer.echo(f"数据目录：{config.data_dir}（{config.session_days} 天未使用的会话自动删除）；按 Ctrl+C 停止。")
     if not no_browser and config.loopback:
         import threading  # lazy: keeps `duizhao --help` fast
         import webbrowser  # lazy: keeps `duizhao --help` fast

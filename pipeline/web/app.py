@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import threading
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -25,10 +28,13 @@ from pipeline.web.jobs import Jobs
 from pipeline.web.meeting import RESULT_FILE as MEETING_RESULT
 from pipeline.web.meeting_forms import align_members, has_members
 from pipeline.web.security import make_guard
-from pipeline.web.store import Session, new_id, valid_id
+from pipeline.web.store import TOUCH_EVERY, LastSeen, Session, new_id, remove_stale_sessions, valid_id
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "duizhao_session"
+SWEEP_EVERY = 3600.0  # seconds between removals of expired sessions and forgotten jobs
+DAY = 24 * 3600
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -44,6 +50,8 @@ class WebConfig:
     workers: int = 4
     max_yaml_bytes: int = 512 * 1024
     max_material_bytes: int = 5 * 1024 * 1024
+    # The session cookie lives this long after the last visit; a folder unused this long is removed.
+    session_days: int = 90
 
 
 @dataclass
@@ -51,6 +59,7 @@ class State:
     config: WebConfig
     jobs: Jobs
     templates: Jinja2Templates
+    last_seen: LastSeen
     _retriever: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -73,25 +82,64 @@ class State:
         sid = request.state.session_id
         return Session(self.config.data_dir / "sessions", sid)
 
+    def sweep(self, now: float | None = None) -> list[str]:
+        """Remove the sessions whose cookie has expired (never one with a running job) and forget old jobs."""
+        self.jobs.prune()
+        # The folder's mtime may trail the last visit by up to TOUCH_EVERY: wait that much past the cookie.
+        removed = remove_stale_sessions(self.config.data_dir / "sessions", self.config.session_days * DAY + TOUCH_EVERY,
+                                        busy=self.jobs.busy_sessions(), now=now)
+        for sid in removed:
+            self.last_seen.forget(sid)
+        return removed
+
+
+async def sweep_once(state: State) -> None:
+    try:
+        await asyncio.to_thread(state.sweep)
+    except Exception:  # noqa: BLE001 - a cleanup failure must never stop the server
+        log.exception("session cleanup failed")
+
+
+async def sweeping(state: State) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_EVERY)
+        await sweep_once(state)
+
 
 def create_app(config: WebConfig) -> FastAPI:
-    app = FastAPI(title="duizhao 工作台", docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        await sweep_once(state)  # on start, then hourly for as long as the server runs
+        task = asyncio.create_task(sweeping(state))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+    app = FastAPI(title="duizhao 工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     # Data for the page's scripts stays readable Chinese (still HTML-safe: tojson escapes < > & ').
     templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
-    state = State(config, Jobs(config.workers), templates)
+    sessions = config.data_dir / "sessions"
+    state = State(config, Jobs(config.workers), templates, LastSeen(sessions))
     app.state.web = state
-    (config.data_dir / "sessions").mkdir(parents=True, exist_ok=True)
+    sessions.mkdir(parents=True, exist_ok=True)
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next):
         sid = request.cookies.get(SESSION_COOKIE)
         fresh = not valid_id(sid)
         request.state.session_id = new_id() if fresh else sid
+        static = request.url.path.startswith("/static/")
+        if not fresh and not static:
+            state.last_seen.seen(sid)
         response = await call_next(request)
-        if fresh:
+        # Sliding: every page or API answer renews the cookie, so a daily user never loses her saved form.
+        if fresh or not static:
             response.set_cookie(SESSION_COOKIE, request.state.session_id, httponly=True, samesite="strict",
-                                max_age=90 * 24 * 3600)
+                                max_age=config.session_days * DAY)
         return response
 
     # Added last, so it runs first: nothing answers before the token and host are checked.

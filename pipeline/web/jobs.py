@@ -21,6 +21,7 @@ class Job:
     message: str = ""
     events: list[dict] = field(default_factory=list)
     started: float = field(default_factory=time.monotonic)
+    ended: float | None = None  # Jobs' clock when it finished; a finished job is forgotten KEEP_FINISHED later
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def emit(self, kind: str, **data) -> None:
@@ -36,13 +37,33 @@ class Job:
         return self.status in ("done", "failed")
 
 
-class Jobs:
-    """At most `workers` drafts run at once; more wait in line (a county office with many branches)."""
+KEEP_FINISHED = 3600.0  # seconds: a page reloaded within this finds its finished job; later it is forgotten
 
-    def __init__(self, workers: int = 4):
+
+class Jobs:
+    """At most `workers` drafts run at once; more wait in line (a county office with many branches).
+
+    A server runs for months, so finished jobs (and their event lists) are dropped `keep` seconds after they end."""
+
+    def __init__(self, workers: int = 4, keep: float = KEEP_FINISHED, clock: Callable[[], float] = time.monotonic):
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="duizhao-draft")
         self.jobs: dict[str, Job] = {}
         self.lock = threading.Lock()
+        self.keep, self.clock = keep, clock
+
+    def busy_sessions(self) -> set[str]:
+        """Sessions with a queued or running job: their folders are being written."""
+        with self.lock:
+            return {j.session for j in self.jobs.values() if not j.finished}
+
+    def prune(self, now: float | None = None) -> list[str]:
+        """Forget the jobs that finished more than `keep` seconds ago; queued and running ones stay."""
+        now = self.clock() if now is None else now
+        with self.lock:
+            old = [j.id for j in self.jobs.values() if j.finished and j.ended is not None and now - j.ended > self.keep]
+            for job_id in old:
+                del self.jobs[job_id]
+        return old
 
     def running_for(self, session: str) -> Job | None:
         with self.lock:
@@ -54,7 +75,8 @@ class Jobs:
 
     def submit(self, session: str, items: list[dict], work: Callable[[Job], str]) -> Job:
         """`work(job)` drafts and returns a summary line; an exception becomes the job's one failure message."""
-        job = Job(id=new_id(), session=session, items=items)
+        self.prune()
+        job = Job(id=new_id(), session=session, items=items, started=self.clock())
         with self.lock:
             self.jobs[job.id] = job
         job.emit("queued", total=len(items))
@@ -64,11 +86,13 @@ class Jobs:
             job.emit("running")
             try:
                 job.message = work(job)
+                job.ended = self.clock()
                 job.status = "done"
                 job.emit("done", message=job.message)
             except Exception as exc:  # noqa: BLE001 - every failure must reach the page as one line
 
                 job.message = str(exc) if isinstance(exc, PipelineError) else f"起草失败（内部错误：{type(exc).__name__}）"
+                job.ended = self.clock()
                 job.status = "failed"
                 job.emit("failed", message=job.message)
 

@@ -34,13 +34,15 @@ def resolve_token(host: str, token: str | None) -> tuple[str | None, bool]:
     return secrets.token_urlsafe(16), True
 
 
-def build(host: str, token: str | None, data: Path | None) -> tuple[object, WebConfig]:
+def build(host: str, token: str | None, data: Path | None, keep_days: int = 90) -> tuple[object, WebConfig]:
     folder = data_folder(data)
     try:
         (folder / "sessions").mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InputError(f"无法创建工作台数据目录 {folder}：{exc.strerror or exc}") from exc
-    config = WebConfig(data_dir=folder, token=token, loopback=is_loopback(host))
+    if keep_days < 1:
+        raise InputError(f"--keep-days 应为正整数（天），现为 {keep_days}")
+    config = WebConfig(data_dir=folder, token=token, loopback=is_loopback(host), session_days=keep_days)
     return create_app(config), config
 
 

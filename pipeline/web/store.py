@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 import secrets
+import shutil
+import stat
+import threading
+import time
 from pathlib import Path
 
 from pipeline.core.atomic import write_atomic
 from pipeline.web.forms import FormState
 
 ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+TOUCH_EVERY = 600.0  # seconds: "last seen" is written at most this often per session
+log = logging.getLogger(__name__)
 
 
 def new_id() -> str:
@@ -90,3 +98,59 @@ class Session:
 
     def save_text(self, text: str) -> None:
         self._write("draft.txt", text.encode("utf-8"))
+
+
+class LastSeen:
+    """Marks a session folder as used (its mtime) on any request, reads included, at most once per `every` seconds:
+    the cleanup reads that mtime as the session's last visit."""
+
+    def __init__(self, root: Path, every: float = TOUCH_EVERY, clock=time.monotonic):
+        self.root, self.every, self.clock = root, every, clock
+        self._touched: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def seen(self, sid: str) -> None:
+        now = self.clock()
+        with self._lock:
+            last = self._touched.get(sid)
+            if last is not None and now - last < self.every:
+                return
+        folder = self.root / sid
+        if not valid_id(sid) or folder.is_symlink() or not folder.is_dir():
+            return  # a new session has no folder yet; an id without one is not remembered
+        try:
+            os.utime(folder)
+        except OSError:
+            return
+        with self._lock:
+            self._touched[sid] = now
+
+    def forget(self, sid: str) -> None:
+        with self._lock:
+            self._touched.pop(sid, None)
+
+
+def remove_stale_sessions(root: Path, max_age: float, busy: set[str] = frozenset(), now: float | None = None) -> list[str]:
+    """Delete the session folders not used for `max_age` seconds (their cookie has expired, nobody can reach them).
+
+    Only real directories directly under `root` whose name is a session id, and not in `busy` (a running job writes
+    there). A symlink is never followed or removed. One folder that cannot be removed is logged and skipped."""
+    now = time.time() if now is None else now
+    removed: list[str] = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError as exc:
+        log.warning("cannot list sessions in %s: %s", root, exc)
+        return removed
+    for entry in entries:
+        if not valid_id(entry.name) or entry.name in busy:
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISDIR(info.st_mode) or now - info.st_mtime <= max_age:
+                continue
+            shutil.rmtree(entry.path)
+            removed.append(entry.name)
+        except OSError as exc:
+            log.warning("cannot remove expired session %s: %s", entry.path, exc)
+    return removed

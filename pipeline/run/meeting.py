@@ -130,7 +130,7 @@ class MeetingJob:
         self.group: Profile = group_profile(self.meeting, self.spec, path)
         names = _names()
         year = self.meeting.meeting.year or self.spec.year or ""
-        self.folder = options.outdir / safe_name(names["folder"].format(
+        self.folder = options.outdir / safe_name(names["folder" if year else "folder_no_year"].format(
             unit=self.meeting.unit.name, year=year, meeting_kind=self.spec.meeting))
         job_options = options.model_copy(update={"outdir": self.folder})
         group_name, *member_names = document_names(self.meeting)

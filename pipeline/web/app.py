@@ -20,7 +20,6 @@ from pipeline.web import service
 from pipeline.web.api import router as api_router
 from pipeline.web.downloads import router as download_router
 from pipeline.web.meeting import router as meeting_router
-from pipeline.web.notice import available as notice_available
 from pipeline.web.notice import router as notice_router
 from pipeline.web.context import current_review, review_context
 from pipeline.web.forms import MemberForm
@@ -154,7 +153,7 @@ def create_app(config: WebConfig) -> FastAPI:
         session = state.session(request)
         form = session.form()
         return page(request, "start.html", specs=service.spec_rows(), form=form,
-                    has_draft=session.draft_text() is not None, notice=notice_available())
+                    has_draft=session.draft_text() is not None)
 
     @app.get("/form", response_class=HTMLResponse)
     def form_page(request: Request):

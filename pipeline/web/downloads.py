@@ -21,7 +21,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @router.get("/download/{kind}")
 @guarded
 def download(request: Request, kind: str):
-    if kind not in ("docx", "md", "zip", "html", "xlsx") or (kind == "xlsx" and not service.ledger_available()):
+    if kind not in ("docx", "md", "zip", "html", "xlsx"):
         raise InputError("不支持的下载格式", code="not-found")
     session = request_session(request)
     review = current_review(session)
@@ -47,7 +47,7 @@ def download(request: Request, kind: str):
         profile = session.path("drafted-profile.yaml")
         if profile.is_file():
             archive.writestr(f"{stem}.yaml", profile.read_bytes())
-            if service.ledger_available() and review.spec is not None:
+            if review.spec is not None:
                 ledger = service.unit_ledger_xlsx(service.load_saved_profile(profile), review.spec)
                 archive.writestr(f"{stem}-整改清单.xlsx", ledger)
     return attachment(buffer.getvalue(), f"{stem}.zip", "application/zip")

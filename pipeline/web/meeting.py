@@ -4,7 +4,6 @@ file, where the library drafts meetings: drafted as one job, every document list
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import time
 from pathlib import Path
@@ -23,11 +22,15 @@ from pipeline.review.copyrate import load_corpus
 from pipeline.run.meeting import document_names, draft_meeting
 from pipeline.run.runner import DraftOptions
 from pipeline.web.context import app_state, attachment, guarded, request_session
-from pipeline.web.forms import FormState
+from pipeline.material.document import Document, render
+from pipeline.material.profile import Profile
+from pipeline.web.forms import FormState, profile_yaml
+from pipeline.web.review_view import SEVERITY
 from pipeline.web.meeting_forms import align_members, checked_meeting, from_meeting, refuse_external_profile
 from pipeline.web.service import align_form, file_stem
 
 router = APIRouter()
+SEVERITY_ORDER = {"error": 0, "warning": 1}
 MEETING_FILE = "meeting.yaml"
 RESULT_FILE = "meeting-result.json"
 MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -35,14 +38,7 @@ MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingm
          ".json": "application/json"}
 
 
-def available() -> bool:
-    return importlib.util.find_spec("pipeline.run.meeting") is not None
-
-
 def is_meeting(data: object) -> bool:
-    if not available():
-        return False
-
     return is_meeting_data(data)
 
 
@@ -107,7 +103,7 @@ class MeetingDraft(BaseModel):
 @router.get("/meeting", response_class=HTMLResponse)
 def meeting_page(request: Request):
     session = request_session(request)
-    if not available() or not session.path(MEETING_FILE).is_file():
+    if not session.path(MEETING_FILE).is_file():
         return RedirectResponse("/", 303)
     state = app_state(request)
     job = state.jobs.running_for(session.id)
@@ -115,8 +111,8 @@ def meeting_page(request: Request):
     if found is not None:
         found["listing"] = _listing(found, session.path("meeting-out").resolve())
     return state.templates.TemplateResponse(request, "meeting.html", {
-        "meeting": summary(session), "result": found, "kinds": lexicon("meeting")["index"]["kinds"], "model": state.model_available(),
-        "job": job.id if job else ""})
+        "meeting": summary(session), "result": found, "kinds": lexicon("meeting")["index"]["kinds"],
+        "model": state.model_available(), "job": job.id if job else "", "severity": SEVERITY})
 
 
 @router.post("/api/meeting/draft")
@@ -163,7 +159,11 @@ def _submit(state, session, offline: bool) -> dict:
         done = asyncio.run(draft_meeting(session.path(MEETING_FILE), options, drafter, state.retriever,
                                          corpus_loader=lambda: load_corpus(None), progress=progress))
         documents = [{"kind": d.kind, "name": d.name, "errors": d.errors, "warnings": d.warnings,
-                      "files": [str(f) for f in d.files]} for d in done.documents]
+                      "files": [str(f) for f in d.files],
+                      # What the check found, shown under each material (errors first, as a reviewer reads them).
+                      "findings": [{"severity": f.severity, "message": f.message, "location": f.location}
+                                   for f in sorted(d.findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
+                                   if f.severity in SEVERITY_ORDER]} for d in done.documents]
         record = {"unit": summary(session)["unit"], "folder": str(done.folder), "system": done.system,
                   "documents": documents, "drafted": time.strftime("%Y-%m-%d %H:%M")}
         session.path(RESULT_FILE).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
@@ -171,6 +171,27 @@ def _submit(state, session, offline: bool) -> dict:
 
     job = state.jobs.submit(session.id, items, work)
     return {"job": job.id, "items": items, "redirect": "/meeting"}
+
+
+@router.post("/api/meeting/review/{number}")
+@guarded
+def review_meeting_material(request: Request, number: int):
+    """One drafted material (the 班子's or a member's) opened in the review page, with the profile it was drafted
+    from, so edits are checked against that material's own facts."""
+    session = request_session(request)
+    files = _files(session)
+    if not 0 <= number < len(files) or files[number].suffix != ".json":
+        raise InputError("没有这份材料", code="not-found")
+    try:
+        record = json.loads(files[number].read_text(encoding="utf-8"))
+        document = Document.model_validate(record["document"])
+        profile = Profile.model_validate(record["profile"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"无法打开这份材料：{files[number].name}") from exc
+    meta = {"unit": profile.unit.name, "spec": profile.meeting.spec, "system": record.get("system", ""),
+            "drafted": result(session).get("drafted", ""), "meeting": True}
+    session.save_draft(render(document), {}, meta, profile_yaml(profile), [n.model_dump() for n in document.notes])
+    return {"redirect": "/review"}
 
 
 def _files(session) -> list[Path]:

@@ -3,7 +3,6 @@ then saved among the user's specs. Absent from the library, the workbench offers
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import time
 
@@ -25,15 +24,6 @@ NOTICE = "notice{suffix}"
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,60}$")
 
 
-def available() -> bool:
-    return importlib.util.find_spec("pipeline.material.notice_spec") is not None
-
-
-def _require() -> None:
-    if not available():
-        raise InputError("此版本不支持从会议通知生成规范，请从列表中选择会议规范", code="not-found")
-
-
 def _saved_notice(session):
     return next((p for p in (session.path(NOTICE.format(suffix=s)) for s in (".docx", ".txt", ".md")) if p.is_file()),
                 None)
@@ -50,7 +40,6 @@ def _summary(spec) -> dict:
 @guarded
 async def read_notice_upload(request: Request, file: UploadFile = File(...)):
     """Read the notice; nothing is saved among the specs until the user confirms."""
-    _require()
 
     suffix = upload_suffix(file.filename, (".docx", ".txt", ".md"), "会议通知")
     data = await read_upload(file, app_state(request).config.max_material_bytes, "会议通知")
@@ -81,7 +70,6 @@ class Confirm(BaseModel):
 @router.post("/api/notice/confirm")
 @guarded
 def confirm_notice(request: Request, body: Confirm):
-    _require()
 
     session = request_session(request)
     path = _saved_notice(session)

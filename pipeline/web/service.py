@@ -4,38 +4,36 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
 from typing import Callable
 
+import yaml
+
 from pipeline.core.errors import InputError
+from pipeline.core.files import decode, looks_binary
+from pipeline.draft import factory  # the one place real models are built (tests patch it there)
+from pipeline.draft.drafter import OfflineDrafter
+from pipeline.draft.factory import Settings
+from pipeline.draft.plan import make_outline
+from pipeline.export.docx import build_docx
+from pipeline.export.ledger import ledger_xlsx
+from pipeline.material import profile as profile_module
+from pipeline.material import specs as specs_module
 from pipeline.material.document import Document, Note, render
+from pipeline.material.load import load_document
+from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
+from pipeline.material.parse import assign_aspects, parse_text
 from pipeline.material.profile import Profile, load_profile, parse_profile, validate_against_spec
 from pipeline.material.specs import MeetingSpec, builtin_specs, match_aspect
-from pipeline.review.structure import CheckReport, check_structure, guess_spec
-from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
-from pipeline.material import specs as specs_module
-from pipeline.material import profile as profile_module
-import yaml
-from pipeline.core.files import decode, looks_binary
-from pipeline.draft.plan import make_outline
-from pipeline.review.structure import role_name
-from pipeline.run.runner import DraftOptions, draft_all
-from pipeline.draft.drafter import OfflineDrafter
-from pipeline.draft import factory  # the one place real models are built (tests patch it there)
-from pipeline.draft.factory import Settings
-from collections import Counter
-from pipeline.material.parse import assign_aspects, parse_text
 from pipeline.review.content import check_content
 from pipeline.review.copyrate import load_corpus
-from pipeline.material.load import load_document
-from pipeline.export.docx import build_docx
-import importlib.util
-from pipeline.export.ledger import ledger_xlsx
-from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
 from pipeline.review.report_html import render_report_html
-from pipeline.run.runner import safe_name
+from pipeline.review.structure import CheckReport, check_structure, guess_spec, role_name
+from pipeline.run.runner import DraftOptions, draft_all, safe_name
+from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
 
 STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
 
@@ -258,11 +256,6 @@ def docx_bytes(document: Document) -> bytes:
     buffer = BytesIO()
     build_docx(document, layout="gbt9704").save(buffer)
     return buffer.getvalue()
-
-
-def ledger_available() -> bool:
-
-    return importlib.util.find_spec("pipeline.export.ledger") is not None
 
 
 def unit_ledger_xlsx(profile: Profile, spec: MeetingSpec) -> bytes:

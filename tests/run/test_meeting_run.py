@@ -206,3 +206,13 @@ def test_members_materials_take_personal_fanwen_first(tmp_path):
     assert set(first_sources("个人对照检查材料-张丽华")) == {"personal.txt"}
     # The 班子's material ranks by relevance alone: the packaged 班子 范文 lead some of its items.
     assert set(first_sources("班子对照检查材料")) != {"personal.txt"}
+
+
+def test_folder_name_follows_the_year_given(tmp_path, retriever):
+    """A meeting with no year in its file or spec gets a folder named without a dangling 年."""
+    path = small_meeting(tmp_path, keep=2)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert Path(run(path, tmp_path / "with", retriever).folder).name == "城南社区党支部2025年组织生活会"
+    data["meeting"].pop("year")
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    assert Path(run(path, tmp_path / "without", retriever).folder).name == "城南社区党支部组织生活会"

@@ -174,6 +174,13 @@ def test_meeting_members_in_chromium(server, tmp_path):
             page.get_by_role("link", name="全部打包（.zip）").click()
         target = tmp_path / "meeting.zip"
         download_info.value.save_as(target)
+        row = table.locator("tr", has_text="个人对照检查材料-李芳")
+        row.locator("details.doc-findings summary").click()  # what the check found, under the material
+        expect(row.locator("li.finding").first).to_be_visible()
+        row.locator("button.review-doc").click()  # opened in the review page with her own facts
+        page.wait_for_url("**/review")
+        expect(page.locator("article.document")).to_contain_text("有5名流动党员党费拖欠3个月")
+        expect(page.get_by_role("link", name="返回会议材料")).to_be_visible()
         browser.close()
     import zipfile
 

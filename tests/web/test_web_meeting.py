@@ -215,3 +215,25 @@ def test_unit_ledger_from_the_form(client):
     assert [row[3] for row in body] == [p.owner for p in problems]  # 责任人 as the unit gave them
     archive = zipfile.ZipFile(io.BytesIO(client.get("/download/zip").content))
     assert any(name.endswith("整改清单.xlsx") for name in archive.namelist())
+
+
+@pytest.mark.slow
+def test_a_drafted_material_opens_in_review_with_its_findings(client):
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    client.post("/api/form", json=meeting_form(TWO), headers=H)
+    status = wait(client, client.post("/api/draft", json={"offline": True}, headers=H).json()["job"])
+    assert status["status"] == "done", status["message"]
+    page = client.get("/meeting").text
+    # Each material's findings are listed under its check result, not only counted.
+    assert 'class="doc-findings"' in page and "sev-warning" in page
+    buttons = re.findall(r'<button type="button" class="review-doc" data-n="(\d+)">', page)
+    assert len(buttons) == 3  # the 班子's material and each member's (the sheets and 整改清单 have no draft record)
+    names = [client.get(f"/meeting/files/{n}").headers["content-disposition"] for n in buttons]
+    member = buttons[next(i for i, d in enumerate(names) if "%E6%9D%8E%E8%8A%B3" in d)]  # 李芳
+    assert client.post(f"/api/meeting/review/{member}", headers=H).json() == {"redirect": "/review"}
+    review = client.get("/review").text
+    shown = re.sub(r"<[^>]+>", "", review)
+    assert "有5名流动党员党费拖欠3个月" in shown and "李芳同志" in shown and 'href="/meeting"' in review
+    assert client.post("/api/meeting/review/999", headers=H).status_code == 404
+    not_json = next(n for n in range(10) if n not in map(int, buttons))
+    assert client.post(f"/api/meeting/review/{not_json}", headers=H).status_code == 404

@@ -29,3 +29,12 @@ draftButton.addEventListener("click", async function () {
   } catch (e) { showMessage(e.message); }
 });
 if (draftButton.dataset.job) follow(draftButton.dataset.job);
+
+document.querySelectorAll("button.review-doc").forEach(function (button) {
+  button.addEventListener("click", async function () {
+    try {
+      const data = await api("/api/meeting/review/" + button.dataset.n, {});
+      window.location.href = data.redirect;
+    } catch (e) { showMessage(e.message); }
+  });
+});

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 import typer
 
-# Failing (one line, exit codes) lives in cli_errors.py; cli_eval imports handles_errors from here.
+# Failing (one line, exit codes) lives in cli/errors.py.
 from pipeline.cli.errors import EXIT_BAD_INPUT, EXIT_FINDINGS, EXIT_OK, fail, handles_errors
 from pipeline.cli.zh import ChineseGroup
 
@@ -23,12 +23,6 @@ app = typer.Typer(
     rich_markup_mode=None,
     cls=ChineseGroup,  # help and usage errors in Chinese, for every command under it
 )
-specs_app = typer.Typer(help="会议规范：列出（年度、对象、状态、来源）、查看结构，或从会议通知生成（specs new --from）。", invoke_without_command=True)
-profile_app = typer.Typer(help="单位资料（YAML）：生成模板。", no_args_is_help=True)
-meeting_app = typer.Typer(help="会议文件（YAML）：班子和每位成员的材料、相互批评意见、整改清单一次起草。", no_args_is_help=True)
-app.add_typer(specs_app, name="specs")
-app.add_typer(profile_app, name="profile")
-app.add_typer(meeting_app, name="meeting")
 
 @app.command()
 @handles_errors
@@ -59,56 +53,6 @@ def check(
     report = check_file(file, options)
     print_check_report(report, as_json=as_json)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
-
-
-@specs_app.callback()
-@handles_errors
-def specs_list(ctx: typer.Context):
-    """列出会议规范（内置的和用 specs new 自建的）：年度、对象、状态、来源。"""
-    if ctx.invoked_subcommand is not None:
-        return
-    from pipeline.cli.console import print_specs  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.specs import builtin_specs, user_specs  # lazy: keeps `duizhao --help` fast
-
-    own, problems = user_specs()
-    print_specs([*builtin_specs().values(), *own.values()], user_ids=set(own), problems=problems)
-
-
-@specs_app.command("show")
-@handles_errors
-def specs_show(spec: str = typer.Argument(..., help="会议规范 ID 或 YAML 文件路径")):
-    """显示一个会议规范：先是结构（各部分、小标题、方面，以 # 注释给出），再是全部内容（YAML）。"""
-    from pipeline.cli.console import print_spec  # lazy: keeps `duizhao --help` fast
-
-    from pipeline.material.specs import load_spec  # lazy: keeps `duizhao --help` fast
-
-    print_spec(load_spec(spec))
-
-
-@specs_app.command("new")
-@handles_errors
-def specs_new(
-    source: Path = typer.Option(..., "--from", help="会议通知（.docx / .txt / .md），或按通知写成的范文、往年材料"),
-    spec_id: Optional[str] = typer.Option(None, "--id", help="新规范的 ID（小写字母、数字、连字符），如 2026-niandu-minzhu"),
-    force: bool = typer.Option(False, "--force", help="覆盖同名的、由本命令生成的规范"),
-    offline: bool = typer.Option(False, "--offline", help="不调用大模型（未配置模型接口时自动如此）"),
-):
-    """从会议通知生成会议规范：找出主题、方面清单（按原文顺序）和要求的部分，存为“未确认”规范并打印，请与通知原文核对。"""
-    from pipeline.cli.console import print_spec  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.notice_spec import new_spec  # lazy: keeps `duizhao --help` fast
-
-    propose = None
-    if not offline:
-        from pipeline.models.chat import ChatSettings, configured  # lazy: keeps `duizhao --help` fast
-
-        if configured():
-            from pipeline.draft.notice_model import model_proposer  # lazy: keeps `duizhao --help` fast
-
-            propose = model_proposer(ChatSettings.from_env())
-    spec, path = new_spec(source, spec_id, force=force, propose=propose)
-    print_spec(spec)
-    typer.echo(f"已保存：{path}（状态 unconfirmed：请逐项与通知原文核对方面和结构，需要时直接修改该文件）\n"
-               f"下一步：duizhao profile init --spec {spec.id} > 单位资料.yaml", err=True)
 
 
 _STORE_HELP = "本地向量库目录（默认 ./vectorstore）"
@@ -246,26 +190,6 @@ def draft(
     raise typer.Exit(EXIT_OK if all(r.ok for r in results) else EXIT_FINDINGS)
 
 
-@profile_app.command("init")
-@handles_errors
-def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
-    """打印一份带注释的单位资料模板，已按会议规范填好各个方面。"""
-    from pipeline.material.profile import profile_template  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.specs import load_spec  # lazy: keeps `duizhao --help` fast
-
-    typer.echo(profile_template(load_spec(spec)), nl=False)
-
-
-@meeting_app.command("init")
-@handles_errors
-def meeting_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
-    """打印一份带注释的会议文件模板：班子的问题、两位成员示例（个人问题、上年度整改、相互批评意见）。"""
-    from pipeline.material.meeting import meeting_template  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.specs import load_spec  # lazy: keeps `duizhao --help` fast
-
-    typer.echo(meeting_template(load_spec(spec)), nl=False)
-
-
 @app.command()
 @handles_errors
 def export(
@@ -334,9 +258,13 @@ def serve(
     run(web_app, host, port)
 
 
-# The eval sub-app lives in cli_eval.py; imported here, after handles_errors, which its commands use.
+# Sub-apps: meeting specs and the profile / meeting-file templates, and the evaluation commands.
 from pipeline.cli.eval import eval_app  # noqa: E402
+from pipeline.cli.specs import meeting_app, profile_app, specs_app  # noqa: E402
 
+app.add_typer(specs_app, name="specs")
+app.add_typer(profile_app, name="profile")
+app.add_typer(meeting_app, name="meeting")
 app.add_typer(eval_app, name="eval")
 
 

@@ -25,6 +25,7 @@ from pipeline.models.embed import embed_texts, embedder_name
 from pipeline.core.errors import InputError, StoreError
 from pipeline.corpus.passages import (SCHEMA, ManifestEntry, Passage, file_passages, read_manifest, scan_corpus, tokenize,
                        tokenizer_signature)
+from pipeline.corpus.integrity import check_index
 from pipeline.corpus.shipped import shipped_vectors, text_hash
 from pipeline.corpus.store import Store, store_errors
 from pipeline.corpus.storelock import DATA_LOCK, WRITE_LOCK, file_lock
@@ -94,6 +95,9 @@ def _ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: 
     files = scan.files
     report = IngestReport(collection=store.name, location=store.location, files=len(files), skipped=list(scan.skipped))
     collection = store.collection(None if reset else embedder)
+    if collection is not None and not reset:
+        # Writing into a cut index makes chromadb grow link_lists.bin without bound: refuse, point to --reset.
+        check_index(store.path, str(collection.id))
     existing: dict[str, dict[str, tuple[str, int | None]]] = {}  # source -> {id: (file_key, file_passages)}
     if collection is not None and not reset:
         with store_errors("读取向量库"):

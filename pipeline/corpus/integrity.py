@@ -1,22 +1,32 @@
 """Is an embedded store's vector index whole? A truncated HNSW segment (a disk that filled up, a copy cut
 short) makes chromadb answer vector queries with nothing, or with garbage, while the passage count looks right.
 
-The segment files have a fixed layout (hnswlib): header.bin holds the element count and the size of each
-element; data_level0.bin and length.bin must be at least that long. Checking costs three stat calls.
+The segment files have a fixed layout (chroma's hnswlib, persisted index): header.bin holds the element count,
+the size of each element, the top level and M; data_level0.bin and length.bin must be at least count elements
+long; link_lists.bin holds, for every element in order, a 4-byte size and that many bytes of upper-level links
+(a multiple of the per-level size, at most the top level's worth). A cut link_lists.bin is the treacherous one:
+chromadb 1.5 loads it without a word and queries still answer, but the next ingest rewrites it at garbage
+offsets and the file grows until the disk is full (measured: 75 GB from a 44 KB file). Checking costs three
+stat calls and one read of link_lists.bin (≈ 9 bytes per passage), walked only at its non-empty entries.
 """
 
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import struct
 from pathlib import Path
 
-from pipeline.core.errors import StoreError
-import sqlite3
+import numpy as np
 
-_HEADER = struct.Struct("<i6Q")  # version, offset_level0, max_elements, cur_element_count, size_per_element, …
+from pipeline.core.errors import StoreError
+
+# version, offset_level0, max_elements, cur_element_count, size_per_element, label_offset, offset_data,
+# maxlevel, enterpoint, maxM, maxM0, M, mult, ef_construction (hnswalg.h HEADER_FIELDS)
+_HEADER = struct.Struct("<i6QiI3QdQ")
 # Words in chromadb's own errors that mean its files are broken, not that the request was wrong.
-_BROKEN = ("hnsw", "segment", "pickle", "error getting embedding", "malformed", "deserializ", "corrupt")
+_BROKEN = ("hnsw", "segment", "pickle", "error getting embedding", "error finding id", "malformed", "deserializ",
+           "corrupt")
 
 
 def damaged(location: str, detail: str) -> StoreError:
@@ -33,17 +43,43 @@ def _segment_problem(folder: Path) -> str | None:
         header = (folder / "header.bin").read_bytes()
         if len(header) < _HEADER.size:
             return "header.bin 不完整"
-        _, _, max_elements, count, per_element, _, _ = _HEADER.unpack_from(header)
-        if count > max_elements or not 0 < per_element < 1 << 24:
+        _, _, max_elements, count, per_element, _, _, top_level, _, max_m, _, _, _, _ = _HEADER.unpack_from(header)
+        # top level -1: an empty index (a new collection's segment, before its first sync)
+        if (count > max_elements or not 0 < per_element < 1 << 24 or not -1 <= top_level < 64
+                or not 0 < max_m < 1 << 16):
             return "header.bin 内容无效"
         if (folder / "data_level0.bin").stat().st_size < count * per_element:
             return "data_level0.bin 被截断"
         if (folder / "length.bin").stat().st_size < 4 * count:
             return "length.bin 被截断"
+        return _link_lists_problem((folder / "link_lists.bin").read_bytes(), count, 4 * max_m + 4, top_level)
     except FileNotFoundError as exc:
         return f"缺少 {Path(exc.filename or '').name}"
     except OSError as exc:
         return f"无法读取 {Path(exc.filename or '').name}：{exc.strerror}"
+    return None
+
+
+def _link_lists_problem(data: bytes, count: int, per_level: int, top_level: int) -> str | None:
+    """Walk link_lists.bin: `count` entries, each a 4-byte size (a multiple of `per_level`, at most `top_level`
+    levels) and its links. Most passages sit on level 0 (size 0): runs of zero words are skipped at once."""
+    words = np.frombuffer(data, dtype="<u4", count=len(data) // 4)
+    starts = np.flatnonzero(words)  # candidates for the next non-empty entry
+    position = seen = 0
+    while seen < count:
+        following = int(np.searchsorted(starts, position))
+        entry = int(starts[following]) if following < len(starts) else len(words)
+        if seen + entry - position >= count:
+            return None  # the rest are level-0 entries, all present
+        seen += entry - position
+        if entry >= len(words):
+            return "link_lists.bin 被截断"
+        size = int(words[entry])
+        if size % per_level or size > per_level * max(top_level, 0):
+            return "link_lists.bin 内容无效"
+        position, seen = entry + 1 + size // 4, seen + 1
+        if position > len(words):
+            return "link_lists.bin 被截断"
     return None
 
 

@@ -188,6 +188,14 @@ def check_points(document: Document, profile: Profile) -> list[Finding]:
     return findings
 
 
+def _uncited(clause: str) -> str:
+    """A measure's clause without what only names the problem it answers (针对“…”, “…”的问题): a citation."""
+    cited = words()["cited_problem"]
+    if any(re.fullmatch(pattern, clause) for pattern in cited["clauses"]):
+        return ""
+    return re.sub(cited["quote"], "", clause)
+
+
 def check_causes_and_measures(document: Document, profile: Profile) -> list[Finding]:
     cues = words()["measure_cues"]
     corrections = words()["correction_words"]
@@ -198,7 +206,7 @@ def check_causes_and_measures(document: Document, profile: Profile) -> list[Find
             if role == "causes" and any(clause.startswith(c) or f"，{c}" in clause for c in cues):
                 findings.append(_finding("cause-has-measure", "warning", unit, clause=_short(clause)))
             if role == "measures" and not any(w in clause for w in corrections):
-                hit = next((p for p in problems if _in_order(p, clause)), None)
+                hit = next((p for p in problems if _in_order(p, _uncited(clause))), None)
                 if hit:
                     findings.append(_finding("measure-restates-fault", "warning", unit, clause=_short(clause),
                                              problem=hit))

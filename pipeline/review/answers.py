@@ -1,199 +1,255 @@
 """Problems ↔ measures: does every problem get a measure, and does every measure answer a problem?
 
-Similarity is lexical (character bigrams, TF-IDF over the document's own units), so it needs no model
-and runs in milliseconds; the threshold is data (lexicon/content.yaml `matching`).
+A measure answers a problem when it says something about the problem beyond restating it. Two questions:
+- which problem a measure is aimed at: the one whose title it quotes (针对“…”的问题), else those of the aspect
+  its heading names (群众纪律方面的整改措施), else none said;
+- whether it answers it: the words of its action (the quoted title and aspect cut out) against the problem's
+  words (answer_words.py: jieba words, weighted by how rare they are in the document and in the genre). A
+  measure aimed at a problem needs some of the problem's own case (its facts, and the causes the document gives
+  for it) in its action; one aimed at nothing must stand out as the problem's match (or be plainly similar).
+A measure whose action is still a 【待补】 prompt is reported as such (`pending`), not as answering nothing.
+Thresholds are data (lexicon/content.yaml `matching`), calibrated on the shipped examples and 范文.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from functools import lru_cache
+from dataclasses import dataclass, field
 
-from pipeline.material.specs import MeetingSpec
+from pipeline.material.specs import MeetingSpec, match_aspect
+from pipeline.review.answer_words import (Weights, chars, cosine, features, lead, points, quotes, restated,
+                                          without_slots)
 from pipeline.review.findings import Mark, RuleResult, Unit, finding, settings
-from pipeline.text.numbering import CN_NUMERALS
 
-_CONTENT = re.compile(r"[\u3400-\u9fffA-Za-z0-9]")
-
-
-def _bigrams(text: str) -> list[str]:
-    chars = _CONTENT.findall(text)
-    return ["".join(chars[i : i + 2]) for i in range(len(chars) - 1)]
+_PIECE = re.compile(r"[，,；;：:]")
+_SENTENCE = re.compile(r"(?<=[。；！？])")
 
 
-_CONCEPT_WEIGHT = 3
-_FIRST = re.compile(r"[。；！？]")
+def _titles(problem: Unit) -> list[str]:
+    """What names the problem: each point's first sentence, cut at commas, its heading left out."""
+    first = lead(without_slots(problem.text))
+    if problem.heading and first.startswith(problem.heading):
+        first = first[len(problem.heading):]
+    return [piece for piece in _PIECE.split(first) if piece.strip()]
 
 
-def _lead(text: str) -> str:
-    """The first sentence of each numbered point: where a problem or measure states what it is about."""
-    pieces = re.split(rf"(?=[{CN_NUMERALS}]是|\d[、.．]|[（(]\d[)）])", text)
-    return "，".join(_FIRST.split(piece, maxsplit=1)[0] for piece in pieces if piece)
+def _linked_causes(problems: list[Unit], causes: list[Unit], length: int) -> list[list[str]]:
+    """Per problem, the sentences of the causes section that quote its title and no other problem's: what the
+    document itself says the problem comes from. A measure that takes that up answers the problem."""
+    titles = [_titles(problem) for problem in problems]
+    linked: list[list[str]] = [[] for _ in problems]
+    for unit in causes:
+        for sentence in _SENTENCE.split(without_slots(unit.text)):
+            named = [i for i, pieces in enumerate(titles) if any(quotes(sentence, p, length) for p in pieces)]
+            if len(named) == 1:
+                linked[named[0]].append(sentence)
+    return linked
 
 
-@lru_cache(maxsize=1)
-def _concepts() -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Groups of words naming the same kind of problem (文山会海 / 发文 / 开会 …), as (token, words)."""
-    groups = settings()["matching"].get("concepts", [])
-    return tuple((f"#{number}", tuple(words)) for number, words in enumerate(groups))
+@dataclass
+class Matching:
+    """Scores and targets of every problem × measure pair, and the rule that says which pairs answer."""
+
+    scores: list[list[float]]  # how alike: ranks the measures for a problem
+    case: list[list[float]]  # share of the problem's own case (facts, causes) the measure's action takes up
+    targets: list[set[int]]  # per measure, the problems it is aimed at
+    # Per measure, how it is aimed: "quote" (it quotes the problem's title), "aspect" (its heading is the aspect's:
+    # 群众纪律方面的整改措施, or the spec's measure heading), "theme" (its heading reads like the aspect: 强化理论武装),
+    # None. A measure aimed by quote or aspect answers only its own problems (unless plainly about another).
+    aim: list[str | None]
+    pending: list[bool]  # per measure: its action is still a 【待补】 prompt
+    has_case: list[bool]  # per problem: it says more than its title (a case, a cause the document gives)
+    limits: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        rows, columns = range(len(self.scores)), range(len(self.targets))
+        self._best_measure = [max((j for j in columns if self.eligible(i, j)), key=lambda j: self.scores[i][j], default=None)
+                              for i in rows]
+        self._best_problem = [max((i for i in rows if self.eligible(i, j)), key=lambda i: self.scores[i][j], default=None)
+                              for j in columns]
+
+    def eligible(self, i: int, j: int) -> bool:
+        """A measure aimed at some problems answers another only when plainly about it."""
+        if self.pending[j]:
+            return False
+        if self.aim[j] in (None, "theme") or i in self.targets[j]:
+            return True
+        return self.scores[i][j] >= self.limits["other_target"]
+
+    def best_measure(self, i: int) -> int | None:
+        return self._best_measure[i]
+
+    def best_problem(self, j: int) -> int | None:
+        return self._best_problem[j]
+
+    def answers(self, i: int, j: int) -> bool:
+        """Aimed at the problem: its action takes up some of the problem's own case (for a problem that is all
+        title: it is alike). Aimed elsewhere: plainly about this problem too. Aimed at nothing (or by a heading
+        that only reads like the aspect): alike, or each other's best and not unlike."""
+        if not self.eligible(i, j):
+            return False
+        score, limits = self.scores[i][j], self.limits
+        if i in self.targets[j]:
+            if self.case[i][j] >= limits["case_floor"] if self.has_case[i] else score >= limits["threshold"]:
+                return True
+            if self.aim[j] != "theme":
+                return False
+        elif self.aim[j] in ("quote", "aspect"):
+            return True  # eligible although aimed elsewhere
+        if score >= limits["threshold"]:
+            return True
+        return self.best_measure(i) == j and self.best_problem(j) == i and score >= limits["mutual_floor"]
+
+    def answered(self, i: int) -> bool:
+        """Answered by some measure, or aimed at by a measure still to write (reported as `pending`)."""
+        columns = range(len(self.targets))
+        return any(self.answers(i, j) for j in columns) or any(self.pending[j] and i in self.targets[j] for j in columns)
+
+    def matched(self, j: int) -> bool:
+        return self.pending[j] or any(self.answers(i, j) for i in range(len(self.scores)))
 
 
-def _features(segments: list[str], stop: set[str]) -> Counter:
-    """Character bigrams inside each segment (never across a cut), plus one token per concept named."""
-    features = Counter(b for segment in segments for b in _bigrams(segment) if b not in stop)
-    for token, words in _concepts():
-        hits = sum(segment.count(word) for segment in segments for word in words)
-        if hits:
-            # A concept weighs as much as several bigrams: it is what two wordings of one problem share.
-            features[token] += hits * _CONCEPT_WEIGHT
-    return features
+def _aspect_words(unit: Unit, aspects: dict) -> list[str]:
+    aspect = aspects.get(unit.aspect or "")
+    return [aspect.name, *aspect.aliases, getattr(aspect, "measure", "") or ""] if aspect else []
 
 
-def _restated(text: str, phrases: list[str], length: int) -> list[str]:
-    """`text` cut into the pieces that do not restate a phrase: every run of ≥ `length` content characters
-    shared with a phrase (the whole phrase when it is shorter) is removed. A measure quoting the problem's title
-    or aspect says nothing by that quote; a word of the title used in a new sentence (涉案财物 …) stays."""
-    chars = "".join(_CONTENT.findall(text))
-    covered = [False] * len(chars)
-    for phrase in phrases:
-        phrase_chars = "".join(_CONTENT.findall(phrase))
-        size = min(length, len(phrase_chars))
-        if size < 2:
-            continue
-        grams = {phrase_chars[i : i + size] for i in range(len(phrase_chars) - size + 1)}
-        for i in range(len(chars) - size + 1):
-            if chars[i : i + size] in grams:
-                covered[i : i + size] = [True] * size
-    pieces, current = [], []
-    for char, cut in zip(chars, covered):
-        if cut:
-            if current:
-                pieces.append("".join(current))
-            current = []
-        else:
-            current.append(char)
-    if current:
-        pieces.append("".join(current))
-    return pieces
+def _aimed_by_heading(heading: str, spec: MeetingSpec) -> tuple[str | None, str | None]:
+    """(aspect, how): the heading is the aspect's own ("…方面", the spec's measure heading) or reads like it."""
+    aspect = match_aspect(heading, spec)
+    if aspect is None:
+        return None, None
+    named = next(a for a in spec.aspects if a.name == aspect)
+    plain = chars(heading)
+    own = any(chars(name) + "方面" in plain for name in (named.name, *named.aliases))
+    measure = chars(getattr(named, "measure", "") or "")
+    own = own or len(plain) >= 4 and bool(measure) and measure.startswith(plain[: len(measure)])
+    return aspect, "aspect" if own else "theme"
 
 
-class _Weights:
-    """TF-IDF over the document's own units: idf from every problem and measure as written."""
-
-    def __init__(self, texts: list[list[str]], stop: set[str]):
-        self.stop = stop
-        vectors = [_features(t, stop) for t in texts]
-        self.count = len(vectors)
-        self.df = Counter(gram for vector in vectors for gram in vector)
-
-    def idf(self, gram: str) -> float:
-        return math.log((self.count + 1) / (self.df.get(gram, 0) + 1)) + 1
-
-    def coverage_of(self, case: list[str]):
-        return _coverage(self, case)
-
-    def vector(self, segments: list[str]) -> dict[str, float]:
-        counts = _features(segments, self.stop)
-        weighted = {g: (1 + math.log(c)) * self.idf(g) for g, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in weighted.values())) or 1.0
-        return {g: v / norm for g, v in weighted.items()}
+def _targets(problems: list[Unit], measures: list[Unit], spec: MeetingSpec | None, length: int):
+    titles = [_titles(problem) for problem in problems]
+    targets, aim = [], []
+    for measure in measures:
+        aimed = {i for i, pieces in enumerate(titles) if any(quotes(measure.text, p, length) for p in pieces)}
+        how = "quote" if aimed else None
+        if not aimed and spec is not None and measure.heading:
+            aspect, how = _aimed_by_heading(measure.heading, spec)
+            aimed = {i for i, problem in enumerate(problems) if aspect and problem.aspect == aspect}
+            how = how if aimed else None
+        targets.append(aimed)
+        aim.append(how)
+    return targets, aim
 
 
-def _coverage(weights: "_Weights", case: list[str]):
-    """How much of the problem's own case (its text beyond the title) a measure takes up: the idf-weighted share
-    of the case's features found in the measure. Boilerplate around a measure (责任人, 时限) does not dilute it."""
-    features = _features(case, weights.stop)
-    idf = {g: weights.idf(g) for g in features}
-    total = sum(idf.values())
-
-    def score(measure: list[str]) -> float:
-        if not total:
-            return 0.0
-        present = _features(measure, weights.stop)
-        return sum(w for g, w in idf.items() if g in present) / total
-
-    return score
+def _head_and_body(measure: Unit) -> tuple[str, str]:
+    if measure.heading and measure.text.startswith(measure.heading):
+        return measure.heading, measure.text[len(measure.heading):]
+    return "", measure.text
 
 
-def _cosine(left: dict[str, float], right: dict[str, float]) -> float:
-    return sum(v * right.get(g, 0.0) for g, v in left.items())
+def _linked_notes(problems: list[Unit], notes: list[tuple[str, list[str]]], length: int) -> list[list[str]]:
+    """Per problem, what the unit's profile says of it (its facts, its cause), found by the problem's title."""
+    linked: list[list[str]] = [[] for _ in problems]
+    for title, texts in notes:
+        named = [i for i, problem in enumerate(problems) if quotes(problem.text, title, length)]
+        if len(named) == 1:
+            linked[named[0]] += [text for text in texts if text]
+    return linked
 
 
-def similarity_matrix(problems: list[Unit], measures: list[Unit], spec: MeetingSpec | None) -> list[list[float]]:
-    """Per pair, how far the measure answers the problem beyond restating it: the measure's text with every
-    run it shares with the problem's title (heading, each point's first sentence, the aspect's name, aliases
-    and the spec's model measure) cut out, compared with the problem (character-bigram TF-IDF plus concept
-    tokens, so that a measure naming the problem in other words still matches): the largest of the cosine of
-    the heads, the cosine of the whole texts, and the share of the problem's own case (its text beyond the
-    title) the measure takes up."""
+def _pending(measures: list[Unit], problems: list[Unit], aspects: dict, length: int) -> list[bool]:
+    """Per measure: it has a 【…】 prompt and nothing of its own once every title, aspect and its heading are cut."""
+    every_title = [t for problem in problems for t in (problem.heading, *_titles(problem))]
+    every_name = [n for a in aspects.values() for n in (a.name, *a.aliases)]
+    found = []
+    for measure in measures:
+        text = without_slots(measure.text, "，")
+        left = restated(text, [measure.heading, *every_title, *every_name], length)
+        found.append(text != measure.text and not features(left))
+    return found
+
+
+def _problem_side(problem: Unit, linked: list[str], names: list[str], weights: Weights, length: int):
+    """What a measure's action is compared with: the problem's own case (text beyond its title, and the causes
+    linked to it) as weights, and per point (the whole text first) its case weights and its vector."""
+    text = without_slots(problem.text)
+    cut = [problem.heading, *_titles(problem)]
+    cause = [piece for sentence in linked for piece in restated(sentence, cut + names, length)]
+    own = {t: weights(t) for t in features(restated(text, cut + names, length) + cause) if not t.startswith("#")}
+    sides = []
+    for segment in [text, *points(text)]:
+        seg_case = {t: weights(t) for t in features(restated(segment, cut + names, length) + cause)}
+        sides.append((seg_case, weights.vector(features([segment, *cause]))))
+    return cut, own, sides
+
+
+def _share(weighted: dict[str, float], said) -> float:
+    total = sum(weighted.values())
+    return sum(w for t, w in weighted.items() if t in said) / total if total else 0.0
+
+
+def match(problems: list[Unit], measures: list[Unit], spec: MeetingSpec | None,
+          causes: list[Unit] | None = None, notes: list[tuple[str, list[str]]] | None = None) -> Matching:
+    """`causes`: the units of the causes section; `notes`: (problem title, the profile's facts and cause)."""
     matching = settings()["matching"]
-    stop, length = set(matching["stop_bigrams"]), matching.get("restated_run", 8)
+    length = matching.get("restated_run", 8)
     aspects = {a.name: a for a in spec.aspects} if spec else {}
-
-    def aspect_words(unit: Unit) -> list[str]:
-        aspect = aspects.get(unit.aspect or "")
-        return [aspect.name, *aspect.aliases, getattr(aspect, "measure", "") or ""] if aspect else []
-
-    weights = _Weights([[u.text] for u in problems + measures], stop)
-    matrix = []
-    for problem in problems:
-        lead = _lead(problem.text)
-        titles = [problem.heading, *re.split(r"[，,；;：:]", lead), *aspect_words(problem)]
-        head = weights.vector([problem.heading + "，" + lead])
-        body = weights.vector([problem.text])
-        case = weights.coverage_of(_restated(problem.text, titles, length))
-        row = []
+    causes = causes or []
+    linked = _linked_causes(problems, causes, length)
+    for i, more in enumerate(_linked_notes(problems, notes or [], length)):
+        linked[i] += more
+    weights = Weights([[without_slots(u.text)] for u in problems + measures + causes])
+    scores, case, has_case = [], [], []
+    for i, problem in enumerate(problems):
+        names = _aspect_words(problem, aspects)
+        cut, own, sides = _problem_side(problem, linked[i], names, weights, length)
+        has_case.append(bool(own))
+        score_row, case_row = [], []
         for measure in measures:
-            measure_head = weights.vector(_restated(measure.heading + "，" + _lead(measure.text), titles, length))
-            rest = _restated(measure.text, titles, length)
-            row.append(max(_cosine(head, measure_head), _cosine(body, weights.vector(rest)), case(rest)))
-        matrix.append(row)
-    return matrix
+            head, body = _head_and_body(measure)
+            # The title and aspect quoted are cut; the heading may name the aspect (群众纪律方面的整改措施), the
+            # action may use the aspect's words anew (加强理论学习).
+            case_row.append(_share(own, features(restated(without_slots(measure.text, "，"), cut + names, length))))
+            head_left = restated(without_slots(head, "，"), cut + names, length)
+            best = 0.0
+            for segment in [body, *points(body)]:
+                said = features(head_left + restated(without_slots(segment, "，"), cut, length))
+                vector = weights.vector(said)
+                best = max([best] + [max(_share(seg_case, said), cosine(vec, vector)) for seg_case, vec in sides])
+            score_row.append(best)
+        scores.append(score_row)
+        case.append(case_row)
+    targets, aim = _targets(problems, measures, spec, length)
+    limits = {key: matching[key] for key in ("threshold", "mutual_floor", "case_floor", "other_target")}
+    return Matching(scores, case, targets, aim, _pending(measures, problems, aspects, length), has_case, limits)
 
 
-def _answered(matrix: list[list[float]], threshold: float, floor: float) -> tuple[list[int], list[float], list[float]]:
-    """Per problem, its best measure; a pair counts at `threshold`, or at `floor` when problem and measure are each
-    other's best match (short one-to-one pairs share few characters). Returns (best measure per problem, the score
-    counted per problem, the score counted per measure)."""
-    rows, columns = len(matrix), len(matrix[0])
-    best_measure = [max(range(columns), key=lambda j: matrix[i][j]) for i in range(rows)]
-    best_problem = [max(range(rows), key=lambda i: matrix[i][j]) for j in range(columns)]
-
-    def counted(i: int, j: int) -> float:
-        value = matrix[i][j]
-        mutual = best_measure[i] == j and best_problem[j] == i
-        return value if value >= threshold or (mutual and value >= floor) else 0.0
-
-    by_problem = [counted(i, best_measure[i]) for i in range(rows)]
-    by_measure = [counted(best_problem[j], j) for j in range(columns)]
-    return best_measure, by_problem, by_measure
-
-
-def check_answers(problems: list[Unit], measures: list[Unit], spec: MeetingSpec | None) -> RuleResult:
+def check_answers(problems: list[Unit], measures: list[Unit], spec: MeetingSpec | None,
+                  causes: list[Unit] | None = None, notes: list[tuple[str, list[str]]] | None = None) -> RuleResult:
     result = RuleResult()
     if not problems or not measures:
         return result
-    matching = settings()["matching"]
-    threshold, floor = matching["threshold"], matching.get("mutual_floor", matching["threshold"])
-    matrix = similarity_matrix(problems, measures, spec)
-    best, by_problem, by_measure = _answered(matrix, threshold, floor)
+    found = match(problems, measures, spec, causes, notes)
     pairs = []
     for i, problem in enumerate(problems):
-        j = best[i]
-        pairs.append({"problem": problem.label, "measure": measures[j].label, "similarity": round(matrix[i][j], 3),
-                      "answered": by_problem[i] > 0})
-        if not by_problem[i]:
+        j = found.best_measure(i)
+        j = j if j is not None else max(range(len(measures)), key=lambda k: found.scores[i][k])
+        answered = found.answered(i)
+        pairs.append({"problem": problem.label, "measure": measures[j].label,
+                      "similarity": round(found.scores[i][j], 3), "case": round(found.case[i][j], 3),
+                      "answered": answered})
+        if not answered:
             result.findings.append(finding("problem-unanswered", "warning", problem, problem=problem.heading or problem.text[:20],
                                            best=measures[j].heading or measures[j].text[:20],
-                                           score=f"{matrix[i][j]:.2f}"))
+                                           score=f"{found.scores[i][j]:.2f}"))
             result.marks.append(Mark(problem.anchor, "unanswered"))
     for j, measure in enumerate(measures):
-        if not by_measure[j]:
-            top = max(matrix[i][j] for i in range(len(problems)))
+        if not found.matched(j):
+            top = max(found.scores[i][j] for i in range(len(problems)))
             result.findings.append(finding("measure-unmatched", "warning", measure,
                                            measure=measure.heading or measure.text[:20], score=f"{top:.2f}"))
             result.marks.append(Mark(measure.anchor, "unmatched"))
-    result.metrics = {"answers": {"threshold": threshold, "mutual_floor": floor, "pairs": pairs}}
+    result.metrics = {"answers": {**found.limits, "pairs": pairs,
+                                  "pending_measures": [m.label for m, p in zip(measures, found.pending) if p]}}
     return result

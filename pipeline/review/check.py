@@ -82,8 +82,10 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
         target = options.target_chars or (profile.target_chars if profile is not None else None)
         facts = profile.all_facts() if profile is not None else None
         digests = _self_digests(path, rendered_text(layout(document)))
+        notes = ([(p.problem, [*p.facts, p.cause]) for problems in profile.aspects.values() for p in problems if p.problem]
+                 if profile is not None else None)
         content = check_content(document, content_spec, corpus, target, facts, digests,
-                                _siblings(path, options.corpus, corpus.index.sources))
+                                _siblings(path, options.corpus, corpus.index.sources), notes)
         findings = report.findings + content.findings
         metrics = {**report.metrics, **content.metrics}
         report = report.model_copy(update={"findings": findings, "metrics": metrics,

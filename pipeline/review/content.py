@@ -89,7 +89,8 @@ def check_length(document: Document, blocks: list[Block], target: int | None) ->
         label = section_label(section)
         per_section.append({"section": label, "chars": chars, "target": budgets[section.role],
                             "length_score": round(section_score, 1)})
-        if section_score < limits["section_warning"]:
+        short_is_whole = section.role in limits.get("only_too_long", []) and chars <= budgets[section.role]
+        if section_score < limits["section_warning"] and not short_is_whole:
             result.findings.append(finding("length", "warning", None, location=label, path=[s_index], scope=f"“{label}”",
                                            actual=chars, target=budgets[section.role], score=f"{section_score:.0f}",
                                            advice=advice["longer" if chars > budgets[section.role] else "shorter"]))
@@ -112,16 +113,17 @@ def check_facts(facts: list[str], text: str) -> RuleResult:
 # ---- copy rate ----------------------------------------------------------------------------------------
 
 def check_copy(document: Document, blocks: list[Block], corpus: CopyCorpus, self_digests: set[str],
-               spec: MeetingSpec | None = None, exclude: tuple[str, ...] = ()) -> tuple[RuleResult, CopyResult]:
-    """Copy rate against the corpus, the meeting's mandated wording exempt. A section copied mostly from
-    another duizhao draft (corpus.drafts) is reported as cross-copy: two units' drafts look alike."""
+               spec: MeetingSpec | None = None, exclude: tuple[str, ...] = (),
+               exempt: tuple[str, ...] = ()) -> tuple[RuleResult, CopyResult]:
+    """Copy rate against the corpus, the meeting's mandated wording and `exempt` phrases exempt. A section copied
+    mostly from another duizhao draft (corpus.drafts) is reported as cross-copy: two units' drafts look alike."""
     limits = settings()["copy_rate"]
     text = rendered_text(blocks)
     # The skeleton's headings (一、存在的主要问题, 上年度…整改落实情况) are the genre's, shared by every material.
     headings = [s.marker + s.heading for s in document.sections
                 if s.marker and len(s.heading) <= limits.get("heading_chars", 24)]
     copied = copy_rate(text, section_spans(blocks, len(document.sections)), corpus, self_digests, exclude,
-                       mandated_phrases(spec) + headings)
+                       mandated_phrases(spec) + headings + list(exempt))
     result = RuleResult()
 
     def code(source: str) -> str:
@@ -176,8 +178,10 @@ def units_of(document: Document, role: str, split_points: bool = True) -> list[U
 
 def check_content(document: Document, spec: MeetingSpec | None = None, corpus: CopyCorpus | None = None,
                   target_chars: int | None = None, facts: list[str] | None = None,
-                  self_digests: set[str] = frozenset(), exclude_sources: tuple[str, ...] = ()) -> ContentResult:
-    """Content findings and metrics of one material. `corpus=None` skips the copy rate; `facts` come from a profile."""
+                  self_digests: set[str] = frozenset(), exclude_sources: tuple[str, ...] = (),
+                  notes: list[tuple[str, list[str]]] | None = None) -> ContentResult:
+    """Content findings and metrics of one material. `corpus=None` skips the copy rate; `facts` come from a profile,
+    and `notes`: per problem the profile lists, its title with its facts and cause (what a measure may answer)."""
     blocks = layout(document)
     cap = settings().get("max_units", 2000)
     problems = units_of(document, "problems")
@@ -185,7 +189,7 @@ def check_content(document: Document, spec: MeetingSpec | None = None, corpus: C
     results = [
         check_specificity(problems[:cap]),
         check_answers(units_of(document, "problems", split_points=False)[:cap],
-                      units_of(document, "measures", False)[:cap], spec),
+                      units_of(document, "measures", False)[:cap], spec, units_of(document, "causes")[:cap], notes),
         check_causes(units_of(document, "causes")[:cap], problems[:cap]),
         check_redundancy(everything),
         check_length(document, blocks, target_chars),

@@ -154,13 +154,28 @@ def check_causes(causes: list[Unit], problems: list[Unit]) -> RuleResult:
 
 # ---- redundancy ---------------------------------------------------------------------------------------
 
+_QUOTE = re.compile(r"“[^“”\n]{1,40}”")
+
+
 def _sentences(unit: Unit, min_chars: int) -> list[tuple[str, set[str]]]:
+    """Sentences and their character trigrams, 【…】 prompts and “…” quotes left out: two prompts of the same form
+    (【待补：本单位在理想信念方面的原因…】, 【待补：…理论武装…】) are duizhao asking twice, and a measure quoting the
+    problem it answers (针对“…”的问题) cites it; neither is the unit repeating itself."""
     found = []
     for sentence in _SENTENCE.findall(unit.text):
-        chars = "".join(_CONTENT.findall(sentence))
+        chars = "".join(_CONTENT.findall(_QUOTE.sub("", _slot_pattern().sub("", sentence))))
         if len(chars) >= min_chars:
             found.append((sentence.strip(), {chars[i : i + 3] for i in range(len(chars) - 2)}))
     return found
+
+
+def _without_slots(text: str, mark: list[int]) -> str:
+    """`text` with each 【…】 prompt replaced by a character of its own (no shared run can cross or include it)."""
+    def unique(_match) -> str:
+        mark[0] += 1
+        return chr(0xF0000 + mark[0])  # a private-use character, one per prompt
+
+    return _slot_pattern().sub(unique, text)
 
 
 def _without(text: str, names: list[str]) -> str:
@@ -188,6 +203,7 @@ def check_redundancy(units: list[Unit]) -> RuleResult:
     # Every unit is compared with every earlier one. A material has tens of units; past `max_units` the
     # text is not one (a pasted book, a generated file) and the rest goes unchecked rather than taking hours.
     checked = units[: limits.get("max_units", 400)]
+    mark = [0]
     for unit in checked:
         flagged = False
         for sentence, grams in _sentences(unit, limits["min_chars"]):
@@ -201,14 +217,14 @@ def check_redundancy(units: list[Unit]) -> RuleResult:
             seen.append((unit, sentence, grams))
         if not flagged:
             same_item = names_of_item.get((unit.section, unit.item), [])
-            runs = sorted(passages.check(unit.text, exclude=same_item).runs, key=lambda r: -r.length)
+            runs = sorted(passages.check(_without_slots(unit.text, mark), exclude=same_item).runs, key=lambda r: -r.length)
             shared = next((r for r in runs if content_length(_without(r.text, limits["names"])) >= limits["run_length"]), None)
             if shared is not None:
                 report(unit, by_name[shared.source], shared.text, shared.text)
         name = "/".join(map(str, unit.anchor))
         by_name[name] = unit
         names_of_item.setdefault((unit.section, unit.item), []).append(name)
-        passages.add(name, unit.text)
+        passages.add(name, _without_slots(unit.text, mark))
     result.metrics = {"redundant_sentences": len(result.findings)}
     if len(checked) < len(units):
         result.metrics["redundancy_units_unchecked"] = len(units) - len(checked)

@@ -177,6 +177,7 @@ def test_finished_jobs_are_forgotten_an_hour_after_they_end_running_ones_stay():
         failed = jobs.submit(new_id(), [], lambda job: 1 / 0)
         running = jobs.submit(new_id(), [], lambda job: release.wait(10) and "完成")
         wait_until(lambda: done.finished and failed.finished, "jobs did not finish")
+        wait_until(lambda: running.status == "running", "the third job did not start")  # it waits for a worker
         assert done.ended == 1000.0 and failed.status == "failed" and running.ended is None
         now[0] += 3599
         assert jobs.prune() == [] and jobs.get(done.id) is done  # a page reloaded within the hour finds it

@@ -1,6 +1,7 @@
 """Cross-draft 查重: every draft of a batch compared with the batch's other drafts and with the user's earlier
 drafts in the output folder, per section, naming the other draft. Two units' drafts must not look alike; the
-wording the meeting mandates (theme, aspect names, title pattern) is exempt.
+wording the meeting mandates (theme, aspect names, title pattern), the genre's connective formulae and the titles of
+documents studied are exempt.
 
 Pure: drafts come in as documents, findings go out. The runner reads the folder and shows the result.
 """
@@ -20,11 +21,15 @@ from pipeline.material.document import layout
 from pipeline.review.content import check_copy, rendered_text
 from pipeline.review.copyrate import CopyCorpus
 from pipeline.review.findings import settings
+from pipeline.review.mandated import composer_formulae
 from pipeline.review.structure import Finding
 from pipeline.text.overlap import RUN_LENGTH, OverlapIndex
 from pipeline.material.load import load_json_document
 from pipeline.material.specs import load_spec
 from pipeline.core.errors import PipelineError
+
+
+_TITLE = re.compile(r"《[^《》\n]{2,40}》")
 
 
 @dataclass
@@ -54,10 +59,12 @@ def cross_check(drafts: list[DraftText], earlier: list[DraftText] = ()) -> list[
     # duizhao's 【待补：…】 prompts are the same in every draft and none reaches the material the unit hands in.
     slot = re.compile(settings()["specificity"]["slot"])
     prompts = tuple(sorted({m.group(0) for blocks in texts.values() for m in slot.finditer(rendered_text(blocks))}))
+    # A document every unit of a campaign studies (《中国共产党纪律处分条例》) is named alike by all of them.
+    titles = tuple(sorted({m.group(0) for blocks in texts.values() for m in _TITLE.finditer(rendered_text(blocks))}))
     results = []
     for draft in drafts:
         found, copied = check_copy(draft.document, texts[draft.name], corpus, set(), draft.spec, exclude=(draft.name,),
-                                   exempt=prompts)
+                                   exempt=prompts + titles + composer_formulae())
         by_source = copied.report.by_source
         results.append(CrossCopy(
             draft=draft.name, rate=round(copied.rate, 4),

@@ -4,7 +4,9 @@ copying: two units of one meeting share it by mandate. Quotes of it are taken ou
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
+from pipeline.core.resources import lexicon
 from pipeline.text.overlap import OverlapIndex, OverlapReport, SharedRun, normalise
 
 
@@ -20,6 +22,26 @@ def mandated_phrases(spec) -> list[str]:
 
 
 MANDATED_QUOTE = 6  # a quote of a long mandated phrase this long (content characters) is exempt
+
+
+@lru_cache(maxsize=1)
+def composer_formulae() -> tuple[str, ...]:
+    """The fixed words of the offline composer's connectives (现将…对照检查情况报告如下 and the like): formulae of
+    the genre that assert nothing, in every unit's material. Only the literal parts between placeholders, and only
+    those long enough to be matched as quotes, so a unit's own words around them still count."""
+    def strings(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, list):
+            for item in node:
+                yield from strings(item)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if key != "roots":  # the cause roots' names and keywords are content, not connectives
+                    yield from strings(value)
+
+    fragments = (part.strip() for template in strings(lexicon("composer")) for part in re.split(r"\{[^}]*\}", template))
+    return tuple(dict.fromkeys(f for f in fragments if len(normalise(f)[0]) >= MANDATED_QUOTE))
 
 
 def exempt_mandated(report: OverlapReport, text: str, phrases: list[str], run_length: int) -> OverlapReport:

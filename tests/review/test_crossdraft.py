@@ -177,3 +177,33 @@ def test_check_corpus_folder_of_drafts(tmp_path):
     assert "白河县.txt" not in json.dumps(report.metrics.get("copy_sources", {}), ensure_ascii=False)
     result = CliRunner().invoke(app, ["check", str(mine), "--spec", SPEC.id, "--corpus", str(folder)])
     assert result.exit_code == 1 and "与另一份草稿雷同" in result.output
+
+
+def test_formulae_and_studied_titles_are_not_copying_but_a_units_own_sentence_is(tmp_path, retriever):
+    """Two branches' offline drafts share the composer's connectives (…的对照检查情况如下) and the title of the
+    regulation both studied; neither makes them 雷同. The same fact sentence in both still does."""
+    base = yaml.safe_load((EXAMPLES / "agency-2024-dangji.yaml").read_text(encoding="utf-8"))
+    other = yaml.safe_load((EXAMPLES / "enterprise-2024-dangji.yaml").read_text(encoding="utf-8"))
+    from pipeline.draft.drafter import OfflineDrafter
+    from pipeline.run.runner import DraftOptions, draft_all
+    import asyncio
+
+    def drafted(data: dict, name: str, outdir: Path):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        options = DraftOptions(outdir=outdir, docx=False)
+        result = asyncio.run(draft_all([path], options, OfflineDrafter, lambda: retriever))[0]
+        record = next(Path(p) for p in result.outputs if p.endswith(".json"))
+        return DraftText(name, load_document(record).document, load_spec(data["meeting"]["spec"]))
+
+    for data in (base, other):
+        data["preparation"]["study"] = "集中学习《中国共产党纪律处分条例》4次"
+    first, second = drafted(base, "a", tmp_path / "a"), drafted(other, "b", tmp_path / "b")
+    results = {r.draft: r for r in cross_check([first, second])}
+    assert not [f for r in results.values() for f in r.findings], [f.message for r in results.values() for f in r.findings]
+    shared = "支部委员会全年有2次没有按期研究党员发展和教育管理工作"
+    base["preparation"]["other"] = [shared]
+    other["preparation"]["other"] = [shared]
+    first, second = drafted(base, "a", tmp_path / "a2"), drafted(other, "b", tmp_path / "b2")
+    findings = [f for r in cross_check([first, second]) for f in r.findings]
+    assert findings and any(shared[:13] in f.message for f in findings)

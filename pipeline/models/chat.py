@@ -107,8 +107,10 @@ class Completion(BaseModel):
 
 
 def build_chat_model(settings: ChatSettings) -> BaseChatModel:
-    import httpx  # lazy: heavy library, loaded only where used
     from langchain_openai import ChatOpenAI  # lazy: heavy library, loaded only where used
+    # The client's own Timeout class: openai 1.x re-exports httpx's, openai 3.x has its own over httpx2 and
+    # rejects an httpx.Timeout.
+    from openai import Timeout
 
     official = not settings.base_url or "api.openai.com" in settings.base_url
     return (ChatOpenAI if official else _compatible_class())(
@@ -116,7 +118,7 @@ def build_chat_model(settings: ChatSettings) -> BaseChatModel:
         base_url=settings.base_url,
         api_key=settings.api_key or SecretStr(PLACEHOLDER_KEY),
         # No read timeout: a queued request waits for its turn; silence is timed by endpoint.Endpoint.
-        timeout=httpx.Timeout(None, connect=min(CONNECT_TIMEOUT, settings.timeout)),
+        timeout=Timeout(None, connect=min(CONNECT_TIMEOUT, settings.timeout)),
         max_retries=0,
         temperature=settings.temperature,
         streaming=True,

@@ -134,6 +134,20 @@ def add_facts(paragraphs: list[str], missing: Sequence[str]) -> list[str]:
     return paragraphs[:-1] + [paragraphs[-1] + tail]
 
 
+def add_preparation(paragraphs: list[str], missing: Sequence[str]) -> list[str]:
+    """Preparation facts the preamble left out, in the unit's own words, before its closing "…报告如下："."""
+    if not paragraphs:
+        return paragraphs
+    said = _words()["preparation_sentence"].format(facts="，".join(f.strip().rstrip("。；;，,") for f in missing))
+    last = paragraphs[-1]
+    closing = re.search(r"[^。！？!?]*[：:]$", last)
+    if closing:
+        last = last[:closing.start()] + said + last[closing.start():]
+    else:
+        last += said
+    return paragraphs[:-1] + [last]
+
+
 def limit_points(paragraphs: list[str], item: OutlineItem) -> tuple[list[str], bool]:
     """A problems item has as many points as problems asked: the extras (those carrying no fact) go."""
     asked = len(item.problems)

@@ -169,7 +169,9 @@ def line_pass(text: str, ctx: Context) -> list[str]:
                 line = head + "。"
             else:
                 line = body + "。"
-        label = re.match(rf"^([^，。；：:,;]{{1,{_LABEL_MAX}}})[:：]\s*(\S.*)$", line)
+        # A run-in label (**加强纪律执行**：…) ends at its colon; a colon inside an open bracket
+        # (问题（措施：…）) belongs to what the bracket holds.
+        label = re.match(rf"^([^，。；：:,;（(]{{1,{_LABEL_MAX}}})[:：]\s*(\S.*)$", line)
         if label and (marked or listed or is_heading):
             if ctx.names_other_slot(label.group(1)):
                 return cut(index, line)

@@ -24,7 +24,7 @@ from pipeline.material.profile import Profile
 from pipeline import __version__
 from pipeline.core.resources import data_dir, lexicon, prompt_text
 from pipeline.draft.clean import clean_output
-from pipeline.draft.deadlines import settle_deadlines
+from pipeline.draft.measures import settle_measures
 from pipeline.draft.pending import scrub
 from pipeline.models.chat import complete, secrets_of
 from pipeline.core.redact import redact
@@ -174,16 +174,26 @@ class ModelDrafter:
             # The preamble states the preparation counts: any other number there is a changed count.
             known = [outline.meeting, outline.title, *preparation_facts(profile)]
 
+        # The facts the text must carry. A measure carries the unit's own measure, owner and time limit (settled
+        # below), not the problem's facts: "比如，<the fault>" does not belong in a measure.
+        required = [] if item.role == "measures" else item.facts
+
         def judge(cleaned):
-            return assess(cleaned.paragraphs, references, item.facts, known=known, target_chars=item.budget,
+            return assess(cleaned.paragraphs, references, required, known=known, target_chars=item.budget,
                           flags=cleaned.flags, unit=outline.unit)
 
         def settle(cleaned):
-            # A measure's time limit is the unit's (or a slot) before any number is judged: re-asking cannot
-            # make a model know a deadline, and cutting the clause would lose the slot.
-            paragraphs, changed, added = settle_deadlines(cleaned.paragraphs, item)
-            flags = [*cleaned.flags, *(["deadline-replaced"] if changed else []), *(["deadline-added"] if added else [])]
-            return cleaned.model_copy(update={"paragraphs": paragraphs, "flags": flags}), changed
+            # A measure's own words, owner and time limit are the unit's before any number is judged: re-asking
+            # cannot make a model know a deadline, and cutting the clause would lose the slot.
+            done = settle_measures(cleaned.paragraphs, item, outline.self_name)
+            flags = [*cleaned.flags, *(["deadline-replaced"] if done.changed else []),
+                     *(["owner-replaced"] if done.owners else []), *(f"{what}-added" for what in done.added),
+                     *(["scaffold-echo"] if done.bare_slots else [])]
+            if not done.paragraphs and "empty" not in flags:
+                flags.append("empty")
+            taken = [f"deadline-invented：{a} → {b}" for a, b in done.changed]
+            taken += [f"owner-invented：{a} → {b}" for a, b in done.owners]
+            return cleaned.model_copy(update={"paragraphs": done.paragraphs, "flags": flags}), taken
 
         completion, cleaned = await self._ask(messages, limit, item, outline, references)
         cleaned, changed = settle(cleaned)
@@ -206,7 +216,7 @@ class ModelDrafter:
             flags.append("copied")
         paragraphs, removed = pending.drop_invented(paragraphs, assessment.invented_numbers)
         taken = [f"number-invented：{clause}" for clause in removed]
-        taken += [f"deadline-invented：{model} → {own}" for model, own in changed]
+        taken += changed
         if removed:
             flags.append("number-removed")
         missing = list(assessment.missing_facts)
@@ -215,7 +225,8 @@ class ModelDrafter:
             reason = "invented"
         if reason:
             # Nothing usable after the re-ask: say exactly what to write instead of shipping it.
-            paragraphs = [pending.marker(item, reason, copy_rate=assessment.copy_rate)]
+            shown = item.own() if item.role == "measures" else None  # the unit's own measures, to write from
+            paragraphs = [pending.marker(item, reason, copy_rate=assessment.copy_rate, facts=shown)]
             flags += ["pending", f"pending:{reason}"]
         else:
             paragraphs, dropped = pending.limit_points(paragraphs, item)
@@ -227,7 +238,7 @@ class ModelDrafter:
                 taken += [f"owner-invented：{owner}" for owner in owners]
             # A clause cut for its invented number, or a point dropped as extra, may have carried a fact too.
             text = "\n".join(paragraphs)
-            missing += [f for f in item.facts if f not in missing and f.strip() and not fact_present(f, text)]
+            missing += [f for f in required if f not in missing and f.strip() and not fact_present(f, text)]
             if missing:
                 flags.append("fact-inserted")
                 paragraphs = (pending.add_preparation(paragraphs, missing) if item.role == "preamble"

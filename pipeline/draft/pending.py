@@ -104,13 +104,15 @@ def give_up_reason(paragraphs: Sequence[str], flags: Sequence[str], copy_rate: f
     return None
 
 
-def marker(item: OutlineItem, reason: str, *, copy_rate: float = 0.0) -> str:
+def marker(item: OutlineItem, reason: str, *, copy_rate: float = 0.0, facts: Sequence[str] | None = None) -> str:
+    """`facts`: what the user can write from (default: the item's facts)."""
     words = _words()
     problems = "；".join(item.problems) or item.aspect or item.heading
     what = words["pending_what"].get(item.role, "本段内容").format(
         aspect=item.aspect or item.heading, heading=item.heading.rstrip("。"), problems=problems)
-    if item.facts:
-        what += words["pending_facts"].format(facts="；".join(f.rstrip("。") for f in item.facts))
+    facts = item.facts if not facts else facts
+    if facts:
+        what += words["pending_facts"].format(facts="；".join(f.rstrip("。") for f in facts))
     why = words["pending_reasons"][reason].format(rate=f"{copy_rate:.0%}")
     return words["pending"].format(what=what, reason=why)
 

@@ -37,10 +37,12 @@ class OutlineItem(BaseModel):
     sub: str = ""
 
     def own(self) -> list[str]:
-        """The unit's own sentences a drafter must build on (shown to the model; composed offline)."""
+        """The unit's own sentences a drafter must build on (shown to the model; composed offline). Each detail
+        is labelled in Chinese (措施：…；责任人：…): a model repeats whatever label it is shown."""
+        labels = lexicon("composer")["detail_labels"]
         lines = [self.note] if self.note else []
         for detail in self.details:
-            parts = [f"{key}：{value}" for key, value in detail.items() if key != "problem" and value]
+            parts = [f"{labels.get(key, key)}：{value}" for key, value in detail.items() if key != "problem" and value]
             if parts:
                 lines.append(f"{detail['problem']}（{'；'.join(parts)}）")
         return lines

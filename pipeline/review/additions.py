@@ -273,8 +273,10 @@ def item_findings(items: list, found: list[Finding]) -> list[Finding]:
         for entry in i.get("removed") or []:
             code, _, text = str(entry).partition("：")
             if code == "owner-invented":
+                owner, _, replacement = text.partition(" → ")
                 findings.append(Finding(code="owner-replaced", severity="warning", location=str(i.get("key", "")),
-                                        message=messages["owner-replaced"].format(owner=text)))
+                                        message=messages["owner-replaced"].format(
+                                            owner=owner, replacement=replacement or words()["owner_slot"])))
             elif code == "deadline-invented":
                 deadline, _, replacement = text.partition(" → ")
                 findings.append(Finding(code="deadline-replaced", severity="warning", location=str(i.get("key", "")),

@@ -19,3 +19,10 @@ def invented_owners(text: str, allowed_text: str, self_name: str = "") -> list[s
                 continue
             found.append(owner)
     return list(dict.fromkeys(found))
+
+
+def named_owners(text: str) -> list[str]:
+    """Every owner `text` names for a task (责任人：…, 由…负责), invented or not; none inside a 【待补】 slot."""
+    found = [match.group(1).strip() for pattern in lexicon("additions")["owner_patterns"]
+             for match in re.finditer(pattern, text)]
+    return [owner for owner in dict.fromkeys(found) if "待补" not in owner]

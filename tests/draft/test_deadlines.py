@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.draft.deadlines import settle_deadlines
+from pipeline.draft.measures import settle_measures
 from pipeline.draft.drafter import ModelDrafter
 from pipeline.draft.plan import make_outline
 from pipeline.material.profile import load_profile, parse_profile, resolve_spec
@@ -37,10 +37,10 @@ aspects:
       deadline: 2024年8月底前
 """
 # The unit's fact and measure in the model's words, then a time limit of its own.
-NO_DEADLINE_GIVEN = ("社区微改造项目5月就动了工，到6月才报告街道党工委，支部班子对此深刻反省。今后所有工程都要先向"
-                     "街道党工委报批再动工，由支部书记负责，2027年3月底前完成整改。")
-DEADLINE_GIVEN = ("有3户居民的诉求超过一周没有得到回复，支部班子对此深感愧疚。今后每一件诉求都要登记在册、"
-                  "按时办理、及时答复，由支部副书记负责，确保2025年6月30日前全部整改到位。")
+NO_DEADLINE_GIVEN = ("社区微改造项目5月就动了工，到6月才报告街道党工委，支部班子对此深刻反省。今后社区工程一律先报告后施工，"
+                     "所有工程都要先向街道党工委报批再动工，由支部书记负责，2027年3月底前完成整改。")
+DEADLINE_GIVEN = ("有3户居民的诉求超过一周没有得到回复，支部班子对此深感愧疚。今后群众诉求实行登记、办理、回复闭环管理，"
+                  "每一件都要按时答复，由支部副书记负责，确保2025年6月30日前全部整改到位。")
 
 
 def setup(key: str):
@@ -87,10 +87,32 @@ def test_a_measure_with_no_time_limit_gets_the_units_or_the_slot():
     assert none_text.endswith("由支部书记负责。" + SLOT) and "deadline-added" in none.flags
 
 
+def test_the_units_measure_and_owner_are_added_where_the_answer_leaves_them_out():
+    """A live answer (Qwen2.5-Coder-1.5B) that only echoed the instruction's slots: they go, and the measure says
+    the unit's own measure, owner and time limit instead of "【待补：责任人】。2024年9月底前。比如，<the fault>"."""
+    answer = "支部班子要切实加强执法文书管理，提高办案质量。【待补：责任人】\n【待补：完成时限】"
+    profile = load_profile(ROOT / "examples" / "agency-2024-dangji.yaml")
+    outline = make_outline(profile, resolve_spec(profile))
+    item = next(i for i in outline.items() if i.key == "measures-05")
+    model = QueuedChatModel().queue(answer, answer)  # re-asked once: far shorter than asked
+    drafted = asyncio.run(ModelDrafter(model, "fake").draft(item, outline, profile, []))
+    assert drafted.paragraphs == ["支部班子要切实加强执法文书管理，提高办案质量。对6份问题文书逐份整改，执法文书实行法制员审核签字。"
+                                  "责任人：法规科科长。完成时限：2024年9月底前。"]
+    assert {"measure-added", "owner-added", "deadline-added"} <= set(drafted.flags) and len(model.requests) == 2
+    assert "比如" not in drafted.paragraphs[0]  # the problem's fact is not a measure
+
+
+def test_an_owner_the_model_made_up_becomes_the_units_own():
+    drafted, _, text = draft("measures-01", DEADLINE_GIVEN.replace("由支部副书记负责", "由社区办公室负责"))
+    assert "社区办公室" not in text and "由支部副书记负责" in text and "owner-replaced" in drafted.flags
+    assert "owner-invented：社区办公室 → 支部副书记" in drafted.removed
+
+
 def test_the_units_own_time_limits_are_kept():
     drafted, _, text = draft("measures-01", DEADLINE_GIVEN.replace("2025年6月30日前", "2024年8月底前"))
     assert "确保2024年8月底前全部整改到位" in text
-    assert not {"deadline-replaced", "deadline-added"} & set(drafted.flags) and drafted.removed == []
+    assert not {"deadline-replaced", "deadline-added", "measure-added", "owner-added"} & set(drafted.flags)
+    assert drafted.removed == []
 
 
 def test_a_limit_that_cannot_stand_for_a_date_closes_the_clause():
@@ -98,18 +120,19 @@ def test_a_limit_that_cannot_stand_for_a_date_closes_the_clause():
     profile = load_profile(ROOT / "examples" / "agency-2024-dangji.yaml")
     outline = make_outline(profile, resolve_spec(profile))
     items = {i.key: i for i in outline.items()}
-    paragraphs, changed, added = settle_deadlines(
-        ["每次集中学习选取1个本局执法案例对照条例讨论，由支部书记负责，2027年3月底前完成。"], items["measures-01"])
-    assert paragraphs == ["每次集中学习选取1个本局执法案例对照条例讨论，由支部书记负责，完成时限：2024年9月起执行。"]
-    assert changed == [("2027年3月底前", "完成时限：2024年9月起执行")] and not added
+    done = settle_measures(["每次集中学习选取1个本局执法案例对照条例讨论，由支部书记负责，2027年3月底前完成。"],
+                           items["measures-01"])
+    assert done.paragraphs == ["每次集中学习选取1个本局执法案例对照条例讨论，由支部书记负责，完成时限：2024年9月起执行。"]
+    assert done.changed == [("2027年3月底前", "完成时限：2024年9月起执行")] and not done.added
     # A time in the unit's own measure (3个工作日内) is not a deadline the model made up.
     kept = "群众诉求实行登记、办理、回复闭环管理，3个工作日内回复，由支部副书记负责，2024年8月底前完成。"
-    assert settle_deadlines([kept], items["measures-04"]) == ([kept], [], False)
+    done = settle_measures([kept], items["measures-04"])
+    assert done.paragraphs == [kept] and not done.changed and not done.added
 
 
 def test_other_items_are_left_alone():
     _, _, item = setup("problems-05")
-    assert settle_deadlines(["2027年3月底前还没有整改。"], item) == (["2027年3月底前还没有整改。"], [], False)
+    assert settle_measures(["2027年3月底前还没有整改。"], item).paragraphs == ["2027年3月底前还没有整改。"]
 
 
 @pytest.mark.parametrize("text, found", [

@@ -117,7 +117,7 @@ def line_pass(text: str, ctx: Context) -> list[str]:
 
     def cut(index: int, line: str) -> list[str]:
         ctx.flag("off-section", "\n".join([line, *lines[index + 1:]]))
-        return paragraphs + ([pending + "。"] if pending else [])
+        return paragraphs + ([_closed(pending)] if pending else [])
 
     for index, raw in enumerate(lines):
         line = raw.strip()
@@ -171,11 +171,17 @@ def line_pass(text: str, ctx: Context) -> list[str]:
                 line = body + "。"
         # A run-in label (**加强纪律执行**：…) ends at its colon; a colon inside an open bracket
         # (问题（措施：…）) belongs to what the bracket holds.
-        label = re.match(rf"^([^，。；：:,;（(]{{1,{_LABEL_MAX}}})[:：]\s*(\S.*)$", line)
+        label = re.match(rf"^([^，。；：:,;（(【]{{1,{_LABEL_MAX}}})[:：]\s*(\S.*)$", line)
         if label and (marked or listed or is_heading):
             if ctx.names_other_slot(label.group(1)):
                 return cut(index, line)
-            line = f"{label.group(1)}。{label.group(2)}"
+            name = label.group(1).strip()
+            if name in words["field_labels"]:  # 责任人：X reads as it is; "责任人。X" does not
+                line = f"{name}：{label.group(2)}"
+            elif name in words["empty_labels"]:  # 措施：X is just X
+                line = label.group(2)
+            else:
+                line = f"{name}。{label.group(2)}"
         elif not _TERMINAL.search(line) and len(line) <= _HEADING_MAX and not _BRACKETED.match(line) and (
             marked or is_heading or not re.search(r"[，。；、,]", line)
         ):
@@ -187,16 +193,21 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             if names_self:
                 continue
             if pending:
-                paragraphs.append(pending + "。")
+                paragraphs.append(_closed(pending))
             pending = line
             continue
         if pending:
-            line = f"{pending}。{line}"
+            line = f"{_closed(pending)}{line}"
             pending = None
         paragraphs.append(line)
     if pending:
-        paragraphs.append(pending + "。")
+        paragraphs.append(_closed(pending))
     return paragraphs
+
+
+def _closed(text: str) -> str:
+    """A line made a sentence: its trailing comma or semicolon (a list item's) gives way to 。."""
+    return re.sub(r"[；;，,、\s]+$", "", text) + "。"
 
 
 def fix_voice(paragraph: str, unit: str, self_name: str, ctx: Context) -> str:

@@ -148,6 +148,11 @@ class ModelDrafter:
         scaffold = [_unquoted(line) for line in user_prompt.splitlines() if line and not line.startswith("<<<")][:12]
         if references:
             scaffold = [line for line in scaffold if line not in references]
+        if item.role != "problems":
+            # Preparation, last year's fixes, a case: the prompt asks for these facts word for word, so writing
+            # them is the answer, not an echo (a problem's fact line repeated bare is: it comes back as 比如，…).
+            facts = {line for line in _lines(item.facts).splitlines()}
+            scaffold = [line for line in scaffold if line not in facts]
         # The system prompt is never text of the material: a model that recites it (asked to by a poisoned
         # reference, say) has those sentences dropped like any other echo of the prompt.
         scaffold += [line for line in messages[0][1].splitlines() if line.strip()]
@@ -185,10 +190,14 @@ class ModelDrafter:
         def settle(cleaned):
             # A measure's own words, owner and time limit are the unit's before any number is judged: re-asking
             # cannot make a model know a deadline, and cutting the clause would lose the slot.
-            done = settle_measures(cleaned.paragraphs, item, outline.self_name)
+            paragraphs, bare = cleaned.paragraphs, 0
+            if item.facts and not any(f.rstrip().endswith(("：", ":")) for f in item.facts):
+                # Every fact given (last year's results too): a slot echoed alone asks for what the unit said.
+                paragraphs, bare = pending.drop_bare_slots(paragraphs)
+            done = settle_measures(paragraphs, item, outline.self_name)
             flags = [*cleaned.flags, *(["deadline-replaced"] if done.changed else []),
                      *(["owner-replaced"] if done.owners else []), *(f"{what}-added" for what in done.added),
-                     *(["scaffold-echo"] if done.bare_slots else [])]
+                     *(["scaffold-echo"] if done.bare_slots or bare else [])]
             if not done.paragraphs and "empty" not in flags:
                 flags.append("empty")
             taken = [f"deadline-invented：{a} → {b}" for a, b in done.changed]

@@ -17,15 +17,14 @@ from functools import lru_cache
 from pydantic import BaseModel
 
 from pipeline.core.resources import lexicon
-from pipeline.draft.clean import sentences
 from pipeline.draft.deadlines import replace_deadlines
+from pipeline.draft.pending import drop_bare_slots
 from pipeline.draft.plan import OutlineItem
 from pipeline.text.deadlines import core
 from pipeline.text.facts import fact_present
 from pipeline.text.owners import invented_owners, named_owners
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_SLOTS = re.compile(r"【[^【】]*】")
 _RUN = 4  # characters a paragraph shares with a problem or its measure to be about it
 
 
@@ -71,21 +70,6 @@ def _value(answering: int | None, details: Sequence[dict], key: str) -> str:
     return shared.pop() if len(shared) == 1 else ""
 
 
-def _without_bare_slots(paragraphs: Sequence[str]) -> tuple[list[str], int]:
-    """Sentences that are nothing but a slot (【待补：责任人】。) are the instruction echoed, not a measure."""
-    out, dropped = [], 0
-    for paragraph in paragraphs:
-        kept = []
-        for sentence in sentences(paragraph):
-            if _SLOTS.search(sentence) and not _CJK.search(_SLOTS.sub("", sentence)):
-                dropped += 1
-            else:
-                kept.append(sentence)
-        if kept:
-            out.append("".join(kept))
-    return out, dropped
-
-
 def settle_measures(paragraphs: Sequence[str], item: OutlineItem, self_name: str = "") -> Settled:
     """A measures item's paragraphs with the unit's own measure, owner and time limit; other items as they are.
     `self_name`: the body (班子), which a measure may name as its owner."""
@@ -93,7 +77,7 @@ def settle_measures(paragraphs: Sequence[str], item: OutlineItem, self_name: str
     if item.role != "measures" or not details:
         return Settled(paragraphs=list(paragraphs))
     words = _words()
-    paragraphs, bare = _without_bare_slots(paragraphs)
+    paragraphs, bare = drop_bare_slots(paragraphs)
     if not paragraphs:
         if not all(d.get("measure", "").strip() for d in details):
             return Settled(paragraphs=[], bare_slots=bare)

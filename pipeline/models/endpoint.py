@@ -162,9 +162,13 @@ class Endpoint:
                     await iterator.aclose()
                 except BaseException:  # noqa: BLE001 - closing a half-read stream must not hide the real error
                     pass
-        if not ended and overlapped:
-            # Cut off, not finished, while other requests of ours were in flight: the server drops one answer
-            # for the next, so from now on it gets one request at a time.
+        # A choice arrived (langchain marks its chunks in response_metadata); a stream with none is the empty
+        # result the caller reports.
+        began = merged is not None and bool(getattr(merged, "content", "") or getattr(merged, "response_metadata", None))
+        if not ended and began and overlapped:
+            # Begun, never finished, while other requests of ours were in flight: the server dropped this answer
+            # for the next (llama-cpp-python does), so from now on it gets one request at a time. (Alone, an
+            # answer without a finish reason is taken as it is: in-process and some local servers send none.)
             if self.limit != 1:
                 self.limit = 1
                 log.info("模型服务收到新请求时会中断正在生成的回答：已把同时请求数降为 1")

@@ -21,7 +21,7 @@ from pipeline.material.profile import Profile
 from pipeline.review.findings import Unit, section_units
 from pipeline.review.structure import Finding, Severity
 from pipeline.text.deadlines import deadlines, given
-from pipeline.text.facts import fact_present, numbers
+from pipeline.text.facts import fact_present, invented_dates, numbers
 from pipeline.text.owners import invented_owners
 import json
 
@@ -156,11 +156,14 @@ def check_numbers(document: Document, profile: Profile) -> list[Finding]:
     # so is a small one (谈心谈话5人次); the pipeline writes no count of its own there.
     prepared = set(numbers("\n".join(preparation_facts(profile)) + document.title))
     findings = []
+    given = profile_text(profile) + document.title
+    prepared_text = "\n".join(preparation_facts(profile)) + document.title
     for role, unit in _units(document, ("preamble", "problems", "last_year", "case_study")):
         text = pending_pattern().sub("", unit.text)
         for clause in _clauses(text):
             new = [surface for value, surface in numbers(clause).items()
                    if value not in (prepared if role == "preamble" else allowed)]
+            new += invented_dates(clause, prepared_text if role == "preamble" else given)
             if new:
                 findings.append(_finding("number-invented", "warning", unit, numbers="、".join(new),
                                          clause=_short(clause)))

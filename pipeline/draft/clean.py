@@ -159,7 +159,9 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
         if not (ack or salute or head and out[0] != first):
             break
     # Everywhere: bracketed notes, fill-in requests (kept as slots) and sentences that repeat the instructions.
-    note = re.compile(r"[（(【]\s*(?:%s)[^）)】]*[）)】]" % "|".join(map(re.escape, w["note_starts"])), re.I)
+    # (a 【待补：…】 slot inside a note belongs to the note: the note ends at its own bracket)
+    note = re.compile(r"[（(【]\s*(?:%s)[^）)】【]*(?:【[^【】]*】[^）)】【]*)*[）)】]" % "|".join(map(re.escape, w["note_starts"])),
+                      re.I)
     slot = re.compile(r"[（(]\s*((?:%s)[^）)]*)[）)]" % "|".join(map(re.escape, w["placeholder_starts"])))
     cleaned = []
     for paragraph in out:
@@ -170,11 +172,12 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
             ctx.flag("note", paragraph)
             continue
         kept = []
+        prefixes = re.compile(r"(?:^|(?<=[，,]))(?:%s)" % "|".join(w["echo_prefixes"]))
         for sentence in sentences(paragraph):
             if _has(sentence, w["scaffold_phrases"]):
                 ctx.flag("scaffold-echo", sentence)
             else:
-                kept.append(sentence)
+                kept.append(prefixes.sub(lambda m: ctx.flag("scaffold-echo", m.group()) or "", sentence))
         cleaned.append("".join(kept).strip())
     out = [p for p in cleaned if p]
     # Closing: sign-off sentences, speech closings, then a summary paragraph (the closing section keeps it).

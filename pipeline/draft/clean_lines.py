@@ -113,6 +113,7 @@ def line_pass(text: str, ctx: Context) -> list[str]:
     pending: str | None = None  # a sub-point heading waiting for its body
     in_scaffold = False
     started = False  # a line of the text itself was seen
+    field: str | None = None  # "责任人为：" on a line of its own: the next line is its value
     lines = text.split("\n")
 
     def cut(index: int, line: str) -> list[str]:
@@ -137,6 +138,8 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             line = line[bracket.end():]
         if not line:
             continue
+        if field:
+            line, field = f"{field}：{line}", None
         if line.startswith(PENDING):  # the pipeline's own slot for a missing fact
             started = True
             paragraphs.append(line)
@@ -156,6 +159,9 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             continue
         if line[-1] in "：:":
             body = line[:-1].strip()
+            if re.sub(r"(?:为|是)$", "", body) in words["field_labels"]:
+                field = re.sub(r"(?:为|是)$", "", body)
+                continue
             if len(body) <= _LABEL_MAX and not re.search(r"[。！？]", body):
                 if ctx.names_other_slot(body):
                     return cut(index, line)

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pydantic import BaseModel
 
 from pipeline.core.resources import lexicon
+from pipeline.draft.clean import sentences
 from pipeline.draft.deadlines import replace_deadlines
 from pipeline.draft.pending import drop_bare_slots
 from pipeline.draft.plan import OutlineItem
@@ -26,6 +27,7 @@ from pipeline.text.owners import invented_owners, named_owners
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _RUN = 4  # characters a paragraph shares with a problem or its measure to be about it
+_SHARE = 0.3  # of the unit's measure's runs a sentence (with the one before) shares to be about that measure
 
 
 class Settled(BaseModel):
@@ -88,14 +90,24 @@ def settle_measures(paragraphs: Sequence[str], item: OutlineItem, self_name: str
     changed: list[tuple[str, str]] = []
     owners: list[tuple[str, str]] = []
     for index, number in enumerate(answering):
-        owner = _value(number, details, "owner")
-        if owner:  # the model left the slot for an owner the unit did name, or named another
-            paragraphs[index] = paragraphs[index].replace(words["owner_slot"], owner)
-            for other in invented_owners(paragraphs[index], allowed, self_name):
-                paragraphs[index] = paragraphs[index].replace(other, owner)
-                owners.append((other, owner))
-        paragraphs[index], replaced = replace_deadlines(paragraphs[index], _value(number, details, "deadline"), allowed)
-        changed += replaced
+        own = _grams(_value(number, details, "measure"))
+        out, previous = [], ""
+        for sentence in sentences(paragraphs[index]):
+            # The unit's owner and time limit belong to the unit's measure: a measure the model added on its own
+            # (a sentence sharing little with the unit's, with the one before it) gets the slots instead.
+            ours = not own or len(_grams(previous + sentence) & own) >= max(2, _SHARE * len(own))
+            owner = _value(number, details, "owner") if ours else ""
+            if owner:  # the model left the slot for an owner the unit did name, or named another
+                sentence = sentence.replace(words["owner_slot"], owner)
+                for other in invented_owners(sentence, allowed, self_name):
+                    sentence = sentence.replace(other, owner)
+                    owners.append((other, owner))
+            sentence, replaced = replace_deadlines(sentence, _value(number, details, "deadline") if ours else "",
+                                                   allowed)
+            changed += replaced
+            out.append(sentence)
+            previous = sentence
+        paragraphs[index] = "".join(out)
     added: list[str] = []
     for number, detail in enumerate(details):
         mine = [i for i, n in enumerate(answering) if n == number]

@@ -41,16 +41,16 @@ def replayed(capture: Path) -> tuple[dict, dict]:
     return {"profile": profile, "outline": outline}, drafted
 
 
-@pytest.fixture(scope="module", params=CAPTURES, ids=[c.name.split(".")[0] for c in CAPTURES])
+@pytest.fixture(scope="module", params=CAPTURES, ids=[c.name.replace(".qwen1.5b", "").replace(".answers.json", "") for c in CAPTURES])
 def live(request):
     return replayed(request.param)
 
 
-def test_two_live_runs_are_captured():
-    assert len(CAPTURES) == 2
+def test_the_live_runs_are_captured():
+    assert len(CAPTURES) == 5
     for capture in CAPTURES:
         data = json.loads(capture.read_text(encoding="utf-8"))
-        assert len(data["items"]) >= 17 and all(item["raw"] for item in data["items"])
+        assert len(data["items"]) >= 14 and all(item["raw"] for item in data["items"])
 
 
 def test_no_leftover_of_the_answer_reaches_the_draft(live):
@@ -63,8 +63,9 @@ def test_no_leftover_of_the_answer_reaches_the_draft(live):
             continue
         assert not re.search(r"(?i)\b(?:measure|owner|deadline|cause)\b", text), (key, text)
         assert not re.search(r"（[^（）。]{0,12}。", text), (key, text)  # a bracket cut at its colon
-        assert not re.search(r"[；;，,]。", text), (key, text)
-        assert not re.search(r"(?:^|[。！？])(?:存在的?问题(?:是)?：|问题和事实|本单位自己定的|本单位情况：)", text), (key, text)
+        assert not re.search(r"[；;，,]。", text) and text.count("（") == text.count("）"), (key, text)
+        assert not re.search(r"(?:^|[。！？])(?:存在的?问题(?:是)?：|问题和事实|本单位自己定的|本单位情况[是：]|实际情况。)", text), \
+            (key, text)
         assert not invented_dates(text, known), (key, text)
         if item.facts and item.role != "measures":
             bare = [s for s in re.findall(r"[^。！？]*[。！？]?", text) if SLOT.search(s) and not SLOT.sub("", s).strip("。 ")]
@@ -77,7 +78,7 @@ def test_measures_say_the_units_own_measure_owner_and_time_limit(live):
         text = "".join(draft.paragraphs)
         if item.role != "measures" or PENDING.fullmatch(text):
             continue
-        assert "比如" not in text, (key, text)  # the problem's fact is not a measure
+        assert not any("比如，" + fact.rstrip("。") in text for fact in item.facts), (key, text)  # a fault is no measure
         for detail in item.details:
             if detail["measure"]:
                 assert fact_present(detail["measure"], text), (key, text)
@@ -94,8 +95,8 @@ def test_a_preamble_that_is_kept_carries_every_preparation_fact(live):
 
 
 def test_what_the_live_runs_shipped_is_fixed():
-    agency = replayed(ROOT / "tests/fixtures/live/agency-2024-dangji.qwen1.5b.answers.json")[1]
-    branch = replayed(ROOT / "tests/fixtures/live/branch-2025-zuzhi.qwen1.5b.answers.json")[1]
+    agency = replayed(ROOT / "tests/fixtures/live/agency-2024-dangji.qwen1.5b.run1.answers.json")[1]
+    branch = replayed(ROOT / "tests/fixtures/live/branch-2025-zuzhi.qwen1.5b.run1.answers.json")[1]
 
     def text(drafted, key):
         return "".join(drafted[key][1].paragraphs)
@@ -113,3 +114,28 @@ def test_what_the_live_runs_shipped_is_fixed():
     assert "责任人：【待补：责任人】" in text(branch, "measures-04") and "楼栋长" not in text(branch, "measures-04")
     # A year's result the unit gave, asked for again as a bare 【待补：整改结果】.
     assert "【待补：整改结果】" not in text(branch, "last_year-01") and "120余人次" in text(branch, "last_year-01")
+
+
+def test_what_the_second_live_runs_shipped_is_fixed():
+    live = ROOT / "tests/fixtures/live"
+    agency = replayed(live / "agency-2024-dangji.qwen1.5b.run2.answers.json")[1]
+    branch = replayed(live / "branch-2025-zuzhi.qwen1.5b.run2.answers.json")[1]
+    township = replayed(live / "township-2024-niandu.qwen1.5b.run2.answers.json")[1]
+
+    def text(drafted, key):
+        return "".join(drafted[key][1].paragraphs)
+
+    # '…确保学习质量和效果（措施：…；完成时限：2024年9月起执行。' — the label ate the bracket's close.
+    assert text(agency, "measures-01").startswith("严格按照“三会一课”制度开展学习活动，确保学习质量和效果。")
+    # Two measures the model added, with its own owners and dates: they get the slots, not the unit's owner and
+    # time limit, which stay with the unit's own measure.
+    township_1 = text(township, "measures-01")
+    assert "党委办公室" not in township_1 and "2025年6月" not in township_1 and "2025年8月" not in township_1
+    assert township_1.count("镇长、分管副镇长") == 1 and township_1.count("2025年3月底前") == 1
+    assert township_1.count("【待补：完成时限】") == 2
+    # '负责人。完成时限：【待补：完成时限】。' and '责任人为：/- 宣传委员' on two lines.
+    assert "负责人：【待补：责任人】" in text(branch, "measures-01")
+    assert "责任人：宣传委员。" in text(agency, "measures-06") and "。宣传委员。" not in text(agency, "measures-06")
+    # 'Problem's essence is: …' and '本单位情况是，…' openings restated the prompt.
+    assert text(agency, "problems-03").startswith("执法环节的风险防控不够严格")
+    assert "本单位情况是" not in text(branch, "problems-04")

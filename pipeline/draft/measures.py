@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from pipeline.core.resources import lexicon
 from pipeline.draft.clean import sentences
 from pipeline.draft.deadlines import replace_deadlines
-from pipeline.draft.pending import drop_bare_slots
+from pipeline.draft.pending import MIN_CHARS, drop_bare_slots
 from pipeline.draft.plan import OutlineItem
 from pipeline.text.deadlines import core
 from pipeline.text.facts import fact_present
@@ -72,6 +72,20 @@ def _value(answering: int | None, details: Sequence[dict], key: str) -> str:
     return shared.pop() if len(shared) == 1 else ""
 
 
+def _says_a_measure(paragraphs: Sequence[str]) -> bool:
+    """Something besides slots and the labels of an owner or time limit."""
+    labels = "|".join(map(re.escape, lexicon("clean")["field_labels"]))
+    rest = re.sub(rf"(?:{labels})(?:为|是)?[：:]", "", re.sub(r"【[^【】]*】", "", "".join(paragraphs)))
+    return len(_CJK.findall(rest)) >= MIN_CHARS
+
+
+def _canonical_slots(text: str) -> str:
+    """A model's own slot after an owner or time-limit label (责任人：【待补】, 完成时限：【待补：时间】) is the pipeline's."""
+    words = _words()
+    text = re.sub(r"((?:责任人|负责人)[：:]\s*)【待补[^【】]{0,10}】", lambda m: m.group(1) + words["owner_slot"], text)
+    return re.sub(r"((?:完成)?时限[：:]\s*)【待补[^【】]{0,10}】", lambda m: m.group(1) + words["deadline_slot"], text)
+
+
 def settle_measures(paragraphs: Sequence[str], item: OutlineItem, self_name: str = "") -> Settled:
     """A measures item's paragraphs with the unit's own measure, owner and time limit; other items as they are.
     `self_name`: the body (班子), which a measure may name as its owner."""
@@ -79,7 +93,9 @@ def settle_measures(paragraphs: Sequence[str], item: OutlineItem, self_name: str
     if item.role != "measures" or not details:
         return Settled(paragraphs=list(paragraphs))
     words = _words()
-    paragraphs, bare = drop_bare_slots(paragraphs)
+    paragraphs, bare = drop_bare_slots([_canonical_slots(p) for p in paragraphs])
+    if paragraphs and not _says_a_measure(paragraphs):  # 责任人：【待补：责任人】。完成时限：【待补：完成时限】。
+        paragraphs, bare = [], bare + 1
     if not paragraphs:
         if not all(d.get("measure", "").strip() for d in details):
             return Settled(paragraphs=[], bare_slots=bare)
@@ -89,10 +105,14 @@ def settle_measures(paragraphs: Sequence[str], item: OutlineItem, self_name: str
     answering = _answering(paragraphs, details)
     changed: list[tuple[str, str]] = []
     owners: list[tuple[str, str]] = []
+    seen: set[str] = set()
     for index, number in enumerate(answering):
         own = _grams(_value(number, details, "measure"))
         out, previous = [], ""
-        for sentence in sentences(paragraphs[index]):
+        for sentence in sentences(_canonical_slots(paragraphs[index])):
+            if sentence in seen:  # the model's list repeated (责任人：【待补】。 five times)
+                continue
+            seen.add(sentence)
             # The unit's owner and time limit belong to the unit's measure: a measure the model added on its own
             # (a sentence sharing little with the unit's, with the one before it) gets the slots instead.
             ours = not own or len(_grams(previous + sentence) & own) >= max(2, _SHARE * len(own))

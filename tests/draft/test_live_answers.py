@@ -1,4 +1,4 @@
-"""Real answers of a small model (Qwen2.5-Coder-1.5B on llama-cpp-python, tests/fixtures/live/*.answers.json, two
+"""Real answers of a small model (Qwen2.5-Coder-1.5B on llama-cpp-python, tests/fixtures/live/*.answers.json, three
 examples drafted through the CLI) put through the model drafter again with the in-process fake model: whatever
 the model wrote, the item comes out as the unit's facts, checked model text and precise 【待补】, never as the
 leftovers those runs shipped (英文 field keys, '问题（措施。', '；。', a slot echoed alone, invented dates,
@@ -47,7 +47,7 @@ def live(request):
 
 
 def test_the_live_runs_are_captured():
-    assert len(CAPTURES) == 5
+    assert len(CAPTURES) == 8
     for capture in CAPTURES:
         data = json.loads(capture.read_text(encoding="utf-8"))
         assert len(data["items"]) >= 14 and all(item["raw"] for item in data["items"])
@@ -139,3 +139,11 @@ def test_what_the_second_live_runs_shipped_is_fixed():
     # 'Problem's essence is: …' and '本单位情况是，…' openings restated the prompt.
     assert text(agency, "problems-03").startswith("执法环节的风险防控不够严格")
     assert "本单位情况是" not in text(branch, "problems-04")
+
+
+def test_what_the_third_live_runs_shipped_is_fixed():
+    branch = replayed(ROOT / "tests/fixtures/live/branch-2025-zuzhi.qwen1.5b.run3.answers.json")[1]
+    # '责任人：【待补】。完成时限：【待补】。责任人：【待补】。…' five times over: no measure at all, so the model failed it.
+    assert PENDING.fullmatch("".join(branch["measures-03"][1].paragraphs))
+    # Its own slot after a label is the pipeline's: '负责：…；完成时限：【待补：完成时限】' keeps one slot, not two.
+    assert "".join(branch["measures-05"][1].paragraphs).count("【待补：完成时限】") == 1

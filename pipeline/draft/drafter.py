@@ -50,10 +50,11 @@ def _problem_lines(item: OutlineItem) -> str:
 
 
 def _unquoted(line: str) -> str:
-    """A prompt line as an echo source: the words a requirement line quotes for the model to write (the
-    preamble's closing 现将对照检查情况报告如下：, a 【待补】 slot) are the answer, not an echo of the prompt."""
+    """A prompt line as an echo source: the closing line a requirement line quotes for the model to write
+    (“现将对照检查情况报告如下：”) is the answer, not an echo of the prompt. (A quoted 【待补：…】 stays a source: its
+    words written out bare restate the task.)"""
     if line.startswith(tuple(lexicon("clean")["prompt_wording_lines"])):
-        return re.sub(r"“[^”]*”", "", line)
+        return re.sub(r"“[^”【】]*[：:]”", "", line)
     return line
 
 

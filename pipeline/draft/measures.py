@@ -23,7 +23,7 @@ from pipeline.draft.pending import MIN_CHARS, drop_bare_slots
 from pipeline.draft.plan import OutlineItem
 from pipeline.text.deadlines import core
 from pipeline.text.facts import fact_present
-from pipeline.text.owners import invented_owners, named_owners
+from pipeline.text.owners import named_owners, swap_invented_owners
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _RUN = 4  # characters a paragraph shares with a problem or its measure to be about it
@@ -80,8 +80,11 @@ def _says_a_measure(paragraphs: Sequence[str]) -> bool:
 
 
 def _canonical_slots(text: str) -> str:
-    """A model's own slot after an owner or time-limit label (责任人：【待补】, 完成时限：【待补：时间】) is the pipeline's."""
+    """A model's own slot after an owner or time-limit label (责任人：【待补】, 完成时限：【待补：时间】) is the pipeline's,
+    and a slot used as such a label is the label."""
     words = _words()
+    # The slot used as a label (【待补：责任人】：社区工作人员) is the label: what follows is checked as the model's.
+    text = re.sub(r"【待补[：:]((?:责任人|完成时限))】[：:]\s*(?=[^【\s])", r"\1：", text)
     text = re.sub(r"((?:责任人|负责人)[：:]\s*)【待补[^【】]{0,10}】", lambda m: m.group(1) + words["owner_slot"], text)
     return re.sub(r"((?:完成)?时限[：:]\s*)【待补[^【】]{0,10}】", lambda m: m.group(1) + words["deadline_slot"], text)
 
@@ -119,9 +122,8 @@ def settle_measures(paragraphs: Sequence[str], item: OutlineItem, self_name: str
             owner = _value(number, details, "owner") if ours else ""
             if owner:  # the model left the slot for an owner the unit did name, or named another
                 sentence = sentence.replace(words["owner_slot"], owner)
-                for other in invented_owners(sentence, allowed, self_name):
-                    sentence = sentence.replace(other, owner)
-                    owners.append((other, owner))
+                sentence, others = swap_invented_owners(sentence, allowed, owner, self_name)
+                owners += [(other, owner) for other in others]
             sentence, replaced = replace_deadlines(sentence, _value(number, details, "deadline") if ours else "",
                                                    allowed)
             changed += replaced

@@ -16,7 +16,7 @@ from pipeline.core.redact import KEY_PATTERN, known_secrets
 from pipeline.core.resources import lexicon
 from pipeline.draft.clean import sentences
 from pipeline.draft.plan import OutlineItem
-from pipeline.text.owners import invented_owners
+from pipeline.text.owners import swap_invented_owners
 
 MIN_CHARS = 8  # content characters below which what is left is a label ("会前准备工作："), not a paragraph
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
@@ -189,8 +189,7 @@ def replace_owners(paragraphs: list[str], allowed_text: str, self_name: str) -> 
     owners: list[str] = []
     out = []
     for paragraph in paragraphs:
-        for owner in invented_owners(paragraph, allowed_text, self_name):
-            paragraph = paragraph.replace(owner, slot)
-            owners.append(owner)
+        paragraph, swapped = swap_invented_owners(paragraph, allowed_text, slot, self_name)
+        owners += swapped
         out.append(paragraph)
     return out, list(dict.fromkeys(owners))

@@ -47,7 +47,7 @@ def live(request):
 
 
 def test_the_live_runs_are_captured():
-    assert len(CAPTURES) == 8
+    assert len(CAPTURES) == 11
     for capture in CAPTURES:
         data = json.loads(capture.read_text(encoding="utf-8"))
         assert len(data["items"]) >= 14 and all(item["raw"] for item in data["items"])
@@ -147,3 +147,27 @@ def test_what_the_third_live_runs_shipped_is_fixed():
     assert PENDING.fullmatch("".join(branch["measures-03"][1].paragraphs))
     # Its own slot after a label is the pipeline's: '负责：…；完成时限：【待补：完成时限】' keeps one slot, not two.
     assert "".join(branch["measures-05"][1].paragraphs).count("【待补：完成时限】") == 1
+
+
+def test_what_the_fourth_live_runs_shipped_is_fixed():
+    live = ROOT / "tests/fixtures/live"
+    agency = replayed(live / "agency-2024-dangji.qwen1.5b.run4.answers.json")[1]
+    branch = replayed(live / "branch-2025-zuzhi.qwen1.5b.run4.answers.json")[1]
+    township = replayed(live / "township-2024-niandu.qwen1.5b.run4.answers.json")[1]
+
+    def text(drafted, key):
+        return "".join(drafted[key][1].paragraphs)
+
+    # Opened with '现将对照检查情况报告如下：', ended with '感谢大家的参与和支持！'.
+    assert text(agency, "preamble-01").endswith("。现将对照检查情况报告如下：") and "感谢大家" not in text(agency, "preamble-01")
+    # '现将对照检查情况报告如下：【待补：需要补充的内容】。' then the counts re-inserted after the closing line.
+    assert text(township, "preamble-01") == ("会前，党委理论学习中心组围绕党的二十届三中全会精神开展专题学习4次，谈心谈话46人次，"
+                                              "征求意见建议32条。现将对照检查情况报告如下：")
+    # '【待补：责任人】：社区工作人员和志愿者；【待补：完成时限】：2周。', and the owner's name replaced in the text too.
+    branch_4 = text(branch, "measures-04")
+    assert "增加社区工作人员和志愿者的力量" in branch_4 and branch_4.endswith("责任人：【待补：责任人】；【待补：完成时限】。")
+    # Four problems the model listed in the prompt's '（措施：…；责任人：…）' format, left as '对村党组织建设不到位。'
+    assert text(township, "measures-04") == ("对3个未整改到位的财务问题逐一挂牌督办，村级财务每季度交叉检查一次。"
+                                              "责任人：纪委书记。完成时限：2025年2月底前。")
+    # The sub-part's heading and hint written out ('案例原因剖析——案例中的问题是怎样发生的，根源在哪里。').
+    assert text(branch, "case_study-causes").startswith("放松党性修养")

@@ -160,6 +160,7 @@ class StubServer:
         model: str = "stub-model",
         serial: bool = False,
         prompt_latency: float = 0.0,
+        interrupting: bool = False,
     ):
         self._queue: deque = deque(responses or [])
         self.responder = responder
@@ -169,6 +170,11 @@ class StubServer:
         # (with no byte sent); prompt_latency: seconds of prompt processing before the first token.
         self.serial = serial
         self.prompt_latency = prompt_latency
+        # interrupting: like llama-cpp-python's server (interrupt_requests, on by default), a new chat request
+        # stops the answer being streamed: no finish chunk, just the end of the stream.
+        self.interrupting = interrupting
+        self._latest = 0  # the newest chat request, numbered
+        self.interrupted = 0
         self._generating = threading.Lock()
         self.generation_seconds: list[float] = []  # time each served chat request held the server
         self.embedding_dim = embedding_dim
@@ -301,6 +307,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._record(body)
         if self.path.endswith("/chat/completions"):
+            with self.stub._lock:
+                self.stub._latest += 1
+                self.number = self.stub._latest
             self.stub._enter()
             turn = self.stub._generating if self.stub.serial else None
             if turn is not None:
@@ -404,6 +413,13 @@ class _Handler(BaseHTTPRequestHandler):
             for start in range(0, len(text), 4):
                 piece = text[start : start + 4]
                 self.stub._sleep(self.stub.token_latency * len(piece))
+                if self.stub.interrupting and self.stub._latest != self.number:
+                    with self.stub._lock:
+                        self.stub.interrupted += 1
+                    self.wfile.write(event("[DONE]"))
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
                 self.wfile.write(event({**base, "choices": [{"index": 0, "delta": {"content": piece},
                                                               "finish_reason": None}]}))
                 self.wfile.flush()

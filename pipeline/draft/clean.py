@@ -14,7 +14,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.draft.clean_lines import Context, check_foreign, drop_list_clause, fix_voice, line_pass, slot_text
+from pipeline.draft.clean_lines import (Context, check_foreign, closing_last, drop_list_clause, fix_voice, line_pass,
+                                         slot_text, without_notes)
 from pipeline.text.overlap import OverlapIndex
 from pipeline.core.resources import lexicon
 from pipeline.text.numbering import CN_NUMERALS
@@ -90,6 +91,8 @@ def clean_output(
     if not keep_points:
         paragraphs = [piece for p in paragraphs for piece in _split_points(p, ctx)]
     paragraphs = _drop_repeats(paragraphs, ctx)
+    if role == "preamble":
+        paragraphs = closing_last(paragraphs)
     paragraphs = [fix_voice(p, unit, self_name, ctx) for p in paragraphs]
     paragraphs = [_finish(p, role) for p in paragraphs if _CJK.search(p)]
     check_foreign(paragraphs, ctx)
@@ -159,22 +162,26 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
         if not (ack or salute or head and out[0] != first):
             break
     # Everywhere: bracketed notes, fill-in requests (kept as slots) and sentences that repeat the instructions.
-    note = re.compile(r"[（(【]\s*(?:%s)[^）)】]*[）)】]" % "|".join(map(re.escape, w["note_starts"])), re.I)
+    # (a 【待补：…】 slot inside a note belongs to the note: the note ends at its own bracket)
+    bracketed = r"[（(【]\s*(?:%s)[^）)】【]*(?:【[^【】]*】[^）)】【]*)*[）)】]"
+    note = re.compile(bracketed % "|".join(map(re.escape, w["note_starts"] + w["detail_notes"])), re.I)
+    detail = re.compile(bracketed % "|".join(map(re.escape, w["detail_notes"])))
     slot = re.compile(r"[（(]\s*((?:%s)[^）)]*)[）)]" % "|".join(map(re.escape, w["placeholder_starts"])))
     cleaned = []
     for paragraph in out:
         for found in note.findall(paragraph):
             ctx.flag("note", found)
-        paragraph = slot.sub(lambda m: ctx.flag("note") or pending(slot_text(m.group(1))), note.sub("", paragraph))
+        paragraph = slot.sub(lambda m: ctx.flag("note") or pending(slot_text(m.group(1))), without_notes(paragraph, note, detail))
         if re.match(r"^\s*(?:%s)\s*[:：]" % "|".join(map(re.escape, w["note_starts"])), paragraph, re.I):
             ctx.flag("note", paragraph)
             continue
         kept = []
+        prefixes = re.compile(r"(?:^|(?<=[，,]))(?:%s)" % "|".join(w["echo_prefixes"]))
         for sentence in sentences(paragraph):
             if _has(sentence, w["scaffold_phrases"]):
                 ctx.flag("scaffold-echo", sentence)
             else:
-                kept.append(sentence)
+                kept.append(prefixes.sub(lambda m: ctx.flag("scaffold-echo", m.group()) or "", sentence))
         cleaned.append("".join(kept).strip())
     out = [p for p in cleaned if p]
     # Closing: sign-off sentences, speech closings, then a summary paragraph (the closing section keeps it).

@@ -113,11 +113,12 @@ def line_pass(text: str, ctx: Context) -> list[str]:
     pending: str | None = None  # a sub-point heading waiting for its body
     in_scaffold = False
     started = False  # a line of the text itself was seen
+    field: str | None = None  # "责任人为：" on a line of its own: the next line is its value
     lines = text.split("\n")
 
     def cut(index: int, line: str) -> list[str]:
         ctx.flag("off-section", "\n".join([line, *lines[index + 1:]]))
-        return paragraphs + ([pending + "。"] if pending else [])
+        return paragraphs + ([_closed(pending)] if pending else [])
 
     for index, raw in enumerate(lines):
         line = raw.strip()
@@ -137,6 +138,8 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             line = line[bracket.end():]
         if not line:
             continue
+        if field:
+            line, field = f"{field}：{line}", None
         if line.startswith(PENDING):  # the pipeline's own slot for a missing fact
             started = True
             paragraphs.append(line)
@@ -156,6 +159,9 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             continue
         if line[-1] in "：:":
             body = line[:-1].strip()
+            if re.sub(r"(?:为|是)$", "", body) in words["field_labels"]:
+                field = re.sub(r"(?:为|是)$", "", body)
+                continue
             if len(body) <= _LABEL_MAX and not re.search(r"[。！？]", body):
                 if ctx.names_other_slot(body):
                     return cut(index, line)
@@ -169,11 +175,19 @@ def line_pass(text: str, ctx: Context) -> list[str]:
                 line = head + "。"
             else:
                 line = body + "。"
-        label = re.match(rf"^([^，。；：:,;]{{1,{_LABEL_MAX}}})[:：]\s*(\S.*)$", line)
+        # A run-in label (**加强纪律执行**：…) ends at its colon; a colon inside an open bracket
+        # (问题（措施：…）) belongs to what the bracket holds.
+        label = re.match(rf"^([^，。；：:,;（(【]{{1,{_LABEL_MAX}}})[:：]\s*(\S.*)$", line)
         if label and (marked or listed or is_heading):
             if ctx.names_other_slot(label.group(1)):
                 return cut(index, line)
-            line = f"{label.group(1)}。{label.group(2)}"
+            name = label.group(1).strip()
+            if name in words["field_labels"]:  # 责任人：X reads as it is; "责任人。X" does not
+                line = f"{name}：{label.group(2)}"
+            elif name in words["empty_labels"]:  # 措施：X is just X
+                line = label.group(2)
+            else:
+                line = f"{name}。{label.group(2)}"
         elif not _TERMINAL.search(line) and len(line) <= _HEADING_MAX and not _BRACKETED.match(line) and (
             marked or is_heading or not re.search(r"[，。；、,]", line)
         ):
@@ -185,16 +199,21 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             if names_self:
                 continue
             if pending:
-                paragraphs.append(pending + "。")
+                paragraphs.append(_closed(pending))
             pending = line
             continue
         if pending:
-            line = f"{pending}。{line}"
+            line = f"{_closed(pending)}{line}"
             pending = None
         paragraphs.append(line)
     if pending:
-        paragraphs.append(pending + "。")
+        paragraphs.append(_closed(pending))
     return paragraphs
+
+
+def _closed(text: str) -> str:
+    """A line made a sentence: its trailing comma or semicolon (a list item's) gives way to 。."""
+    return re.sub(r"[；;，,、\s]+$", "", text) + "。"
 
 
 def fix_voice(paragraph: str, unit: str, self_name: str, ctx: Context) -> str:
@@ -241,3 +260,34 @@ def slot_text(request: str) -> str:
     """（此处可补充具体事例） → 具体事例"""
     text = re.sub(r"^(?:此处|请|可|需)*(?:补充|填写)?[：:]?", "", request.strip())
     return text or request.strip()
+
+
+_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]*|[^。！？!?]+$")
+_NOTE_REST = 16  # content characters a sentence keeps once its bracketed note is gone, or it goes with it
+
+
+def without_notes(paragraph: str, note: re.Pattern, detail: re.Pattern) -> str:
+    """`paragraph` without bracketed notes; a sentence that was little but the prompt's detail format ("对村级财务制度
+    不健全（措施：…；责任人：…）") goes with it: what is left names a problem the unit never gave."""
+    kept = []
+    for sentence in _SENTENCE.findall(paragraph):
+        bare = note.sub("", sentence)
+        if detail.search(sentence) and len(re.findall(r"[\u4e00-\u9fff]", bare)) < _NOTE_REST:
+            continue
+        kept.append(bare)
+    return "".join(kept)
+
+
+_CLOSING = re.compile(r"(?:^|(?<=[。！？]))[^。！？：:]{0,30}(?:如下|报告)[^。！？：:]{0,6}[：:]")
+
+
+def closing_last(paragraphs: list[str]) -> list[str]:
+    """A preamble's closing line (现将对照检查情况报告如下：) ends the preamble even where a model opened with it."""
+    for index, paragraph in enumerate(paragraphs):
+        found = _CLOSING.search(paragraph)
+        if not found or (index == len(paragraphs) - 1 and found.end() == len(paragraph.rstrip())):
+            continue
+        rest = [p for p in paragraphs[:index] + [paragraph[:found.start()] + paragraph[found.end():]]
+                + paragraphs[index + 1:] if p.strip()]
+        return rest[:-1] + [rest[-1] + found.group().strip()] if rest else [found.group().strip()]
+    return paragraphs

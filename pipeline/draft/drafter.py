@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 
 
 from pipeline.corpus.passages import Hit
 from pipeline.draft.assemble import ItemDraft
+from pipeline.text.facts import fact_present
 from pipeline.text.overlap import COPY_THRESHOLD
 from pipeline.draft.compose import compose_item
 from pipeline.draft.plan import Outline, OutlineItem
+from pipeline.material.preparation import preparation_facts
 from pipeline.material.profile import Profile
 from pipeline import __version__
 from pipeline.core.resources import data_dir, lexicon, prompt_text
-from pipeline.draft.guard import assess
 from pipeline.draft.clean import clean_output
+from pipeline.draft.measures import settle_measures
 from pipeline.draft.pending import scrub
 from pipeline.models.chat import complete, secrets_of
 from pipeline.core.redact import redact
 from pipeline.draft import pending
 from pipeline.draft.guard import assess, better, needs_reask, sharper_instruction
-from pipeline.models.chat import secrets_of
 
 
 
@@ -47,14 +49,13 @@ def _problem_lines(item: OutlineItem) -> str:
     return "\n".join(lines) or f"- （本单位资料未提供具体问题：请写出这一方面常见的问题，具体事例处写“【待补：本单位在{item.aspect}方面的具体事例】”）"
 
 
-def preamble_facts(profile: Profile) -> list[str]:
-    prep = profile.preparation
-    facts = list(prep.study_items())
-    if prep.talks:
-        facts.append(f"谈心谈话{prep.talks}人次")
-    if prep.opinions:
-        facts.append(f"征求意见建议{prep.opinions}条")
-    return facts + prep.other
+def _unquoted(line: str) -> str:
+    """A prompt line as an echo source: the closing line a requirement line quotes for the model to write
+    (“现将对照检查情况报告如下：”) is the answer, not an echo of the prompt. (A quoted 【待补：…】 stays a source: its
+    words written out bare restate the task.)"""
+    if line.startswith(tuple(lexicon("clean")["prompt_wording_lines"])):
+        return re.sub(r"“[^”【】]*[：:]”", "", line)
+    return line
 
 
 def _prompt_name(item: OutlineItem, outline: Outline) -> str:
@@ -76,7 +77,7 @@ def build_messages(item: OutlineItem, outline: Outline, profile: Profile, refere
         problems=_problem_lines(item) if item.role != "measures" else _lines(
             [f"{a}" + (f"（事实：{f}）" if f else "") for a, f in zip(item.answers, item.facts + [""] * len(item.answers))]),
         answers="；".join(item.answers) or "（见上文）",
-        facts=_lines(preamble_facts(profile) if item.role == "preamble" else item.facts),
+        facts=_lines(item.facts),  # the preamble's: material.preparation
         own=_lines(item.own()),
         references=prompt_text("references.txt").format(passages=fenced) if references else "",
     )
@@ -145,9 +146,14 @@ class ModelDrafter:
         # Echoes are the prompt's own scaffold (task and problem lines), never the references: copying from
         # those must stay visible to the copy guard.
         user_prompt = messages[1][1]
-        scaffold = [line for line in user_prompt.splitlines() if line and not line.startswith("<<<")][:12]
+        scaffold = [_unquoted(line) for line in user_prompt.splitlines() if line and not line.startswith("<<<")][:12]
         if references:
             scaffold = [line for line in scaffold if line not in references]
+        if item.role != "problems":
+            # Preparation, last year's fixes, a case: the prompt asks for these facts word for word, so writing
+            # them is the answer, not an echo (a problem's fact line repeated bare is: it comes back as 比如，…).
+            facts = {line for line in _lines(item.facts).splitlines()}
+            scaffold = [line for line in scaffold if line not in facts]
         # The system prompt is never text of the material: a model that recites it (asked to by a poisoned
         # reference, say) has those sentences dropped like any other echo of the prompt.
         scaffold += [line for line in messages[0][1].splitlines() if line.strip()]
@@ -168,14 +174,39 @@ class ModelDrafter:
         messages = build_messages(item, outline, profile, references)
         limit = max_tokens_for(item.budget)
         # Numbers the text may use without inventing them: the profile's, the meeting's, the item's own.
-        known = [outline.meeting, outline.title, *profile.all_facts(), *item.problems, *preamble_facts(profile),
-                 *(f"{e.problem}{e.fixed}" for e in profile.last_year)]
+        known = [outline.meeting, outline.title, *profile.all_facts(), *item.problems, *preparation_facts(profile),
+                 *(f"{e.problem}{e.fixed}" for e in profile.last_year), *item.own()]
+        if item.role == "preamble":
+            # The preamble states the preparation counts: any other number there is a changed count.
+            known = [outline.meeting, outline.title, *preparation_facts(profile)]
+
+        # The facts the text must carry. A measure carries the unit's own measure, owner and time limit (settled
+        # below), not the problem's facts: "比如，<the fault>" does not belong in a measure.
+        required = [] if item.role == "measures" else item.facts
 
         def judge(cleaned):
-            return assess(cleaned.paragraphs, references, item.facts, known=known, target_chars=item.budget,
+            return assess(cleaned.paragraphs, references, required, known=known, target_chars=item.budget,
                           flags=cleaned.flags, unit=outline.unit)
 
+        def settle(cleaned):
+            # A measure's own words, owner and time limit are the unit's before any number is judged: re-asking
+            # cannot make a model know a deadline, and cutting the clause would lose the slot.
+            paragraphs, bare = cleaned.paragraphs, 0
+            if item.facts and not any(f.rstrip().endswith(("：", ":")) for f in item.facts):
+                # Every fact given (last year's results too): a slot echoed alone asks for what the unit said.
+                paragraphs, bare = pending.drop_bare_slots(paragraphs)
+            done = settle_measures(paragraphs, item, outline.self_name)
+            flags = [*cleaned.flags, *(["deadline-replaced"] if done.changed else []),
+                     *(["owner-replaced"] if done.owners else []), *(f"{what}-added" for what in done.added),
+                     *(["scaffold-echo"] if done.bare_slots or bare else [])]
+            if not done.paragraphs and "empty" not in flags:
+                flags.append("empty")
+            taken = [f"deadline-invented：{a} → {b}" for a, b in done.changed]
+            taken += [f"owner-invented：{a} → {b}" for a, b in done.owners]
+            return cleaned.model_copy(update={"paragraphs": done.paragraphs, "flags": flags}), taken
+
         completion, cleaned = await self._ask(messages, limit, item, outline, references)
+        cleaned, changed = settle(cleaned)
         assessment = judge(cleaned)
         attempts, tokens = completion.attempts, [completion.prompt_tokens, completion.completion_tokens]
         raw = completion.text
@@ -183,25 +214,29 @@ class ModelDrafter:
             instruction = sharper_instruction(assessment, self.copy_threshold, self_name=outline.self_name)
             reask_messages = [*messages, ("assistant", completion.text), ("user", instruction)]
             second, second_cleaned = await self._ask(reask_messages, limit, item, outline, references)
+            second_cleaned, second_changed = settle(second_cleaned)
             second_assessment = judge(second_cleaned)
             attempts += second.attempts
             tokens = [tokens[0] + second.prompt_tokens, tokens[1] + second.completion_tokens]
             if better(assessment, second_assessment, self.copy_threshold) is second_assessment:
-                cleaned, assessment, raw = second_cleaned, second_assessment, second.text
+                cleaned, assessment, raw, changed = second_cleaned, second_assessment, second.text, second_changed
         flags = list(cleaned.flags)
         paragraphs = list(cleaned.paragraphs)
         if assessment.copy_rate > self.copy_threshold:
             flags.append("copied")
         paragraphs, removed = pending.drop_invented(paragraphs, assessment.invented_numbers)
         taken = [f"number-invented：{clause}" for clause in removed]
+        taken += changed
         if removed:
             flags.append("number-removed")
+        missing = list(assessment.missing_facts)
         reason = pending.give_up_reason(paragraphs, flags, assessment.copy_rate, self.copy_threshold)
         if reason == "empty" and removed:
             reason = "invented"
         if reason:
             # Nothing usable after the re-ask: say exactly what to write instead of shipping it.
-            paragraphs = [pending.marker(item, reason, copy_rate=assessment.copy_rate)]
+            shown = item.own() if item.role == "measures" else None  # the unit's own measures, to write from
+            paragraphs = [pending.marker(item, reason, copy_rate=assessment.copy_rate, facts=shown)]
             flags += ["pending", f"pending:{reason}"]
         else:
             paragraphs, dropped = pending.limit_points(paragraphs, item)
@@ -211,12 +246,16 @@ class ModelDrafter:
             if owners:
                 flags.append("owner-invented")
                 taken += [f"owner-invented：{owner}" for owner in owners]
-            if assessment.missing_facts:
+            # A clause cut for its invented number, or a point dropped as extra, may have carried a fact too.
+            text = "\n".join(paragraphs)
+            missing += [f for f in required if f not in missing and f.strip() and not fact_present(f, text)]
+            if missing:
                 flags.append("fact-inserted")
-                paragraphs = pending.add_facts(paragraphs, assessment.missing_facts)
+                paragraphs = (pending.add_preparation(paragraphs, missing) if item.role == "preamble"
+                              else pending.add_facts(paragraphs, missing))
         return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
                          passages=[passage_record(h) for h in hits], raw=pending.recordable(redact(raw, secrets_of(self.chat_model))),
                          flags=list(dict.fromkeys(flags)), removed=taken,
-                         copy_rate=round(assessment.copy_rate, 4), missing_facts=list(assessment.missing_facts),
+                         copy_rate=round(assessment.copy_rate, 4), missing_facts=missing,
                          prompt_tokens=tokens[0], completion_tokens=tokens[1], attempts=attempts,
                          seconds=round(time.monotonic() - started, 3))

@@ -16,10 +16,12 @@ from pipeline.core.redact import KEY_PATTERN, known_secrets
 from pipeline.core.resources import lexicon
 from pipeline.draft.clean import sentences
 from pipeline.draft.plan import OutlineItem
-from pipeline.text.owners import invented_owners
+from pipeline.text.owners import swap_invented_owners
 
 MIN_CHARS = 8  # content characters below which what is left is a label ("会前准备工作："), not a paragraph
 _CONTENT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9]")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_SLOT = re.compile(r"【[^【】]*】")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # terminal colour codes a local server may pass through
 _PREDICATE = re.compile(r"[了过有是没未不只仅还都被把将已才超]|完成|开展|形成|发文|整改|召开|出现|存在|达到|下降|增加|减少|落实|公开"
@@ -72,6 +74,22 @@ def scrub(paragraphs: Sequence[str], secrets: Sequence[str] = ()) -> tuple[list[
     return out, list(dict.fromkeys(flags))
 
 
+def drop_bare_slots(paragraphs: Sequence[str]) -> tuple[list[str], int]:
+    """Sentences that are nothing but a 【…】 slot (【待补：责任人】。) where the unit gave what it asks for: the
+    instruction echoed, not text. Returns the paragraphs and how many sentences went."""
+    out, dropped = [], 0
+    for paragraph in paragraphs:
+        kept = []
+        for sentence in sentences(paragraph):
+            if _SLOT.search(sentence) and not _CJK.search(_SLOT.sub("", sentence)):
+                dropped += 1
+            else:
+                kept.append(sentence)
+        if kept:
+            out.append("".join(kept))
+    return out, dropped
+
+
 def drop_invented(paragraphs: Sequence[str], surfaces: Sequence[str]) -> tuple[list[str], list[str]]:
     """Clauses carrying a number the unit never gave ("共收集了258条意见") go; the rest of the sentence stays."""
     if not surfaces:
@@ -104,13 +122,15 @@ def give_up_reason(paragraphs: Sequence[str], flags: Sequence[str], copy_rate: f
     return None
 
 
-def marker(item: OutlineItem, reason: str, *, copy_rate: float = 0.0) -> str:
+def marker(item: OutlineItem, reason: str, *, copy_rate: float = 0.0, facts: Sequence[str] | None = None) -> str:
+    """`facts`: what the user can write from (default: the item's facts)."""
     words = _words()
     problems = "；".join(item.problems) or item.aspect or item.heading
-    what = words["pending_what"].get(item.role, "本段内容").format(
+    what = words["pending_what"].get("subpart" if item.sub else item.role, "本段内容").format(
         aspect=item.aspect or item.heading, heading=item.heading.rstrip("。"), problems=problems)
-    if item.facts:
-        what += words["pending_facts"].format(facts="；".join(f.rstrip("。") for f in item.facts))
+    facts = item.facts if not facts else facts
+    if facts:
+        what += words["pending_facts"].format(facts="；".join(f.rstrip("。") for f in facts))
     why = words["pending_reasons"][reason].format(rate=f"{copy_rate:.0%}")
     return words["pending"].format(what=what, reason=why)
 
@@ -134,6 +154,20 @@ def add_facts(paragraphs: list[str], missing: Sequence[str]) -> list[str]:
     return paragraphs[:-1] + [paragraphs[-1] + tail]
 
 
+def add_preparation(paragraphs: list[str], missing: Sequence[str]) -> list[str]:
+    """Preparation facts the preamble left out, in the unit's own words, before its closing "…报告如下："."""
+    if not paragraphs:
+        return paragraphs
+    said = _words()["preparation_sentence"].format(facts="，".join(f.strip().rstrip("。；;，,") for f in missing))
+    last = paragraphs[-1]
+    closing = re.search(r"[^。！？!?]*[：:]$", last)
+    if closing:
+        last = last[:closing.start()] + said + last[closing.start():]
+    else:
+        last += said
+    return paragraphs[:-1] + [last]
+
+
 def limit_points(paragraphs: list[str], item: OutlineItem) -> tuple[list[str], bool]:
     """A problems item has as many points as problems asked: the extras (those carrying no fact) go."""
     asked = len(item.problems)
@@ -155,8 +189,7 @@ def replace_owners(paragraphs: list[str], allowed_text: str, self_name: str) -> 
     owners: list[str] = []
     out = []
     for paragraph in paragraphs:
-        for owner in invented_owners(paragraph, allowed_text, self_name):
-            paragraph = paragraph.replace(owner, slot)
-            owners.append(owner)
+        paragraph, swapped = swap_invented_owners(paragraph, allowed_text, slot, self_name)
+        owners += swapped
         out.append(paragraph)
     return out, list(dict.fromkeys(owners))

@@ -8,6 +8,7 @@ from pipeline.material.budget import section_budgets, split_budget
 from pipeline.text.numbering import level1_marker
 from pipeline.text.query import clip_query
 from pipeline.text.vary import choose
+from pipeline.material.preparation import preparation_facts
 from pipeline.material.profile import Problem, Profile, profile_aspects
 from pipeline.core.resources import lexicon
 from pipeline.material.specs import MeetingSpec, Part, part_heading
@@ -36,10 +37,12 @@ class OutlineItem(BaseModel):
     sub: str = ""
 
     def own(self) -> list[str]:
-        """The unit's own sentences a drafter must build on (shown to the model; composed offline)."""
+        """The unit's own sentences a drafter must build on (shown to the model; composed offline). Each detail
+        is labelled in Chinese (措施：…；责任人：…): a model repeats whatever label it is shown."""
+        labels = lexicon("composer")["detail_labels"]
         lines = [self.note] if self.note else []
         for detail in self.details:
-            parts = [f"{key}：{value}" for key, value in detail.items() if key != "problem" and value]
+            parts = [f"{labels.get(key, key)}：{value}" for key, value in detail.items() if key != "problem" and value]
             if parts:
                 lines.append(f"{detail['problem']}（{'；'.join(parts)}）")
         return lines
@@ -266,7 +269,9 @@ def _part_items(part: Part, profile: Profile, spec: MeetingSpec, budget: int) ->
     role = part.role
     material = getattr(profile, role, None)
     facts: list[str] = []
-    if isinstance(material, list):  # last_year, campaign: entries of problem and what was done
+    if role == "preamble":
+        facts = preparation_facts(profile)
+    elif isinstance(material, list):  # last_year, campaign: entries of problem and what was done
         facts = [f"{e.problem}：{e.fixed}" for e in material]
     elif material is not None and hasattr(material, "facts"):
         # The case's name is a fact the text must carry too (the model is told only the facts).

@@ -24,7 +24,7 @@ from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from pipeline.core.errors import InputError, ModelError
-from pipeline.models.endpoint import IdleTimeout, endpoint_for
+from pipeline.models.endpoint import IdleTimeout, Interrupted, endpoint_for
 from pipeline.models.failures import Retry, short, status_error
 from pipeline.core.redact import redact
 
@@ -186,6 +186,8 @@ async def _invoke(chat_model: BaseChatModel, messages: Sequence[Any], max_tokens
         # The abandoned answer may still be generating: the retry waits until its slot is free.
         raise Retry(f"模型服务 {endpoint.idle_timeout:g} 秒没有任何输出",
                     max(0.0, endpoint.ghost_until - time.monotonic())) from None
+    except Interrupted:
+        raise Retry("模型服务中断了回答") from None
     except openai.APIConnectionError:
         if not endpoint.succeeded:  # refused, DNS, unreachable from the start: no retry will fix it
             raise ModelError(f"无法连接模型服务 {_base_url(chat_model)}（连接被拒绝、域名无法解析或超时），"

@@ -32,6 +32,11 @@ class IdleTimeout(Exception):
     """The server sent nothing to any of our requests for the idle timeout."""
 
 
+class Interrupted(Exception):
+    """The stream ended without a finish reason: the server dropped the answer (llama-cpp-python's server
+    stops the answer it is generating whenever a new request arrives)."""
+
+
 class Endpoint:
     def __init__(self, idle_timeout: float):
         self.idle_timeout = idle_timeout
@@ -41,6 +46,7 @@ class Endpoint:
         self.producing = 0  # requests that have their first chunk and are not finished
         self.served_at_once: int | None = None  # the fewest others producing when a queued request got its turn
         self.finished = 0
+        self.started = 0
         self.queued = 0
         self.fastest_first: float | None = None  # seconds to the first chunk of the quickest request so far
         self.succeeded = False
@@ -111,6 +117,10 @@ class Endpoint:
         await self.acquire()
         started = time.monotonic()
         finished_before = self.finished
+        self.started += 1
+        mine = self.started
+        overlapped = self.in_flight > 1
+        ended = False  # a chunk carried a finish reason
         last_own = started
         merged = None
         producing = started_producing = False
@@ -132,6 +142,8 @@ class Endpoint:
                 last_own = time.monotonic()
                 self.touch()
                 merged = chunk if merged is None else merged + chunk
+                ended = ended or _finished(chunk)
+                overlapped = overlapped or self.in_flight > 1 or self.started > mine
                 if not started_producing and (getattr(chunk, "content", "") or _finished(chunk)):
                     # the first token, not the role-only chunk some servers send before generating
                     started_producing = producing = True
@@ -150,6 +162,17 @@ class Endpoint:
                     await iterator.aclose()
                 except BaseException:  # noqa: BLE001 - closing a half-read stream must not hide the real error
                     pass
+        # A choice arrived (langchain marks its chunks in response_metadata); a stream with none is the empty
+        # result the caller reports.
+        began = merged is not None and bool(getattr(merged, "content", "") or getattr(merged, "response_metadata", None))
+        if not ended and began and overlapped:
+            # Begun, never finished, while other requests of ours were in flight: the server dropped this answer
+            # for the next (llama-cpp-python does), so from now on it gets one request at a time. (Alone, an
+            # answer without a finish reason is taken as it is: in-process and some local servers send none.)
+            if self.limit != 1:
+                self.limit = 1
+                log.info("模型服务收到新请求时会中断正在生成的回答：已把同时请求数降为 1")
+            raise Interrupted()
         self.succeeded = True
         return merged
 

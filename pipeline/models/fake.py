@@ -69,3 +69,5 @@ class QueuedChatModel(BaseChatModel):
         text = self._next(messages, kwargs)
         for start in range(0, len(text), self.chunk_chars):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text[start:start + self.chunk_chars]))
+        # The last chunk says the answer is finished, as a server's does.
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", response_metadata={"finish_reason": "stop"}))

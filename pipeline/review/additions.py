@@ -3,8 +3,9 @@
 - an item the model could not write (the 【待补：…（模型未能写出：…）】 marker) — an error, always;
 - 《…》 titles of rules and laws not in lexicon/laws.yaml (nor in the profile) — a warning;
 - with a profile: last year's problems the profile does not list, owners it does not name, numbers it does not
-  give, praise in problems / causes / last year's report, more points than problems asked, causes that turn
-  into measures, measures that restate the fault.
+  give (in the preamble, any count but the preparation's), time limits it does not set, preparation facts the
+  preamble leaves out, praise in problems / causes / last year's report, more points than problems asked, causes
+  that turn into measures, measures that restate the fault.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 
 from pipeline.core.resources import lexicon
 from pipeline.material.document import Document
+from pipeline.material.preparation import preparation_facts
 from pipeline.material.profile import Profile
 from pipeline.review.findings import Unit, section_units
 from pipeline.review.structure import Finding, Severity
-from pipeline.text.facts import numbers
+from pipeline.text.deadlines import deadlines, given
+from pipeline.text.facts import fact_present, invented_dates, numbers
 from pipeline.text.owners import invented_owners
 import json
 
@@ -149,15 +152,40 @@ def check_owners(document: Document, profile: Profile) -> list[Finding]:
 
 def check_numbers(document: Document, profile: Profile) -> list[Finding]:
     allowed = set(numbers(profile_text(profile) + document.title)) | _SMALL_COUNTS
+    # The preamble states the preparation: a count from elsewhere in the profile there is a changed count, and
+    # so is a small one (谈心谈话5人次); the pipeline writes no count of its own there.
+    prepared = set(numbers("\n".join(preparation_facts(profile)) + document.title))
     findings = []
-    for _, unit in _units(document, ("preamble", "problems", "last_year", "case_study")):
+    given = profile_text(profile) + document.title
+    prepared_text = "\n".join(preparation_facts(profile)) + document.title
+    for role, unit in _units(document, ("preamble", "problems", "last_year", "case_study")):
         text = pending_pattern().sub("", unit.text)
         for clause in _clauses(text):
-            new = [surface for value, surface in numbers(clause).items() if value not in allowed]
+            new = [surface for value, surface in numbers(clause).items()
+                   if value not in (prepared if role == "preamble" else allowed)]
+            new += invented_dates(clause, prepared_text if role == "preamble" else given)
             if new:
                 findings.append(_finding("number-invented", "warning", unit, numbers="、".join(new),
                                          clause=_short(clause)))
     return findings
+
+
+def check_deadlines(document: Document, profile: Profile) -> list[Finding]:
+    """A measure's time limit the profile never set (the drafter puts the unit's own or a slot in its place)."""
+    allowed = profile_text(profile) + document.title
+    return [_finding("deadline-invented", "warning", unit, deadline=found.text)
+            for _, unit in _units(document, ("measures",))
+            for found in deadlines(unit.text) if not given(found, allowed)]
+
+
+def check_preparation(document: Document, profile: Profile) -> list[Finding]:
+    """Each preparation fact (study, 谈心谈话 人次, 意见 条数) in the preamble, its numbers unchanged."""
+    preamble = [unit for _, unit in _units(document, ("preamble",))]
+    if not preamble:
+        return []
+    text = "\n".join(unit.text for unit in preamble)
+    return [_finding("preparation-missing", "warning", preamble[0], fact=fact)
+            for fact in preparation_facts(profile) if not fact_present(fact, text)]
 
 
 def check_praise(document: Document, profile: Profile | None = None) -> list[Finding]:
@@ -224,6 +252,7 @@ def check_additions(document: Document, profile: Profile | None = None, drafted:
             findings += check_last_year(document, profile)
         if drafted:
             findings += check_owners(document, profile) + check_numbers(document, profile) + check_points(document, profile)
+            findings += check_deadlines(document, profile) + check_preparation(document, profile)
         findings += check_causes_and_measures(document, profile)
     return findings
 
@@ -255,6 +284,13 @@ def item_findings(items: list, found: list[Finding]) -> list[Finding]:
         for entry in i.get("removed") or []:
             code, _, text = str(entry).partition("：")
             if code == "owner-invented":
+                owner, _, replacement = text.partition(" → ")
                 findings.append(Finding(code="owner-replaced", severity="warning", location=str(i.get("key", "")),
-                                        message=messages["owner-replaced"].format(owner=text)))
+                                        message=messages["owner-replaced"].format(
+                                            owner=owner, replacement=replacement or words()["owner_slot"])))
+            elif code == "deadline-invented":
+                deadline, _, replacement = text.partition(" → ")
+                findings.append(Finding(code="deadline-replaced", severity="warning", location=str(i.get("key", "")),
+                                        message=messages["deadline-replaced"].format(deadline=deadline,
+                                                                                     replacement=replacement)))
     return findings

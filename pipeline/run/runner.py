@@ -225,7 +225,9 @@ class UnitJob:
         result.tokens = sum(d.prompt_tokens + d.completion_tokens for d in drafts.values())
         result.cached_items = sum(1 for _, cached in outcomes if cached)
         reasons = lexicon("additions")["pending_reasons"]
-        result.pending = [f"{item.heading.rstrip('。')[:24]}（{reasons[flag[8:]].split('（')[0]}）"
+        names = lexicon("findings")["role-names"]  # the preamble has no heading of its own
+        result.pending = [f"{(item.heading.rstrip('。') or names.get(item.role, item.role))[:24]}"
+                          f"（{reasons[flag[8:]].split('（')[0]}）"
                           for item in items for flag in drafts[item.key].flags if flag.startswith("pending:")]
         result.outputs = [str(p) for p in files]
         result.seconds = round(time.monotonic() - started, 2)

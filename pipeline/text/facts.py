@@ -37,6 +37,21 @@ def numbers(text: str) -> dict[float, str]:
     return found
 
 
+_DATE = re.compile(r"(?<!\d)(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?")
+
+
+def invented_dates(text: str, sources: str) -> list[str]:
+    """Dates in `text` ("2025年1月", "4月") that `sources` never writes: each number may be the unit's (2025 is the
+    meeting's year, 1 a count), the date is not."""
+    found = []
+    for match in _DATE.finditer(text):
+        date = match.group()
+        bare = re.sub(r"^\d{4}年", "", date)
+        if date not in sources and not (bare != date and bare in sources and date[:5] in sources):
+            found.append(date)
+    return list(dict.fromkeys(found))
+
+
 def key_terms(fact: str) -> list[str]:
     """Content words of a fact (jieba), without numbers and words that every fact shares."""
     import jieba  # lazy: heavy library, loaded only where used

@@ -64,3 +64,24 @@ def test_strip_reasoning_forms():
     assert strip_reasoning("模板已打开思考</think>正文。")[0] == "正文。"
     assert strip_reasoning("<THINKING>x</THINKING>正文<think>y</think>。")[0] == "正文。"
     assert strip_reasoning("正文。") == ("正文。", 0)
+
+
+def test_a_server_that_drops_an_answer_for_the_next_request_gets_one_at_a_time(caplog):
+    """llama-cpp-python's server stops the answer it is streaming when a new request arrives (its default): the
+    dropped answer ends with no finish reason. It is asked again, never taken as finished, and from then on the
+    server gets one request at a time. (Before, each dropped answer failed the item as an "empty result".)"""
+    caplog.set_level(logging.INFO)
+    with StubServer(default=ANSWER, interrupting=True, token_latency=0.01) as server:
+        model = model_for(server)
+        policy = RetryPolicy(max_retries=4, base_delay=0.01, idle_timeout=5)
+
+        async def many():
+            results = await asyncio.gather(*(complete(model, MESSAGES, 200, policy=policy) for _ in range(4)))
+            return results, endpoint_for(model, 5).limit
+
+        results, limit = asyncio.run(many())
+        interrupted = server.interrupted
+    assert interrupted >= 1  # the stub really dropped answers
+    assert [r.text for r in results] == [ANSWER] * 4 and all(r.finish_reason == "stop" for r in results)
+    assert limit == 1 and "中断正在生成的回答" in caplog.text
+    assert sum(r.attempts for r in results) == 4 + interrupted

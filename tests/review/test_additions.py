@@ -138,3 +138,38 @@ def test_known_titles_and_short_forms_pass():
         Point(text="认真学习《纪律处分条例》《中国共产党章程》《关于新形势下党内政治生活的若干准则》和《习近平谈治国理政》，"
                    "对照《中华人民共和国监察法》《党委（党组）落实全面从严治党主体责任规定》《某某街道议事规则》。")])])
     assert [f.message for f in check_additions(document)] == ["引用的《某某街道议事规则》不在已知党内法规和法律名录中，请核对名称"]
+
+
+PREPARED = PROFILE.replace("aspects:", "preparation: {talks: 36, opinions: 21}\naspects:").replace(
+    "      facts: [社区微改造项目5月先开工、6月才向街道党工委报告]",
+    "      facts: [社区微改造项目5月先开工、6月才向街道党工委报告]\n      deadline: 2024年8月底前")
+
+
+def test_a_drafted_preamble_and_measures_are_held_to_the_units_preparation_and_time_limits(tmp_path):
+    """A count changed (5 is in the profile, but as a month), a count left out, a deadline made up."""
+    profile_path = tmp_path / "p.yaml"
+    profile_path.write_text(PREPARED, encoding="utf-8")
+    material = tmp_path / "m.txt"
+    material.write_text("幸福社区党支部对照检查材料\n会前，支部班子开展谈心谈话5人次。现将对照检查情况报告如下：\n"
+                        "一、存在的问题\n（一）工作纪律方面\n项目开工前没有按规定请示报告。\n三、整改措施\n"
+                        "（一）严守工作纪律。严格执行请示报告制度，2027年3月底前完成整改，2024年8月底前建立台账。\n",
+                        encoding="utf-8")
+    document = load_document(material).document
+    found = check_additions(document, load_profile(profile_path))
+    assert messages(found, "number-invented") == ["出现单位资料中没有的数字：5（“支部班子开展谈心谈话5人次”）"]
+    assert messages(found, "preparation-missing") == ["开头没有写出会前准备的事实：“谈心谈话36人次”",
+                                                      "开头没有写出会前准备的事实：“征求意见建议21条”"]
+    assert messages(found, "deadline-invented") == ["整改措施写了单位资料没有的完成时限：“2027年3月底前”"]
+    # A material the user wrote from fuller notes is not held to them.
+    assert not {"preparation-missing", "deadline-invented"} & {f.code for f in check_additions(
+        document, load_profile(profile_path), drafted=False)}
+
+
+def test_the_record_names_a_deadline_the_drafter_replaced():
+    from pipeline.review.additions import item_findings
+
+    items = [{"key": "measures-01", "flags": ["deadline-replaced"],
+              "removed": ["deadline-invented：2027年3月底前 → 【待补：完成时限】"]}]
+    [finding] = item_findings(items, [])
+    assert finding.code == "deadline-replaced" and finding.severity == "warning"
+    assert finding.message == "模型编造的完成时限“2027年3月底前”已换成【待补：完成时限】，请核对"

@@ -14,8 +14,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.draft.clean_lines import (Context, check_foreign, closing_last, drop_list_clause, fix_voice, line_pass,
-                                         slot_text, without_notes)
+from pipeline.draft.clean_lines import Context, drop_list_clause, fix_voice, line_pass, slot_text
+from pipeline.draft.clean_sentences import check_foreign, closing_last, note_patterns, without_notes
 from pipeline.text.overlap import OverlapIndex
 from pipeline.core.resources import lexicon
 from pipeline.text.numbering import CN_NUMERALS
@@ -95,7 +95,7 @@ def clean_output(
         paragraphs = closing_last(paragraphs)
     paragraphs = [fix_voice(p, unit, self_name, ctx) for p in paragraphs]
     paragraphs = [_finish(p, role) for p in paragraphs if _CJK.search(p)]
-    check_foreign(paragraphs, ctx)
+    paragraphs = check_foreign(paragraphs, ctx)
     if not paragraphs:
         ctx.flag("empty")
     flags = [f for f in FLAGS if f in ctx.flags] + sorted(ctx.flags - set(FLAGS))
@@ -162,10 +162,7 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
         if not (ack or salute or head and out[0] != first):
             break
     # Everywhere: bracketed notes, fill-in requests (kept as slots) and sentences that repeat the instructions.
-    # (a 【待补：…】 slot inside a note belongs to the note: the note ends at its own bracket)
-    bracketed = r"[（(【]\s*(?:%s)[^）)】【]*(?:【[^【】]*】[^）)】【]*)*[）)】]"
-    note = re.compile(bracketed % "|".join(map(re.escape, w["note_starts"] + w["detail_notes"])), re.I)
-    detail = re.compile(bracketed % "|".join(map(re.escape, w["detail_notes"])))
+    note, detail = note_patterns(w)
     slot = re.compile(r"[（(]\s*((?:%s)[^）)]*)[）)]" % "|".join(map(re.escape, w["placeholder_starts"])))
     cleaned = []
     for paragraph in out:

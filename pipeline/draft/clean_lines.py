@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pipeline.text.numbering import CN_NUMERALS
-from pipeline.text.slots import PENDING
+from pipeline.text.slots import PENDING, pending as as_slot
 
 _ORD = CN_NUMERALS
 _LINE_MARK = re.compile(
@@ -140,6 +140,8 @@ def line_pass(text: str, ctx: Context) -> list[str]:
             continue
         if field:
             line, field = f"{field}：{line}", None
+        if re.match(r"^待补[：:]\S", line):  # **待补：整改结果** — the slot without its brackets
+            line = as_slot(line[3:].strip())
         if line.startswith(PENDING):  # the pipeline's own slot for a missing fact
             started = True
             paragraphs.append(line)
@@ -236,14 +238,6 @@ def _self_name(unit: str) -> str:
     return "班子"
 
 
-def check_foreign(paragraphs: list[str], ctx: Context) -> None:
-    allowed = {w.lower() for w in ctx.words["latin_allowed"]}
-    for paragraph in paragraphs:
-        for word in re.findall(r"[A-Za-z]{2,}", paragraph):
-            if word.lower() not in allowed:
-                ctx.flag("foreign-word")
-
-
 def drop_list_clause(lead: str) -> str:
     """Without its last clause when that clause announces a list (…主要表现在：). String work: the regex it
     replaces backtracked quadratically over a long clause."""
@@ -260,34 +254,3 @@ def slot_text(request: str) -> str:
     """（此处可补充具体事例） → 具体事例"""
     text = re.sub(r"^(?:此处|请|可|需)*(?:补充|填写)?[：:]?", "", request.strip())
     return text or request.strip()
-
-
-_SENTENCE = re.compile(r"[^。！？!?]*[。！？!?]+[”’」』）)]*|[^。！？!?]+$")
-_NOTE_REST = 16  # content characters a sentence keeps once its bracketed note is gone, or it goes with it
-
-
-def without_notes(paragraph: str, note: re.Pattern, detail: re.Pattern) -> str:
-    """`paragraph` without bracketed notes; a sentence that was little but the prompt's detail format ("对村级财务制度
-    不健全（措施：…；责任人：…）") goes with it: what is left names a problem the unit never gave."""
-    kept = []
-    for sentence in _SENTENCE.findall(paragraph):
-        bare = note.sub("", sentence)
-        if detail.search(sentence) and len(re.findall(r"[\u4e00-\u9fff]", bare)) < _NOTE_REST:
-            continue
-        kept.append(bare)
-    return "".join(kept)
-
-
-_CLOSING = re.compile(r"(?:^|(?<=[。！？]))[^。！？：:]{0,30}(?:如下|报告)[^。！？：:]{0,6}[：:]")
-
-
-def closing_last(paragraphs: list[str]) -> list[str]:
-    """A preamble's closing line (现将对照检查情况报告如下：) ends the preamble even where a model opened with it."""
-    for index, paragraph in enumerate(paragraphs):
-        found = _CLOSING.search(paragraph)
-        if not found or (index == len(paragraphs) - 1 and found.end() == len(paragraph.rstrip())):
-            continue
-        rest = [p for p in paragraphs[:index] + [paragraph[:found.start()] + paragraph[found.end():]]
-                + paragraphs[index + 1:] if p.strip()]
-        return rest[:-1] + [rest[-1] + found.group().strip()] if rest else [found.group().strip()]
-    return paragraphs

@@ -47,7 +47,7 @@ def live(request):
 
 
 def test_the_live_runs_are_captured():
-    assert len(CAPTURES) == 11
+    assert len(CAPTURES) == 14
     for capture in CAPTURES:
         data = json.loads(capture.read_text(encoding="utf-8"))
         assert len(data["items"]) >= 14 and all(item["raw"] for item in data["items"])
@@ -171,3 +171,22 @@ def test_what_the_fourth_live_runs_shipped_is_fixed():
                                               "责任人：纪委书记。完成时限：2025年2月底前。")
     # The sub-part's heading and hint written out ('案例原因剖析——案例中的问题是怎样发生的，根源在哪里。').
     assert text(branch, "case_study-causes").startswith("放松党性修养")
+
+
+def test_what_the_fifth_live_runs_shipped_is_fixed():
+    live = ROOT / "tests/fixtures/live"
+    agency = replayed(live / "agency-2024-dangji.qwen1.5b.run5.answers.json")[1]
+    branch = replayed(live / "branch-2025-zuzhi.qwen1.5b.run5.answers.json")[1]
+    township = replayed(live / "township-2024-niandu.qwen1.5b.run5.answers.json")[1]
+
+    def text(drafted, key):
+        return "".join(drafted[key][1].paragraphs)
+
+    # '汉语拼音。zūn tóu qiáo fàn jiào kǎo …。' and a '阅读提示：' about it.
+    assert text(branch, "problems-03") == "比如，社区食堂运营补贴使用情况第三季度没有按时公示。" or "pending" in \
+        branch["problems-03"][1].flags
+    assert "zūn" not in text(branch, "problems-03") and "汉语拼音" not in text(branch, "problems-03")
+    # Run-in labels of the prompt's wording left as sentences: '实质或影响。…', '整改结果。…'.
+    assert not text(branch, "problems-04").startswith("实质或影响") and "整改结果。" not in text(township, "last_year-01")
+    # Talk about the answer: '请确保以上措施是本单位实际情况…', '这条措施回应了…这个事实'.
+    assert "请确保" not in text(township, "measures-02") and "这条措施回应" not in text(agency, "measures-04")

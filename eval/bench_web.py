@@ -76,56 +76,49 @@ def one_user(base: str, profile: bytes, results: list, index: int) -> None:
                           "message": f"{type(exc).__name__}: {exc}"}
 
 
+def _upload_and_draft(client: httpx.Client, data: bytes, finished_kinds: tuple[str, ...]) -> tuple[list, set, dict]:
+    """Upload, start an offline draft, follow its event stream: (items, keys reported finished, final event)."""
+    client.get("/")
+    client.post("/api/profile", files={"file": ("input.yaml", data)}, headers=HEADERS).raise_for_status()
+    start = client.post("/api/draft", json={"offline": True}, headers=HEADERS)
+    start.raise_for_status()
+    job, items = start.json()["job"], start.json()["items"]
+    done, final = set(), None
+    with client.stream("GET", f"/api/jobs/{job}/events") as stream:
+        for line in stream.iter_lines():
+            if line.startswith("data: "):
+                event = json.loads(line[6:])
+                if event["kind"] in finished_kinds and "key" in event:
+                    done.add(event["key"])
+                elif event["kind"] in ("done", "failed") and "key" not in event:
+                    final = event
+    return items, done, final or {}
+
+
 def _one_user(base: str, profile: bytes, results: list, index: int, started: float) -> None:
     with httpx.Client(base_url=base, timeout=600) as client:
-        client.get("/")
-        client.post("/api/profile", files={"file": ("unit.yaml", profile)}, headers=HEADERS).raise_for_status()
-        start = client.post("/api/draft", json={"offline": True}, headers=HEADERS)
-        start.raise_for_status()
-        job, items = start.json()["job"], start.json()["items"]
-        done, final = set(), None
-        with client.stream("GET", f"/api/jobs/{job}/events") as stream:
-            for line in stream.iter_lines():
-                if line.startswith("data: "):
-                    event = json.loads(line[6:])
-                    if event["kind"] in ("done", "cached") and "key" in event:
-                        done.add(event["key"])
-                    elif event["kind"] in ("done", "failed"):
-                        final = event
+        items, done, final = _upload_and_draft(client, profile, ("done", "cached"))
         review = client.get("/review")
         word = client.get("/download/docx")
         paragraphs = len(docx.Document(io.BytesIO(word.content)).paragraphs) if word.status_code == 200 else 0
-    complete = (final or {}).get("kind") == "done" and done == {i["key"] for i in items} \
+    complete = final.get("kind") == "done" and done == {i["key"] for i in items} \
         and review.status_code == 200 and paragraphs > 10
     results[index] = {"seconds": time.perf_counter() - started, "complete": complete, "items": len(items),
-                      "message": (final or {}).get("message", "")}
+                      "message": final.get("message", "")}
 
 
 def _one_meeting(base: str, meeting: bytes, results: list, index: int, started: float) -> None:
     with httpx.Client(base_url=base, timeout=900) as client:
-        client.get("/")
-        client.post("/api/profile", files={"file": ("meeting.yaml", meeting)}, headers=HEADERS).raise_for_status()
-        start = client.post("/api/draft", json={"offline": True}, headers=HEADERS)
-        start.raise_for_status()
-        job, items = start.json()["job"], start.json()["items"]
-        done, final = set(), None
-        with client.stream("GET", f"/api/jobs/{job}/events") as stream:
-            for line in stream.iter_lines():
-                if line.startswith("data: "):
-                    event = json.loads(line[6:])
-                    if event["kind"] == "done-item":
-                        done.add(event["key"])
-                    elif event["kind"] in ("done", "failed") and "key" not in event:
-                        final = event
+        items, done, final = _upload_and_draft(client, meeting, ("done-item",))
         page = client.get("/meeting")
         archive = client.get("/meeting/all.zip")
         files = len(zipfile.ZipFile(io.BytesIO(archive.content)).namelist()) if archive.status_code == 200 else 0
     members = len(items) - 1
     # Each material's .md/.json/.docx, each member's criticism sheet (.md/.docx), the 整改清单 (.xlsx/.docx).
-    complete = (final or {}).get("kind") == "done" and done == {i["key"] for i in items} \
+    complete = final.get("kind") == "done" and done == {i["key"] for i in items} \
         and page.status_code == 200 and files >= 3 * (members + 1) + 2 * members + 2
     results[index] = {"seconds": time.perf_counter() - started, "complete": complete, "items": len(items),
-                      "message": (final or {}).get("message", "")}
+                      "message": final.get("message", "")}
 
 
 def run_users(base: str, payloads: list[bytes]) -> tuple[float, list[dict]]:

@@ -9,6 +9,7 @@ share only their common facts and the meeting's mandated wording.
 
 from __future__ import annotations
 
+from pipeline.draft.glitches import has_glitch
 from pipeline.draft.plan import Outline, OutlineItem, composer_words
 from pipeline.material.profile import Profile
 from pipeline.text.vary import choose
@@ -22,9 +23,11 @@ def _words(outline: Outline) -> dict:
 
 def _say(outline: Outline, options, *seed: str, **values) -> str:
     """One connective for this unit (seeded by its name and `seed`), filled in."""
-    template = choose(options, outline.unit, *seed)
-    return template.format(self=outline.self_name, unit=outline.unit, meeting=outline.meeting,
-                           meeting_kind=outline.meeting_kind, **values)
+    options = [options] if isinstance(options, str) else options
+    filled = [template.format(self=outline.self_name, unit=outline.unit, meeting=outline.meeting,
+                              meeting_kind=outline.meeting_kind, **values) for template in options]
+    # An option that reads wrong with this text (对“对…”, 限…起执行完成) is skipped for the others.
+    return choose([text for text in filled if not has_glitch(text)] or filled, outline.unit, *seed)
 
 
 def _clause(text: str) -> str:
@@ -47,12 +50,19 @@ def _problems(item: OutlineItem, outline: Outline) -> list[str]:
     paragraphs = []
     for index, problem in enumerate(item.problems):
         facts = item.problem_facts[index] if index < len(item.problem_facts) else []
+        note = item.problem_notes[index] if index < len(item.problem_notes) else {}
         text = _sentence(problem)
+        if note.get("detail"):
+            text += _sentence(note["detail"])
         if facts:
             lead = _say(outline, words["case_lead"], "case", problem)
             text += lead + words["fact_join"].join(_clause(f) for f in facts) + "。"
         else:
             text += words["missing_case"]
+        if note.get("impact"):
+            text += _say(outline, words["impact_lead"], "impact", problem) + _sentence(note["impact"])
+        if note.get("cause"):
+            text += _say(outline, words["cause_lead"], "cause-lead", problem) + _sentence(note["cause"])
         paragraphs.append(text)
     if not paragraphs:
         paragraphs.append(_say(outline, words["missing_problem"], aspect=item.aspect) + words["missing_case"])
@@ -60,16 +70,18 @@ def _problems(item: OutlineItem, outline: Outline) -> list[str]:
 
 
 def _causes(item: OutlineItem, outline: Outline) -> list[str]:
+    """The unit's note on a root, then each problem's own cause filed under it; a root left empty asks for it by
+    name, with the problems that still have no cause."""
     words = _words(outline)["causes"]
     text = _sentence(item.note) if item.note else ""
     for detail in item.details:
         text += _say(outline, words["problem_cause"], "cause", detail["problem"],
                      problem=_quoted(detail["problem"]), cause=_clause(detail["cause"]))
     if not text:
-        root = item.heading.rstrip("。")
-        name = next((r["name"] for r in words["roots"] if r["id"] == item.hint), root)
-        problems = "”“".join(_quoted(a) for a in dict.fromkeys(item.answers))
-        text = _say(outline, words["missing"], root=name, problems=problems) if problems else words["missing_all"]
+        name = next((r["name"] for r in words["roots"] if r["id"] == item.hint), item.heading.rstrip("。"))
+        problems = "”“".join(_quoted(a) for a in dict.fromkeys(item.answers[:3]))
+        text = _say(outline, words["missing"], root=name, problems=problems) if problems else \
+            _say(outline, words["missing_root"], root=name)
     return [text]
 
 
@@ -165,5 +177,7 @@ def compose_item(item: OutlineItem, outline: Outline, profile: Profile) -> list[
 
 def section_intro(role: str, outline: Outline, count: int) -> str:
     """The lead sentence of the problems / causes / measures / last-year section, or ''."""
-    options = (_words(outline).get(role) or {}).get("intro") if isinstance(_words(outline).get(role), dict) else None
+    words = _words(outline).get(role)
+    words = words if isinstance(words, dict) else {}
+    options = (count == 1 and words.get("intro_one")) or words.get("intro")
     return _say(outline, options, role + "-intro", count=count) if options else ""

@@ -45,7 +45,10 @@ def _problem_lines(item: OutlineItem) -> str:
     lines = []
     for index, problem in enumerate(item.problems):
         facts = item.problem_facts[index] if index < len(item.problem_facts) else []
-        lines.append(f"- 问题：{problem}" + "".join(f"\n  事实：{fact}" for fact in facts))
+        note = item.problem_notes[index] if index < len(item.problem_notes) else {}
+        labels = lexicon("composer")["detail_labels"]
+        lines.append(f"- 问题：{problem}" + "".join(f"\n  事实：{fact}" for fact in facts)
+                     + "".join(f"\n  {labels[key]}：{note[key]}" for key in ("detail", "impact", "cause") if key in note))
     return "\n".join(lines) or f"- （本单位资料未提供具体问题：请写出这一方面常见的问题，具体事例处写“【待补：本单位在{item.aspect}方面的具体事例】”）"
 
 

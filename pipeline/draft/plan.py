@@ -11,7 +11,7 @@ from pipeline.text.vary import choose
 from pipeline.material.preparation import preparation_facts
 from pipeline.material.profile import Problem, Profile, profile_aspects
 from pipeline.core.resources import lexicon
-from pipeline.material.specs import MeetingSpec, Part, part_heading
+from pipeline.material.specs import MeetingSpec, Part, expected_roots, part_heading, spoken_name
 
 
 class OutlineItem(BaseModel):
@@ -26,6 +26,9 @@ class OutlineItem(BaseModel):
     # The facts of each problem, parallel to `problems`; `facts` is all of them (what the draft must carry).
     problem_facts: list[list[str]] = []
     facts: list[str] = []
+    # The unit's other words on each problem, parallel to `problems`: 表现 (detail), 影响 (impact), and its cause
+    # when filed under no root (written with the problem, in the unit's words).
+    problem_notes: list[dict[str, str]] = []
     # For a cause: the problems it explains; for a measure: the problems it answers.
     answers: list[str] = []
     # The unit's own words for this item: a cause's note, and per problem its `cause` (causes) or its
@@ -41,7 +44,7 @@ class OutlineItem(BaseModel):
         is labelled in Chinese (措施：…；责任人：…): a model repeats whatever label it is shown."""
         labels = lexicon("composer")["detail_labels"]
         lines = [self.note] if self.note else []
-        for detail in self.details:
+        for detail in [*self.details, *self.problem_notes]:
             parts = [f"{labels.get(key, key)}：{value}" for key, value in detail.items() if key != "problem" and value]
             if parts:
                 lines.append(f"{detail['problem']}（{'；'.join(parts)}）")
@@ -93,8 +96,10 @@ def _title(profile: Profile, spec: MeetingSpec) -> str:
     if profile.title:
         return profile.title
     template = spec.title or "{unit}{year}年{meeting}对照检查材料"
-    title = template.format(unit=profile.unit.name, year=profile.meeting.year or spec.year or "", meeting=spec.meeting)
-    return title.replace("年年", "年").replace("None", "")
+    year = profile.meeting.year or spec.year
+    if not year:  # no year anywhere: the title names the meeting without one (never “年度组织生活会”)
+        template = template.replace("{year}年度", "").replace("{year}年", "").replace("{year}", "")
+    return template.format(unit=profile.unit.name, year=year or "", meeting=spec.meeting).replace("年年", "年")
 
 
 # Parts that need nothing from the profile: drafted whenever the spec has them.
@@ -107,31 +112,6 @@ def _parts(profile: Profile, spec: MeetingSpec) -> list[Part]:
             if part.required or part.role in _NO_MATERIAL or getattr(profile, part.role, None)]
 
 
-def _cause_roots(problem_items: list[OutlineItem]) -> list[tuple[dict, list[str]]]:
-    """Pick subjective roots whose keywords the problem areas touch; each explains a few problems, spread so
-    that no two causes quote the same list."""
-    words = lexicon("composer")["causes"]
-    problems = [(item, item.problems[0]) for item in problem_items if item.problems]
-    scored = []
-    for order, root in enumerate(words["roots"]):
-        matched = [problem for item, problem in problems
-                   if any(k in (item.aspect or "") + item.hint + "".join(item.problems) for k in root["keywords"])]
-        scored.append((len(matched), -order, root, matched))
-    scored.sort(key=lambda entry: (entry[0], entry[1]), reverse=True)
-    count = min(max(words["min_roots"], sum(1 for s in scored if s[0])), words["max_roots"])
-    chosen = sorted(scored[:count], key=lambda entry: -entry[1])
-    quoted: dict[str, int] = {}
-    result = []
-    for _, _, root, matched in chosen:
-        pool = matched or [problem for _, problem in problems]
-        # Least-quoted problems first, at most two per cause.
-        picked = sorted(pool, key=lambda problem: quoted.get(problem, 0))[:2]
-        for problem in picked:
-            quoted[problem] = quoted.get(problem, 0) + 1
-        result.append((root, picked))
-    return result
-
-
 def _short_name(name: str, spec: MeetingSpec, limit: int = 10) -> str:
     """How a measure heading names its aspect: a long mandated aspect (四个“带头”, 四个对照) by its longest alias
     of at most `limit` 字, so the measures do not restate the problems' headings; 对照… without 对照."""
@@ -142,53 +122,53 @@ def _short_name(name: str, spec: MeetingSpec, limit: int = 10) -> str:
     return name.removeprefix("对照")
 
 
-def _root_of(text: str, roots: list[dict]) -> dict | None:
-    """The root whose keywords the text names most (first in the standard order on a tie), or None."""
-    best = max(roots, key=lambda root: sum(k in text for k in root["keywords"]), default=None)
-    return best if best is not None and any(k in text for k in best["keywords"]) else None
+def _problem_note(problem: Problem) -> dict[str, str]:
+    """A problem's 表现, 影响 and (when it names no root) cause, as the unit wrote them; empty ones left out."""
+    note = {"problem": problem.problem, "detail": problem.detail.strip(), "impact": problem.impact.strip(),
+            "cause": "" if problem.root else problem.cause.strip()}
+    return {key: value for key, value in note.items() if value}
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)}
+class _Cause(BaseModel):
+    """One item of the causes section: a root the spec expects or the unit named."""
+
+    name: str
+    root: dict
+    note: str = ""
+    details: list[dict[str, str]] = []
+    explained: list[str] = []
 
 
-def _closest_root(text: str, chosen: dict[str, tuple]) -> str:
-    """Of the unit's own roots, the one whose name and note share most with `text` (the first on a tie)."""
-    return max(chosen, key=lambda name: len(_bigrams(text) & _bigrams(name + chosen[name][1])))
-
-
-def _causes_of(profile: Profile, problem_items: list[OutlineItem],
-               owned: dict[str, list[Problem]]) -> list[tuple[dict | None, str, list[dict[str, str]], list[str]]]:
-    """(root, the unit's note, the problems' own causes under it, problems explained) per cause item.
-
-    The unit's `causes:` and the problems' own `cause` decide the roots; only when the profile gives neither
-    are roots picked by the problem areas (the draft then asks the unit to write them)."""
-    words = lexicon("composer")["causes"]
-    standard = words["roots"]
+def _causes_of(profile: Profile, spec: MeetingSpec, problem_items: list[OutlineItem],
+               owned: dict[str, list[Problem]]) -> list[_Cause]:
+    """The causes as the unit filed them: every root the spec expects and every root the unit named (its note
+    under `causes:` and the problems whose `cause` names it as `root`), in the genre's order. The tool never
+    picks a root for the unit's words: a cause filed under no root stays with its problem (`problem_notes`).
+    A root left empty explains nothing yet: its 【待补】 names the problems that still have no cause."""
+    standard = lexicon("composer")["causes"]["roots"]
     by_name = {root["name"]: root for root in standard}
-    chosen: dict[str, tuple[dict | None, str, list[dict[str, str]]]] = {}
-    for cause in profile.causes:
-        chosen.setdefault(cause.root, (by_name[cause.root], cause.note, []))
-    named = list(chosen)
-    own = [p for item in problem_items for p in owned.get(item.key, []) if p.cause]
-    for problem in own:
-        text = problem.cause + problem.problem
-        if named:
-            # The unit chose its roots: each problem's cause goes under one of them, none is added.
-            root = _root_of(problem.cause, [by_name[n] for n in named]) or _root_of(text, [by_name[n] for n in named])
-            name = root["name"] if root else _closest_root(text, chosen)
-        else:
-            root = _root_of(problem.cause, standard) or _root_of(text, standard)
-            name = root["name"] if root else ""
-        if name not in chosen:
-            chosen[name] = (by_name.get(name), "", [])
-        chosen[name][2].append({"problem": problem.problem, "cause": problem.cause})
-    if not chosen:
-        return [(root, "", [], explained) for root, explained in _cause_roots(problem_items)]
-    order = {root["name"]: index for index, root in enumerate(standard)}
-    # Causes read in the genre's order of roots (理想信念 first); a cause with no root comes last.
-    names = sorted(chosen, key=lambda name: order.get(name, len(order)))
-    return [(chosen[n][0], chosen[n][1], chosen[n][2], [d["problem"] for d in chosen[n][2]]) for n in names]
+    notes = {cause.root: cause.note.strip() for cause in profile.causes}
+    filed: dict[str, list[dict[str, str]]] = {}
+    unexplained: list[str] = []
+    every = [problem.problem for item in problem_items for problem in owned.get(item.key, [])]
+    for item in problem_items:
+        for problem in owned.get(item.key, []):
+            if not problem.cause.strip():
+                unexplained.append(problem.problem)
+                continue
+            if problem.root:
+                filed.setdefault(problem.root, []).append({"problem": problem.problem, "cause": problem.cause})
+    wanted = set(expected_roots(spec)) | {n for n, note in notes.items() if note} | set(filed)
+    causes = []
+    for root in standard:
+        if root["name"] not in wanted:
+            continue
+        details = filed.get(root["name"], [])
+        note = notes.get(root["name"], "")
+        # An empty root names the problems still without a cause (else all of them) for the unit to link.
+        explained = [d["problem"] for d in details] if (note or details) else (unexplained or every)
+        causes.append(_Cause(name=root["name"], root=root, note=note, details=details, explained=explained))
+    return causes
 
 
 def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective") -> Outline:
@@ -221,6 +201,7 @@ def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective")
                     key=f"problems-{index:02d}", role=role, heading=heading, aspect=name,
                     hint=aspect.hint if aspect else "", budget=budget,
                     problems=[p.problem for p in problems], problem_facts=[list(p.facts) for p in problems],
+                    problem_notes=[_problem_note(p) for p in problems],
                     facts=[f for p in problems for f in p.facts],
                     query=clip_query(" ".join([name, *(p.problem for p in problems), *(f for p in problems for f in p.facts)])),
                 )
@@ -228,16 +209,15 @@ def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective")
             problem_items = section.items
             owned = {item.key: problems for item, (_, problems) in zip(section.items, aspects)}
         elif role == "causes":
-            roots = _causes_of(profile, problem_items, owned)
-            for index, (root, note, details, explained), budget in zip(
-                    range(1, len(roots) + 1), roots, split_budget(section.budget, len(roots))):
-                name = root["name"] if root else words["causes"]["unrooted"]
-                heading = (choose(words["cause_item_headings"], profile.unit.name, "cause-heading").format(root=name)
-                           if root else name)
+            causes = _causes_of(profile, spec, problem_items, owned)
+            for index, (cause, budget) in enumerate(zip(causes, split_budget(section.budget, len(causes))), 1):
+                heading = choose(words["cause_item_headings"], profile.unit.name, "cause-heading").format(
+                    root=cause.name)
                 section.items.append(OutlineItem(
-                    key=f"causes-{index:02d}", role=role, heading=heading + "。", hint=root["id"] if root else "",
-                    aspect=None, budget=budget, answers=[e for e in explained if e], note=note, details=details,
-                    query=clip_query(name + " " + " ".join(explained))))
+                    key=f"causes-{index:02d}", role=role, heading=heading + "。",
+                    hint=cause.root["id"], aspect=None, budget=budget,
+                    answers=[e for e in cause.explained if e], note=cause.note, details=cause.details,
+                    query=clip_query(cause.name + " " + " ".join(cause.explained))))
         elif role == "measures":
             answered = [item for item in problem_items if item.problems] or problem_items[:0]
             budgets_each = split_budget(section.budget, max(1, len(answered)))
@@ -259,7 +239,7 @@ def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective")
         else:
             section.items = _part_items(part, profile, spec, section.budget)
         sections.append(section)
-    return Outline(spec_id=spec.id, meeting=spec.name, meeting_kind=meeting_kind, title=_title(profile, spec),
+    return Outline(spec_id=spec.id, meeting=spoken_name(spec, year), meeting_kind=meeting_kind, title=_title(profile, spec),
                    unit=profile.unit.name, self_name=profile.unit.self_name, year=year,
                    target_chars=sum(budgets.values()), sections=sections, voice=voice)
 

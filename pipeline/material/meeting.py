@@ -13,9 +13,9 @@ from pydantic import Field, ValidationError, field_validator
 
 from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon, prompt_text
-from pipeline.material.profile import (CaseStudy, LastYear, Preparation, Problem, Profile, Signature, Strict, Unit,
+from pipeline.material.profile import (CaseStudy, Cause, causes_mapping, LastYear, Preparation, Problem, Profile, Signature, Strict, Unit,
                                        load_profile, resolve_spec, validate_against_spec)
-from pipeline.material.specs import MeetingSpec, aspect_for_key
+from pipeline.material.specs import MeetingSpec, aspect_for_key, spoken_name
 from pipeline.core.files import read_yaml
 from pipeline.core.files import describe, expect_mapping
 
@@ -37,11 +37,13 @@ class Member(Strict):
     last_year: list[LastYear] = []
     campaign: list[LastYear] = []  # the member's fixes in a study campaign's rectification, where the spec asks
     case_study: CaseStudy | None = None
+    causes: list[Cause] = []  # the member's own analysis per root (理想信念: …)
     # Colleague name → the points this member raises about them at the meeting.
     criticisms: dict[str, list[str]] = {}
     target_chars: int | None = Field(None, ge=800, le=30000)
 
     _aspects = field_validator("aspects", mode="before")(classmethod(lambda cls, v: _empty_lists(v)))
+    _causes = field_validator("causes", mode="before")(classmethod(lambda cls, v: causes_mapping(v)))
 
     @field_validator("criticisms", mode="before")
     @classmethod
@@ -158,11 +160,8 @@ def group_profile(meeting: MeetingFile, spec: MeetingSpec, path: str | Path) -> 
 
 
 def meeting_label(meeting: MeetingFile, spec: MeetingSpec) -> str:
-    """The meeting as titles name it: the spec's own name for a dated spec, else 2025年组织生活会."""
-    if spec.year:
-        return spec.name
-    year = meeting.meeting.year
-    return f"{year}年{spec.meeting}" if year else spec.meeting
+    """The meeting as titles name it: the spec's name without its label, dated (2025年度组织生活会)."""
+    return spoken_name(spec, meeting.meeting.year)
 
 
 def member_title(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> str:
@@ -177,6 +176,7 @@ def member_profile(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> P
     prep = Preparation(study=[lexicon("meeting")["personal_study"].format(duties=duties)] if duties else None)
     return Profile(unit=Unit(name=member.name, type="个人", self="我"), meeting=meeting.meeting, preparation=prep,
                    work=list(member.duties), aspects=_problems(member.aspects, member.name), last_year=member.last_year,
+                   causes=list(member.causes),
                    campaign=member.campaign,
                    case_study=member.case_study, target_chars=member.target_chars,
                    title=member_title(meeting, member, spec), signature=Signature(name=member.name, date=date))

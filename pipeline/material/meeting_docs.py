@@ -11,7 +11,7 @@ from pipeline.core.resources import lexicon
 from pipeline.material.document import Document, Item, Point, Section
 from pipeline.material.meeting import Member, MeetingFile, meeting_label
 from pipeline.material.profile import Profile
-from pipeline.material.specs import MeetingSpec, aspect_for_key
+from pipeline.material.specs import MeetingSpec, aspect_for_key, spoken_name
 from pipeline.text.numbering import level2_marker, shi_marker
 
 
@@ -101,7 +101,7 @@ def unit_ledger_rows(profile: Profile, spec: MeetingSpec) -> list[LedgerRow]:
 
 
 def unit_ledger_title(profile: Profile, spec: MeetingSpec) -> str:
-    label = spec.name if spec.year else f"{profile.meeting.year or ''}年{spec.meeting}".lstrip("年")
+    label = spoken_name(spec, profile.meeting.year)
     return _words()["titles"]["ledger"].format(unit=profile.unit.name, meeting=label)
 
 

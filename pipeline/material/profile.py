@@ -48,18 +48,40 @@ class Preparation(Strict):
 
 class Problem(Strict):
     problem: str = Field(min_length=1)
-    facts: list[str] = []
+    detail: str = ""  # 表现: what exactly, where
+    facts: list[str] = []  # 事例: who, when, how many
+    impact: str = ""  # 影响
     # The unit's own analysis and commitment for this problem; the measures section is written from these.
     cause: str = ""
+    root: str = ""  # the subjective root `cause` belongs to (理想信念 …); empty: filed under the problem's aspect
     measure: str = ""
     owner: str = ""  # 责任人
     deadline: str = ""  # 完成时限
+
+    @field_validator("root")
+    @classmethod
+    def _standard_root(cls, value: str) -> str:
+        return _check_root(value.strip()) if value.strip() else ""
+
+
+def causes_mapping(value):
+    """The friendly form is a mapping (理想信念: 本单位的分析); a list of {root, note} is accepted too."""
+    if isinstance(value, dict):
+        return [{"root": root, "note": note or ""} for root, note in value.items()]
+    return value or []
 
 
 def cause_roots() -> list[str]:
     """The standard subjective roots a unit may name under `causes:`, in the genre's order."""
 
     return [root["name"] for root in lexicon("composer")["causes"]["roots"]]
+
+
+def _check_root(value: str) -> str:
+    roots = cause_roots()
+    if value not in roots:
+        raise ValueError(f"“{value}”不是标准的主观原因，应为：{'、'.join(roots)}")
+    return value
 
 
 class Cause(Strict):
@@ -71,10 +93,7 @@ class Cause(Strict):
     @field_validator("root")
     @classmethod
     def _standard_root(cls, value: str) -> str:
-        roots = cause_roots()
-        if value not in roots:
-            raise ValueError(f"“{value}”不是标准的主观原因，应为：{'、'.join(roots)}")
-        return value
+        return _check_root(value)
 
 
 class LastYear(Strict):
@@ -119,13 +138,7 @@ class Profile(Strict):
             return {key: (items or []) for key, items in value.items()}
         return value
 
-    @field_validator("causes", mode="before")
-    @classmethod
-    def _causes_mapping(cls, value):
-        # The friendly form is a mapping (理想信念: 本单位的分析); a list of {root, note} is accepted too.
-        if isinstance(value, dict):
-            return [{"root": root, "note": note or ""} for root, note in value.items()]
-        return value or []
+    _causes = field_validator("causes", mode="before")(classmethod(lambda cls, value: causes_mapping(value)))
 
     def all_facts(self) -> list[str]:
         facts = [fact for problems in self.aspects.values() for p in problems for fact in p.facts]

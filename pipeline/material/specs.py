@@ -87,6 +87,20 @@ class MeetingSpec(BaseModel):
     free_aspects: bool = False
     aspects: list[Aspect]
     title: str = ""
+    # Held once a year (年度组织生活会): a spec without a year of its own is named {year}年度… once the unit gives one.
+    annual: bool = False
+    # The subjective roots (理想信念 …) the causes section must cover; empty: the genre's usual ones
+    # (lexicon/composer.yaml causes.expected).
+    roots: list[str] = []
+
+    @field_validator("roots")
+    @classmethod
+    def _standard_roots(cls, roots: list[str]) -> list[str]:
+        standard = [root["name"] for root in lexicon("composer")["causes"]["roots"]]
+        wrong = [root for root in roots if root not in standard]
+        if wrong:
+            raise ValueError(f"roots 中“{'、'.join(wrong)}”不是标准的主观原因，应为：{'、'.join(standard)}")
+        return roots
 
     @field_validator("roles")
     @classmethod
@@ -201,6 +215,22 @@ def _best_aspect(core: str, variants: tuple, cutoff: float) -> str | None:
             if score > best_score:
                 best, best_score = name, score
     return best if best_score >= cutoff else None
+
+
+def spoken_name(spec: MeetingSpec, year: int | None = None) -> str:
+    """The meeting as a material names it: the spec's name without its bracketed label (（通用）, （六项纪律）);
+    a spec without a year of its own is dated by the unit's year (年度 for an annual meeting)."""
+    name = re.sub(r"（[^（）]*）$", "", spec.name).strip() or spec.meeting
+    if spec.year or not year:
+        return name
+    if spec.annual:
+        return f"{year}年度{spec.meeting}"
+    return f"{year}年{name}"
+
+
+def expected_roots(spec: MeetingSpec) -> list[str]:
+    """The roots the causes section must cover, in the genre's order: the spec's own, else the usual ones."""
+    return list(spec.roots or lexicon("composer")["causes"]["expected"])
 
 
 def part_heading(part: Part, meeting_kind: str, year: int | None) -> str:

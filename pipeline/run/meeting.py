@@ -28,6 +28,7 @@ from pipeline.material.parse import ParseResult
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec
 from pipeline.review.content import check_content
+from pipeline.text.slots import without_slots
 from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_ledger, check_personal, corpus_finding,
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
@@ -178,7 +179,8 @@ class MeetingJob:
     def materials(self, outcomes, corpus, files: dict[Path, bytes]) -> tuple[list[MeetingDocument], list[PairCopy]]:
         mandated = mandated_wording(self.spec, [job.document for job in self.jobs])
         # The body only: title, banner and signature are the same by design in every member's material.
-        bodies = {m.name: render(job.document.model_copy(update={"title": "", "notice": "", "signature": []}))
+        # The tool's 【待补】 prompts are replaced by the members' own words: not compared.
+        bodies = {m.name: without_slots(render(job.document.model_copy(update={"title": "", "notice": "", "signature": []})))
                   for m, job in zip(self.meeting.members, self.member_jobs)}
         pairs = pairwise_copy(bodies, mandated)
         documents = []

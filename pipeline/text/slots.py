@@ -6,7 +6,10 @@ PENDING, which is how every stage tells a prompt still to fill from the unit's t
 
 from __future__ import annotations
 
+import re
+
 PENDING = "【待补"
+_SLOT = re.compile(r"【待补[^【】]*】")
 
 
 def pending(request: str) -> str:
@@ -16,3 +19,9 @@ def pending(request: str) -> str:
 
 def is_pending(text: str) -> bool:
     return PENDING in text
+
+
+def without_slots(text: str) -> str:
+    """`text` with every 【待补：…】 cut out (a line break in its place, so no run spans it): what will be
+    submitted once the user has filled them, for comparing materials with each other."""
+    return _SLOT.sub("\n", text)

@@ -16,7 +16,7 @@ from pipeline.core.resources import data_dir, lexicon
 from pipeline.draft.compose import compose_item
 from pipeline.draft.drafter import OfflineDrafter
 from pipeline.draft.plan import make_outline
-from pipeline.material.document import render_lines
+from pipeline.material.document import render, render_lines
 from pipeline.material.load import load_document
 from pipeline.material.profile import load_profile, parse_profile, profile_template, resolve_spec
 from pipeline.material.specs import load_spec, part_heading
@@ -216,16 +216,28 @@ def test_causes_are_the_units_own(tmp_path, retriever):
     path = ROOT / "examples" / "hospital-2021-dangshi.yaml"
     profile, _, document, _, _ = _drafted(path, tmp_path, retriever)
     causes = document.section("causes")
-    # One item per root the unit named, in the standard order, each carrying the unit's note.
+    # One item per root the spec expects or the unit named, in the standard order, each with the unit's note;
+    # a problem's cause stands under the root the unit gave it, or with the problem itself when it gave none.
     body = "".join(p.text for item in causes.items for p in item.points)
+    problems_text = "".join(p.text for item in document.section("problems").items for p in item.points)
     for cause in profile.causes:
         assert cause.note.rstrip("。") in body
+    rooted = 0
     for problems in profile.aspects.values():
         for problem in problems:
-            assert problem.cause in body
+            item = next(i for i in causes.items if problem.root and problem.root in i.heading) if problem.root else None
+            if item is not None:
+                rooted += 1
+                assert problem.cause in "".join(p.text for p in item.points)
+            else:
+                assert problem.cause in problems_text and problem.cause not in body
+    assert rooted == 2
     roots = [next(r for r in ("理想信念", "理论武装", "党性修养", "宗旨意识", "担当精神", "纪律规矩", "作风")
                   if r in item.heading) for item in causes.items]
-    assert roots == ["党性修养", "宗旨意识", "作风"]
+    assert roots == ["理想信念", "党性修养", "宗旨意识", "担当精神", "作风"]
+    assert "其他原因" not in render(document)
+    # The expected roots the unit left empty ask for exactly that root.
+    assert [p.text for p in causes.items[0].points][0].startswith("【待补：理想信念方面的原因")
 
 
 def test_references_are_comments_anchored_to_their_item(tmp_path, retriever):
@@ -315,17 +327,24 @@ def test_model_drafts_carry_the_passages_they_were_shown_as_comments(tmp_path, r
     assert any("对3个未整改到位的财务问题逐一挂牌督办" in p and "原样写入" in p for p in prompts)
 
 
-def test_problem_causes_without_named_roots_are_grouped_by_their_words():
+def test_problem_causes_are_filed_where_the_unit_put_them():
     spec = load_spec("2024-dangji-zuzhi")
     profile = parse_profile({"unit": {"name": "某支部"}, "meeting": {"spec": spec.id}, "aspects": {
-        "廉洁纪律": [{"problem": "风险排查不细", "cause": "对廉洁风险估计不足"}],
+        "廉洁纪律": [{"problem": "风险排查不细", "cause": "对廉洁风险估计不足", "root": "纪律规矩"}],
         "工作纪律": [{"problem": "文书质量不高", "cause": "审核把关不严"}],
-        "群众纪律": [{"problem": "回复诉求慢", "cause": "服务群众的意识不强"}]}})
+        "群众纪律": [{"problem": "回复诉求慢"}]}, "causes": {"宗旨意识": "服务群众的意识不强"}})
     outline = make_outline(profile, spec)
     causes = [item for item in outline.items() if item.role == "causes"]
     headings = [item.heading for item in causes]
-    # 廉洁 → 纪律规矩, 群众 → 宗旨意识 (standard order), a cause naming no root last, under a neutral heading.
-    assert ["宗旨意识" in headings[0], "纪律规矩" in headings[1], headings[2]] == [True, True, "其他原因。"]
-    texts = [compose_item(item, outline, profile)[0] for item in causes]
-    assert "服务群众的意识不强" in texts[0] and "对廉洁风险估计不足" in texts[1] and "审核把关不严" in texts[2]
-    assert not any("【待补" in text for text in texts)
+    # The expected roots and the unit's own, in the standard order; the tool adds no root of its own choosing.
+    assert [h[:4] for h in headings] == ["理想信念", "党性修养", "宗旨意识", "担当精神", "纪律规矩"]
+    texts = {h[:4]: compose_item(item, outline, profile)[0] for h, item in zip(headings, causes)}
+    assert texts["宗旨意识"] == "服务群众的意识不强。"
+    assert "对廉洁风险估计不足" in texts["纪律规矩"] and "【待补" not in texts["纪律规矩"]
+    # A cause the unit filed under no root stays with its problem, as the unit's words.
+    assert not any("审核把关不严" in text for text in texts.values())
+    problems = [item for item in outline.items() if item.role == "problems"]
+    assert any("审核把关不严" in "".join(compose_item(item, outline, profile)) for item in problems)
+    # An empty root names itself and the problem that still has no cause.
+    assert texts["理想信念"].startswith("【待补：理想信念方面的原因") and "回复诉求慢" in texts["理想信念"]
+    assert "文书质量不高" not in texts["理想信念"]

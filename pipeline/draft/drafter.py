@@ -2,7 +2,7 @@
 
 The model drafter cleans what the model wrote, checks it against the passages it was shown and the facts
 it had to carry, re-asks once when it copied or dropped facts, and keeps the better answer with its flags;
-an answer still unusable after the re-ask becomes a 【待补：…（模型未能写出：…）】 (draft/pending.py).
+an answer still unusable after the re-ask becomes a 【待补：…】, the reason a comment on it (draft/pending.py).
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ was shown) beside the paragraph it informed. The offline notice rides on the tit
 from __future__ import annotations
 
 from pipeline.core.resources import lexicon
+from pipeline.draft.pending import gave_up_reason
 from pipeline.draft.plan import Outline
 from pipeline.material.document import Note
 
@@ -21,11 +22,16 @@ def _anchor(key: str, role: str) -> str:
     return key if role in ("problems", "causes", "measures") else role
 
 
-def reference_notes(outline: Outline, hits: dict[str, list], notice: str = "") -> list[Note]:
-    """One note per retrieved passage, in outline order; `notice` (if any) on the title first."""
+def reference_notes(outline: Outline, hits: dict[str, list], notice: str = "", drafts: dict | None = None) -> list[Note]:
+    """One note per retrieved passage, in outline order; `notice` (if any) on the title first; on an item the
+    model could not write, why (never text of the material)."""
     words = lexicon("composer")
     notes = [Note(anchor="title", text=notice)] if notice else []
     for item in outline.items():
+        drafted = (drafts or {}).get(item.key)
+        why = gave_up_reason(drafted.flags, drafted.copy_rate) if drafted is not None else ""
+        if why:
+            notes.append(Note(anchor=_anchor(item.key, item.role), text=why))
         for hit in hits.get(item.key, []):
             title = getattr(hit, "title", "") or getattr(hit, "source", "")
             heading = (getattr(hit, "heading", "") or words["note_parts"].get(item.role, "")).rstrip("。")

@@ -2,7 +2,7 @@
 
 Sentences that must never reach a draft are removed (a key, an instruction aimed at us, a bare scaffold
 label); an answer that is still empty, scaffold, copied or off-section after the re-ask becomes a precise
-【待补：…（模型未能写出：原因）】; otherwise extra points are dropped, invented owners become 【待补：责任人】,
+【待补：…】 (why, as a comment on the item); otherwise extra points are dropped, invented owners become 【待补：责任人】,
 and a fact the model dropped is added in the unit's own words only where it reads as a sentence.
 """
 
@@ -131,8 +131,14 @@ def marker(item: OutlineItem, reason: str, *, copy_rate: float = 0.0, facts: Seq
     facts = item.facts if not facts else facts
     if facts:
         what += words["pending_facts"].format(facts="；".join(f.rstrip("。") for f in facts))
-    why = words["pending_reasons"][reason].format(rate=f"{copy_rate:.0%}")
-    return words["pending"].format(what=what, reason=why)
+    return words["pending"].format(what=what)
+
+
+def gave_up_reason(flags: Sequence[str], copy_rate: float = 0.0) -> str:
+    """Why the model failed an item, from its `pending:<reason>` flag, as the comment on the item says it; ''."""
+    reasons = _words()["pending_reasons"]
+    found = next((flag[8:] for flag in flags if flag.startswith("pending:") and flag[8:] in reasons), "")
+    return _words()["gave_up_note"].format(reason=reasons[found].format(rate=f"{copy_rate:.0%}")) if found else ""
 
 
 def reads_as_sentence(fact: str) -> bool:

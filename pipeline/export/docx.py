@@ -38,6 +38,7 @@ from pipeline.material.document import Document, Span, layout
 from pipeline.core.errors import InputError, OutputError
 from pipeline.core.resources import lexicon
 from pipeline.core.sanitize import strip_controls
+from pipeline.text.slots import PENDING
 from pipeline.export.title_break import SLACK_EM, split_title, width_em
 from pipeline.core.atomic import UMASK, write_failure
 from pipeline.core.owned import GENERATOR
@@ -217,10 +218,25 @@ def _add_block(body: _Body, layout: Layout, block: Block, run_in_style):
                 run.add_break()
         return paragraph
     for text, heading in block.runs:
-        run = paragraph.add_run(strip_controls(text))  # Word's XML cannot hold control characters
-        if heading:
-            run._r.style = run_in_style.style_id
+        for piece in _PENDING_SPLIT.split(strip_controls(text)):  # Word's XML cannot hold control characters
+            if not piece:
+                continue
+            run = paragraph.add_run(piece)
+            if heading:
+                run._r.style = run_in_style.style_id
+            if piece.startswith(PENDING):
+                _highlight(run)
     return paragraph
+
+
+# Each 【待补：…】 its own run, highlighted: on a printout too a prompt still to fill stands out from the text.
+_PENDING_SPLIT = re.compile(f"({re.escape(PENDING)}[^【】]*】)")
+
+
+def _highlight(run) -> None:
+    from docx.enum.text import WD_COLOR_INDEX  # lazy: heavy library, loaded only where used
+
+    run.font.highlight_color = WD_COLOR_INDEX.YELLOW
 
 
 def _add_notes(out, document: Document, anchored: dict[str, object]) -> None:

@@ -1,6 +1,7 @@
 """What a draft says that the unit never said: rules for any material, sharper when the unit's profile is given.
 
-- an item the model could not write (the 【待补：…（模型未能写出：…）】 marker) — an error, always;
+- an item the model could not write (flagged in the .json; older drafts: the 【待补：…（模型未能写出：…）】 marker) —
+  an error, always;
 - 《…》 titles of rules and laws not in lexicon/laws.yaml (nor in the profile) — a warning;
 - with a profile: last year's problems the profile does not list, owners it does not name, numbers it does not
   give (in the preamble, any count but the preparation's), time limits it does not set, preparation facts the
@@ -15,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.core.resources import lexicon
-from pipeline.material.document import Document
+from pipeline.material.document import Document, render
 from pipeline.material.preparation import preparation_facts
 from pipeline.material.profile import Profile
 from pipeline.review.findings import Unit, section_units
@@ -257,16 +258,24 @@ def check_additions(document: Document, profile: Profile | None = None, drafted:
     return findings
 
 
-def check_record(path, document: Document, found: list[Finding]) -> list[Finding]:
+def check_record(path, document: Document, found: list[Finding], sibling: bool = False) -> list[Finding]:
     """A duizhao .json keeps each item's flags: an item the model could not write is an error even when its
-    marker was edited out of the text."""
+    marker was edited out of the text. `sibling`: the .json next to a checked .md / .docx, whose body no longer
+    says why the model failed: its failed items count while their 【待补】 is still in the document."""
 
     try:
         record = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
     items = record.get("items") if isinstance(record, dict) else None
-    return item_findings(items, found) if isinstance(items, list) else []
+    if not isinstance(items, list):
+        return []
+    if sibling:
+        text = render(document)
+        items = [i for i in items if isinstance(i, dict) and "".join(i.get("paragraphs") or []) in text
+                 and "".join(i.get("paragraphs") or [])]
+        return [f for f in item_findings(items, found) if f.code == "model-gave-up"]
+    return item_findings(items, found)
 
 
 def item_findings(items: list, found: list[Finding]) -> list[Finding]:

@@ -96,6 +96,8 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
     added = check_additions(parsed.document, profile if options.content else None, drafted=drafted)
     if drafted:
         added += check_record(path, parsed.document, added)
+    elif path.with_suffix(".json").is_file():  # the draft's own record beside it says which items the model failed
+        added += check_record(path.with_suffix(".json"), parsed.document, added, sibling=True)
     if added:
         findings = report.findings + added
         report = report.model_copy(update={"findings": findings,

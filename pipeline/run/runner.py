@@ -200,7 +200,7 @@ class UnitJob:
         # The offline notice is a comment on the title, not text of the material (a reviewer would read it).
         notice = lexicon("composer")["notice_offline"] if self.drafter.system == "offline" else ""
         document = assemble(self.outline, drafts, self.profile)
-        document.notes = reference_notes(self.outline, hits, notice)
+        document.notes = reference_notes(self.outline, hits, notice, drafts)
         self.document = document
         report = check_structure(ParseResult(document=document, source=self.name), self.spec)
         findings = report.findings + check_additions(document, self.profile)

@@ -3,15 +3,18 @@ the 范文 passages that informed it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from pipeline.review.structure import Finding
 from pipeline.core.errors import InputError
 from pipeline.review.report_html import block_of, mark_ranges
+from pipeline.text.slots import PENDING
 
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 MARK_KINDS = {"stock": "套话", "concrete": "具体事例", "objective": "客观归因", "redundant": "重复表述"}
 PALETTE_SIZE = 8
+_PENDING = re.compile(re.escape(PENDING) + r"[^【】]*】")
 
 
 @dataclass
@@ -43,6 +46,9 @@ def _pieces(block, owners: list, colours: dict[str, int], marks: list) -> list[P
         for start, end in mark_ranges(block, mark.anchor, mark.phrase):
             for position in range(start, end):
                 kinds[position].add(mark.kind)
+    for match in _PENDING.finditer(block.text):  # a prompt still to fill stands out as on the printout
+        for position in range(match.start(), match.end()):
+            kinds[position].add("pending")
     pieces: list[Piece] = []
     position = 0
     while position < len(block.text):

@@ -11,7 +11,7 @@ import pytest
 from stub_server import Reply, StubServer
 
 from pipeline.draft.drafter import ModelDrafter
-from pipeline.draft.pending import add_facts, marker, reads_as_sentence, scrub
+from pipeline.draft.pending import add_facts, gave_up_reason, marker, reads_as_sentence, scrub
 from pipeline.draft.plan import OutlineItem
 from pipeline.models.chat import ChatSettings, RetryPolicy, build_chat_model
 from pipeline.run.runner import DraftOptions, draft_all
@@ -59,8 +59,11 @@ def test_the_marker_says_what_to_write_and_why():
     item = OutlineItem(key="problems-01", role="problems", heading="严守工作纪律方面", aspect="工作纪律", budget=300,
                        problems=["先施工后报告"], facts=["社区微改造项目5月先开工、6月才向街道党工委报告"])
     text = marker(item, "copied", copy_rate=0.62)
-    assert text == ("【待补：“工作纪律”方面的问题和具体事例，可用事实：社区微改造项目5月先开工、6月才向街道党工委报告"
-                    "（模型未能写出：照抄参考范文（重复率 62%））】")
+    assert text == "【待补：“工作纪律”方面的问题和具体事例，可用事实：社区微改造项目5月先开工、6月才向街道党工委报告】"
+    # Why is a comment on the item, never text of the material.
+    assert gave_up_reason(["pending", "pending:copied"], 0.62) == \
+        "模型未能写出此段：照抄参考范文（重复率 62%）。正文只留【待补】，请按提示补写。"
+    assert gave_up_reason(["fact-inserted"]) == ""
 
 
 def test_a_dropped_fact_is_a_sentence_only_where_it_reads_as_one():

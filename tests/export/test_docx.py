@@ -173,6 +173,8 @@ def test_level3_heading_only_for_short_numbered_lines():
     ("中共某某县机关事务管理局党组2024年度民主生活会领导班子对照检查材料",
      ("中共某某县机关事务管理局党组2024年度", "民主生活会领导班子对照检查材料")),
     ("肃清流毒影响专题组织生活会对照检查材料", None),  # 19 characters fit on one line of 2号
+    # 在……会上: the 上 closes the phrase, never begins the next line.
+    ("李明远同志在2025年度民主生活会上对班子成员的批评意见", ("李明远同志在2025年度民主生活会上", "对班子成员的批评意见")),
 ])
 def test_title_breaks_between_words(title, lines):
     assert split_title(title, 20.1) == lines
@@ -430,3 +432,21 @@ def test_cli_preview(tmp_path):
     assert result.exit_code == 0, result.output
     shown = sorted(p.name for p in (tmp_path / "m-preview").iterdir() if not p.name.startswith("."))
     assert shown[:2] == ["m-1.png", "m-2.png"]
+
+
+def test_pending_prompts_are_highlighted_yellow_and_read_back_whole(tmp_path):
+    document = Document(title="某支部对照检查材料", sections=[Section(role="causes", marker="一、", heading="原因分析", items=[
+        Item(marker="（一）", heading="理想信念方面。", run_in=True, points=[
+            Point(text="【待补：理想信念方面的原因——写明思想根源】"),
+            Point(marker="一是", text="学习不深。【待补：具体事例】再作检查。", run_in=True)])])])
+    path = tmp_path / "p.docx"
+    write_docx(document, path)
+    out = docx.Document(str(path))
+    runs = [run for paragraph in out.paragraphs for run in paragraph.runs]
+    marked = [run.text for run in runs if run.font.highlight_color is not None]
+    assert marked == ["【待补：理想信念方面的原因——写明思想根源】", "【待补：具体事例】"]
+    assert all(run.font.highlight_color == docx.enum.text.WD_COLOR_INDEX.YELLOW for run in runs
+               if run.font.highlight_color is not None)
+    assert not any("【待补" in run.text for run in runs if run.font.highlight_color is None)
+    # Split into runs, the text reads back as it was written.
+    assert render_lines(load_document(path).document) == render_lines(document)

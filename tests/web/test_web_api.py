@@ -203,6 +203,10 @@ def test_draft_streams_progress_and_reviews_with_findings_in_place(client):
     flagged = [p for p in shown(page).values() if "flag-" in p[0]]
     assert flagged and all('class="finding' in p[2] for p in flagged)  # each finding sits at its paragraph
     assert "参考范文" in page and "ref-source" in page  # the passages retrieved beside the paragraphs
+    # A 【待补】 still to fill is marked as such (highlighted like on the printout), whole and only it.
+    marked = re.findall(r'<span class="[^"]*m-pending[^"]*"[^>]*>([^<]*)</span>', page)
+    assert marked and all(m.startswith("【待补") and m.endswith("】") for m in marked)
+    assert any(m.startswith("【待补：理想信念方面的原因") for m in marked)
 
 
 PARA = re.compile(r'<div id="p(\d+)" class="para ([^"]*)" data-index="\d+">\s*<div class="text">(.*?)</div>'

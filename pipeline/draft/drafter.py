@@ -18,6 +18,7 @@ from pipeline.draft.assemble import ItemDraft
 from pipeline.text.facts import fact_present
 from pipeline.text.overlap import COPY_THRESHOLD
 from pipeline.draft.compose import compose_item
+from pipeline.draft.notes import clean_reference
 from pipeline.draft.plan import Outline, OutlineItem
 from pipeline.material.preparation import preparation_facts
 from pipeline.material.profile import Profile
@@ -113,7 +114,7 @@ class OfflineDrafter:
         params = {"composer": lexicon("composer"), "profile": profile.model_dump(mode="json"), "version": __version__}
         if outline.voice != "collective":
             params.update(voice=outline.voice, personal=lexicon("composer_personal"))
-        return cache_key(build_messages(item, outline, profile, [h.text for h in hits]), self.system, params)
+        return cache_key(build_messages(item, outline, profile, [clean_reference(h.text) for h in hits]), self.system, params)
 
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
         started = time.monotonic()
@@ -135,7 +136,7 @@ class ModelDrafter:
         self.copy_threshold = copy_threshold
 
     def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
-        messages = build_messages(item, outline, profile, [h.text for h in hits])
+        messages = build_messages(item, outline, profile, [clean_reference(h.text) for h in hits])
         return cache_key(messages, self.system, {"max_tokens": max_tokens_for(item.budget), "version": __version__})
 
     async def _ask(self, messages, max_tokens: int, item: OutlineItem, outline: Outline, references: list[str]):
@@ -173,7 +174,7 @@ class ModelDrafter:
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
 
         started = time.monotonic()
-        references = [h.text for h in hits]
+        references = [clean_reference(h.text) for h in hits]  # as the comments show them: no scrape noise
         messages = build_messages(item, outline, profile, references)
         limit = max_tokens_for(item.budget)
         # Numbers the text may use without inventing them: the profile's, the meeting's, the item's own.

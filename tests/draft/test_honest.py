@@ -268,7 +268,8 @@ def test_references_are_comments_anchored_to_their_item(tmp_path, retriever):
             assert anchored[number] == "（二）在组织纪律方面"
         if note["anchor"] == "title":
             assert anchored[number].replace("\n", "") == document.title
-    assert {n["anchor"] for n in notes} >= {"title", "preamble", "problems-01", "causes-01", "measures-01"}
+    anchors = {n["anchor"] for n in notes}
+    assert anchors >= {"title", "preamble", "causes-01", "measures-01"} and any(a.startswith("problems-") for a in anchors)
     # The .json item records say which passages each item was given.
     item = next(i for i in record["items"] if i["key"] == "problems-02")
     assert item["passages"] and all(p["id"] for p in item["passages"])

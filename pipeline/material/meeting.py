@@ -13,9 +13,9 @@ from pydantic import Field, ValidationError, field_validator
 
 from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon, prompt_text
-from pipeline.material.profile import (CaseStudy, Cause, causes_mapping, LastYear, Preparation, Problem, Profile, Signature, Strict, Unit,
+from pipeline.material.profile import (CaseStudy, Cause, causes_mapping, spec_roots, LastYear, Preparation, Problem, Profile, Signature, Strict, Unit,
                                        load_profile, resolve_spec, validate_against_spec)
-from pipeline.material.specs import MeetingSpec, aspect_for_key, spoken_name
+from pipeline.material.specs import MeetingSpec, aspect_for_key, expected_roots, spoken_name
 from pipeline.core.files import read_yaml
 from pipeline.core.files import describe, expect_mapping
 
@@ -193,22 +193,26 @@ def meeting_template(spec: MeetingSpec) -> str:
     """A commented meeting file for `spec`: data emitted as YAML, comments and placeholders from prompts/."""
     words = yaml.safe_load(prompt_text("meeting_template.yaml"))
     fill = words["fill"]
-    problem = {"problem": fill["problem"], "facts": [fill["fact"]], "cause": fill["cause"], "measure": fill["measure"],
-               "deadline": fill["deadline"]}
+    problem = {"problem": fill["problem"], "detail": fill["detail"], "facts": [fill["fact"]], "impact": fill["impact"],
+               "cause": fill["cause"], "root": "", "measure": fill["measure"], "deadline": fill["deadline"]}
+    causes = {root: fill["root_note"].format(root=root) for root in expected_roots(spec)}
     aspects = {name: [dict(problem, owner=fill["owner"])] for name in spec.aspect_names()}
     members = [{"name": fill[f"member{n}"], "post": fill[f"post{n}"], "duties": [fill["duty"]],
                 "aspects": {name: [problem] for name in spec.aspect_names()},
+                "causes": dict(causes),
                 "last_year": [{"problem": fill["last_problem"], "fixed": fill["last_fixed"]}],
                 "criticisms": {fill[f"member{3 - n}"]: [fill["criticism"]]}} for n in (1, 2)]
     self_name = "支部班子" if "支部" in spec.body else "班子"
     data = {"unit": {"name": fill["unit"], "type": spec.body, "self": self_name},
             "meeting": {"spec": spec.id, "year": spec.year},
             "preparation": {"talks": 0, "opinions": 0, "study": fill["study"]},
-            "aspects": aspects, "last_year": [], "signature": {"name": fill["signature"], "date": fill["date"]},
+            "aspects": aspects, "causes": causes, "last_year": [], "signature": {"name": fill["signature"], "date": fill["date"]},
             "members": members}
     body = yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=1000)
     comments = words["comments"]
     lines = [line.format(spec_name=spec.name, spec_id=spec.id) for line in words["header"]]
+    roots = "、".join(spec_roots(spec))
+    comments = {key: note.format(roots=roots) for key, note in comments.items()}
     seen: set[str] = set()
     top = ""
     for line in body.splitlines():

@@ -15,7 +15,7 @@ from pipeline.core.files import read_yaml
 from pipeline.material.specs import aspect_for_key
 import yaml
 from pipeline.core.resources import prompt_text
-from pipeline.material.specs import part_heading
+from pipeline.material.specs import expected_roots, part_heading
 
 
 class Strict(BaseModel):
@@ -210,19 +210,27 @@ def profile_template(spec: MeetingSpec) -> str:
     """A commented profile for `spec`, its aspects listed in order, for the user to fill in. Values are written
     by the YAML emitter, so any aspect or meeting name parses back to itself; comments are kept."""
 
+    roots = spec_roots(spec)
+    problem = prompt_text("profile_problem.yaml").format(roots="、".join(roots)).rstrip("\n")
     lines = []
     for aspect in spec.aspects:
         hint = f"  # {_comment(aspect.hint)}" if aspect.hint else ""
-        lines.append(f"  {_scalar(aspect.name)}:{hint}\n    - problem: 【问题概括】\n      facts: [【具体事例：时间、地点、数字】]"
-                     "\n      cause: 【这一问题的原因：本单位自己的分析】"
-                     "\n      measure: 【整改措施：做什么、怎么检查】"
-                     "\n      owner: 【责任人】"
-                     "\n      deadline: 【完成时限，如 2025年6月底前】")
+        lines.append(f"  {_scalar(aspect.name)}:{hint}\n{problem}")
+    causes = "\n".join(f"  {_scalar(root)}: 【本单位在{root}方面的剖析：联系上面哪些问题、思想上的根源】"
+                        for root in expected_roots(spec))
     self_name = "支部班子" if "支部" in spec.body else "班子"
     text = prompt_text("profile_template.yaml").format(
         spec_name=_comment(spec.name), spec_id_comment=_comment(spec.id), spec_id=_scalar(spec.id), body=_scalar(spec.body),
-        self_name=_scalar(self_name), year=_scalar(spec.year) if spec.year else "", aspects="\n".join(lines))
+        self_name=_scalar(self_name), year=_scalar(spec.year) if spec.year else "", aspects="\n".join(lines),
+        causes=causes, roots="、".join(roots))
     return text + _part_blocks(spec)
+
+
+def spec_roots(spec: MeetingSpec) -> list[str]:
+    """The roots a problem's cause may be filed under, for the form and the template: the spec's own (or the
+    usual ones it expects) first, then the other standard roots."""
+    expected = expected_roots(spec)
+    return expected + [root for root in cause_roots() if root not in expected and not spec.roots]
 
 
 def _part_blocks(spec: MeetingSpec) -> str:

@@ -83,6 +83,15 @@ def save_form(request: Request, form: FormState):
     return {"saved": True, "at": time.strftime("%H:%M:%S")}
 
 
+@router.post("/api/form/feedback")
+@guarded
+def form_feedback(request: Request, form: FormState):
+    """The reviewer's warnings on each field as typed, and what each part still lacks."""
+    request_session(request)
+    aspects = {name: [row.model_dump() for row in rows] for name, rows in form.aspects.items()}
+    return service.form_feedback(form.spec, aspects, form.causes)
+
+
 @router.get("/api/profile.yaml")
 @guarded
 def download_profile(request: Request):

@@ -166,7 +166,7 @@ def create_app(config: WebConfig) -> FastAPI:
         except PipelineError as exc:
             return page(request, "start.html", specs=service.spec_rows(), form=None, has_draft=False, error=str(exc))
         job = state.jobs.running_for(session.id)
-        return page(request, "form.html", form=form, spec=spec, model=state.model_available(), roots=service.cause_roots(),
+        return page(request, "form.html", form=form, spec=spec, model=state.model_available(), roots=service.cause_roots(spec),
                     job=job.id if job else "", has_draft=session.draft_text() is not None,
                     blank_member=align_members([MemberForm()], spec)[0], whole_meeting=has_members(form),
                     has_meeting=session.path(MEETING_RESULT).is_file())

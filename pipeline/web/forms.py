@@ -12,7 +12,7 @@ from pipeline.core.errors import InputError
 from pipeline.material.profile import CaseStudy, Problem, Profile, parse_profile
 import yaml
 
-ROW_FIELDS = ("problem", "cause", "measure", "owner", "deadline")
+ROW_FIELDS = ("problem", "detail", "impact", "cause", "root", "measure", "owner", "deadline")
 
 
 class Loose(BaseModel):
@@ -22,8 +22,11 @@ class Loose(BaseModel):
 
 class Row(Loose):
     problem: str = ""
-    facts: list[str] = []
+    detail: str = ""  # 表现
+    facts: list[str] = []  # 事例
+    impact: str = ""  # 影响
     cause: str = ""
+    root: str = ""  # the root the cause is filed under
     measure: str = ""
     owner: str = ""
     deadline: str = ""
@@ -41,6 +44,7 @@ class CaseStudyForm(Loose):
     title: str = ""
     facts: list[str] = []
     lesson: str = ""
+    gaps: list[str] = []  # 对照案例查摆自身差距
 
 
 class Opinion(Loose):
@@ -115,7 +119,7 @@ def problem_data(row: Row, aspect: str, number: int, whose: str = "") -> dict:
         raise InputError(f"{whose}“{aspect}”第 {number} 行：请填写问题概括（或删去这一行）")
     data: dict = {"problem": row.problem.strip(), "facts": nonblank_lines(row.facts)}
     # Fields the profile format knows go into the YAML; the rest stays in the form only.
-    for name in ("cause", "measure", "owner", "deadline"):
+    for name in ("detail", "impact", "cause", "root", "measure", "owner", "deadline"):
         value = getattr(row, name).strip()
         if value and name in Problem.model_fields:
             data[name] = value
@@ -158,11 +162,14 @@ def profile_data(state: FormState) -> dict:
     if last_year:
         data["last_year"] = last_year
     case = state.case_study
-    if case.title.strip() or nonblank_lines(case.facts) or case.lesson.strip() or state.case_extra:
+    if case.title.strip() or nonblank_lines(case.facts) or case.lesson.strip() or nonblank_lines(case.gaps) \
+            or state.case_extra:
         if not case.title.strip() and "title" in CaseStudy.model_fields and CaseStudy.model_fields["title"].is_required():
             raise InputError("典型案例：请填写案例名称（或清空这一栏）")
         data["case_study"] = {**state.case_extra, "title": case.title.strip(), "facts": nonblank_lines(case.facts),
                               "lesson": case.lesson.strip()}
+        if nonblank_lines(case.gaps):
+            data["case_study"]["gaps"] = nonblank_lines(case.gaps)
     causes = {root: note.strip() for root, note in state.causes.items() if root.strip()}
     if causes and "causes" in Profile.model_fields:
         data["causes"] = causes
@@ -193,7 +200,7 @@ def profile_yaml(profile: Profile) -> str:
 
 HANDLED = {"members", "unit", "meeting", "preparation", "work", "aspects", "causes", "last_year", "case_study", "target_chars",
            "title", "signature"}
-CASE_HANDLED = {"title", "facts", "lesson"}
+CASE_HANDLED = {"title", "facts", "lesson", "gaps"}
 
 
 def from_profile(profile: Profile) -> FormState:
@@ -205,7 +212,8 @@ def from_profile(profile: Profile) -> FormState:
     signature = profile.signature
     case = profile.case_study
     aspects = {name: [Row(problem=p.problem, facts=list(p.facts),
-                          **{k: str(getattr(p, k) or "") for k in ("cause", "measure", "owner", "deadline")
+                          **{k: str(getattr(p, k) or "") for k in ("detail", "impact", "cause", "root", "measure",
+                                                                    "owner", "deadline")
                              if k in Problem.model_fields}) for p in problems]
                for name, problems in profile.aspects.items()}
     return FormState(
@@ -215,7 +223,8 @@ def from_profile(profile: Profile) -> FormState:
         opinions_count="" if prep.opinions is None else str(prep.opinions),
         study=prep.study_items(), other=list(prep.other), work=list(profile.work), aspects=aspects,
         last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in profile.last_year],
-        case_study=CaseStudyForm(title=case.title, facts=list(case.facts), lesson=case.lesson) if case else CaseStudyForm(),
+        case_study=CaseStudyForm(title=case.title, facts=list(case.facts), lesson=case.lesson, gaps=list(case.gaps))
+        if case else CaseStudyForm(),
         target_chars=str(profile.target_chars or ""), extra=extra, case_extra=case_extra,
         causes={c.root: c.note for c in getattr(profile, "causes", [])},
         signature_name=(signature.name or "") if signature else "", signature_date=(signature.date or "") if signature else "")

@@ -33,6 +33,7 @@ from pipeline.review.copyrate import load_corpus
 from pipeline.review.report_html import render_report_html
 from pipeline.review.structure import CheckReport, check_structure, guess_spec, role_name
 from pipeline.run.runner import DraftOptions, draft_all, safe_name
+from pipeline.run.form import form_feedback as run_form_feedback, form_roots
 from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
 
 STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
@@ -59,11 +60,17 @@ def spec_of(spec_id: str) -> MeetingSpec:
     raise InputError(f"未知的会议规范：{spec_id}（可用：{'、'.join(specs)}）")
 
 
-def cause_roots() -> list[str]:
-    """The standard subjective roots a unit may name, when the profile format has per-unit causes."""
+def cause_roots(spec: MeetingSpec | None = None) -> list[str]:
+    """The subjective roots a unit may name (the spec's expected ones first), when the profile format has them."""
 
     roots = getattr(profile_module, "cause_roots", None)
-    return list(roots()) if roots is not None and "causes" in Profile.model_fields else []
+    if roots is None or "causes" not in Profile.model_fields:
+        return []
+    return form_roots(spec) if spec is not None else list(roots())
+
+
+def form_feedback(spec_id: str, aspects: dict[str, list[dict]], causes: dict[str, str]) -> dict:
+    return run_form_feedback(spec_of(spec_id), aspects, causes)
 
 
 def blank_form(spec: MeetingSpec) -> FormState:

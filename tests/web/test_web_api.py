@@ -95,7 +95,16 @@ def test_yaml_round_trip_is_the_cli_profile(client, tmp_path, example):
     reply = client.post("/api/profile", files={"file": (example.name, example.read_bytes())}, headers=H)
     assert reply.status_code == 200, reply.text
     original = load_profile(example)
-    assert original.unit.name in client.get("/form").text
+    page = client.get("/form").text
+    assert original.unit.name in page
+    # The problem's 表现, 影响 and root are inputs of the form, shown filled in.
+    for problems in original.aspects.values():
+        for problem in problems:
+            for value in (problem.detail, problem.impact):
+                assert not value or f'value="{value}"' in page, value
+            assert not problem.root or f'<option value="{problem.root}" selected>' in page
+    if original.case_study and original.case_study.gaps:
+        assert original.case_study.gaps[0] in page
     reply = client.get("/api/profile.yaml")
     assert reply.status_code == 200 and "attachment" in reply.headers["content-disposition"]
     saved = tmp_path / "back.yaml"

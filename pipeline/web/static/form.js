@@ -26,10 +26,12 @@ function collect() {
   });
   state.causes = {};
   form.querySelectorAll("[data-cause]").forEach(function (box) {
-    if (box.checked) state.causes[box.dataset.cause] = form.querySelector("[data-cause-note='" + box.dataset.cause + "']").value;
+    const note = form.querySelector("[data-cause-note='" + box.dataset.cause + "']");
+    if (note.value.trim() && !box.checked) box.checked = true;  // a 剖析 written is a root the unit names
+    if (box.checked) state.causes[box.dataset.cause] = note.value;
   });
   form.querySelectorAll("[data-c]").forEach(function (el) {
-    state.case_study[el.dataset.c] = el.dataset.c === "facts" ? splitLines(el.value) : el.value;
+    state.case_study[el.dataset.c] = el.dataset.c === "facts" || el.dataset.c === "gaps" ? splitLines(el.value) : el.value;
   });
   state.members = collectMembers();
   return state;
@@ -41,10 +43,45 @@ function save() {
   clearTimeout(timer);
   timer = null;
   savedLabel.textContent = "保存中…";
-  saving = api("/api/form", {body: collect()}).then(function (data) {
+  const state = collect();
+  saving = api("/api/form", {body: state}).then(function (data) {
     savedLabel.textContent = "已自动保存 " + data.at;
+    return feedback(state);
   }).catch(function (e) { savedLabel.textContent = "未能保存：" + e.message; });
   return saving;
+}
+
+// The reviewer's warnings beside each field as typed, and what each part still lacks.
+function warnBox(anchor, text) {
+  const box = document.createElement("div");
+  box.className = "warn";
+  box.textContent = text;
+  anchor.appendChild(box);
+}
+function feedback(state) {
+  return api("/api/form/feedback", {body: state}).then(function (data) {
+    form.querySelectorAll(".warn").forEach(function (el) { el.remove(); });
+    form.querySelectorAll("fieldset.aspect").forEach(function (fs) {
+      const rows = fs.querySelectorAll(".row");
+      data.fields.filter(function (f) { return f.aspect === fs.dataset.aspect; }).forEach(function (f) {
+        const el = rows[f.row] && rows[f.row].querySelector("[data-r=" + f.field + "]");
+        if (el) warnBox(el.closest("label"), f.warnings.join("；"));
+      });
+    });
+    Object.keys(data.causes).forEach(function (root) {
+      const el = form.querySelector("[data-cause-note='" + root + "']");
+      if (el) warnBox(el.closest("label"), data.causes[root].join("；"));
+    });
+    const meter = document.getElementById("meter");
+    meter.innerHTML = "";
+    data.meter.forEach(function (line) {
+      const li = document.createElement("li");
+      li.className = line.ok ? "ok" : "lack";
+      li.dataset.part = line.part;
+      li.textContent = line.text;
+      meter.appendChild(li);
+    });
+  }).catch(function () { /* the warnings are advice: a failed request leaves the form as it is */ });
 }
 function saveSoon() {
   clearTimeout(timer);
@@ -52,6 +89,7 @@ function saveSoon() {
   timer = setTimeout(save, 600);
 }
 form.addEventListener("input", saveSoon);
+feedback(collect());
 form.addEventListener("change", saveSoon);
 window.addEventListener("beforeunload", function () { if (timer) save(); });
 

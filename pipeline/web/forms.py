@@ -195,6 +195,8 @@ def profile_yaml(profile: Profile) -> str:
     data = profile.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
     data["aspects"] = {name: [p.model_dump(mode="json", exclude_defaults=True) for p in problems]
                        for name, problems in profile.aspects.items()}
+    if profile.causes:  # the friendly form a clerk writes: 理想信念: 本单位的剖析
+        data["causes"] = {cause.root: cause.note for cause in profile.causes}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 

@@ -186,3 +186,55 @@ def test_meeting_members_in_chromium(server, tmp_path):
 
     names = zipfile.ZipFile(target).namelist()
     assert any("李芳" in n and n.endswith(".docx") for n in names) and any(n.endswith(".xlsx") for n in names)
+
+
+def test_form_warns_while_typing_and_meters_each_part(server, tmp_path):
+    """The reviewer's warnings appear under the field being typed and go once it is fixed; the meter names the
+    roots still missing; the new fields (表现, 影响, root, 对照查摆) survive a reload and reach the YAML."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+        page.set_default_timeout(60_000)
+        page.goto(server + "/")
+        page.locator("tr", has_text="2025-niandu-minzhu").get_by_role("button", name="选用").click()
+        page.wait_for_url("**/form")
+        page.locator("[data-f=unit_name]").fill("临河县水利局领导班子")
+        meter = page.locator("#meter")
+        expect(meter.locator("[data-part=causes]")).to_have_text("原因分析：缺 理想信念、党性修养、宗旨意识、担当精神 四个方面")
+
+        aspect = page.locator("fieldset.aspect").first
+        aspect.locator("[data-r=problem]").fill("理论学习不够深入")
+        problem_warning = aspect.locator("[data-r=problem]").locator("xpath=..").locator(".warn")
+        expect(problem_warning).to_contain_text("万能问题")
+        expect(problem_warning).to_contain_text("没有事实")
+        aspect.locator("[data-r=facts]").fill("5次中心组学习中有3次只读文件、没有安排研讨发言")
+        expect(problem_warning).to_have_count(0)  # the fact given, the warning goes
+
+        aspect.locator("[data-r=deadline]").fill("长期坚持")
+        expect(aspect.locator("[data-r=deadline]").locator("xpath=..").locator(".warn")).to_contain_text("不是完成时限")
+        aspect.locator("[data-r=detail]").fill("中心组学习只读文件，不联系水利工作")
+        aspect.locator("[data-r=impact]").fill("学习成果没有转化为工作举措")
+        aspect.locator("[data-r=cause]").fill("对理论学习指导实践的作用认识不足")
+        aspect.locator("[data-r=root]").select_option("党性修养")
+        page.locator("[data-cause-note=理想信念]").fill("对水资源刚性约束是政治任务的认识不深")
+        expect(meter.locator("[data-part=causes]")).to_have_text("原因分析：缺 宗旨意识、担当精神 两个方面")
+        page.locator("[data-c=gaps]").fill("局领导班子对工程招投标廉政风险点排查不细")
+        expect(page.locator("#saved")).to_contain_text("已自动保存")
+
+        page.reload()
+        aspect = page.locator("fieldset.aspect").first
+        expect(aspect.locator("[data-r=root]")).to_have_value("党性修养")
+        expect(aspect.locator("[data-r=impact]")).to_have_value("学习成果没有转化为工作举措")
+        expect(page.locator("[data-c=gaps]")).to_have_value("局领导班子对工程招投标廉政风险点排查不细")
+        expect(page.locator("#meter [data-part=causes]")).to_have_text("原因分析：缺 宗旨意识、担当精神 两个方面")
+        with page.expect_download() as download:
+            page.locator("#yaml-download").click()
+        text = Path(download.value.path()).read_text(encoding="utf-8")
+        for expected in ("detail: 中心组学习只读文件，不联系水利工作", "impact: 学习成果没有转化为工作举措", "root: 党性修养",
+                         "理想信念: 对水资源刚性约束是政治任务的认识不深", "局领导班子对工程招投标廉政风险点排查不细"):
+            assert expected in text, expected
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "form-warnings.png"), full_page=False)
+        browser.close()

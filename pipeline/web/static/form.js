@@ -89,7 +89,8 @@ function saveSoon() {
   timer = setTimeout(save, 600);
 }
 form.addEventListener("input", saveSoon);
-feedback(collect());
+// Once every script is in (members.js collects the members): the warnings and meter of the saved form.
+window.addEventListener("load", function () { feedback(collect()); });
 form.addEventListener("change", saveSoon);
 window.addEventListener("beforeunload", function () { if (timer) save(); });
 

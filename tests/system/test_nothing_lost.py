@@ -1,0 +1,69 @@
+"""Nothing lost, nothing hangs: the user's files saved during a run, reruns of an interrupted batch, store paths,
+long rate limits, a full disk under the store. Each case reproduces what a user met; BAD_INPUTS.md lists them (NL).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from pipeline.cli.main import app
+from pipeline.core.errors import OutputError
+from pipeline.draft.drafter import OfflineDrafter
+from pipeline.run.runner import DraftOptions, draft_all
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "agency-2024-dangji.yaml"
+UNIT = "县市场监督管理局机关第一党支部"
+BASE_ENV = {"COLUMNS": "120", "DUIZHAO_EMBEDDER": "hash", "OPENAI_BASE_URL": None, "OPENAI_API_KEY": None,
+            "DUIZHAO_CHROMA_URL": None, "DUIZHAO_STORE_DIR": None, "DUIZHAO_MAX_FILE_MB": None, "DUIZHAO_DEBUG": None}
+
+
+def invoke(*args, **env):
+    return CliRunner().invoke(app, [str(a) for a in args], env={**BASE_ENV, **env})
+
+
+def one_error(result, words: str, exit_code: int = 2) -> str:
+    assert result.exit_code == exit_code, (result.exit_code, result.output, result.exception)
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("错误")]
+    assert len(errors) == 1 and words in errors[0], result.stderr
+    return errors[0]
+
+
+# --- a file the user saves into the output folder while the draft runs -------------------------------------
+
+class SavingMeanwhile(OfflineDrafter):
+    """The offline drafter; while it drafts the first item, the user saves a file where the draft will go."""
+
+    def __init__(self, path: Path, text: str):
+        self.path, self.text = path, text
+
+    async def draft(self, item, outline, profile, hits):
+        if not self.path.exists():
+            self.path.write_text(self.text, encoding="utf-8")
+        return await super().draft(item, outline, profile, hits)
+
+
+def test_a_file_saved_into_out_during_the_draft_is_kept(tmp_path, retriever):
+    out = tmp_path / "out"
+    mine = out / f"{UNIT}.md"
+    for force in (False, True):  # --force replaces duizhao's own drafts, never one saved meanwhile
+        mine.parent.mkdir(exist_ok=True)
+        mine.unlink(missing_ok=True)
+        try:
+            asyncio.run(draft_all([EXAMPLE], DraftOptions(outdir=out, force=force, docx=False, use_cache=not force),
+                                  lambda: SavingMeanwhile(mine, "我自己的稿子。\n"), lambda: retriever))
+            raise AssertionError("the user's file was overwritten")
+        except OutputError as error:
+            assert "起草期间新出现" in str(error) and str(mine) in str(error) and error.code == "exists"
+        assert mine.read_text(encoding="utf-8") == "我自己的稿子。\n"  # kept, byte for byte
+        assert not (out / f"{UNIT}.json").exists()  # all or nothing: no draft half-written beside it
+        assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    # moved away, the same command finishes from the cache (no item drafted again)
+    mine.rename(tmp_path / "mine.md")
+    [result] = asyncio.run(draft_all([EXAMPLE], DraftOptions(outdir=out, docx=False), OfflineDrafter,
+                                     lambda: retriever))
+    assert result.ok and result.cached_items > 0 and (out / f"{UNIT}.md").exists()

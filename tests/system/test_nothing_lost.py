@@ -67,3 +67,32 @@ def test_a_file_saved_into_out_during_the_draft_is_kept(tmp_path, retriever):
     [result] = asyncio.run(draft_all([EXAMPLE], DraftOptions(outdir=out, docx=False), OfflineDrafter,
                                      lambda: retriever))
     assert result.ok and result.cached_items > 0 and (out / f"{UNIT}.md").exists()
+
+
+# --- a YAML file of aliases ("billion laughs") ---------------------------------------------------------------
+
+LAUGHS = 'unit: {name: 某党支部}\nmeeting: {spec: 2024-dangji-zuzhi}\na: &a ["哈哈哈哈哈哈哈哈","哈哈哈哈哈哈哈哈","哈哈哈哈哈哈哈哈"]\n' + "".join(
+    f"{b}: &{b} [{', '.join([f'*{a}'] * 9)}]\n" for a, b in zip("abcdefgh", "bcdefghi"))
+
+
+def test_a_yaml_of_aliases_is_refused_before_it_grows(tmp_path):
+    """3.6 KB of aliases grew draft, check and specs show to 5 GB; now one line, exit 2, in well under a second."""
+    bomb = tmp_path / "笑.yaml"
+    bomb.write_text(LAUGHS, encoding="utf-8")
+    assert len(LAUGHS.encode()) < 4096
+    (tmp_path / "m.txt").write_text("一、存在的问题\n班子学习不够。\n", encoding="utf-8")
+    for args in (("draft", bomb, "--offline", "-o", tmp_path / "out", "--store", tmp_path / "store"),
+                 ("check", tmp_path / "m.txt", "--profile", bomb), ("specs", "show", bomb)):
+        line = one_error(invoke(*args), "展开后过大")
+        assert str(bomb) in line
+    assert not (tmp_path / "out").exists() and not (tmp_path / "store").exists()
+
+
+def test_honest_aliases_and_merge_keys_still_read(tmp_path):
+    from pipeline.core.files import read_yaml
+
+    path = tmp_path / "a.yaml"
+    path.write_text("base: &b {type: 党支部, self: 支部班子}\nunit:\n  <<: *b\n  name: 某党支部\nlist: [*b, *b]\n",
+                    encoding="utf-8")
+    data = read_yaml(path, "单位资料")
+    assert data["unit"] == {"type": "党支部", "self": "支部班子", "name": "某党支部"} and len(data["list"]) == 2

@@ -5,12 +5,14 @@ long rate limits, a full disk under the store. Each case reproduces what a user 
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli.main import app
-from pipeline.core.errors import OutputError
+from pipeline.core.errors import OutputError, StoreError
 from pipeline.draft.drafter import OfflineDrafter
 from pipeline.run.runner import DraftOptions, draft_all
 
@@ -96,3 +98,48 @@ def test_honest_aliases_and_merge_keys_still_read(tmp_path):
                     encoding="utf-8")
     data = read_yaml(path, "单位资料")
     assert data["unit"] == {"type": "党支部", "self": "支部班子", "name": "某党支部"} and len(data["list"]) == 2
+
+
+# --- a full disk under the store is not damage ---------------------------------------------------------------
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MB tmpfs: too small for the packaged 范文 (needs the right to mount, as root in a container has)."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here")
+    try:
+        yield folder
+    finally:  # lazily: chromadb's cached client may still hold its files open
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def test_a_full_disk_under_the_store_is_not_called_damage(small_disk):
+    """chromadb fails with "Error in compaction: Failed to apply logs to the metadata segment"; it was said as
+    向量库已损坏，请 duizhao ingest --reset — which would throw away every 范文 once space is freed."""
+    store = small_disk / "store"
+    for args in (("ingest", "--store", store), ("search", "理论学习", "--store", store)):
+        line = one_error(invoke(*args), "磁盘空间不足")
+        assert "已损坏" not in line and "请勿 --reset" in line and str(store) in line
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)  # space freed
+    assert invoke("ingest", "--store", store).exit_code == 0
+    found = invoke("search", "理论学习不够深入", "--store", store)
+    assert found.exit_code == 0 and "理论学习" in found.stdout
+
+
+def test_an_enospc_inside_chromadb_is_a_full_disk_wherever_it_is_met(tmp_path):
+    """Without a small disk to mount: the error chain names ENOSPC (sqlite, a file write under chromadb)."""
+    import errno
+
+    from pipeline.corpus.store import store_errors
+
+    for raised in (OSError(errno.ENOSPC, "No space left on device"),
+                   RuntimeError("Error executing plan: database or disk is full"),
+                   RuntimeError("Failed to apply logs to the hnsw segment writer: IO error (os error 28)")):
+        with pytest.raises(StoreError) as caught, store_errors("写入向量库", tmp_path):
+            raise raised
+        assert caught.value.code == "store-disk-full" and "已损坏" not in str(caught.value)
+    with pytest.raises(StoreError) as caught, store_errors("读取向量库", tmp_path):  # real damage stays damage
+        raise RuntimeError("Error finding id")
+    assert caught.value.code == "store-damaged"

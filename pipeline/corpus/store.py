@@ -108,7 +108,9 @@ class Store:
             except Exception as exc:
                 raise StoreError(f"连不上 Chroma 服务器 {chroma_url}（请确认 chroma run 已启动）：{_one_line(exc)}") from exc
             return cls(client, collection, chroma_url)
-        path = Path(store_dir or default_store_dir())
+        # Resolved here, once: a relative --store or DUIZHAO_STORE_DIR (README's own `--store vectorstore`) is the
+        # folder the user meant, whatever later code needs (sqlite URIs, locks, messages).
+        path = Path(store_dir or default_store_dir()).expanduser().resolve()
         if path.exists() and not path.is_dir():
             raise StoreError(f"向量库路径不是目录：{path}")
         if not create and not path.exists():

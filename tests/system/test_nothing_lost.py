@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli.main import app
 from pipeline.core.errors import OutputError, StoreError
+from pipeline.core.resources import data_dir
 from pipeline.draft.drafter import OfflineDrafter
 from pipeline.run.runner import DraftOptions, draft_all
 
@@ -143,3 +144,20 @@ def test_an_enospc_inside_chromadb_is_a_full_disk_wherever_it_is_met(tmp_path):
     with pytest.raises(StoreError) as caught, store_errors("读取向量库", tmp_path):  # real damage stays damage
         raise RuntimeError("Error finding id")
     assert caught.value.code == "store-damaged"
+
+
+# --- a relative store path ------------------------------------------------------------------------------------
+
+def test_a_relative_store_path_works_for_ingest_search_and_draft(tmp_path, monkeypatch):
+    """README's own `--store vectorstore` ended search and draft in exit 3 ("relative path can't be expressed as
+    a file URI"); DUIZHAO_STORE_DIR=vs too."""
+    monkeypatch.chdir(tmp_path)
+    seed = sorted(data_dir("corpus").glob("*.txt"))[0]
+    assert invoke("ingest", seed, "--store", "vs").exit_code == 0
+    for env in ({}, {"DUIZHAO_STORE_DIR": "vs"}):
+        store = () if env else ("--store", "vs")
+        found = invoke("search", "理论学习不够深入", *store, **env)
+        assert found.exit_code == 0 and "理论学习" in found.stdout, found.output
+        drafted = invoke("draft", EXAMPLE, "--offline", "-o", f"out{len(env)}", "--no-docx", *store, **env)
+        assert drafted.exit_code in (0, 1) and (tmp_path / f"out{len(env)}" / f"{UNIT}.md").is_file(), drafted.output
+    assert not (tmp_path / "vectorstore").exists()  # the store the user named, not another one

@@ -161,3 +161,45 @@ def test_a_relative_store_path_works_for_ingest_search_and_draft(tmp_path, monke
         drafted = invoke("draft", EXAMPLE, "--offline", "-o", f"out{len(env)}", "--no-docx", *store, **env)
         assert drafted.exit_code in (0, 1) and (tmp_path / f"out{len(env)}" / f"{UNIT}.md").is_file(), drafted.output
     assert not (tmp_path / "vectorstore").exists()  # the store the user named, not another one
+
+
+# --- a rate limit asking for an hour -----------------------------------------------------------------------
+
+def test_retry_after_an_hour_ends_the_run_with_when_and_the_rerun_resumes(tmp_path, retriever):
+    """429 with Retry-After: 3600 gave one warning and then 10+ minutes of silence (about 40 projected)."""
+    import time
+
+    from stub_server import StubServer, rate_limited
+
+    from pipeline.core.errors import ModelError
+    from pipeline.draft.drafter import ModelDrafter
+    from pipeline.models.chat import ChatSettings, RetryPolicy, build_chat_model
+
+    limited = {"n": 0}
+
+    def responder(request):
+        user = request["messages"][1]["content"]
+        if "“工作纪律”方面" in user and not limited["n"]:
+            limited["n"] += 1
+            return rate_limited(3600)
+        return "班子在这方面还存在差距，有关情况还需进一步查摆。这些问题需要认真整改。"
+
+    def factory(url):
+        chat = build_chat_model(ChatSettings(base_url=url, api_key="sk-x", model="stub", timeout=5))
+        return lambda: ModelDrafter(chat, "stub", policy=RetryPolicy(max_retries=4, base_delay=0.01))
+
+    with StubServer(responder=responder) as server:
+        started = time.monotonic()
+        with pytest.raises(ModelError) as caught:
+            asyncio.run(draft_all([EXAMPLE], DraftOptions(outdir=tmp_path, docx=False, concurrency=1),
+                                  factory(server.url), lambda: retriever))
+        seconds = time.monotonic() - started
+    message = str(caught.value)
+    assert seconds < 20 and "1 小时后再试" in message and "之后" in message and "重新运行同一命令" in message
+    assert "已缓存" in message and not (tmp_path / f"{UNIT}.md").exists()
+    done = len(list((tmp_path / ".duizhao" / "items").glob("*.json")))
+    assert done >= 1  # what was finished before the 429 is kept
+    with StubServer(responder=responder) as server:
+        [result] = asyncio.run(draft_all([EXAMPLE], DraftOptions(outdir=tmp_path, docx=False), factory(server.url),
+                                         lambda: retriever))
+    assert result.error is None and result.cached_items == done and (tmp_path / f"{UNIT}.md").exists()

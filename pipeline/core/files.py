@@ -86,19 +86,24 @@ def read_yaml(path: str | Path, what: str) -> Any:
     Empty files give None; the caller says what it expected."""
 
     path = Path(path)
-    data = read_bytes(path, what)
+    return yaml_from_bytes(read_bytes(path, what), what, str(path))
+
+
+def yaml_from_bytes(data: bytes, what: str, name: str) -> Any:
+    """The one strict reading of a YAML file's bytes (a file on disk or an upload): a key given twice is refused
+    with both line numbers. `name` is what the messages call the file."""
     if looks_binary(data):
-        raise InputError(f"{what} {path} 不是文本文件（含二进制内容），应为 YAML 文本")
+        raise InputError(f"{what} {name} 不是文本文件（含二进制内容），应为 YAML 文本")
     # Raw control characters make PyYAML fail in English; escaped ones ("\f") would reach the Word writer.
-    text = strip_controls(decode(data, str(path)))
+    text = strip_controls(decode(data, name))
     try:
         return strip_controls_in(yaml.load(text, Loader=_unique_key_loader()))
     except DuplicateKey as exc:
-        raise InputError(f"{what} {path} 中的键“{exc.key}”出现了两次（第 {exc.first} 行和第 {exc.second} 行）："
+        raise InputError(f"{what} {name} 中的键“{exc.key}”出现了两次（第 {exc.first} 行和第 {exc.second} 行）："
                          f"后一处会覆盖前一处，请合并为一处") from None
     except yaml.YAMLError as exc:
 
-        raise InputError(f"{what} {path} 不是有效的 YAML：{explain(exc, text)}") from exc
+        raise InputError(f"{what} {name} 不是有效的 YAML：{explain(exc, text)}") from exc
 
 
 class DuplicateKey(Exception):

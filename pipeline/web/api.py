@@ -230,7 +230,7 @@ def edit_paragraph(request: Request, edit: ParagraphEdit):
     text = replace_paragraph(review, edit.index, edit.text)
     meta = session.meta()
     spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
-    checked = service.review_text(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
+    checked = service.reviewed(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
     session.save_text(text)
     templates = app_state(request).templates
     html = templates.get_template("_review_body.html").render(**review_context(session, checked))

@@ -61,7 +61,7 @@ def current_review(session: Session):
     meta = session.meta()
     spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
     profile = service.load_saved_profile(session.path("drafted-profile.yaml"))
-    return service.review_text(text, spec, profile)
+    return service.reviewed(text, spec, profile)
 
 
 def review_context(session: Session, review) -> dict:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 from pipeline.run import inputs, models, output
@@ -77,6 +80,28 @@ def parse_saved_profile(text: str | None) -> Profile | None:
 
 def load_saved_profile(path: Path) -> Profile | None:
     return inputs.read_unit(path.read_bytes(), "（起草时的单位资料）") if path.is_file() else None
+
+
+_REVIEWS: OrderedDict[str, Review] = OrderedDict()
+_REVIEWS_LOCK = threading.Lock()
+KEPT_REVIEWS = 64  # the pages open at once in an office, each reloaded or downloaded from
+
+
+def reviewed(text: str, spec: MeetingSpec | None, profile: Profile | None) -> Review:
+    """`review_text`, remembered for the same text, spec and profile: reloading the review page or downloading
+    does not check the whole material again."""
+    key = hashlib.sha256("\x00".join([text, spec.model_dump_json() if spec else "",
+                                       profile.model_dump_json() if profile else ""]).encode("utf-8")).hexdigest()
+    with _REVIEWS_LOCK:
+        if key in _REVIEWS:
+            _REVIEWS.move_to_end(key)
+            return _REVIEWS[key]
+    review = review_text(text, spec, profile)
+    with _REVIEWS_LOCK:
+        _REVIEWS[key] = review
+        while len(_REVIEWS) > KEPT_REVIEWS:
+            _REVIEWS.popitem(last=False)
+    return review
 
 
 def file_stem(name: str) -> str:

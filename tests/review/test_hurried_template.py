@@ -63,7 +63,7 @@ def test_final_check_fails_naming_each_placeholder(hurried):
     assert code == 1 and not report["ok"]
     text = md.read_text(encoding="utf-8").replace(" ", "")
     left = {slot for slot in slots if slot in text}
-    assert {"【问题概括】", "【具体事例：时间、地点、数字】"} <= left  # what the template's aspect entry holds
+    assert {"【问题概括：一句话】", "【事例：谁、何时、多少（人次、件数、金额）】"} <= left  # what the template's aspect entry holds
     template = named(report["findings"], "template-text")
     for slot in left:
         assert slot in template, slot

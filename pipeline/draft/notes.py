@@ -83,6 +83,16 @@ def fits(hit, item: OutlineItem, outline: Outline) -> bool:
     return True
 
 
+def _same_root(item: OutlineItem, hits: list) -> list:
+    """For a root of the causes, the passages whose heading names that root (理想信念 …), when there are any."""
+    root = next((r for r in lexicon("composer")["causes"]["roots"] if r["id"] == item.hint), None)
+    if item.role != "causes" or root is None:
+        return hits
+    words = [root["name"], *root["keywords"]]
+    named = [h for h in hits if any(w in (getattr(h, "heading", "") or "") for w in words)]
+    return named or hits
+
+
 def reference_notes(outline: Outline, hits: dict[str, list], notice: str = "", drafts: dict | None = None) -> list[Note]:
     """One note per fitting retrieved passage, in outline order; `notice` (if any) on the title first; on an item
     the model could not write, why (never text of the material)."""
@@ -93,9 +103,9 @@ def reference_notes(outline: Outline, hits: dict[str, list], notice: str = "", d
         why = gave_up_reason(drafted.flags, drafted.copy_rate) if drafted is not None else ""
         if why:
             notes.append(Note(anchor=_anchor(item.key, item.role), text=why))
-        for hit in hits.get(item.key, []):
+        for hit in _same_root(item, [h for h in hits.get(item.key, []) if fits(h, item, outline)]):
             text = clean_reference(hit.text)
-            if not text or not fits(hit, item, outline):
+            if not text:
                 continue
             heading = clean_reference(getattr(hit, "heading", "") or "") or words["note_parts"].get(item.role, "")
             title = reference_title(hit)

@@ -66,3 +66,14 @@ def test_comments_fit_their_item_and_carry_no_noise():
     assert all("政法" not in n.text for n in political)
     # Passages of another spec's aspect stand only where the aspects share a word of their subject.
     assert not any("对照上级部署要求" in n.text or "人民群众的新期待" in n.text for n in political)
+
+
+def test_a_roots_comments_are_passages_on_that_root_where_there_are_some():
+    outline = outline_of("county-2025-niandu.yaml")
+    pool = passages("001_5e55ffca6ee2661c.txt") + passages("000_ca829aae0bab2a6c.txt")
+    causes = [item for item in outline.items() if item.role == "causes"]
+    notes = reference_notes(outline, {item.key: pool for item in causes})
+    people = [n.text for n in notes if n.anchor == causes[2].key]  # 宗旨意识
+    headings = [text.split("》· ", 1)[1].split("：", 1)[0] for text in people]
+    assert "宗旨意识不够牢" in headings
+    assert all(any(w in h for w in ("宗旨", "群众", "人民", "服务", "民生", "新期待")) for h in headings), headings

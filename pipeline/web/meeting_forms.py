@@ -63,6 +63,9 @@ def meeting_yaml(meeting: MeetingFile) -> str:
     data = meeting.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=True)
     if meeting.causes:
         data["causes"] = {cause.root: cause.note for cause in meeting.causes}  # the friendly mapping form
+    for member, dumped in zip(meeting.members, data.get("members", [])):
+        if member.causes:
+            dumped["causes"] = {cause.root: cause.note for cause in member.causes}
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
@@ -81,8 +84,9 @@ def refuse_external_profile(meeting: MeetingFile, name: str) -> None:
 def _member_form(member: Member) -> MemberForm:
     dumped = member.model_dump(mode="json", exclude_defaults=True)
     return MemberForm(name=member.name, post=member.post, duties=list(member.duties),
-                      aspects={aspect: [Row(problem=p.problem, facts=list(p.facts), cause=p.cause, measure=p.measure,
-                                            owner=p.owner, deadline=p.deadline) for p in problems]
+                      aspects={aspect: [Row(problem=p.problem, detail=p.detail, facts=list(p.facts), impact=p.impact,
+                                            cause=p.cause, root=p.root, measure=p.measure, owner=p.owner,
+                                            deadline=p.deadline) for p in problems]
                                for aspect, problems in member.aspects.items()},
                       last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in member.last_year],
                       criticisms={target: list(points) for target, points in member.criticisms.items()},

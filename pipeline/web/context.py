@@ -4,6 +4,7 @@ current material's review, file responses."""
 from __future__ import annotations
 
 import asyncio
+import re
 import functools
 from urllib.parse import quote
 
@@ -25,11 +26,26 @@ def request_session(request: Request) -> Session:
     return app_state(request).session(request)
 
 
+# A parenthesis or clause that speaks to a command-line user (flags, `duizhao …` commands).
+_CLI_ASIDE = re.compile(r"[（(][^（）()]*(?:--[a-z]|duizhao )[^（）()]*[）)]|[；;，,][^；;。]*(?:--[a-z]|duizhao )[^；;。]*")
+_FLAG = re.compile(r"\s*--[a-z][a-z-]*")
+# A path on the server (POSIX or Windows): never shown, it names the session's folder.
+_PATH = re.compile(r"(?:(?<![\w.])/(?:[^\s/：:，,。（）()“”\"']+/)+[^\s：:，,。（）()“”\"']*|[A-Za-z]:\\[^\s：，。（）()“”\"']+)")
+
+
+def clerk_words(message: str) -> str:
+    """A library message as a clerk should read it in the browser: no server paths (and so no session ids), no
+    command-line flags or commands."""
+    message = _CLI_ASIDE.sub("", message)
+    message = _FLAG.sub("", message)
+    return _PATH.sub("（文件）", message).strip()
+
+
 def failure(exc: Exception) -> JSONResponse:
     if isinstance(exc, PipelineError):
         status = 400 if isinstance(exc, InputError) else 502 if isinstance(exc, ModelError) else 500
         status = 404 if exc.code == "not-found" else status
-        return JSONResponse({"error": str(exc), "code": exc.code}, status_code=status)
+        return JSONResponse({"error": clerk_words(str(exc)), "code": exc.code}, status_code=status)
     return JSONResponse({"error": f"内部错误（{type(exc).__name__}）", "code": "internal"}, status_code=500)
 
 
@@ -52,6 +68,17 @@ def guarded(handler):
 async def heavy(request: Request, fn, *args):
     """`fn(*args)` on the bounded workers, counted against the session's quota."""
     return await app_state(request).work.run(request.state.session_id, fn, *args)
+
+
+def session_spec(request: Request, spec_id: str):
+    """A spec by id, if this session may use it: another session's spec from a notice is unknown here."""
+    if not app_state(request).owners.visible(spec_id, request.state.session_id):
+        raise InputError(f"未知的会议规范：{spec_id}")
+    return service.spec_of(spec_id)
+
+
+def spec_rows(request: Request) -> list[dict]:
+    return service.spec_rows(app_state(request).owners, request.state.session_id)
 
 
 def current_review(session: Session):

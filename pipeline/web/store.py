@@ -29,6 +29,27 @@ def valid_id(value: str | None) -> bool:
     return bool(value) and ID.fullmatch(value) is not None
 
 
+class Issued:
+    """Session ids given out by this server run (a browser's first visits, before it saves anything): the most
+    recent `keep` of them."""
+
+    def __init__(self, keep: int = 100_000):
+        self.ids: dict[str, None] = {}
+        self.keep = keep
+        self.lock = threading.Lock()
+
+    def add(self, sid: str) -> str:
+        with self.lock:
+            self.ids[sid] = None
+            while len(self.ids) > self.keep:
+                del self.ids[next(iter(self.ids))]
+        return sid
+
+    def has(self, sid: str) -> bool:
+        with self.lock:
+            return sid in self.ids
+
+
 class Session:
     """One browser's workspace: the form, the profile it was drafted from, the draft text and its 范文."""
 
@@ -63,6 +84,29 @@ class Session:
 
     def save_form(self, state: FormState) -> None:
         self._write("form.json", state.model_dump_json(indent=1).encode("utf-8"))
+
+    def replace_form(self, state: FormState, why: str) -> None:
+        """A step that replaces what the clerk typed (a spec change, a notice confirmed, a file imported): the form
+        before it is kept, so the step can be undone."""
+        old = self.form()
+        if old is not None:
+            self._write("form.undo.json", json.dumps({"why": why, "form": old.model_dump(mode="json")},
+                                                     ensure_ascii=False).encode("utf-8"))
+        self.save_form(state)
+
+    def undo_step(self) -> str | None:
+        """What the last replacing step was ("更换会议规范" …), when it can be undone."""
+        kept = self._read_json("form.undo.json", None)
+        return kept.get("why") if isinstance(kept, dict) else None
+
+    def undo_form(self) -> FormState:
+        """The form as it was before the last replacing step; the step itself becomes undoable in turn."""
+        kept = self._read_json("form.undo.json", None)
+        if not isinstance(kept, dict):
+            raise ValueError("nothing to undo")
+        before = FormState.model_validate(kept["form"])
+        self.replace_form(before, "撤销")
+        return before
 
     def meta(self) -> dict:
         return self._read_json("meta.json", {})

@@ -233,6 +233,7 @@ def edit_paragraph(request: Request, edit: ParagraphEdit):
     spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
     checked = service.reviewed(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
     session.save_text(text)
+    meeting.keep_edit(session, text)  # a meeting's material: kept with it, for every download of the meeting
     templates = app_state(request).templates
     html = templates.get_template("_review_body.html").render(**review_context(session, checked))
     return {"html": html, "ok": checked.report.ok, "errors": checked.report.count("error"),

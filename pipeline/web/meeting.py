@@ -130,13 +130,14 @@ def draft_meeting_job(request: Request, body: MeetingDraft):
 
 def start_from_form(state, session, form: FormState, offline: bool) -> dict:
     """The form as a whole meeting: checked, kept as the session's meeting file, then drafted."""
-    _, _, text = checked_meeting(form)
-    save_meeting(session, text.encode("utf-8"))
-    return _submit(state, session, offline)
+    whole, spec, text = checked_meeting(form)
+    save_meeting(session, text.encode("utf-8"))  # the session's own copy, for the meeting page and downloads
+    return _submit(state, session, offline, (whole, spec))
 
 
-def _submit(state, session, offline: bool) -> dict:
-    whole, _ = load_meeting(session.path(MEETING_FILE))
+def _submit(state, session, offline: bool, loaded=None) -> dict:
+    """Draft the meeting: the one checked from the form (in memory), else the one the session keeps."""
+    whole, spec = loaded or load_meeting(session.path(MEETING_FILE))
     names = document_names(whole)
     items = [{"key": name, "label": name} for name in names]
     drafter = state.drafter(offline)
@@ -157,7 +158,8 @@ def _submit(state, session, offline: bool) -> dict:
 
         options = DraftOptions(outdir=session.path("meeting-out"), force=True)
         done = asyncio.run(draft_meeting(session.path(MEETING_FILE), options, drafter, state.retriever,
-                                         corpus_loader=lambda: load_corpus(None), progress=progress))
+                                         corpus_loader=lambda: load_corpus(None), progress=progress,
+                                         loaded=(whole, spec)))
         documents = [{"kind": d.kind, "name": d.name, "errors": d.errors, "warnings": d.warnings,
                       "files": [str(f) for f in d.files],
                       # What the check found, shown under each material (errors first, as a reviewer reads them).

@@ -74,7 +74,7 @@ def retriever_factory(settings: Settings, on_ingest: Callable[[int, int], None] 
         store = open_store(settings)
         embedder = make_embedder()
         collection = store.collection(embedder)
-        with store_errors("读取向量库"):
+        with store_errors("读取向量库", store.path):
             empty = collection is None or collection.count() == 0
         if empty:
             ingest([data_dir("corpus")], store, embedder, progress=on_ingest)

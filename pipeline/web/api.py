@@ -157,7 +157,7 @@ def start_draft(request: Request, body: DraftRequest):
         meta = {"unit": drafted.unit, "spec": spec.id, "system": drafted.system,
                 "drafted": time.strftime("%Y-%m-%d %H:%M")}
         notes = [note.model_dump() for note in drafted.document.notes]
-        session.save_draft(text_now, drafted.passages, meta, text, notes)
+        session.save_draft(text_now, drafted.passages, meta, text, notes, keep="重新起草")
         return f"起草完成：{drafted.unit}"
 
     job = state.jobs.submit(session.id, items, work)
@@ -219,7 +219,18 @@ async def upload_material(request: Request, file: UploadFile = File(...)):
 
     text = await heavy(request, read)
     session.save_draft(text, {}, {"unit": "", "spec": None, "system": "upload",
-                                  "drafted": time.strftime("%Y-%m-%d %H:%M")}, None)
+                                  "drafted": time.strftime("%Y-%m-%d %H:%M")}, None, keep="上传材料")
+    return {"redirect": "/review"}
+
+
+@router.post("/api/draft/undo")
+@guarded
+def undo_draft_step(request: Request):
+    """The material the last upload or new draft replaced, back in the review page (with the clerk's edits)."""
+    session = request_session(request)
+    if session.draft_undo_step() is None:
+        raise InputError("没有可以撤销的操作")
+    session.undo_draft()
     return {"redirect": "/review"}
 
 

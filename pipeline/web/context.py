@@ -95,7 +95,8 @@ def review_context(session: Session, review) -> dict:
     shown, listed, colours = paragraphs(review, session.passages())
     return {"paragraphs": shown, "findings": listed, "colours": colours, "report": review.report,
             "metrics": review.report.metrics, "severity": SEVERITY, "mark_kinds": MARK_KINDS, "meta": session.meta(),
-            "spec": review.spec, "ledger": session.path("drafted-profile.yaml").is_file()}
+            "spec": review.spec, "ledger": session.path("drafted-profile.yaml").is_file(),
+            "undo": session.draft_undo_step()}
 
 
 def attachment(data: bytes, name: str, media: str) -> Response:

@@ -120,8 +120,14 @@ class Session:
     def notes(self) -> list[dict]:
         return self._read_json("notes.json", [])
 
+    DRAFT_FILES = ("draft.txt", "notes.json", "passages.json", "meta.json", "drafted-profile.yaml")
+
     def save_draft(self, text: str, passages: dict, meta: dict, profile_yaml: str | None,
-                   notes: list[dict] | None = None) -> None:
+                   notes: list[dict] | None = None, keep: str | None = None) -> None:
+        """The session's current material. With `keep` (what replaces it: "上传材料", "重新起草"), the material it
+        replaces (the clerk's edits in it too) is kept aside, so the step can be undone."""
+        if keep and self.draft_text() is not None and not self.meta().get("meeting"):
+            self._keep_draft(keep)
         files = {self.path("draft.txt"): text.encode("utf-8"),
                  self.path("notes.json"): json.dumps(notes or [], ensure_ascii=False).encode("utf-8"),
                  self.path("passages.json"): json.dumps(passages, ensure_ascii=False).encode("utf-8"),
@@ -133,6 +139,39 @@ class Session:
         write_atomic(files)
         if profile_yaml is None:
             drafted.unlink(missing_ok=True)
+
+    def _keep_draft(self, why: str) -> None:
+        aside = self.path("draft-undo")
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.mkdir(parents=True)
+        for name in self.DRAFT_FILES:
+            if self.path(name).is_file():
+                shutil.copy2(self.path(name), aside / name)
+        (aside / "why.txt").write_text(why, encoding="utf-8")
+
+    def draft_undo_step(self) -> str | None:
+        try:
+            return (self.path("draft-undo") / "why.txt").read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def undo_draft(self) -> None:
+        """Bring back the material the last upload or new draft replaced; that step becomes undoable in turn."""
+        aside = self.path("draft-undo")
+        if self.draft_undo_step() is None:
+            raise ValueError("nothing to undo")
+        swap = self.path("draft-undo.swap")
+        shutil.rmtree(swap, ignore_errors=True)
+        swap.mkdir(parents=True)
+        for name in self.DRAFT_FILES:
+            if self.path(name).is_file():
+                shutil.move(str(self.path(name)), swap / name)
+        for name in self.DRAFT_FILES:
+            if (aside / name).is_file():
+                shutil.move(str(aside / name), self.path(name))
+        (swap / "why.txt").write_text("撤销", encoding="utf-8")
+        shutil.rmtree(aside, ignore_errors=True)
+        swap.rename(aside)
 
     def draft_text(self) -> str | None:
         try:

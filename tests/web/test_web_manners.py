@@ -107,3 +107,19 @@ def test_importing_a_file_over_a_filled_form_can_be_undone(app):
     assert "县市场监督管理局机关第一党支部" in client.get("/form").text
     client.post("/api/form/undo", headers=H)
     assert "我自己填的支部" in client.get("/form").text
+
+
+def test_an_uploaded_material_over_an_edited_draft_can_be_undone(app):
+    client = clerk(app)
+    first = "关于2024年度组织生活会的对照检查材料\n一、存在的问题\n学习不够深入，全年集中学习仅3次。\n"
+    client.post("/api/material", files={"file": ("a.txt", first.encode("utf-8"))}, headers=H)
+    client.post("/api/paragraph", json={"index": 2, "text": "我亲手改过的这一段。"}, headers=H)
+    second = "关于2025年度民主生活会的对照检查材料\n一、存在的问题\n调研不够。\n"
+    client.post("/api/material", files={"file": ("b.txt", second.encode("utf-8"))}, headers=H)
+    page = client.get("/review").text
+    assert "调研不够" in page and "撤销“上传材料”" in page
+    assert client.post("/api/draft/undo", headers=H).json() == {"redirect": "/review"}
+    back = client.get("/review").text
+    assert "我亲手改过的这一段" in back and "调研不够" not in back
+    client.post("/api/draft/undo", headers=H)  # and the undo itself can be undone
+    assert "调研不够" in client.get("/review").text

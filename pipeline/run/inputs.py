@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pipeline.core.errors import InputError
 from pipeline.core.files import read_yaml, yaml_from_bytes
-from pipeline.draft.plan import make_outline
 from pipeline.material import profile as profile_module
 from pipeline.material import specs as specs_module
 from pipeline.material.meeting import MeetingFile, check_meeting, is_meeting_data, is_meeting_file, meeting_template
@@ -18,10 +17,9 @@ from pipeline.material.profile import (Profile, parse_profile, profile_template,
                                        validate_against_spec)
 from pipeline.material.specs import (MeetingSpec, aspect_for_key, builtin_specs, load_spec, user_spec_path,
                                      user_specs)
-from pipeline.review.structure import role_name
 
 __all__ = ["Loaded", "known_specs", "spec_of", "load_input", "load_unit", "read_unit", "checked_unit", "checked_meeting_data",
-           "outline_items", "cause_roots", "aspect_name", "is_meeting_data", "is_meeting_file", "load_spec",
+           "cause_roots", "aspect_name", "is_meeting_data", "is_meeting_file", "load_spec",
            "builtin_specs", "user_specs", "profile_template", "meeting_template", "new_spec", "notice_spec", "free_spec_id", "delete_user_spec",
            "MeetingFile", "MeetingSpec", "Profile"]
 
@@ -108,13 +106,6 @@ def aspect_name(key: str, spec: MeetingSpec) -> str | None:
         return aspect_for_key(key, spec)
     except InputError:
         return None
-
-
-def outline_items(profile: Profile, spec: MeetingSpec) -> list[dict]:
-    """What the draft will write, section by section, for a progress list."""
-    outline = make_outline(profile, spec)
-    return [{"key": item.key, "label": (section.marker + section.heading or role_name(section.role))
-             + (" › " + item.heading if item.heading else "")} for section in outline.sections for item in section.items]
 
 
 def cause_roots() -> list[str]:

@@ -142,9 +142,10 @@ def start_draft(request: Request, body: DraftRequest):
     if has_members(form):  # a whole meeting: every material, then the meeting page lists them
         return meeting.start_from_form(state, session, form, body.offline)
     profile, spec, text = service.checked_profile(form)
-    items = service.outline_items(profile, spec)
     session.folder.mkdir(parents=True, exist_ok=True)
-    drafter = state.drafter(body.offline)
+    # Planned once: the outline the progress list shows is the one drafted.
+    planned = service.plan_unit(profile, spec, session.path("out"), state.drafter(body.offline))
+    items = service.planned_items(planned)
 
     def work(job) -> str:
         def progress(event: str, unit: str, key: str, role: str) -> None:
@@ -152,7 +153,7 @@ def start_draft(request: Request, body: DraftRequest):
                 job.emit(event, key=key)
 
         # The form's profile goes to the runner as it is, in memory; what comes back is objects, not files.
-        drafted = service.draft_unit(profile, spec, session.path("out"), drafter, state.retriever(), progress)
+        drafted = service.draft_planned(planned, state.retriever(), progress)
         text_now = service.render(drafted.document)
         meta = {"unit": drafted.unit, "spec": spec.id, "system": drafted.system,
                 "drafted": time.strftime("%Y-%m-%d %H:%M")}

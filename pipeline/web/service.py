@@ -8,13 +8,13 @@ from collections import OrderedDict
 from pathlib import Path
 
 from pipeline.run import inputs, models, output
-from pipeline.run.inputs import MeetingSpec, Profile, cause_roots, known_specs, outline_items, spec_of
+from pipeline.run.inputs import MeetingSpec, Profile, cause_roots, known_specs, spec_of
 from pipeline.run.review import Review, UploadLimits, material_text, report_html, review_text
-from pipeline.run.unit import Drafted, draft_unit, safe_name
+from pipeline.run.unit import Drafted, draft_planned, draft_unit, plan_unit, planned_items, safe_name
 from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
 
 __all__ = ["Review", "UploadLimits", "material_text", "report_html", "review_text", "Drafted", "draft_unit",
-           "cause_roots", "known_specs", "outline_items", "spec_of"]
+           "cause_roots", "known_specs", "spec_of", "draft_planned", "plan_unit", "planned_items"]
 
 STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
 docx_bytes = output.docx_bytes

@@ -50,11 +50,10 @@ def test_the_server_starts_again_at_once_on_the_same_port(tmp_path, stop):
             first.wait(timeout=20)
     finally:
         first.kill()
-    started = time.monotonic()
     second = start(port, tmp_path / "web")
     try:
+        # Refused, it would exit at once with "端口可能已被占用" (answering() then fails with its output).
         assert answering(base, second).status_code == 200
-        assert time.monotonic() - started < 15
     finally:
         second.terminate()
         second.wait(timeout=20)

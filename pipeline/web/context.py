@@ -4,7 +4,6 @@ current material's review, file responses."""
 from __future__ import annotations
 
 import asyncio
-import re
 import functools
 from urllib.parse import quote
 
@@ -16,6 +15,7 @@ from pipeline.core.errors import InputError, ModelError, PipelineError
 from pipeline.web import service
 from pipeline.web.review_view import MARK_KINDS, SEVERITY, paragraphs
 from pipeline.web.store import Session
+from pipeline.web.wording import clerk_words
 
 
 def app_state(request: Request):
@@ -24,21 +24,6 @@ def app_state(request: Request):
 
 def request_session(request: Request) -> Session:
     return app_state(request).session(request)
-
-
-# A parenthesis or clause that speaks to a command-line user (flags, `duizhao …` commands).
-_CLI_ASIDE = re.compile(r"[（(][^（）()]*(?:--[a-z]|duizhao )[^（）()]*[）)]|[；;，,][^；;。]*(?:--[a-z]|duizhao )[^；;。]*")
-_FLAG = re.compile(r"\s*--[a-z][a-z-]*")
-# A path on the server (POSIX or Windows): never shown, it names the session's folder.
-_PATH = re.compile(r"(?:(?<![\w.])/(?:[^\s/：:，,。（）()“”\"']+/)+[^\s：:，,。（）()“”\"']*|[A-Za-z]:\\[^\s：，。（）()“”\"']+)")
-
-
-def clerk_words(message: str) -> str:
-    """A library message as a clerk should read it in the browser: no server paths (and so no session ids), no
-    command-line flags or commands."""
-    message = _CLI_ASIDE.sub("", message)
-    message = _FLAG.sub("", message)
-    return _PATH.sub("（文件）", message).strip()
 
 
 def failure(exc: Exception) -> JSONResponse:

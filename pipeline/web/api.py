@@ -143,6 +143,7 @@ def start_draft(request: Request, body: DraftRequest):
         return meeting.start_from_form(state, session, form, body.offline)
     profile, spec, text = service.checked_profile(form)
     session.folder.mkdir(parents=True, exist_ok=True)
+    session.trim(state.config.session_quota)
     # Planned once: the outline the progress list shows is the one drafted.
     planned = service.plan_unit(profile, spec, session.path("out"), state.drafter(body.offline))
     items = service.planned_items(planned)

@@ -59,6 +59,8 @@ class WebConfig:
     max_json_bytes: int = 2 * 1024 * 1024  # a filled form is tens of KB
     # Uploads read at once, server-wide (each session: one at a time).
     parse_workers: int = 2
+    # What one session may keep on disk before its drafting caches are cleared (see Session.trim).
+    session_quota: int = 200 * 1024 * 1024
 
 
 @dataclass

@@ -138,6 +138,7 @@ def start_from_form(state, session, form: FormState, offline: bool) -> dict:
 def _submit(state, session, offline: bool, loaded=None) -> dict:
     """Draft the meeting: the one checked from the form (in memory), else the one the session keeps."""
     whole, spec = loaded or load_meeting(session.path(MEETING_FILE))
+    session.trim(state.config.session_quota)
     names = document_names(whole)
     items = [{"key": name, "label": name} for name in names]
     drafter = state.drafter(offline)
@@ -169,6 +170,10 @@ def _submit(state, session, offline: bool, loaded=None) -> dict:
         record = {"unit": summary(session)["unit"], "folder": str(done.folder), "system": done.system,
                   "documents": documents, "drafted": time.strftime("%Y-%m-%d %H:%M")}
         session.path(RESULT_FILE).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        # Folders of earlier meetings (another unit name) are listed nowhere any more: they go.
+        for folder in session.path("meeting-out").iterdir():
+            if folder.is_dir() and folder.resolve() != Path(done.folder).resolve() and folder.name != ".duizhao":
+                shutil.rmtree(folder, ignore_errors=True)
         # Edits belong to the materials they were made in: a new draft starts clean, the old edits are kept aside.
         if session.path(EDITS).is_dir():
             shutil.rmtree(session.path(EDITS + ".previous"), ignore_errors=True)

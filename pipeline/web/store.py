@@ -173,6 +173,19 @@ class Session:
         shutil.rmtree(aside, ignore_errors=True)
         swap.rename(aside)
 
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+    def trim(self, quota: int) -> int:
+        """Keep the session within its quota: past it, the drafting caches go (they are made again as needed),
+        never what the clerk typed or the drafts she sees. The bytes the session holds after."""
+        if not self.folder.is_dir() or self.size() <= quota:
+            return self.size() if self.folder.is_dir() else 0
+        for cache in sorted(self.folder.rglob(".duizhao")):
+            if cache.is_dir() and not cache.is_symlink():
+                shutil.rmtree(cache, ignore_errors=True)
+        return self.size()
+
     def draft_text(self) -> str | None:
         try:
             return self.path("draft.txt").read_text(encoding="utf-8")

@@ -123,3 +123,18 @@ def test_an_uploaded_material_over_an_edited_draft_can_be_undone(app):
     assert "我亲手改过的这一段" in back and "调研不够" not in back
     client.post("/api/draft/undo", headers=H)  # and the undo itself can be undone
     assert "调研不够" in client.get("/review").text
+
+
+def test_a_session_past_its_quota_loses_only_its_drafting_caches(tmp_path):
+    from pipeline.web.forms import FormState
+    from pipeline.web.store import Session
+
+    session = Session(tmp_path / "sessions", new_id())
+    session.save_form(FormState(spec="2024-dangji-zuzhi", unit_name="东山村党支部"))
+    session.save_text("草稿正文\n")
+    cache = session.path("out") / ".duizhao" / "items"
+    cache.mkdir(parents=True)
+    (cache / "a.json").write_bytes(b"x" * 300_000)
+    assert session.trim(1_000_000) > 300_000 and (cache / "a.json").is_file()  # within the quota: kept
+    assert session.trim(100_000) < 100_000
+    assert not cache.exists() and session.form().unit_name == "东山村党支部" and session.draft_text() == "草稿正文\n"

@@ -108,3 +108,51 @@ def test_a_confirmed_notice_keeps_the_form_and_can_be_undone_and_its_spec_delete
     expect(page.locator("tr", has_text="2026-niandu-minzhu")).to_have_count(0)
     page.reload()
     expect(page.locator("tr", has_text="2026-niandu-minzhu")).to_have_count(0)
+
+
+def test_an_edit_in_a_members_material_survives_another_and_reaches_the_zip(page, server, tmp_path):
+    import io
+    import time
+    import zipfile
+
+    import docx
+    from playwright.sync_api import expect
+
+    from tests.web.test_web_meeting import TWO, meeting_form
+
+    # The meeting is typed in through the same calls the form page makes, then drafted offline.
+    page.request.post(server + "/api/spec", data={"spec": "generic-zuzhi"}, headers={"X-Duizhao": "1"})
+    page.request.post(server + "/api/form", data=meeting_form(TWO), headers={"X-Duizhao": "1"})
+    job = page.request.post(server + "/api/draft", data={"offline": True}, headers={"X-Duizhao": "1"}).json()["job"]
+    for _ in range(1200):
+        if page.request.get(f"{server}/api/jobs/{job}").json()["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    page.goto(server + "/meeting")
+    table = page.locator("table.meeting-files")
+    table.locator("tr", has_text="个人对照检查材料-李芳").locator("button.review-doc").click()
+    page.wait_for_url("**/review")
+    paragraph = page.locator(".para", has_text="有5名流动党员党费拖欠3个月").first
+    index = paragraph.get_attribute("data-index")
+    paragraph.hover()
+    paragraph.locator("button.edit").click()
+    page.locator(f"#p{index} textarea").fill("党费收缴提醒不及时。比如，有5名流动党员党费拖欠3个月，我直到季度末才发现。")
+    page.locator(f"#p{index} button.save").click()
+    expect(page.locator(f"#p{index} .text")).to_contain_text("我直到季度末才发现")
+    page.get_by_role("link", name="返回会议材料").click()
+    page.wait_for_url("**/meeting")
+    table.locator("tr", has_text="个人对照检查材料-周明").locator("button.review-doc").click()
+    page.wait_for_url("**/review")
+    expect(page.locator("article.document")).not_to_contain_text("我直到季度末才发现")
+    page.get_by_role("link", name="返回会议材料").click()
+    table.locator("tr", has_text="个人对照检查材料-李芳").locator("button.review-doc").click()
+    page.wait_for_url("**/review")
+    expect(page.locator("article.document")).to_contain_text("我直到季度末才发现")
+    page.get_by_role("link", name="返回会议材料").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="全部打包（.zip）").click()
+    target = tmp_path / "meeting.zip"
+    download_info.value.save_as(target)
+    archive = zipfile.ZipFile(target)
+    hers = next(n for n in archive.namelist() if "李芳" in n and "个人" in n and n.endswith(".docx"))
+    assert any("我直到季度末才发现" in p.text for p in docx.Document(io.BytesIO(archive.read(hers))).paragraphs)

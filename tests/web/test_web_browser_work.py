@@ -156,3 +156,17 @@ def test_an_edit_in_a_members_material_survives_another_and_reaches_the_zip(page
     archive = zipfile.ZipFile(target)
     hers = next(n for n in archive.namelist() if "李芳" in n and "个人" in n and n.endswith(".docx"))
     assert any("我直到季度末才发现" in p.text for p in docx.Document(io.BytesIO(archive.read(hers))).paragraphs)
+
+
+def test_an_upload_shows_it_is_being_read(page, tmp_path):
+    text = tmp_path / "材料.txt"
+    text.write_text("关于2024年度组织生活会的对照检查材料\n一、存在的问题\n学习不够深入，全年集中学习仅3次。\n", encoding="utf-8")
+    states: list[str] = []
+    page.on("console", lambda message: states.append(message.text))
+    page.evaluate("""() => { const b = document.getElementById('material-upload');
+        new MutationObserver(() => console.log([b.disabled, b.getAttribute('aria-busy'), b.textContent].join('|')))
+          .observe(b, {attributes: true, childList: true, subtree: true}); }""")
+    page.locator("#material-file").set_input_files(str(text))
+    page.locator("#material-upload").click()
+    page.wait_for_url("**/review")
+    assert any(s.startswith("true|true|正在读取") for s in states), states

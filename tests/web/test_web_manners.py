@@ -138,3 +138,17 @@ def test_a_session_past_its_quota_loses_only_its_drafting_caches(tmp_path):
     assert session.trim(1_000_000) > 300_000 and (cache / "a.json").is_file()  # within the quota: kept
     assert session.trim(100_000) < 100_000
     assert not cache.exists() and session.form().unit_name == "东山村党支部" and session.draft_text() == "草稿正文\n"
+
+
+def test_a_spec_change_keeps_what_was_typed_and_can_be_undone(app):
+    client = clerk(app)
+    client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H)
+    client.post("/api/form", json={"spec": "2024-dangji-zuzhi", "unit_name": "东山村党支部",
+                                   "aspects": {"廉洁纪律": [{"problem": "公务接待把关不严"}]}}, headers=H)
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    changed = client.get("/form").text
+    assert 'data-spec="generic-zuzhi"' in changed and "东山村党支部" in changed and "公务接待把关不严" in changed
+    assert "撤销“更换会议规范”" in changed
+    client.post("/api/form/undo", headers=H)
+    back = client.get("/form").text
+    assert 'data-spec="2024-dangji-zuzhi"' in back and 'data-aspect="廉洁纪律"' in back and "公务接待把关不严" in back

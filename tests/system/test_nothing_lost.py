@@ -203,3 +203,33 @@ def test_retry_after_an_hour_ends_the_run_with_when_and_the_rerun_resumes(tmp_pa
         [result] = asyncio.run(draft_all([EXAMPLE], DraftOptions(outdir=tmp_path, docx=False), factory(server.url),
                                          lambda: retriever))
     assert result.error is None and result.cached_items == done and (tmp_path / f"{UNIT}.md").exists()
+
+
+# --- rerunning an interrupted batch with the same command --------------------------------------------------
+
+def test_rerun_of_a_batch_completes_what_is_missing_and_exits_0(tmp_path):
+    """The rerun listed every finished unit as 失败 (草稿已存在) and exited 1; a third run exited 2, so a script
+    retrying until exit 0 looped forever."""
+    import shutil
+
+    batch, out, store = tmp_path / "batch", tmp_path / "out", tmp_path / "store"
+    batch.mkdir()
+    shutil.copy(EXAMPLE, batch / "a.yaml")
+    second = (ROOT / "examples" / "village-2023-zhuti.yaml").read_text(encoding="utf-8")
+    (batch / "b.yaml").write_text(second.replace("spec:", "spec: 不存在的规范  #", 1), encoding="utf-8")
+    command = ("draft", batch, "--offline", "-o", out, "--store", store, "--no-docx")
+    first = invoke(*command)  # b stops (as an interrupted unit would): a is finished
+    assert first.exit_code == 1 and f"{UNIT}.md" in first.stdout
+    (batch / "b.yaml").write_text(second, encoding="utf-8")
+    drafted = {p.name: p.stat().st_mtime_ns for p in out.glob("*.md")}
+    for done, new in ((1, 1), (2, 0)):  # the rerun, then a third run
+        rerun = invoke(*command)
+        assert rerun.exit_code == 0, rerun.output
+        assert "失败" not in rerun.stdout and f"{done} 个单位此前已起草完成" in rerun.stdout
+        assert f"本次起草 {new} 个" in rerun.stdout and len(list(out.glob("*.md"))) == 2
+    assert (out / f"{UNIT}.md").stat().st_mtime_ns == drafted[f"{UNIT}.md"]  # kept as it was
+    # changed input: the draft is no longer "the same command"; without --force it is not replaced
+    (batch / "a.yaml").write_text(EXAMPLE.read_text(encoding="utf-8").replace("4次集中学习", "5次集中学习"),
+                                  encoding="utf-8")
+    changed = invoke(*command)
+    assert changed.exit_code == 1 and "草稿已存在" in changed.stdout

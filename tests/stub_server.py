@@ -169,6 +169,7 @@ class StubServer:
         serial: bool = False,
         prompt_latency: float = 0.0,
         interrupting: bool = False,
+        honours_max_tokens: bool = True,
     ):
         self._queue: deque = deque(responses or [])
         self.responder = responder
@@ -181,6 +182,8 @@ class StubServer:
         # interrupting: like llama-cpp-python's server (interrupt_requests, on by default), a new chat request
         # stops the answer being streamed: no finish chunk, just the end of the stream.
         self.interrupting = interrupting
+        # honours_max_tokens=False: like some local servers, the whole answer whatever the request's limit.
+        self.honours_max_tokens = honours_max_tokens
         self._latest = 0  # the newest chat request, numbered
         self.interrupted = 0
         self._generating = threading.Lock()
@@ -358,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         text, finish = answer.text, answer.finish_reason
         limit = request.get("max_completion_tokens") or request.get("max_tokens")
-        if limit is not None and len(text) > int(limit):
+        if limit is not None and len(text) > int(limit) and stub.honours_max_tokens:
             text, finish = text[: int(limit)], "length"
         finish = finish or "stop"
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in request.get("messages", []))

@@ -16,6 +16,7 @@ from pipeline.material.specs import aspect_for_key
 import yaml
 from pipeline.core.resources import prompt_text
 from pipeline.material.specs import part_heading
+from pipeline.text.numbering import count_limit
 
 
 class Strict(BaseModel):
@@ -117,6 +118,24 @@ class Profile(Strict):
         # An aspect key with nothing under it (YAML null) means "no facts yet", not an error.
         if isinstance(value, dict):
             return {key: (items or []) for key, items in value.items()}
+        return value
+
+    @field_validator("aspects")
+    @classmethod
+    def _aspects_numbered(cls, value: dict[str, list[Problem]]) -> dict[str, list[Problem]]:
+        # Checked when read, not after minutes of drafting: beyond this the numbering cannot be written.
+        count_limit(len(value), "方面")
+        for key, problems in value.items():
+            try:
+                count_limit(len(problems), "问题")
+            except ValueError as error:
+                raise ValueError(f"方面“{key}”{error}") from None
+        return value
+
+    @field_validator("work", "last_year", "campaign")
+    @classmethod
+    def _lists_numbered(cls, value: list) -> list:
+        count_limit(len(value), "条")
         return value
 
     @field_validator("causes", mode="before")

@@ -4,6 +4,8 @@ user spec folder."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import difflib
 from datetime import date
 import re
@@ -16,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.material.document import Role
 from pipeline.core.errors import InputError
 from pipeline.core.resources import data_dir, lexicon, user_dir
-from pipeline.text.numbering import CN_NUMERALS
+from pipeline.text.numbering import CN_NUMERALS, count_limit
 from pipeline.core.files import describe, expect_mapping, read_yaml
 
 
@@ -135,9 +137,10 @@ class MeetingSpec(BaseModel):
     def _aspects_unique(cls, aspects: list[Aspect]) -> list[Aspect]:
         if not aspects:
             raise ValueError("不能为空：请列出“存在的问题”的各个方面")
+        count_limit(len(aspects), "方面")  # beyond it the numbering cannot be written
         # A name or alias used twice would make headings match two aspects.
-        names = [n.strip() for a in aspects for n in dict.fromkeys([a.name, *a.aliases])]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        names = Counter(n.strip() for a in aspects for n in dict.fromkeys([a.name, *a.aliases]))
+        duplicates = sorted(n for n, times in names.items() if times > 1)
         if duplicates:
             raise ValueError(f"aspects 中有重复的方面：{'、'.join(duplicates)}（名称或别名重复，请删去重复的一项）")
         return aspects

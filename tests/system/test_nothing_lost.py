@@ -233,3 +233,23 @@ def test_rerun_of_a_batch_completes_what_is_missing_and_exits_0(tmp_path):
                                   encoding="utf-8")
     changed = invoke(*command)
     assert changed.exit_code == 1 and "草稿已存在" in changed.stdout
+
+
+# --- more items than the numbering can write -------------------------------------------------------------------
+
+def test_ten_thousand_problems_or_aspects_are_refused_when_read(tmp_path):
+    """Both ended in exit 3 ("编号 10000 超出范围"), the problems only after half a minute of drafting."""
+    import yaml
+
+    head = EXAMPLE.read_text(encoding="utf-8").split("aspects:")[0]
+    profile = tmp_path / "many.yaml"
+    profile.write_text(head + "aspects:\n  政治纪律:\n" + "".join(f"    - problem: 问题{i}\n" for i in range(10_000)),
+                       encoding="utf-8")
+    line = one_error(invoke("draft", profile, "--offline", "-o", tmp_path / "out", "--store", tmp_path / "store"),
+                     "方面“政治纪律”最多 9999 个问题（现有 10000 个）")
+    assert "字段 aspects" in line and not (tmp_path / "out").exists()
+    spec = yaml.safe_load((ROOT / "specs" / "2024-dangji-zuzhi.yaml").read_text(encoding="utf-8"))
+    spec.update(id="many", aspects=[{"name": f"方面{i}"} for i in range(10_000)])
+    spec_file = tmp_path / "many-spec.yaml"
+    spec_file.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    one_error(invoke("specs", "show", spec_file), "最多 9999 个方面（现有 10000 个）")

@@ -283,6 +283,18 @@ def load_spec(id_or_path: str | Path) -> MeetingSpec:
                      f"新通知可用 duizhao specs new --from 通知文件 生成）")
 
 
+def spec_reference(id_or_path: str | Path) -> str:
+    """What a profile's `meeting.spec` should say to find the spec `load_spec(id_or_path)` found: its id when
+    found by id, else the file's absolute path (a template printed to stdout may be saved anywhere)."""
+    key = str(id_or_path)
+    if key in builtin_specs():
+        return key
+    own = user_spec_path(key) if "/" not in key and "\\" not in key and key not in (".", "..") else None
+    if own is not None and own.is_file():
+        return key
+    return str(Path(key).expanduser().resolve())
+
+
 def stale_spec_warning(spec: MeetingSpec, meeting_year: int | None) -> str | None:
     """A one-line warning when the meeting is of a later year than the spec: that year's notice may differ."""
     if meeting_year is None or spec.year is None or meeting_year <= spec.year:

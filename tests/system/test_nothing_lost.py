@@ -253,3 +253,32 @@ def test_ten_thousand_problems_or_aspects_are_refused_when_read(tmp_path):
     spec_file = tmp_path / "many-spec.yaml"
     spec_file.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     one_error(invoke("specs", "show", spec_file), "最多 9999 个方面（现有 10000 个）")
+
+
+# --- a profile template for a spec read from a file --------------------------------------------------------------
+
+def test_profile_init_from_a_spec_file_names_a_spec_that_is_found(tmp_path, monkeypatch):
+    """`profile init --spec FILE` wrote `spec: my-spec`, which nothing could find afterwards."""
+    from pipeline.material.meeting import load_meeting
+    from pipeline.material.profile import load_profile, resolve_spec
+
+    spec_file = tmp_path / "specs" / "my-spec.yaml"
+    spec_file.parent.mkdir()
+    spec_file.write_text((ROOT / "specs" / "2024-dangji-zuzhi.yaml").read_text(encoding="utf-8")
+                         .replace("id: 2024-dangji-zuzhi", "id: my-spec"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "specs")
+    for command, name in (("profile", "unit.yaml"), ("meeting", "meeting.yaml")):
+        made = invoke(command, "init", "--spec", "my-spec.yaml")  # relative, as people type it
+        assert made.exit_code == 0, made.output
+        saved = tmp_path / "elsewhere" / name  # saved into another folder, read from a third
+        saved.parent.mkdir(exist_ok=True)
+        saved.write_text(made.stdout, encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        if command == "profile":
+            profile = load_profile(saved)
+            assert resolve_spec(profile, saved.parent).id == "my-spec"
+        else:
+            assert load_meeting(saved)[1].id == "my-spec"
+        monkeypatch.chdir(tmp_path / "specs")
+    # a built-in spec is still named by its id
+    assert "spec: 2024-dangji-zuzhi" in invoke("profile", "init", "--spec", "2024-dangji-zuzhi").stdout

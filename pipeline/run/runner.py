@@ -20,10 +20,10 @@ from pipeline.draft.assemble import ItemDraft, assemble
 from pipeline.draft.interface import Drafter, PassageSource
 from pipeline.draft.notes import reference_notes
 from pipeline.core.atomic import Appeared, Claims, claim, ensure_dir, write_atomic
+from pipeline.core.files import safe_file_name
 from pipeline.core.owned import OwnedFiles
 from pipeline.review.additions import check_additions, item_findings
 from pipeline.review.crossdraft import CrossCopy, DraftText, cross_check, earlier_drafts
-from pipeline.core.sanitize import strip_controls
 from pipeline.review.structure import check_structure
 from pipeline.material.document import Document, count_chars, render
 from pipeline.core.errors import InputError, OutputError, PipelineError
@@ -79,8 +79,8 @@ class UnitResult(BaseModel):
 
 
 def safe_name(name: str) -> str:
-    name = strip_controls(name)  # NUL, control characters and terminal escapes never reach a file name
-    return "".join("_" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in name).strip("._") or "draft"
+    """A unit's name as a file name (core.files.safe_file_name: no controls, RTL overrides or device names)."""
+    return safe_file_name(name)
 
 
 def _make_dir(path: Path) -> None:

@@ -282,3 +282,34 @@ def test_profile_init_from_a_spec_file_names_a_spec_that_is_found(tmp_path, monk
         monkeypatch.chdir(tmp_path / "specs")
     # a built-in spec is still named by its id
     assert "spec: 2024-dangji-zuzhi" in invoke("profile", "init", "--spec", "2024-dangji-zuzhi").stdout
+
+
+# --- unit names that make bad file names -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, expected", [
+    ("CON", "_CON"), ("nul", "_nul"), ("NUL.docx", "_NUL.docx"), ("COM1", "_COM1"), ("LPT9", "_LPT9"),
+    ("第一\u202e党支部", "第一党支部"), ("第一\u2066党支部\u2069", "第一党支部"), ("\u200f第一党支部", "第一党支部"),
+    ("CONSOLE党支部", "CONSOLE党支部"), ("..", "draft"), ("县局 机关:第一", "县局_机关_第一"),
+])
+def test_output_names_are_safe_on_every_system(name, expected):
+    """A right-to-left override (a name that shows reversed, hiding an extension) and Windows device names reached
+    file names."""
+    from pipeline.core.files import safe_file_name
+
+    assert safe_file_name(name) == expected
+
+
+def test_a_unit_named_like_a_device_gets_a_file_windows_can_open(tmp_path):
+    profile = tmp_path / "unit.yaml"
+    profile.write_text(EXAMPLE.read_text(encoding="utf-8").replace(f"name: {UNIT}", 'name: "NUL\\u202e"'),
+                       encoding="utf-8")
+    result = invoke("draft", profile, "--offline", "-o", tmp_path / "out", "--store", tmp_path / "store", "--no-docx")
+    assert result.exit_code in (0, 1), result.output
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.md")) == ["_NUL.md"]
+
+
+def test_a_very_long_unit_name_still_makes_a_file(tmp_path):
+    from pipeline.core.files import MAX_NAME_CHARS, safe_file_name
+
+    name = safe_file_name("县" * 300)
+    assert len(name) == MAX_NAME_CHARS and len((name + ".docx").encode("utf-8")) < 255

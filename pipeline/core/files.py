@@ -88,11 +88,16 @@ def read_yaml(path: str | Path, what: str) -> Any:
     Empty files give None; the caller says what it expected."""
 
     path = Path(path)
-    data = read_bytes(path, what)
+    return yaml_from_bytes(read_bytes(path, what), what, str(path))
+
+
+def yaml_from_bytes(data: bytes, what: str, name: str) -> Any:
+    """The one strict reading of a YAML file's bytes (a file on disk or an upload): a key given twice is refused
+    with both line numbers. `name` is what the messages call the file."""
     if looks_binary(data):
-        raise InputError(f"{what} {path} 不是文本文件（含二进制内容），应为 YAML 文本")
+        raise InputError(f"{what} {name} 不是文本文件（含二进制内容），应为 YAML 文本")
     # Raw control characters make PyYAML fail in English; escaped ones ("\f") would reach the Word writer.
-    return parse_yaml(strip_controls(decode(data, str(path))), what, path)
+    return parse_yaml(strip_controls(decode(data, name)), what, name)
 
 
 def parse_yaml(text: str, what: str, path: str | Path) -> Any:

@@ -112,6 +112,7 @@ class UnitJob:
         self.retriever = retriever
         self.workdir = options.outdir / ".duizhao" / self.name
         self.document = None  # set once drafted
+        self.hits: dict[str, list] = {}  # the 范文 passages each item was drafted with, once retrieved
         self.targets = {ext: options.outdir / f"{self.name}.{ext}" for ext in ("md", "json", "docx")}
         if not options.docx:
             del self.targets["docx"]
@@ -172,6 +173,7 @@ class UnitJob:
                 found = sorted(found, key=lambda hit: getattr(hit, "voice", "collective") != "personal")
             hits[item.key] = found[: self.options.k]
         self._persist("retrieval.json", {k: [h.model_dump() for h in v] for k, v in hits.items()})
+        self.hits = hits
         return hits
 
     def _persist(self, name: str, data) -> None:

@@ -15,12 +15,13 @@ from pipeline.material.notice import read_notice
 from pipeline.material.notice_spec import default_id, new_spec, spec_from_notice
 from pipeline.material.profile import (Profile, parse_profile, profile_template, resolve_spec,
                                        validate_against_spec)
-from pipeline.material.specs import (MeetingSpec, aspect_for_key, builtin_specs, load_spec, user_spec_path,
-                                     user_specs)
+from pipeline.material.specs import (MeetingSpec, aspect_for_key, builtin_specs, load_spec, spec_reference,
+                                     user_spec_path, user_specs)
 
 __all__ = ["Loaded", "known_specs", "spec_of", "load_input", "load_unit", "read_unit", "checked_unit", "checked_meeting_data",
            "cause_roots", "aspect_name", "is_meeting_data", "is_meeting_file", "load_spec",
-           "builtin_specs", "user_specs", "profile_template", "meeting_template", "new_spec", "notice_spec", "free_spec_id", "delete_user_spec",
+           "builtin_specs", "user_specs", "spec_reference", "profile_template", "meeting_template", "new_spec", "notice_spec",
+           "free_spec_id", "delete_user_spec",
            "MeetingFile", "MeetingSpec", "Profile"]
 
 UNIT = "单位资料"

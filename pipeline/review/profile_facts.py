@@ -113,7 +113,8 @@ def meeting_date(profile: Profile | None, document: Document) -> tuple[int, int,
         match = _DATE.search(text or "")
         if match and match.group(2):
             return int(match.group(1)), int(match.group(2)), int(match.group(3) or 1)
-    return None
+    year = profile.meeting.year if profile is not None else None
+    return (int(year), 1, 1) if year else None  # held in its year at the earliest
 
 
 def _before(deadline: str, date: tuple[int, int, int]) -> bool:

@@ -9,10 +9,10 @@ import re
 from collections import defaultdict
 
 from pipeline.core.resources import lexicon
-from pipeline.material.document import Document
+from pipeline.material.document import Document, layout
 from pipeline.material.profile import Profile
 from pipeline.review.additions import pending_pattern
-from pipeline.review.findings import content_length, section_units, settings
+from pipeline.review.findings import content_length, settings
 from pipeline.review.mandated import composer_formulae
 from pipeline.review.profile_facts import clauses, finding, short, units, words
 from pipeline.review.rules import objective_hits, specificity, stock_clauses
@@ -27,17 +27,21 @@ def _problems(document: Document):
 
 
 def check_generic(document: Document) -> list[Finding]:
-    """A 万能问题 (理论学习不够深入, 调研不深, 创新不足) with no number, time, place, name or role of the unit's own."""
+    """A 万能问题 (理论学习不够深入, 调研不深, 创新不足) whose sentence and the one after it (主要表现在：…) carry no
+    number, time, place, name or role of the unit's own."""
     patterns = [re.compile(p) for p in words()["generic_problems"]]
     findings = []
     for unit in _problems(document):
-        if pending_pattern().search(unit.text):
-            continue  # the fact is still to be written: the 【待补】 rule names it
-        for pattern in patterns:
-            match = pattern.search(unit.text)
-            if match and not specificity(unit.text.replace(match.group(0), ""))["scored"]:
-                clause = next((c for c in clauses(unit.text) if match.group(0) in c), match.group(0))
-                findings.append(finding("generic-problem", "warning", unit, clause=short(clause)))
+        sentences = [s for s in _SENTENCE.findall(unit.text) if s.strip()]
+        for index, sentence in enumerate(sentences):
+            match = next((m for m in (p.search(sentence) for p in patterns) if m), None)
+            if match is None:
+                continue
+            context = "。".join(sentences[index:index + 2])
+            if pending_pattern().search(context):
+                continue  # the fact is still to be written: the 【待补】 rule names it
+            if not specificity(context.replace(match.group(0), ""))["scored"]:
+                findings.append(finding("generic-problem", "warning", unit, clause=short(sentence)))
                 break
     return findings
 
@@ -111,14 +115,14 @@ def check_identity(document: Document, unit_names: list[str], post: str = "") ->
             for phrase in cues["self"]:
                 if phrase in text and phrase not in seen:
                     seen.add(phrase)
-                    findings.append(finding("identity-mismatch", "error", unit, phrase=phrase, unit=own, other=kind))
+                    findings.append(finding("identity-mismatch", "error", unit, phrase=phrase, own=own, other=kind))
         for match in re.finditer(words()["speaker_pattern"], text):
             role = match.group(1)
             other = unit_type(role) if any(c in role for k in identity.values() for c in k["unit"]) else None
             other = other or next((k for k, cues in identity.items() if any(role.endswith(r) for r in cues["roles"])), None)
             if other and other != own and role not in seen:
                 seen.add(role)
-                findings.append(finding("identity-mismatch", "error", unit, phrase=match.group(0), unit=own, other=other))
+                findings.append(finding("identity-mismatch", "error", unit, phrase=match.group(0), own=own, other=other))
             elif post and role not in seen and not (role in post or post in role or role.endswith(("主任",))):
                 seen.add(role)
                 findings.append(finding("speaker-mismatch", "warning", unit, role=role, post=post))
@@ -130,18 +134,22 @@ def _exempt(frame: str) -> bool:
     return frame.startswith(starts) or any(frame in formula for formula in composer_formulae())
 
 
+def _paragraphs(document: Document) -> list[tuple[str, str]]:
+    """(part's label, text) of every paragraph of the body: intros, items and points, no headings."""
+    labels = {i: (section.marker + section.heading) for i, section in enumerate(document.sections)}
+    return [(labels.get(block.section, ""), block.text) for block in layout(document)
+            if block.kind in ("intro", "item") and block.level == 0]
+
+
 def check_frames(document: Document) -> list[Finding]:
     """The same sentence opening (这一问题的实质是……) used again and again."""
     limits = words()["frame"]
-    openings: dict[str, list[tuple[str, object]]] = defaultdict(list)
-    for s, section in enumerate(document.sections):
-        for unit in section_units(document, s):
-            body = unit.text[len(unit.heading):] if unit.heading and unit.text.startswith(unit.heading) else unit.text
-            for sentence in _SENTENCE.findall(pending_pattern().sub("", body)):
-                sentence = re.sub(r"^[\s（(]*[一二三四五六七八九十\d]+[、.．)）]\s*", "", sentence.strip())
-                content = normalise(sentence)[0]
-                if len(content) > limits["prefix"]:
-                    openings[sentence[:limits["prefix"]]].append((sentence, unit))
+    openings: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for label, text in _paragraphs(document):
+        for sentence in _SENTENCE.findall(pending_pattern().sub("", text)):
+            sentence = re.sub(r"^[\s（(]*[一二三四五六七八九十\d]+[、.．)）]\s*", "", sentence.strip())
+            if len(normalise(sentence)[0]) > limits["prefix"]:
+                openings[sentence[:limits["prefix"]]].append((sentence, label))
     findings = []
     for frame, found in openings.items():
         if len(found) < limits["repeats"] or _exempt(frame):
@@ -153,13 +161,14 @@ def check_frames(document: Document) -> list[Finding]:
                 common = common[:-1]
         if _exempt(common):
             continue
-        where = "、".join(dict.fromkeys(u.label.split(" › ")[0] for _, u in found))
-        findings.append(finding("frame-repeated", "warning", found[0][1], frame=common, count=len(found), where=where))
+        where = "、".join(dict.fromkeys(label for _, label in found))
+        findings.append(finding("frame-repeated", "warning", None, frame=common, count=len(found), where=where))
+        findings[-1].location = found[0][1]
     return findings
 
 
 def stock_density(document: Document) -> tuple[float, list[str], int]:
-    text = "\n".join(u.text for s in range(len(document.sections)) for u in section_units(document, s))
+    text = "\n".join(text for _, text in _paragraphs(document))
     text = pending_pattern().sub("", text)
     _, hits = stock_clauses(text)
     chars = content_length(text)

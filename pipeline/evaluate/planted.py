@@ -42,7 +42,9 @@ def _part(lines: list[str], where: str) -> list[tuple[int, int, str]]:
 def _paragraphs(lines: list[str], start: int, end: int, political: bool = False) -> list[int]:
     """Content paragraphs of lines[start:end] (not headings, not a one-line lead-in ending with ：)."""
     found, heading_political = [], False
-    for i in range(start + 1, end):
+    # A part with numbered items: its defects go into the items, not its lead-in.
+    items = [i for i in range(start + 1, end) if _ITEM.match(lines[i].strip())]
+    for i in range(items[0] if items else start + 1, end):
         line = lines[i].strip()
         if line.startswith("#"):
             heading_political = "政治" in line

@@ -74,16 +74,20 @@ def _with(report: CheckReport, findings: list[Finding], metrics: dict | None = N
                                      "ok": not any(f.severity == "error" for f in findings)})
 
 
-def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckReport:
+def check_file(path: str | Path, options: CheckOptions | None = None, corpus=None, parsed=None,
+               reference: Reference | None = None) -> CheckReport:
+    """Check one material. A caller checking many (`duizhao review`) passes the copy corpus, the material it has
+    read already and the profile loaded once."""
     options = options or CheckOptions()
     path = Path(path)
-    reference = load_reference(options.profile) if options.profile is not None else None
+    if reference is None and options.profile is not None:
+        reference = load_reference(options.profile)
     spec = load_spec(options.spec) if options.spec else (reference.spec if reference else None)
-    parsed = load_document(path, spec)
+    parsed = parsed or load_document(path, spec)
     kind = kind_of(parsed.document.title, options.kind)
     profile = reference.profile_for(kind, parsed.document.title) if reference else None
     if kind.examined:
-        report, content = _check_examined(path, parsed, spec, profile, options)
+        report, content = _check_examined(path, parsed, spec, profile, options, corpus)
     else:  # a document of its own shape: none of the 对照检查 skeleton's parts is asked of it
         report, content = CheckReport(ok=True, spec=spec.id if spec else None), None
     drafted = path.suffix.lower() == ".json"  # a duizhao record: the draft was made from the profile
@@ -114,7 +118,7 @@ def _kind_findings(path: Path, document: Document, kind: Kind, reference: Refere
     return found
 
 
-def _check_examined(path: Path, parsed, spec, profile, options: CheckOptions):
+def _check_examined(path: Path, parsed, spec, profile, options: CheckOptions, corpus=None):
     report = check_structure(parsed, spec, final=options.final)
     content = None
     if options.content:
@@ -125,7 +129,7 @@ def _check_examined(path: Path, parsed, spec, profile, options: CheckOptions):
             if content_spec is not None:
                 document = document.model_copy(deep=True)
                 assign_aspects(document, content_spec)
-        corpus = load_corpus(options.corpus)
+        corpus = corpus or load_corpus(options.corpus)
         target = options.target_chars or (profile.target_chars if profile is not None else None)
         facts = profile.all_facts() if profile is not None else None
         digests = _self_digests(path, rendered_text(layout(document)))

@@ -14,7 +14,7 @@ from pipeline.material.document import Document
 from pipeline.material.profile import Profile
 from pipeline.review.additions import pending_pattern, profile_text
 from pipeline.review.findings import Unit, section_units
-from pipeline.review.structure import Finding, Severity
+from pipeline.review.structure import Finding, Severity, section_label
 from pipeline.text.deadlines import deadlines, given
 from pipeline.text.facts import invented_dates, numbers
 from pipeline.text.owners import invented_owners
@@ -40,9 +40,16 @@ def short(text: str) -> str:
 
 
 def units(document: Document, roles: tuple[str, ...] | None = None) -> list[tuple[str, Unit]]:
-    return [(section.role, unit) for s, section in enumerate(document.sections)
-            if (roles is None or section.role in roles) and section.role != "closing"
-            for unit in section_units(document, s)]
+    """Every unit of the parts asked for, and the lead-in of a part that has items (section_units leaves it)."""
+    found = []
+    for s, section in enumerate(document.sections):
+        if (roles is not None and section.role not in roles) or section.role == "closing":
+            continue
+        if section.items and section.intro:
+            found.append((section.role, Unit(s, None, None, section_label(section), "",
+                                             "".join(p.marker + p.text for p in section.intro))))
+        found += [(section.role, unit) for unit in section_units(document, s)]
+    return found
 
 
 def clauses(text: str) -> list[str]:

@@ -91,12 +91,21 @@ def check_political(document: Document) -> list[Finding]:
 
 
 def unit_type(*names: str) -> str | None:
-    """The kind of unit (乡镇、医院、学校 …) the first name that says one belongs to."""
+    """The kind of unit (乡镇、医院、学校 …) of the first name that says one: the cue that ends latest in it is the
+    unit's own ("青山县农业农村局党组" is a 局, "城关镇东山村党支部" a 村)."""
     for name in names:
-        for kind, cues in words()["identity"].items():
-            if name and any(cue in name for cue in cues["unit"]):
-                return kind
+        name = re.split(r"\d{4}|二〇", name or "")[0]
+        found = [(name.rfind(cue) + len(cue), len(cue), kind) for kind, cues in words()["identity"].items()
+                 for cue in cues["unit"] if cue in name]
+        if found:
+            return max(found)[2]
     return None
+
+
+def _own_word(phrase: str, names: list[str]) -> bool:
+    """我院 in 县人民法院's material: the unit's own name says 院, so 我院 is the unit itself."""
+    core = re.sub(r"^[我本全]|(?:党委|党组|领导班子|两委班子|机关|班子)$", "", phrase)
+    return bool(core) and any(core in re.split(r"\d{4}|二〇", name or "")[0] for name in names)
 
 
 def check_identity(document: Document, unit_names: list[str], post: str = "") -> list[Finding]:
@@ -113,7 +122,7 @@ def check_identity(document: Document, unit_names: list[str], post: str = "") ->
             if kind == own or kind == "村" and own in ("乡镇", "社区"):
                 continue
             for phrase in cues["self"]:
-                if phrase in text and phrase not in seen:
+                if phrase in text and phrase not in seen and not _own_word(phrase, unit_names):
                     seen.add(phrase)
                     findings.append(finding("identity-mismatch", "error", unit, phrase=phrase, own=own, other=kind))
         for match in re.finditer(words()["speaker_pattern"], text):

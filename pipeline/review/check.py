@@ -133,7 +133,9 @@ def _check_examined(path: Path, parsed, spec, profile, options: CheckOptions, co
         target = options.target_chars or (profile.target_chars if profile is not None else None)
         facts = profile.all_facts() if profile is not None else None
         digests = _self_digests(path, rendered_text(layout(document)))
-        notes = ([(p.problem, [*p.facts, p.cause]) for problems in profile.aspects.values() for p in problems if p.problem]
+        # The unit's own measure for a problem answers it: the profile says so (its words count as the case).
+        notes = ([(p.problem, [*p.facts, p.cause, p.measure or ""]) for problems in profile.aspects.values()
+                  for p in problems if p.problem]
                  if profile is not None else None)
         content = check_content(document, content_spec, corpus, target, facts, digests,
                                 _siblings(path, options.corpus, corpus.index.sources), notes)

@@ -90,4 +90,5 @@ def test_final_makes_a_fact_the_profile_lacks_an_error(tmp_path, fresh_draft):
     path = tmp_path / "送审稿.md"
     path.write_text(planted.text, encoding="utf-8")
     report = check_file(path, CheckOptions(profile=fresh_draft.profile_path, final=True))
-    assert any(f.code == "number-unsourced" and f.severity == "error" and "17" in f.message for f in report.findings)
+    assert any(f.code == "number-unsourced" and f.severity == "error" and planted.quote in f.message
+               for f in report.findings)

@@ -1,4 +1,5 @@
-"""The check stage as users call it: load a material, resolve its spec, run the structure and content checks."""
+"""The check stage as users call it: load a material, resolve its spec, read it as its kind, run the structure and
+content checks of that kind, the facts against the profile and the 督导组's rules."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.document import Document
 from pipeline.material.load import load_document
+from pipeline.material.parse import ParseResult
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec, load_spec
 from pipeline.review.structure import CheckReport, Finding, check_structure, guess_spec
@@ -16,8 +18,8 @@ from pipeline.material.load import read_text
 from pipeline.text.overlap import content_digest
 from pipeline.review.additions import check_additions, check_record
 from pipeline.material.document import layout
-from pipeline.review.content import check_content, rendered_text
-from pipeline.review.copyrate import load_corpus
+from pipeline.review.content import ContentResult, check_content, rendered_text
+from pipeline.review.copyrate import CopyCorpus, load_corpus
 from pipeline.material.parse import assign_aspects
 from pipeline.review.report_html import write_report_html
 from pipeline.review.kinds import Kind, kind_of
@@ -41,19 +43,10 @@ class CheckOptions(BaseModel):
     kind: str | None = None
 
 
-def _self_digests(path: Path, text: str) -> set[str]:
-    """Content hashes of the material as read and as parsed, to recognise it when it is itself a 范文."""
-
-    digests = {content_digest(text)}
-    if path.suffix.lower() != ".json":
-        digests.add(content_digest(read_text(path)))
-    return digests
-
-
 def meeting_spec(spec: str | Path | None = None, profile_path: str | Path | None = None,
                  document: Document | None = None) -> MeetingSpec | None:
-    """Which meeting spec applies: the one named (id or path), else the profile's, else the best guess from the
-    document; None when none is given and none fits."""
+    """Which meeting spec applies: the one named (id or path), else the profile's (or meeting file's), else the
+    best guess from the document; None when none is given and none fits."""
     if spec:
         return load_spec(spec)
     if profile_path is not None:
@@ -74,54 +67,13 @@ def _with(report: CheckReport, findings: list[Finding], metrics: dict | None = N
                                      "ok": not any(f.severity == "error" for f in findings)})
 
 
-def check_file(path: str | Path, options: CheckOptions | None = None, corpus=None, parsed=None,
-               reference: Reference | None = None) -> CheckReport:
-    """Check one material. A caller checking many (`duizhao review`) passes the copy corpus, the material it has
-    read already and the profile loaded once."""
-    options = options or CheckOptions()
-    path = Path(path)
-    if reference is None and options.profile is not None:
-        reference = load_reference(options.profile)
-    spec = load_spec(options.spec) if options.spec else (reference.spec if reference else None)
-    parsed = parsed or load_document(path, spec)
-    kind = kind_of(parsed.document.title, options.kind)
-    profile = reference.profile_for(kind, parsed.document.title) if reference else None
-    if kind.examined:
-        report, content = _check_examined(path, parsed, spec, profile, options, corpus)
-    else:  # a document of its own shape: none of the 对照检查 skeleton's parts is asked of it
-        report, content = CheckReport(ok=True, spec=spec.id if spec else None), None
-    drafted = path.suffix.lower() == ".json"  # a duizhao record: the draft was made from the profile
-    report = _with(report, _kind_findings(path, parsed.document, kind, reference, profile, options, drafted),
-                   {"kind": kind.name})
-    if kind.examined:
-        found, metrics = check_supervision(parsed.document, profile if options.content else None,
-                                           reference.unit_names(parsed.document.title) if reference
-                                           else [parsed.document.title], reference.post(parsed.document.title)
-                                           if reference else "")
-        report = _with(report, found if options.content else [], metrics)
-    report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
-    if options.html is not None:
-        write_report_html(options.html, parsed.document, report, content, source=path.name)
-    return report
-
-
-def _kind_findings(path: Path, document: Document, kind: Kind, reference: Reference | None, profile: Profile | None,
-                   options: CheckOptions, drafted: bool) -> list[Finding]:
-    """The kind's own rules, what the model added or could not write, and the facts against the profile."""
-    # What the model added or could not write: the marker in any format, the .json record's own flags.
-    added = check_additions(document, profile if options.content else None, drafted=drafted)
-    if drafted:
-        added += check_record(path, document, added)
-    found = check_kind(document, kind.rules) + added
-    if options.content:
-        found += check_profile_facts(document, reference.facts if reference else None, options.final, drafted)
-    return found
-
-
-def _check_examined(path: Path, parsed, spec, profile, options: CheckOptions, corpus=None):
-    report = check_structure(parsed, spec, final=options.final)
-    content = None
-    if options.content:
+def _examined(parsed: ParseResult, spec: MeetingSpec | None, profile: Profile | None, content: bool,
+              corpus: CopyCorpus | None, target_chars: int | None, final: bool, raw_text: str | None,
+              siblings: tuple[str, ...]) -> tuple[CheckReport, ContentResult | None]:
+    """A 对照检查材料: the spec's skeleton and the content rules of its problems, causes and measures."""
+    report = check_structure(parsed, spec, final=final)
+    result = None
+    if content:
         document = parsed.document
         content_spec = spec
         if content_spec is None:
@@ -129,15 +81,76 @@ def _check_examined(path: Path, parsed, spec, profile, options: CheckOptions, co
             if content_spec is not None:
                 document = document.model_copy(deep=True)
                 assign_aspects(document, content_spec)
-        corpus = corpus or load_corpus(options.corpus)
-        target = options.target_chars or (profile.target_chars if profile is not None else None)
+        loaded = corpus if corpus is not None else load_corpus()
+        target = target_chars or (profile.target_chars if profile is not None else None)
         facts = profile.all_facts() if profile is not None else None
-        digests = _self_digests(path, rendered_text(layout(document)))
+        digests = {content_digest(rendered_text(layout(document)))}
+        if raw_text is not None:
+            digests.add(content_digest(raw_text))
         # The unit's own measure for a problem answers it: the profile says so (its words count as the case).
         notes = ([(p.problem, [*p.facts, p.cause, p.measure or ""]) for problems in profile.aspects.values()
-                  for p in problems if p.problem]
-                 if profile is not None else None)
-        content = check_content(document, content_spec, corpus, target, facts, digests,
-                                _siblings(path, options.corpus, corpus.index.sources), notes)
-        report = _with(report, content.findings, content.metrics)
-    return report, content
+                  for p in problems if p.problem] if profile is not None else None)
+        result = check_content(document, content_spec, loaded, target, facts, digests, siblings, notes)
+        report = _with(report, result.findings, result.metrics)
+    return report, result
+
+
+def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profile | None = None, *,
+                   content: bool = True, corpus: CopyCorpus | None = None, target_chars: int | None = None,
+                   final: bool = False, raw_text: str | None = None, siblings: tuple[str, ...] = (),
+                   record: Path | None = None, kind: str | None = None,
+                   reference: Reference | None = None) -> tuple[CheckReport, ContentResult | None]:
+    """The one check pipeline (`duizhao check`, `duizhao review` and the workbench's review page): the material
+    read as its kind (`kind`, else its title); for a 对照检查材料 structure and content; the kind's own rules, what
+    the model added, the draft record's own flags; the facts against the profile and the 督导组's rules. `raw_text`
+    is the material as read (to recognise it among the 范文); `record` a duizhao draft record the document came
+    from; `reference` a unit profile or meeting file (a member's material is held to the member's own profile)."""
+    document = parsed.document
+    found_kind: Kind = kind_of(document.title, kind)
+    if reference is not None:
+        profile = reference.profile_for(found_kind, document.title)
+    if found_kind.examined:
+        report, result = _examined(parsed, spec, profile, content, corpus, target_chars, final, raw_text, siblings)
+    else:  # a document of its own shape: none of the 对照检查 skeleton's parts is asked of it
+        report, result = CheckReport(ok=True, spec=spec.id if spec else None), None
+    # What the model added or could not write: the marker in any format, the .json record's own flags.
+    added = check_additions(document, profile if content else None, drafted=record is not None)
+    if record is not None:
+        added += check_record(record, document, added)
+    added += check_kind(document, found_kind.rules)
+    if content:
+        facts = reference.facts if reference is not None else profile
+        added += check_profile_facts(document, facts, final, drafted=record is not None)
+    report = _with(report, added, {"kind": found_kind.name})
+    if found_kind.examined and content:
+        names = reference.unit_names(document.title) if reference else [profile.unit.name, profile.unit.type or ""] \
+            if profile else []
+        post = reference.post(document.title) if reference else ""
+        supervised, metrics = check_supervision(document, profile, [*names, document.title], post)
+        report = _with(report, supervised, metrics)
+    report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
+    return report, result
+
+
+def check_file(path: str | Path, options: CheckOptions | None = None, corpus: CopyCorpus | None = None,
+               parsed: ParseResult | None = None, reference: Reference | None = None) -> CheckReport:
+    """Check one material. A caller checking many (`duizhao review`) passes the copy corpus, the material it has
+    read already and the profile (or meeting file) loaded once."""
+    options = options or CheckOptions()
+    path = Path(path)
+    if reference is None and options.profile is not None:
+        reference = load_reference(options.profile)
+    spec = load_spec(options.spec) if options.spec else (reference.spec if reference else None)
+    parsed = parsed or load_document(path, spec)
+    drafted = path.suffix.lower() == ".json"  # a duizhao record: the draft was made from the profile
+    raw = read_text(path) if path.suffix.lower() != ".json" else None
+    if options.content and corpus is None:
+        corpus = load_corpus(options.corpus)
+    siblings = _siblings(path, options.corpus, corpus.index.sources) if corpus is not None else ()
+    report, content = check_document(parsed, spec, None, content=options.content, corpus=corpus,
+                                     target_chars=options.target_chars, final=options.final, raw_text=raw,
+                                     siblings=siblings, record=path if drafted else None, kind=options.kind,
+                                     reference=reference)
+    if options.html is not None:
+        write_report_html(options.html, parsed.document, report, content, source=path.name)
+    return report

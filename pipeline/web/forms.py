@@ -63,13 +63,15 @@ class MemberForm(Loose):
     last_year: list[LastYearRow] = []
     # Colleague name → the points this member raises about them, one per line.
     criticisms: dict[str, list[str]] = {}
+    causes: dict[str, str] = {}  # root → the member's own 剖析
     extra: dict = {}  # member fields the form has no inputs for (campaign, case_study …), carried through
 
     def empty(self) -> bool:
         return (not self.name.strip() and not self.post.strip() and not nonblank_lines(self.duties)
                 and all(row.empty() for rows in self.aspects.values() for row in rows)
                 and not any(r.problem.strip() for r in self.last_year)
-                and not any(nonblank_lines(v) for v in self.criticisms.values()))
+                and not any(nonblank_lines(v) for v in self.criticisms.values())
+                and not any(v.strip() for v in self.causes.values()))
 
 
 class FormState(Loose):

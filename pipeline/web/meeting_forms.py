@@ -13,7 +13,7 @@ from pipeline.web.forms import (FormState, LastYearRow, MemberForm, Row, from_pr
                                 profile_data)
 
 WHERE = "（表单）"
-MEMBER_HANDLED = {"name", "post", "duties", "aspects", "last_year", "criticisms"}
+MEMBER_HANDLED = {"name", "post", "duties", "aspects", "last_year", "criticisms", "causes"}
 
 
 def has_members(state: FormState) -> bool:
@@ -42,6 +42,9 @@ def _member_data(member: MemberForm, names: list[str]) -> dict:
             raise InputError(f"{whose}对“{target}”的批评意见：“{target}”已不在成员名单中，请删去这些意见或改写到现有成员名下")
     if criticisms:
         entry["criticisms"] = criticisms
+    causes = {root: note.strip() for root, note in member.causes.items() if note.strip()}
+    if causes:
+        entry["causes"] = causes
     for key, value in member.extra.items():
         entry.setdefault(key, value)
     return entry
@@ -90,6 +93,7 @@ def _member_form(member: Member) -> MemberForm:
                                for aspect, problems in member.aspects.items()},
                       last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in member.last_year],
                       criticisms={target: list(points) for target, points in member.criticisms.items()},
+                      causes={cause.root: cause.note for cause in member.causes},
                       extra={k: v for k, v in dumped.items() if k not in MEMBER_HANDLED})
 
 

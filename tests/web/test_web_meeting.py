@@ -61,6 +61,9 @@ def test_meeting_file_to_every_document(client, tmp_path):
     page = client.get("/form").text
     assert all(f'value="{name}"' in page for name in members)
     assert "对网格员管理偏松" in page  # a criticism, in the member's criticism boxes
+    # A member's own 剖析 per root and a problem's root are inputs of the member's part of the form.
+    assert 'data-mc="宗旨意识" value="到居民家里听意见少，对居民的难处体会不深"' in page
+    assert '<option value="担当精神" selected>' in page
     # The form gives back the same meeting file it was loaded from.
     again, _ = downloaded_meeting(client, tmp_path)
     assert again.model_dump() == original.model_dump()

@@ -67,7 +67,12 @@ function collectMembers() {
       const points = splitLines(label.querySelector("textarea").value);
       if (name && points.length) criticisms[name] = points;
     });
+    const causes = {};
+    member.querySelectorAll("[data-mc]").forEach(function (el) {
+      if (el.value.trim()) causes[el.dataset.mc] = el.value;
+    });
     return {
+      causes: causes,
       name: member.querySelector("[data-m=name]").value,
       post: member.querySelector("[data-m=post]").value,
       duties: splitLines(member.querySelector("[data-ml=duties]").value),

@@ -15,6 +15,7 @@ from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon, prompt_text
 from pipeline.material.profile import (CaseStudy, LastYear, Preparation, Problem, Profile, Signature, Strict, Unit,
                                        load_profile, resolve_spec, validate_against_spec)
+from pipeline.material.meeting_facts import Outcome, Session
 from pipeline.material.specs import MeetingSpec, aspect_for_key
 from pipeline.core.files import read_yaml
 from pipeline.core.files import describe, expect_mapping
@@ -60,6 +61,8 @@ class MeetingFile(Profile):
 
     profile: str | None = None  # path relative to this file
     members: list[Member] = Field(min_length=1)
+    session: Session | None = None  # when, where, who: the 会议方案, 主持词 and 情况报告 state these
+    outcome: Outcome | None = None  # what happened at the meeting (filled in after it)
 
     def member(self, name: str) -> Member:
         return next(m for m in self.members if m.name == name)

@@ -31,6 +31,7 @@ from pipeline.review.content import check_content
 from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_ledger, check_personal, corpus_finding,
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
+from pipeline.run.meeting_papers import paper_targets, write_papers
 from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name
 from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 from pipeline.review.copyrate import load_corpus
@@ -38,7 +39,7 @@ from pipeline.review.copyrate import load_corpus
 
 class MeetingDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: str  # group | personal | criticism | ledger_xlsx | ledger_docx
+    kind: str  # group | personal | criticism | ledger_xlsx | ledger_docx | plan | form | talks | host | rectification | report
     name: str
     files: list[str] = []
     errors: int = 0
@@ -150,6 +151,7 @@ class MeetingJob:
 
     def targets(self) -> list[Path]:
         paths = [p for job in self.jobs for p in job.targets.values()] + self.ledger_paths + [self.index_path]
+        paths += paper_targets(self.meeting, self.folder)
         return paths + [p.with_suffix(ext) for p in self.sheet_paths.values() for ext in (".md", ".docx")]
 
     def check_targets(self) -> None:
@@ -217,6 +219,12 @@ class MeetingJob:
         findings = check_ledger(rows, problems)
         return [_summary("ledger_xlsx", title, [xlsx], findings), _summary("ledger_docx", title, [docx], findings)]
 
+    def papers(self, files: dict[Path, bytes]) -> list[MeetingDocument]:
+        """会议方案, 征求意见表, 谈心谈话提纲, 主持词, 整改方案 and 情况报告, each checked as its kind."""
+        rows = meeting_ledger_rows(self.meeting, self.group, self.spec)
+        return [_summary(paper.kind, paper.document.title, paths, findings, chars) for paper, paths, findings, chars
+                in write_papers(self.meeting, self.spec, self.group, rows, self.folder, self.options.layout, files)]
+
     def index_title(self) -> str:
         return lexicon("meeting")["titles"]["index"].format(unit=self.meeting.unit.name,
                                                             meeting=meeting_label(self.meeting, self.spec))
@@ -234,7 +242,7 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     outcomes = await job.draft(retriever_factory(), progress)
     files: dict[Path, bytes] = {}
     documents, pairs = job.materials(outcomes, corpus_loader() if corpus_loader else None, files)
-    documents += job.criticism_sheets(files) + job.ledger(files)
+    documents += job.criticism_sheets(files) + job.ledger(files) + job.papers(files)
     files[job.index_path] = render_index(job.index_title(), documents, pairs).encode("utf-8")
     write_atomic(files)
     OwnedFiles(job.folder).record(list(files))

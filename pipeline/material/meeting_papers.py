@@ -70,6 +70,11 @@ def _member_name(name: str, meeting: MeetingFile) -> str:
     return f"{name}同志" if name in {m.name for m in meeting.members} else name
 
 
+def _away(session: Session) -> set[str]:
+    """The names of absent members (李明（因公出差） → 李明)."""
+    return {a.split("（")[0].split("(")[0].strip() for a in session.absent}
+
+
 def meeting_facts(meeting: MeetingFile, spec: MeetingSpec, group: Profile, rows: list[LedgerRow]) -> dict:
     """The facts the templates name: the meeting file's own (None where it is silent) and the labelled counts."""
     session, outcome = meeting.session or Session(), meeting.outcome or Outcome()
@@ -103,6 +108,7 @@ def meeting_facts(meeting: MeetingFile, spec: MeetingSpec, group: Profile, rows:
         "criticisms": (common()["counts"]["criticisms"].format(n=outcome.criticisms) if outcome.criticisms is not None
                        else _derived("criticisms", points)),
         "opinions_received": number(outcome.opinions),
+        "chair_speaks": "yes" if session.chair in names and session.chair not in _away(session) else None,
     }
 
 
@@ -111,11 +117,12 @@ def meeting_lists(meeting: MeetingFile, spec: MeetingSpec, group: Profile, rows:
     session, outcome = meeting.session or Session(), meeting.outcome or Outcome()
     ledger = lexicon("meeting")["ledger"]
     members = [{"name": m.name, "post": m.post} for m in meeting.members]
-    chair = next((m for m in members if m["name"] == session.chair), None)
+    away = _away(session)
     aspects = [name for name, _ in profile_aspects(group, spec)]
     return {
         "members": members,
-        "speakers": ([chair] if chair else []) + [m for m in members if m is not chair],
+        # The chair speaks first, in the first person (chair_speaks); the absent do not speak.
+        "speakers": [m for m in members if m["name"] != session.chair and m["name"] not in away],
         "aspects": [{"aspect": a} for a in aspects],
         "aspect_problems": [{"aspect": a, "problems": _points([p.problem for p in ps])}
                             for a, ps in profile_aspects(group, spec) if ps],
@@ -131,7 +138,7 @@ def meeting_lists(meeting: MeetingFile, spec: MeetingSpec, group: Profile, rows:
 
 
 def _fill(template: str, facts: dict) -> str:
-    slots = common()["slots"]
+    slots = facts.get("_slots") or common()["slots"]
 
     def value(match: re.Match) -> str:
         key = match.group(1)
@@ -155,7 +162,7 @@ def _lines(lines: list, facts: dict, lists: dict) -> list[str]:
             entries = lists[line["each"]]
             out += [_sentence(_fill(line["text"], {**facts, **entry})) for entry in entries]
             if not entries and line.get("else"):
-                out.append(pending(common()["slots"][line["else"]]))
+                out.append(pending((facts.get("_slots") or common()["slots"])[line["else"]]))
         elif facts.get(line["when"]):
             out.append(_sentence(_fill(line["text"], facts)))
     return [text for text in out if text]
@@ -192,6 +199,7 @@ def meeting_papers(meeting: MeetingFile, spec: MeetingSpec, group: Profile, rows
     """The six documents of the meeting; the 谈心谈话提纲 once per member."""
     words, files = templates(spec), common()["files"]
     facts, lists = meeting_facts(meeting, spec, group, rows), meeting_lists(meeting, spec, group, rows)
+    facts["_slots"] = {**common()["slots"], **words.get("slots", {})}  # a meeting kind may word a slot its own way
     papers = []
     for kind in KINDS:
         template = words[kind]

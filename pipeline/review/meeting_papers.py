@@ -78,7 +78,7 @@ def check_paper(paper: Paper, meeting: MeetingFile, spec: MeetingSpec, group: Pr
                 rows: list[LedgerRow]) -> list[Finding]:
     """The findings of one document, as its kind's reviewer reads it."""
     words = _words()
-    kind_name = words["kinds"][paper.kind]
+    kind_name = lexicon("meeting")["index"]["kinds"][paper.kind]
     document = paper.document
     text = render(document) + "\n" + "\n".join(paper.rows)
     findings: list[Finding] = []

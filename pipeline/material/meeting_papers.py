@@ -21,7 +21,7 @@ from pipeline.material.specs import MeetingSpec
 from pipeline.text.numbering import level1_marker, level2_marker
 from pipeline.text.slots import pending
 
-KINDS = ("plan", "form", "talks", "host", "rectification", "report")
+KINDS = ("plan", "opinions", "talks", "host", "rectification", "report")
 _FIELD = re.compile(r"\{(\w+)\}")
 _ENDS = ("。", "！", "？", "：", "；", "】", "）")
 
@@ -213,7 +213,7 @@ def meeting_papers(meeting: MeetingFile, spec: MeetingSpec, group: Profile, rows
             continue
         document = compose(template, facts, lists)
         paper = Paper(kind=kind, stem=files[kind], document=document, layout=template.get("layout", "gbt9704"))
-        if kind == "form":
+        if kind == "opinions":
             paper.columns = list(template["columns"])
             paper.rows = _lines(template["rows"], facts, lists)
             paper.rows = [row.rstrip("。") for row in paper.rows]

@@ -13,6 +13,7 @@ from pipeline.material.meeting_docs import LedgerRow
 from pipeline.material.meeting_papers import Paper
 from pipeline.material.profile import Profile, profile_aspects
 from pipeline.material.specs import MeetingSpec
+from pipeline.review.kinds import kind_of, kinds
 from pipeline.review.structure import Finding
 from pipeline.text.facts import invented_dates, numbers
 from pipeline.text.slots import PENDING
@@ -22,18 +23,6 @@ _PENDING = re.compile(r"【待补[^】]*】")
 
 def _words() -> dict:
     return lexicon("meeting_docs/common")
-
-
-def paper_kind(title: str) -> str | None:
-    """The kind of meeting document a title names (会议方案, 主持词 …), or None."""
-    title = title.strip()
-    for kind, cues in _words()["title_cues"].items():
-        if any(title.endswith(cue) for cue in cues):
-            return kind
-    for kind, cues in _words()["title_cues"].items():
-        if any(cue in title for cue in cues):
-            return kind
-    return None
 
 
 def _finding(code: str, severity: str, **values) -> Finding:
@@ -74,6 +63,14 @@ def check_numbers(texts: list[str], sources: str) -> list[Finding]:
     return findings
 
 
+def check_parts(document: Document, kind: str, severity: str = "warning") -> list[Finding]:
+    """The parts a kind must hold (lexicon/meeting_docs/common.yaml `checks`). `duizhao check` applies them to any
+    document of the kind as warnings (another unit may word its parts its own way); ours must hold them."""
+    text = render(document)
+    return [_finding("missing", severity, kind=kinds()[kind].name, word=w) for w in _words()["checks"][kind]
+            if w not in text]
+
+
 def check_paper(paper: Paper, meeting: MeetingFile, spec: MeetingSpec, group: Profile,
                 rows: list[LedgerRow]) -> list[Finding]:
     """The findings of one document, as its kind's reviewer reads it."""
@@ -82,17 +79,15 @@ def check_paper(paper: Paper, meeting: MeetingFile, spec: MeetingSpec, group: Pr
     document = paper.document
     text = render(document) + "\n" + "\n".join(paper.rows)
     findings: list[Finding] = []
-    if paper_kind(document.title) != paper.kind:
-        findings.append(_finding("kind", "error", title=document.title, kind=kind_name,
-                                 cue=words["title_cues"][paper.kind][0]))
-    findings += [_finding("missing", "error", kind=kind_name, word=w) for w in words["checks"][paper.kind]
-                 if w not in text + "\n".join(paper.columns)]
+    if kind_of(document.title).id != paper.kind:  # `duizhao check` reads it by its title, as this kind
+        findings.append(_finding("kind", "error", title=document.title, kind=kind_name))
+    findings += check_parts(document, paper.kind, "error")
     names = [m.name for m in meeting.members]
     if paper.kind == "talks":
         names = [n for n in names if n != document.signature[0]] if document.signature else names
-    if paper.kind in ("plan", "form", "talks", "host"):
+    if paper.kind in ("plan", "opinions", "talks", "host"):
         findings += [_finding("member", "error", kind=kind_name, name=n) for n in names if n not in text]
-    if paper.kind == "form":
+    if paper.kind == "opinions":
         findings += [_finding("aspect", "error", aspect=row) for row, _ in profile_aspects(group, spec)
                      if row not in paper.rows]
     if paper.kind == "rectification":

@@ -13,6 +13,7 @@ from pipeline.core.resources import lexicon
 from pipeline.material.document import Document
 from pipeline.material.profile import Profile
 from pipeline.review.additions import pending_pattern, profile_text
+from pipeline.text.slots import without_slots
 from pipeline.review.findings import Unit, section_units
 from pipeline.review.structure import Finding, Severity, section_label
 from pipeline.text.deadlines import deadlines, given
@@ -22,6 +23,8 @@ from pipeline.text.owners import invented_owners
 _CLAUSE = re.compile(r"[^，。；：！？;:!?]+")
 _DATE = re.compile(r"(\d{4})年(?:(\d{1,2})月)?(?:(\d{1,2})日)?")
 _SHOWN = 40
+# A numbering marker (1. 1、 （1）) at a point's start: the number is no fact.
+_MARKER = re.compile(r"(?:^|(?<=[。！？；]))(?:\d{1,2}[、.．](?!\d)|[（(]\d{1,2}[)）])")
 
 
 @lru_cache(maxsize=1)
@@ -70,7 +73,7 @@ def check_numbers(document: Document, allowed: str, severity: Severity) -> list[
     known = set(numbers(allowed))
     findings = []
     for role, unit in units(document):
-        text = pending_pattern().sub("", unit.text)
+        text = _MARKER.sub("", without_slots(pending_pattern().sub("", unit.text)))  # 1. / （1） number no fact
         if role == "measures":  # a measure's time limit is the deadline rule's
             for found in reversed(deadlines(text)):
                 text = text[:found.start] + "，" + text[found.end:]
@@ -88,7 +91,7 @@ def check_people(document: Document, allowed: str, severity: Severity) -> list[F
     skip = tuple(words()["not_persons"])
     findings, seen = [], set()
     for _, unit in units(document):
-        text = pending_pattern().sub("", unit.text)
+        text = without_slots(pending_pattern().sub("", unit.text))
         for match in re.finditer(words()["person_pattern"], text):
             name = match.group(1)
             while name and name.startswith(skip):  # "对王建华同志": the name after a preposition

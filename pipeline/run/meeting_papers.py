@@ -37,7 +37,7 @@ def write_papers(meeting: MeetingFile, spec: MeetingSpec, group: Profile, rows: 
     for paper in meeting_papers(meeting, spec, group, rows):
         md, docx = (folder / f"{safe_name(paper.stem)}{ext}" for ext in (".md", ".docx"))
         chosen = "plain" if paper.layout == "plain" else layout
-        if paper.kind == "form":
+        if paper.kind == "opinions":
             files[md], files[docx] = form_markdown(paper).encode("utf-8"), form_docx(paper, chosen)
         else:
             buffer = BytesIO()

@@ -18,7 +18,8 @@ from pipeline.material.meeting import group_profile, load_meeting, meeting_templ
 from pipeline.material.meeting_docs import meeting_ledger_rows
 from pipeline.material.meeting_papers import KINDS, meeting_papers
 from pipeline.material.specs import load_spec
-from pipeline.review.meeting_papers import check_paper, paper_kind
+from pipeline.review.kinds import kind_of
+from pipeline.review.meeting_papers import check_paper
 from pipeline.run.meeting_papers import write_papers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,7 @@ def test_every_number_is_the_meetings_own_or_a_labelled_count(path):
 def test_each_document_passes_its_kinds_check(path):
     meeting, spec, group, rows, papers = papers_of(path)
     for paper in papers:
-        assert paper_kind(paper.document.title) == paper.kind
+        assert kind_of(paper.document.title).id == paper.kind
         findings = check_paper(paper, meeting, spec, group, rows)
         assert [f.message for f in findings if f.severity == "error"] == [], paper.stem
         assert all(f.code == "paper-pending" for f in findings)
@@ -124,7 +125,7 @@ def test_the_check_catches_what_a_reviewer_would():
     rect.document.sections[2].items.pop(0)
     rect.document.title = rect.document.title.replace("整改方案", "整改工作")
     assert codes(rect) == {"paper-row", "paper-kind"}
-    form = by_kind(papers, "form").model_copy(deep=True)
+    form = by_kind(papers, "opinions").model_copy(deep=True)
     form.rows = form.rows[:1]
     assert {"paper-aspect", "paper-member"} <= codes(form)
 
@@ -139,7 +140,7 @@ def test_documents_are_written_as_md_and_docx(tmp_path):
     form = WordDocument(io.BytesIO(files[tmp_path / "征求意见表.docx"]))
     table = form.tables[0]
     assert [c.text for c in table.rows[0].cells] == ["项目", "意见和建议"]
-    assert len(table.rows) == 1 + len(by_kind([p for p, *_ in written], "form").rows)
+    assert len(table.rows) == 1 + len(by_kind([p for p, *_ in written], "opinions").rows)
     body = [p.text for p in form.paragraphs]
     assert body[0].startswith("临川县水利局党组") and any("交回时间" in t for t in body)
     assert "| 项目 | 意见和建议 |" in files[tmp_path / "征求意见表.md"].decode("utf-8")

@@ -121,6 +121,13 @@ def document_names(meeting: MeetingFile) -> list[str]:
     return [names["group"], *(names["personal"].format(name=m.name) for m in meeting.members)]
 
 
+def meeting_folder(meeting: MeetingFile, spec: MeetingSpec, outdir: Path) -> Path:
+    """The meeting's own folder under `outdir`: 青石镇领导班子2025年民主生活会."""
+    year = meeting.meeting.year or spec.year or ""
+    return outdir / safe_name(_names()["folder" if year else "folder_no_year"].format(
+        unit=meeting.unit.name, year=year, meeting_kind=spec.meeting))
+
+
 class MeetingJob:
     """One meeting file: its jobs (班子 + members), its sheets, and every file it writes."""
 
@@ -130,9 +137,7 @@ class MeetingJob:
         self.meeting, self.spec = load_meeting(path)  # a bad file stops here: nothing is written
         self.group: Profile = group_profile(self.meeting, self.spec, path)
         names = _names()
-        year = self.meeting.meeting.year or self.spec.year or ""
-        self.folder = options.outdir / safe_name(names["folder" if year else "folder_no_year"].format(
-            unit=self.meeting.unit.name, year=year, meeting_kind=self.spec.meeting))
+        self.folder = meeting_folder(self.meeting, self.spec, options.outdir)
         job_options = options.model_copy(update={"outdir": self.folder})
         group_name, *member_names = document_names(self.meeting)
         self.group_job = UnitJob(path, job_options, drafter_factory, profile=self.group, spec=self.spec,
@@ -260,3 +265,25 @@ def draft_meeting_file(path: Path, options: DraftOptions, settings, progress: Pr
 
     return asyncio.run(draft_meeting(path, options, factory.drafter_factory(settings), factory.retriever_factory(settings, on_ingest),
                                      corpus_loader=lambda: load_corpus(None), progress=progress))
+
+
+def draft_meeting_documents(path: Path, options: DraftOptions) -> MeetingResult:
+    """Only the meeting's other documents (会议方案 … 情况报告), before the materials exist: offline, into the
+    meeting's folder, each checked as its kind; existing files are kept unless --force (and then only duizhao's)."""
+    started = time.monotonic()
+    meeting, spec = load_meeting(path)
+    group = group_profile(meeting, spec, path)
+    folder = meeting_folder(meeting, spec, options.outdir)
+    existing = [p for p in paper_targets(meeting, folder) if p.exists()]
+    if existing and not options.force:
+        raise OutputError(f"会议文书已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
+    OwnedFiles(folder).clear_for(existing, "会议目录", remove_others=False)
+    files: dict[Path, bytes] = {}
+    rows = meeting_ledger_rows(meeting, group, spec)
+    documents = [_summary(paper.kind, paper.document.title, paths, findings, chars) for paper, paths, findings, chars
+                 in write_papers(meeting, spec, group, rows, folder, options.layout, files)]
+    ensure_dir(folder)
+    write_atomic(files)
+    OwnedFiles(folder).record(list(files))
+    return MeetingResult(meeting=str(path), spec=spec.id, folder=str(folder), system="offline", documents=documents,
+                         seconds=round(time.monotonic() - started, 2))

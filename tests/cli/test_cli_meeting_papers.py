@@ -44,3 +44,24 @@ def test_draft_writes_the_six_documents_of_a_fresh_meeting(tmp_path, monkeypatch
         assert set(re.findall(r"\d+", bare)) <= source, stem
     plan = WordDocument(str(folder / "会议方案.docx"))
     assert "【待补：会议时间】" in "\n".join(p.text for p in plan.paragraphs)
+
+
+COUNTY = ROOT / "tests" / "fixtures" / "meetings" / "county-bureau-dangzu.yaml"
+
+
+def test_meeting_docs_writes_only_the_documents_and_keeps_existing_files(tmp_path):
+    result = invoke("meeting", "docs", COUNTY, "-o", tmp_path)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "临川县水利局党组2025年民主生活会"
+    names = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    assert len(names) == 2 * (5 + 3) and "会议方案.docx" in names and "谈心谈话提纲-罗文.md" in names
+    assert not any("对照检查材料" in n for n in names)  # the materials come with `duizhao draft`
+    again = invoke("meeting", "docs", COUNTY, "-o", tmp_path)
+    assert again.exit_code == 2 and "已存在" in again.stderr and len(again.stderr.strip().splitlines()) == 1
+    plan = folder / "会议方案.md"
+    plan.write_text("我改过的方案", encoding="utf-8")
+    forced = invoke("meeting", "docs", COUNTY, "-o", tmp_path, "--force")
+    assert forced.exit_code == 2 and plan.read_text(encoding="utf-8") == "我改过的方案"
+    plan.unlink()
+    assert invoke("meeting", "docs", COUNTY, "-o", tmp_path, "--force").exit_code == 0
+    assert "临川县水利局党组关于召开" in plan.read_text(encoding="utf-8")

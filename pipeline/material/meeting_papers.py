@@ -159,10 +159,11 @@ def _lines(lines: list, facts: dict, lists: dict) -> list[str]:
         if isinstance(line, str):
             out.append(_sentence(_fill(line, facts)))
         elif "each" in line:
-            entries = lists[line["each"]]
+            entries = lists.get(line["each"], [])
             out += [_sentence(_fill(line["text"], {**facts, **entry})) for entry in entries]
             if not entries and line.get("else"):
-                out.append(pending((facts.get("_slots") or common()["slots"])[line["else"]]))
+                slots = facts.get("_slots") or common()["slots"]
+                out.append(pending(slots.get(line["else"], line["else"])))
         elif facts.get(line["when"]):
             out.append(_sentence(_fill(line["text"], facts)))
     return [text for text in out if text]
@@ -175,7 +176,7 @@ def _points_of(texts: list[str], numbered: bool) -> list[Point]:
 def _items(templates_: list[dict], facts: dict, lists: dict) -> list[Item]:
     items: list[Item] = []
     for template in templates_:
-        for entry in (lists[template["each"]] if "each" in template else [{}]):
+        for entry in (lists.get(template["each"], []) if "each" in template else [{}]):
             scope = {**facts, **entry}
             items.append(Item(marker=level2_marker(len(items) + 1), heading=_fill(template["heading"], scope),
                               points=_points_of(_lines(template.get("text", []), scope, lists),

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.material.document import Document
 from pipeline.material.load import load_document
+from pipeline.material.parse import ParseResult
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec, load_spec
 from pipeline.review.structure import CheckReport, Finding, check_structure, guess_spec
@@ -16,8 +17,8 @@ from pipeline.material.load import read_text
 from pipeline.text.overlap import content_digest
 from pipeline.review.additions import check_additions, check_record
 from pipeline.material.document import layout
-from pipeline.review.content import check_content, rendered_text
-from pipeline.review.copyrate import load_corpus
+from pipeline.review.content import ContentResult, check_content, rendered_text
+from pipeline.review.copyrate import CopyCorpus, load_corpus
 from pipeline.material.parse import assign_aspects
 from pipeline.review.report_html import write_report_html
 from pipeline.review.kinds import Kind, kind_of
@@ -39,15 +40,6 @@ class CheckOptions(BaseModel):
     final: bool = False
     # The kind of material (id or Chinese name, lexicon/kinds.yaml); None: from the title.
     kind: str | None = None
-
-
-def _self_digests(path: Path, text: str) -> set[str]:
-    """Content hashes of the material as read and as parsed, to recognise it when it is itself a 范文."""
-
-    digests = {content_digest(text)}
-    if path.suffix.lower() != ".json":
-        digests.add(content_digest(read_text(path)))
-    return digests
 
 
 def meeting_spec(spec: str | Path | None = None, profile_path: str | Path | None = None,
@@ -74,6 +66,65 @@ def _with(report: CheckReport, findings: list[Finding], metrics: dict | None = N
                                      "ok": not any(f.severity == "error" for f in findings)})
 
 
+def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profile | None = None, *,
+                   content: bool = True, corpus: CopyCorpus | None = None, target_chars: int | None = None,
+                   final: bool = False, raw_text: str | None = None, siblings: tuple[str, ...] = (),
+                   record: Path | None = None, kind: Kind | None = None,
+                   reference: Reference | None = None) -> tuple[CheckReport, ContentResult | None]:
+    """The one check pipeline (`duizhao check`, `duizhao review` and the workbench's review page), by the kind of
+    material (`kind`, else from the title): a 对照检查 material's structure and content, the kind's own rules, what
+    the model added, the draft record's own flags, the facts against the profile or meeting file (`reference`) and
+    the 督导组's rules. `raw_text` is the material as read (to recognise it among the 范文); `record` a duizhao
+    draft record the document came from."""
+    kind = kind or kind_of(parsed.document.title)
+    result = None
+    if kind.examined:
+        report = check_structure(parsed, spec, final=final)
+        if content:
+            report, result = _content(parsed, spec, profile, corpus, target_chars, raw_text, siblings, report)
+    else:  # a document of its own shape: none of the 对照检查 skeleton's parts is asked of it
+        report = CheckReport(ok=True, spec=spec.id if spec else None)
+    drafted = record is not None
+    # What the model added or could not write: the marker in any format, the .json record's own flags.
+    added = check_additions(parsed.document, profile if content else None, drafted=drafted)
+    if drafted:
+        added += check_record(record, parsed.document, added)
+    found = check_kind(parsed.document, kind.rules) + added
+    if content:
+        found += check_profile_facts(parsed.document, reference.facts if reference else None, final, drafted)
+    report = _with(report, found, {"kind": kind.name})
+    if kind.examined:
+        title = parsed.document.title
+        found, metrics = check_supervision(parsed.document, profile if content else None,
+                                           reference.unit_names(title) if reference else [title],
+                                           reference.post(title) if reference else "")
+        report = _with(report, found if content else [], metrics)
+    report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
+    return report, result
+
+
+def _content(parsed, spec, profile, corpus, target_chars, raw_text, siblings, report):
+    document = parsed.document
+    content_spec = spec
+    if content_spec is None:
+        content_spec = guess_spec(document)
+        if content_spec is not None:
+            document = document.model_copy(deep=True)
+            assign_aspects(document, content_spec)
+    loaded = corpus if corpus is not None else load_corpus()
+    target = target_chars or (profile.target_chars if profile is not None else None)
+    facts = profile.all_facts() if profile is not None else None
+    digests = {content_digest(rendered_text(layout(document)))}
+    if raw_text is not None:
+        digests.add(content_digest(raw_text))
+    # The unit's own measure for a problem answers it: the profile says so (its words count as the case).
+    notes = ([(p.problem, [*p.facts, p.cause, p.measure or ""]) for problems in profile.aspects.values()
+              for p in problems if p.problem]
+             if profile is not None else None)
+    result = check_content(document, content_spec, loaded, target, facts, digests, siblings, notes)
+    return _with(report, result.findings, result.metrics), result
+
+
 def check_file(path: str | Path, options: CheckOptions | None = None, corpus=None, parsed=None,
                reference: Reference | None = None) -> CheckReport:
     """Check one material. A caller checking many (`duizhao review`) passes the copy corpus, the material it has
@@ -86,56 +137,15 @@ def check_file(path: str | Path, options: CheckOptions | None = None, corpus=Non
     parsed = parsed or load_document(path, spec)
     kind = kind_of(parsed.document.title, options.kind)
     profile = reference.profile_for(kind, parsed.document.title) if reference else None
-    if kind.examined:
-        report, content = _check_examined(path, parsed, spec, profile, options, corpus)
-    else:  # a document of its own shape: none of the 对照检查 skeleton's parts is asked of it
-        report, content = CheckReport(ok=True, spec=spec.id if spec else None), None
     drafted = path.suffix.lower() == ".json"  # a duizhao record: the draft was made from the profile
-    report = _with(report, _kind_findings(path, parsed.document, kind, reference, profile, options, drafted),
-                   {"kind": kind.name})
-    if kind.examined:
-        found, metrics = check_supervision(parsed.document, profile if options.content else None,
-                                           reference.unit_names(parsed.document.title) if reference
-                                           else [parsed.document.title], reference.post(parsed.document.title)
-                                           if reference else "")
-        report = _with(report, found if options.content else [], metrics)
-    report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
+    raw = read_text(path) if not drafted else None
+    if options.content and kind.examined:
+        corpus = corpus or load_corpus(options.corpus)
+    siblings = _siblings(path, options.corpus, corpus.index.sources) if corpus is not None else ()
+    report, content = check_document(parsed, spec, profile, content=options.content, corpus=corpus,
+                                     target_chars=options.target_chars, final=options.final, raw_text=raw,
+                                     siblings=siblings, record=path if drafted else None, kind=kind,
+                                     reference=reference)
     if options.html is not None:
         write_report_html(options.html, parsed.document, report, content, source=path.name)
     return report
-
-
-def _kind_findings(path: Path, document: Document, kind: Kind, reference: Reference | None, profile: Profile | None,
-                   options: CheckOptions, drafted: bool) -> list[Finding]:
-    """The kind's own rules, what the model added or could not write, and the facts against the profile."""
-    # What the model added or could not write: the marker in any format, the .json record's own flags.
-    added = check_additions(document, profile if options.content else None, drafted=drafted)
-    if drafted:
-        added += check_record(path, document, added)
-    found = check_kind(document, kind.rules) + added
-    if options.content:
-        found += check_profile_facts(document, reference.facts if reference else None, options.final, drafted)
-    return found
-
-
-def _check_examined(path: Path, parsed, spec, profile, options: CheckOptions, corpus=None):
-    report = check_structure(parsed, spec, final=options.final)
-    content = None
-    if options.content:
-        document = parsed.document
-        content_spec = spec
-        if content_spec is None:
-            content_spec = guess_spec(document)
-            if content_spec is not None:
-                document = document.model_copy(deep=True)
-                assign_aspects(document, content_spec)
-        corpus = corpus or load_corpus(options.corpus)
-        target = options.target_chars or (profile.target_chars if profile is not None else None)
-        facts = profile.all_facts() if profile is not None else None
-        digests = _self_digests(path, rendered_text(layout(document)))
-        notes = ([(p.problem, [*p.facts, p.cause]) for problems in profile.aspects.values() for p in problems if p.problem]
-                 if profile is not None else None)
-        content = check_content(document, content_spec, corpus, target, facts, digests,
-                                _siblings(path, options.corpus, corpus.index.sources), notes)
-        report = _with(report, content.findings, content.metrics)
-    return report, content

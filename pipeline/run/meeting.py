@@ -15,7 +15,7 @@ from typing import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.core.atomic import ensure_dir, write_atomic
+from pipeline.core.atomic import claim, ensure_dir
 from pipeline.core.errors import OutputError, PipelineError
 from pipeline.core.owned import OwnedFiles
 from pipeline.core.resources import lexicon
@@ -32,7 +32,7 @@ from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_led
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
 from pipeline.run.meeting_papers import paper_targets, write_papers
-from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name
+from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name, write_outputs
 from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 from pipeline.review.copyrate import load_corpus
 
@@ -135,6 +135,7 @@ class MeetingJob:
         self.path = path
         self.options = options
         self.meeting, self.spec = load_meeting(path)  # a bad file stops here: nothing is written
+        self.claims: dict = {}
         self.group: Profile = group_profile(self.meeting, self.spec, path)
         names = _names()
         self.folder = meeting_folder(self.meeting, self.spec, options.outdir)
@@ -165,6 +166,7 @@ class MeetingJob:
             raise OutputError(f"会议材料已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
         # --force replaces what duizhao wrote, never a file the user made or edited since.
         OwnedFiles(self.folder).clear_for(existing, "会议目录", remove_others=False)
+        self.claims = claim(self.targets())  # checked again when written: a file saved there meanwhile is kept
 
     async def draft(self, retriever, progress: Progress) -> list[tuple[UnitResult, dict[Path, bytes]]]:
         for job in self.jobs:
@@ -249,7 +251,7 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     documents, pairs = job.materials(outcomes, corpus_loader() if corpus_loader else None, files)
     documents += job.criticism_sheets(files) + job.ledger(files) + job.papers(files)
     files[job.index_path] = render_index(job.index_title(), documents, pairs).encode("utf-8")
-    write_atomic(files)
+    write_outputs(files, job.claims, sum(len(j.outline.items()) for j in job.jobs))
     OwnedFiles(job.folder).record(list(files))
     return MeetingResult(meeting=str(path), spec=job.spec.id, folder=str(job.folder),
                          system=job.group_job.drafter.system, documents=documents,
@@ -278,12 +280,13 @@ def draft_meeting_documents(path: Path, options: DraftOptions) -> MeetingResult:
     if existing and not options.force:
         raise OutputError(f"会议文书已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
     OwnedFiles(folder).clear_for(existing, "会议目录", remove_others=False)
+    claims = claim(paper_targets(meeting, folder))  # a file saved there meanwhile is kept
     files: dict[Path, bytes] = {}
     rows = meeting_ledger_rows(meeting, group, spec)
     documents = [_summary(paper.kind, paper.document.title, paths, findings, chars) for paper, paths, findings, chars
                  in write_papers(meeting, spec, group, rows, folder, options.layout, files)]
     ensure_dir(folder)
-    write_atomic(files)
+    write_outputs(files, claims, 0)
     OwnedFiles(folder).record(list(files))
     return MeetingResult(meeting=str(path), spec=spec.id, folder=str(folder), system="offline", documents=documents,
                          seconds=round(time.monotonic() - started, 2))

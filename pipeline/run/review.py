@@ -1,128 +1,115 @@
-"""A county's review in one call: every material in a folder (.docx/.md/.txt, any mix of units and kinds) checked
-by its kind, the 雷同 matrix across all of them, and one workbook (a row per material, the 雷同 pairs)."""
+"""Review a material, the one way for `duizhao check` and the workbench's review page: the same parse and the
+same check pipeline (review/check.py), from a file, an upload's bytes or the text being edited."""
 
 from __future__ import annotations
 
 import re
-import time
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from io import BytesIO
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
-
-from pipeline.core.atomic import write_atomic
-from pipeline.core.errors import InputError, PipelineError
-from pipeline.core.resources import lexicon
-from pipeline.export.review_sheet import review_xlsx
-from pipeline.material.load import load_document
-from pipeline.review.check import CheckOptions, check_file
+from pipeline.core.errors import InputError
+from pipeline.material.document import Document, render
+from pipeline.core.sanitize import is_blank
+from pipeline.material.load import read_text
+from pipeline.material.parse import parse_text
+from pipeline.material.profile import Profile
+from pipeline.material.specs import MeetingSpec
+from pipeline.review.check import CheckOptions, check_document, check_file
+from pipeline.review.content import ContentResult
 from pipeline.review.copyrate import load_corpus
-from pipeline.review.kinds import kind_of
-from pipeline.review.matrix import Material, copy_matrix, pairs
-from pipeline.review.meeting_rules import pair_findings
-from pipeline.review.reference import load_reference
-from pipeline.review.structure import Finding, guess_spec
+from pipeline.review.report_html import block_of, mark_ranges, render_report_html
+from pipeline.review.structure import CheckReport, Finding
+
+__all__ = ["Review", "UploadLimits", "review_text", "check_file", "CheckOptions", "CheckReport", "Finding",
+           "material_text", "upload_text", "report_html", "block_of", "mark_ranges", "load_corpus"]
 
 
-class ReviewRow(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    file: str
-    unit: str = ""
-    kind: str = ""
-    errors: int = 0
-    warnings: int = 0
-    top_copy: float = 0.0
-    copy_with: str = ""
-    findings: list[Finding] = []
+@dataclass
+class Review:
+    document: Document
+    report: CheckReport
+    content: ContentResult | None
+    spec: MeetingSpec | None = None
+    extra: dict = field(default_factory=dict)
 
 
-class ReviewResult(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    folder: str
-    rows: list[ReviewRow]
-    pairs: list[dict]  # a, b, rate, run
-    seconds: float = 0.0
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one uploaded material may expand to: a .docx is a zip, and its size on disk says little."""
+    unpacked_bytes: int = 32 * 1024 * 1024  # all parts, images included
+    xml_bytes: int = 8 * 1024 * 1024  # the parts python-docx parses into a tree
+    parts: int = 2000
+    paragraphs: int = 4000  # a 对照检查材料 has about a hundred
+    runs: int = 20_000  # formatting runs: the reader's time grows with them (300 000 took 70 s)
+    chars: int = 300_000  # about twenty times the longest material
 
 
-def _words() -> dict:
-    return lexicon("review")
+def review_text(text: str, spec: MeetingSpec | None, profile: Profile | None = None, *,
+                final: bool = False) -> Review:
+    """`duizhao check` on the text of a material (the review page's text, one paragraph a line)."""
+    if not text.strip():
+        raise InputError("材料为空")
+    parsed = parse_text(text, spec=spec, source="draft.txt")
+    report, content = check_document(parsed, spec, profile, final=final, raw_text=text)
+    return Review(parsed.document, report, content, spec)
 
 
-def materials_in(folder: Path, skip: Path | None = None) -> list[Path]:
-    if not folder.is_dir():
-        raise InputError(_words()["messages"]["no_folder"].format(folder=folder))
-    found = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in _words()["extensions"]
-                   and not p.name.startswith(("~$", ".")) and (skip is None or p.resolve() != skip.resolve()))
-    if not found:
-        raise InputError(_words()["messages"]["empty"].format(folder=folder))
-    return found
+_PARAGRAPH = re.compile(rb"<(?:\w+:)?p[\s>/]")  # whatever prefix the writer gave the namespace
+_RUN = re.compile(rb"<(?:\w+:)?r[\s>/]")
 
 
-def unit_of(title: str, signature: list[str], fallback: str) -> str:
-    """Who the material is from: the title's words before the year (or 同志), else the signature's first line."""
-    head = re.sub(r"\s+", "", title or "")
-    for pattern in _words()["unit_from_title"]:
-        match = re.search(pattern, head)
-        if match and match.group(1).strip("“”"):
-            return match.group(1)
-    return signature[0] if signature else fallback
+def _check_docx(data: bytes, limits: UploadLimits) -> None:
+    try:
+        with zipfile.ZipFile(BytesIO(data)) as archive:
+            infos = archive.infolist()
+            body = next((i for i in infos if i.filename == "word/document.xml"), None)
+            xml = b"" if body is None or body.file_size > limits.xml_bytes else archive.read(body)
+    except (zipfile.BadZipFile, EOFError, ValueError, RuntimeError, NotImplementedError):
+        return  # the loader says what is wrong with it, in the words it uses for every .docx
+    # zipfile stops reading a part at the size its header gives, so these sums bound what is unpacked.
+    unpacked = sum(info.file_size for info in infos)
+    parsed = sum(info.file_size for info in infos if info.filename.lower().endswith((".xml", ".rels")))
+    if len(infos) > limits.parts or unpacked > limits.unpacked_bytes or parsed > limits.xml_bytes:
+        raise InputError(f"这个 Word 文件解压后过大（{unpacked / 1024 / 1024:.0f} MB），不像一份对照检查材料："
+                         f"请只上传材料正文（可另存为新的 .docx 或 .txt）")
+    # Counted in the raw XML, before any parsing: paragraphs and the runs that make them up.
+    paragraphs = len(_PARAGRAPH.findall(xml))
+    runs = len(_RUN.findall(xml))
+    if paragraphs > limits.paragraphs or runs > limits.runs:
+        raise InputError(f"这个 Word 文件有 {paragraphs} 段、{runs} 处格式片段，不像一份对照检查材料："
+                         f"请只上传材料正文（可另存为新的 .docx 或 .txt）")
 
 
-def _top(findings: list[Finding], count: int) -> str:
-    ordered = [f for f in findings if f.severity == "error"] + [f for f in findings if f.severity == "warning"]
-    return "\n".join(f"{'【错】' if f.severity == 'error' else '【警】'}{f.message}" for f in ordered[:count])
-
-
-def review_folder(folder: str | Path, profile: Path | None = None, corpus: Path | None = None,
-                  output: Path | None = None, final: bool = False) -> ReviewResult:
-    """Check every material under `folder`; with `output`, write the workbook there."""
-    started = time.monotonic()
-    folder = Path(folder)
-    paths = materials_in(folder, output)
-    reference = load_reference(profile) if profile is not None else None
-    copy_corpus = load_corpus(corpus)
-    options = CheckOptions(profile=profile, corpus=corpus, final=final)
-    rows, materials = [], []
-    for path in paths:
-        name = str(path.relative_to(folder))
+def upload_text(data: bytes, suffix: str, limits: UploadLimits | None = None) -> str:
+    """The text of an uploaded file (.docx/.txt/.md), one paragraph a line, read by the same reader as a file on
+    disk, bounded by what it expands to, not only by its size."""
+    limits = limits or UploadLimits()
+    if suffix == ".docx":
+        _check_docx(data, limits)
+    with tempfile.TemporaryDirectory(prefix="duizhao-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
         try:
-            parsed = load_document(path, reference.spec if reference else None)
-            report = check_file(path, options, corpus=copy_corpus, parsed=parsed, reference=reference)
-        except PipelineError as exc:  # one unreadable file is a row saying so, not the end of the review
-            rows.append(ReviewRow(file=name, kind=_words()["failed"], errors=1,
-                                  findings=[Finding(code="unreadable", severity="error", message=str(exc))]))
-            continue
-        document = parsed.document
-        kind = kind_of(document.title)  # the 雷同 matrix compares materials of one kind of shape
-        rows.append(ReviewRow(file=name, unit=unit_of(document.title, document.signature, path.stem),
-                              kind=report.metrics.get("kind", kind.name), findings=report.findings))
-        materials.append(Material(name, document, reference.spec if reference else guess_spec(document),
-                                  "examined" if kind.examined else kind.id))
-    rates, runs = copy_matrix(materials)
-    found = pairs(rates, runs, _words()["pair_floor"])
-    for row in rows:
-        others = rates.get(row.file, {})
-        mine = [p for p in found if row.file in (p.a, p.b)]
-        if mine:
-            row.top_copy = round(mine[0].rate, 4)
-            row.copy_with = mine[0].b if mine[0].a == row.file else mine[0].a
-        elif others:
-            row.copy_with = max(others, key=others.get)
-            row.top_copy = round(others[row.copy_with], 4)
-        row.findings += pair_findings(row.file, mine)
-        row.errors = sum(f.severity == "error" for f in row.findings)
-        row.warnings = sum(f.severity == "warning" for f in row.findings)
-    result = ReviewResult(folder=str(folder), rows=rows, seconds=round(time.monotonic() - started, 2),
-                          pairs=[{"a": p.a, "b": p.b, "rate": round(p.rate, 4), "run": p.run[:60]} for p in found])
-    if output is not None:
-        write_review(result, Path(output))
-    return result
+            text = read_text(path)
+        except InputError as exc:
+            # The reader names the file by its path; the user knows it as the file she uploaded.
+            raise InputError(str(exc).replace(str(path), "上传的文件").replace(folder, ""), code=exc.code) from None
+    if len(text) > limits.chars or text.count("\n") + 1 > limits.paragraphs:
+        raise InputError(f"文件过长（{len(text)} 字，{text.count(chr(10)) + 1} 段），不像一份对照检查材料或会议通知："
+                         f"请只上传正文")
+    return text
 
 
-def write_review(result: ReviewResult, output: Path) -> None:
-    words = _words()
-    limit = lexicon("meeting")["checks"]["pair_copy_limit"]
-    rows = [[r.file, r.unit, r.kind, r.errors, r.warnings, r.top_copy, r.copy_with, _top(r.findings, words["top_findings"])]
-            for r in result.rows]
-    copies = [[p["a"], p["b"], p["rate"], words["over_limit"] if p["rate"] > limit else "", p["run"]]
-              for p in result.pairs]
-    write_atomic({output: review_xlsx(rows, copies)})
+def material_text(data: bytes, suffix: str, limits: UploadLimits | None = None) -> str:
+    """An uploaded material's text as the review page shows it (parsed, then laid out one paragraph a line)."""
+    text = upload_text(data, suffix, limits)
+    if is_blank(text):
+        raise InputError("上传的文件是空的")
+    return render(parse_text(text, source=f"upload{suffix}", markdown=suffix == ".md").document)
+
+
+def report_html(review: Review, source: str) -> str:
+    return render_report_html(review.document, review.report, review.content, source=source)

@@ -187,7 +187,7 @@ def review(
     final: bool = typer.Option(False, "--final", help="按送审稿检查：【待补】等未填写处一律算错误"),
     force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的审查结果表"),
 ):
-    """审查一个目录的全部材料：逐份按类别检查，两两查雷同，写成一张 Excel 审查结果表。退出码 0 无错误，1 有错误。"""
+    """审查一个目录的全部材料：逐份按类别检查，两两查雷同，写成一张审查结果表（.xlsx）。退出码 0 无错误，1 有错误。"""
     from pipeline.core.owned import check_replaceable  # lazy: keeps `duizhao --help` fast
     from pipeline.run.county import review_folder  # lazy: keeps `duizhao --help` fast
 

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from pipeline.core.resources import lexicon
 from pipeline.material.profile import Profile
+from pipeline.review.additions import profile_text
 from pipeline.review.supervision import unit_type
+from pipeline.text.facts import numbers
 
 _ITEM = re.compile(r"^(#+\s*)?（([一二三四五六七八九十]+)）")
 _NUMERALS = "一二三四五六七八九十"
@@ -89,18 +91,22 @@ def _criticism(lines: list[str], text: str) -> bool:
     return False
 
 
-def values(profile: Profile | None) -> dict[str, str]:
+def values(profile: Profile | None, unit_names: tuple[str, ...] = ()) -> dict[str, str]:
     roles = lexicon("planted")["roles"]
-    own = unit_type(profile.unit.name, profile.unit.type) if profile else None
+    own = unit_type(*unit_names, *((profile.unit.name, profile.unit.type) if profile else ()))
     year = (profile.meeting.year if profile else None) or 2025
     last = profile.last_year[0].problem if profile and profile.last_year else ""
-    return {"other_role": roles.get(own or "", roles["default"]), "past": str(int(year) - 1), "last_year": last}
+    given = set(numbers(profile_text(profile))) if profile else set()
+    count = next(n for n in lexicon("planted")["counts"] if float(n) not in given)
+    return {"other_role": roles.get(own or "", roles["default"]), "past": str(int(year) - 1), "last_year": last,
+            "count": str(count)}
 
 
-def plant(markdown: str, code: str, profile: Profile | None = None) -> Planted | None:
-    """The draft with `code`'s defect planted; None where it has no place in this draft."""
+def plant(markdown: str, code: str, profile: Profile | None = None, unit_names: tuple[str, ...] = ()) -> Planted | None:
+    """The draft with `code`'s defect planted; None where it has no place in this draft. `unit_names`: what says
+    which kind of unit it is when the profile does not (a member's post, the meeting's unit)."""
     defect = defects()[code]
-    fill = values(profile)
+    fill = values(profile, tuple(unit_names))
     if defect.get("needs") == "last_year" and not fill["last_year"]:
         return None
     text, quote = defect["text"].format(**fill), str(defect["quote"]).format(**fill)

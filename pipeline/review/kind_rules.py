@@ -32,7 +32,8 @@ def check_criticism_bite(sheet: Document) -> list[Finding]:
                 if match:
                     findings.append(finding("criticism-praise", "error", None, phrase=match.group(0), text=short(text)))
                     findings[-1].location = location
-            if texts and not any(specificity(t)["scored"] for t in texts):
+            episodes = [re.compile(p) for p in words()["criticism_episode"]]
+            if texts and not any(specificity(t)["scored"] or any(e.search(t) for e in episodes) for t in texts):
                 findings.append(finding("criticism-vague", "warning", None, name=_colleague(item), text=short(texts[0])))
                 findings[-1].location = location
     return findings

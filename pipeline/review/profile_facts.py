@@ -12,14 +12,14 @@ from functools import lru_cache
 from pipeline.core.resources import lexicon
 from pipeline.material.document import Document
 from pipeline.material.profile import Profile
-from pipeline.review.additions import pending_pattern, profile_text
-from pipeline.text.slots import without_slots
+from pipeline.review.additions import profile_text
 from pipeline.review.findings import Unit, section_units
 from pipeline.review.structure import Finding, Severity, section_label
 from pipeline.text.deadlines import deadlines, given
 from pipeline.text.facts import invented_dates, numbers
 from pipeline.text.owners import invented_owners
 
+PROMPT = re.compile(r"【[^【】\n]{0,200}】")  # a prompt to fill (【待补：…】) states no fact
 _CLAUSE = re.compile(r"[^，。；：！？;:!?]+")
 _DATE = re.compile(r"(\d{4})年(?:(\d{1,2})月)?(?:(\d{1,2})日)?")
 _SHOWN = 40
@@ -73,7 +73,7 @@ def check_numbers(document: Document, allowed: str, severity: Severity) -> list[
     known = set(numbers(allowed))
     findings = []
     for role, unit in units(document):
-        text = _MARKER.sub("", without_slots(pending_pattern().sub("", unit.text)))  # 1. / （1） number no fact
+        text = _MARKER.sub("", PROMPT.sub("", unit.text))  # 1. / （1） number no fact
         if role == "measures":  # a measure's time limit is the deadline rule's
             for found in reversed(deadlines(text)):
                 text = text[:found.start] + "，" + text[found.end:]
@@ -91,7 +91,7 @@ def check_people(document: Document, allowed: str, severity: Severity) -> list[F
     skip = tuple(words()["not_persons"])
     findings, seen = [], set()
     for _, unit in units(document):
-        text = without_slots(pending_pattern().sub("", unit.text))
+        text = PROMPT.sub("", unit.text)
         for match in re.finditer(words()["person_pattern"], text):
             name = match.group(1)
             while name and name.startswith(skip):  # "对王建华同志": the name after a preposition
@@ -152,7 +152,7 @@ def check_deadlines(document: Document, profile: Profile | None, allowed: str, s
             if date and _before(deadline.value, date):
                 findings.append(finding("deadline-past", "warning", unit, deadline=deadline.text, date=shown))
         phrase = next((w for w in open_words if w in unit.text), None)
-        if phrase and not found and not pending_pattern().search(unit.text):
+        if phrase and not found and not re.search(r"【[^】]*时限[^】]*】", unit.text):
             clause = next((c for c in clauses(unit.text) if phrase in c), phrase)
             findings.append(finding("deadline-open", "warning", unit, phrase=phrase, clause=short(clause)))
     return findings

@@ -11,10 +11,9 @@ from collections import defaultdict
 from pipeline.core.resources import lexicon
 from pipeline.material.document import Document, layout
 from pipeline.material.profile import Profile
-from pipeline.review.additions import pending_pattern
 from pipeline.review.findings import content_length, settings
 from pipeline.review.mandated import composer_formulae
-from pipeline.review.profile_facts import clauses, finding, short, units, words
+from pipeline.review.profile_facts import PROMPT, clauses, finding, short, units, words
 from pipeline.review.rules import objective_hits, specificity, stock_clauses
 from pipeline.review.structure import Finding
 from pipeline.text.overlap import normalise
@@ -38,7 +37,7 @@ def check_generic(document: Document) -> list[Finding]:
             if match is None:
                 continue
             context = "。".join(sentences[index:index + 2])
-            if pending_pattern().search(context):
+            if PROMPT.search(context):
                 continue  # the fact is still to be written: the 【待补】 rule names it
             if not specificity(context.replace(match.group(0), ""))["scored"]:
                 findings.append(finding("generic-problem", "warning", unit, clause=short(sentence)))
@@ -56,7 +55,7 @@ def check_recurring(document: Document, last_year: list[str]) -> list[Finding]:
     admits = tuple(words()["recurrence_words"])
     findings = []
     for unit in _problems(document):
-        for clause in clauses(pending_pattern().sub("", unit.text)):
+        for clause in clauses(PROMPT.sub("", unit.text)):
             last = next((p for p in last_year if _shared(clause, p, min(6, len(normalise(p)[0])))), None)
             if last and not any(w in unit.text for w in admits):
                 findings.append(finding("recurring-problem", "warning", unit, clause=short(clause), last=last))
@@ -84,7 +83,7 @@ def check_political(document: Document) -> list[Finding]:
         heading = (unit.aspect or "") + unit.heading
         if not any(a in heading for a in aspects):
             continue
-        body = pending_pattern().sub("", unit.text.replace(unit.heading, "", 1))
+        body = PROMPT.sub("", unit.text.replace(unit.heading, "", 1))
         if any(m in body for m in metrics) and not any(w in body for w in political):
             findings.append(finding("political-as-work", "warning", unit, clause=short(clauses(body)[0] if clauses(body) else body)))
     return findings
@@ -117,7 +116,7 @@ def check_identity(document: Document, unit_names: list[str], post: str = "") ->
     if own is None:
         return []
     for _, unit in units(document):
-        text = pending_pattern().sub("", unit.text)
+        text = PROMPT.sub("", unit.text)
         for kind, cues in identity.items():
             if kind == own or kind == "村" and own in ("乡镇", "社区"):
                 continue
@@ -155,7 +154,7 @@ def check_frames(document: Document) -> list[Finding]:
     limits = words()["frame"]
     openings: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for label, text in _paragraphs(document):
-        for sentence in _SENTENCE.findall(pending_pattern().sub("", text)):
+        for sentence in _SENTENCE.findall(PROMPT.sub("", text)):
             sentence = re.sub(r"^[\s（(]*[一二三四五六七八九十\d]+[、.．)）]\s*", "", sentence.strip())
             if len(normalise(sentence)[0]) > limits["prefix"]:
                 openings[sentence[:limits["prefix"]]].append((sentence, label))
@@ -178,7 +177,7 @@ def check_frames(document: Document) -> list[Finding]:
 
 def stock_density(document: Document) -> tuple[float, list[str], int]:
     text = "\n".join(text for _, text in _paragraphs(document))
-    text = pending_pattern().sub("", text)
+    text = PROMPT.sub("", text)
     _, hits = stock_clauses(text)
     chars = content_length(text)
     return (len(hits) * words()["stock_density"]["per_chars"] / chars if chars else 0.0), hits, chars

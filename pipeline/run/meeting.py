@@ -28,7 +28,9 @@ from pipeline.material.parse import ParseResult
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec
 from pipeline.review.content import check_content
-from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_ledger, check_personal, corpus_finding,
+from pipeline.review.kind_rules import check_kind
+from pipeline.review.kinds import kinds
+from pipeline.review.meeting_rules import (PairCopy, check_ledger, check_personal, corpus_finding,
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
 from pipeline.run.meeting_papers import paper_targets, write_papers
@@ -210,7 +212,8 @@ class MeetingJob:
             build_docx(sheet, layout=self.options.layout).save(buffer)
             md, docx = self.sheet_paths[name].with_suffix(".md"), self.sheet_paths[name].with_suffix(".docx")
             files[md], files[docx] = render(sheet, markdown=True).encode("utf-8"), buffer.getvalue()
-            documents.append(_summary("criticism", sheet.title, [md, docx], check_criticisms(sheet),
+            # The sheet's own rules as `check` reads a 相互批评意见 (every colleague, 辣味, no praise as criticism).
+            documents.append(_summary("criticism", sheet.title, [md, docx], check_kind(sheet, kinds()["criticism"].rules),
                                       count_chars(render(sheet))))
         return documents
 

@@ -6,8 +6,6 @@ PENDING, which is how every stage tells a prompt still to fill from the unit's t
 
 from __future__ import annotations
 
-import re
-
 PENDING = "【待补"
 
 
@@ -18,8 +16,3 @@ def pending(request: str) -> str:
 
 def is_pending(text: str) -> bool:
     return PENDING in text
-
-
-def without_slots(text: str) -> str:
-    """`text` with every 【待补…】 taken out: what a slot asks for is no fact of the text."""
-    return re.sub(r"【待补[^】]*】", "", text)

@@ -21,7 +21,7 @@ from pipeline.corpus.store import Store
 from pipeline.draft.drafter import OfflineDrafter
 from pipeline.models.embed import HashingEmbeddings
 from pipeline.run.meeting import draft_meeting
-from pipeline.run.review import review_folder
+from pipeline.run.county import review_folder
 from pipeline.run.runner import DraftOptions, draft_all
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from pipeline.cli.main import app
 from pipeline.export.docx import write_docx
 from pipeline.material.load import load_document
-from pipeline.run.review import review_folder
+from pipeline.run.county import review_folder
 
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "corpus").glob("*.txt"))
 

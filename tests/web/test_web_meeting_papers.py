@@ -29,6 +29,7 @@ def test_a_fresh_meeting_lists_and_downloads_its_six_documents(client, tmp_path)
     status = wait(client, started["job"])
     assert status["status"] == "done", status["message"]
     page = client.get("/meeting").text
+    assert f"时间 {original.session.date}；地点 {original.session.place}；主持 周海涛" in page
     for kind in KINDS:
         assert f"<td>{kind}</td>" in page
     assert page.count("<td>谈心谈话提纲</td>") == len(original.members)

@@ -29,7 +29,7 @@ app = typer.Typer(
 def check(
     file: Path = typer.Argument(..., help="要检查的材料（.txt / .md / .docx / 草稿 .json）"),
     spec: Optional[str] = typer.Option(None, "--spec", help="会议规范 ID 或 YAML 文件路径；不给则按通用结构检查"),
-    profile: Optional[Path] = typer.Option(None, "--profile", help="单位资料 YAML：检查事实是否写进材料、字数是否达标"),
+    profile: Optional[Path] = typer.Option(None, "--profile", help="单位资料或会议文件 YAML：核对材料中的事实（数字、责任人、时限、人名、案例）、字数是否达标"),
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="查重用的范文目录（默认：内置范文 + 已入库范文）"),
     target_chars: Optional[int] = typer.Option(None, "--target-chars", help="目标字数（计算长度得分）"),
     structure_only: bool = typer.Option(False, "--structure-only", help="只做结构检查，不做内容审查"),

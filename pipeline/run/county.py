@@ -1,4 +1,4 @@
-"""A county's review in one call (`duizhao review`): every material in a folder (.docx/.md/.txt, any mix of units and kinds) checked
+"""A county's review in one call: every material in a folder (.docx/.md/.txt, any mix of units and kinds) checked
 by its kind, the 雷同 matrix across all of them, and one workbook (a row per material, the 雷同 pairs)."""
 
 from __future__ import annotations

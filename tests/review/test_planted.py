@@ -92,3 +92,16 @@ def test_final_makes_a_fact_the_profile_lacks_an_error(tmp_path, fresh_draft):
     report = check_file(path, CheckOptions(profile=fresh_draft.profile_path, final=True))
     assert any(f.code == "number-unsourced" and f.severity == "error" and planted.quote in f.message
                for f in report.findings)
+
+
+def test_the_matcher_keeps_the_units_own_measure_and_flags_an_unrelated_one(tmp_path, fresh_draft):
+    matcher = ("measure-unmatched", "problem-unanswered")
+    clean = check_file(fresh_draft.md, CheckOptions(profile=fresh_draft.profile_path))
+    assert not [f.message for f in clean.findings if f.code in matcher]
+    text = fresh_draft.md.read_text(encoding="utf-8")
+    own = "实行医药代表来访预约登记，对3个科室负责人逐一约谈"
+    assert own in text
+    path = tmp_path / "换了措施.md"
+    path.write_text(text.replace(own, "开展“警示教育月”活动，组织全体党员观看警示教育片"), encoding="utf-8")
+    report = check_file(path, CheckOptions(profile=fresh_draft.profile_path))
+    assert any(f.code in matcher and "敬畏" in f.message for f in report.findings)

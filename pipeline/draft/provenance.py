@@ -191,3 +191,34 @@ def classify(text: str, facts: Sequence[Fact | str], context: Sequence[str] = ()
 def strip_citations(text: str) -> str:
     """The model's answer without its citation markers (they never reach the material)."""
     return _citation().sub("", text)
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[^\u4e00-\u9fff0-9A-Za-z]", "", text)
+
+
+def attach_citations(sentences: list[Sentence], raw: str, facts: Sequence[Fact]) -> list[Sentence]:
+    """The markers the model put on its raw answer, recorded on the sentences that kept their words; a cited fact
+    joins a unit sentence's facts only when the sentence bears it out."""
+    marked = {}
+    for paragraph in raw.splitlines():
+        for piece in split_sentences(paragraph):
+            cited = [f"F{n}" for m in _citation().findall(piece) for n in re.findall(r"F(\d+)", m)]
+            if cited:
+                marked[_bare(_citation().sub("", piece))] = cited
+    if not marked:
+        return sentences
+    by_marker = {f"F{n}": f for n, f in enumerate(facts, 1)}
+    out = []
+    for sentence in sentences:
+        cited = marked.get(_bare(sentence.text))
+        if not cited:
+            out.append(sentence)
+            continue
+        update = {"cited": [by_marker[c].id if c in by_marker else c for c in cited]}
+        if sentence.source == "unit":
+            checked = _Pool([by_marker[c] for c in cited if c in by_marker], ())
+            verified = checked.supporting(claim_words(sentence.text), set(_sentence_numbers(sentence.text)))
+            update["facts"] = list(dict.fromkeys([*verified, *sentence.facts]))
+        out.append(sentence.model_copy(update=update))
+    return out

@@ -161,3 +161,37 @@ def confirm_sentences(path: str | Path, keep: list[int] = (), delete: list[int] 
     result.written = [str(p) for p in files]
     result.remaining = _numbered(record)
     return result
+
+
+def confirm_in_text(text: str, sentence: str, keep: bool, paragraph: int = -1) -> str:
+    """A material's text in the .md notation with one marked sentence kept (its mark removed: the unit confirms
+    it) or deleted (sentence and mark gone), in paragraph `paragraph` (blank-line separated) when it is there.
+    The workbench keeps its draft as such a text."""
+    from pipeline.core.resources import lexicon  # the notation's wording
+
+    notation = lexicon("provenance")["notation"]
+    wrapped = notation["open"] + sentence + notation["close"]
+    if wrapped not in text:
+        raise InputError("这句话已不在材料中（可能已核实或已修改），请刷新页面")
+    paragraphs = text.split("\n\n")
+    at = paragraph if 0 <= paragraph < len(paragraphs) and wrapped in paragraphs[paragraph] else next(
+        n for n, p in enumerate(paragraphs) if wrapped in p)
+    paragraphs[at] = paragraphs[at].replace(wrapped, sentence if keep else "", 1)
+    return "\n\n".join(paragraphs)
+
+
+def confirm_recorded(path: str | Path, sentence: str, keep: bool) -> bool:
+    """The same decision in the draft's .json record (when it still lists the sentence); True when recorded."""
+    path = Path(path)
+    if not path.is_file():
+        return False
+    number = next((u.number for u in list_unsourced(path) if u.text == sentence), None)
+    if number is None:
+        return False
+    confirm_sentences(path, keep=[number] if keep else [], delete=[] if keep else [number])
+    return True
+
+
+def unsourced_findings(document: Document, final: bool = False) -> list:
+    """The check's finding for each unconfirmed model sentence of `document` (for the workbench's review)."""
+    return check_unsourced(document, final)

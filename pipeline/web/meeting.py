@@ -27,7 +27,7 @@ from pipeline.material.profile import Profile
 from pipeline.web.forms import FormState, profile_yaml
 from pipeline.web.review_view import SEVERITY
 from pipeline.web.meeting_forms import align_members, checked_meeting, from_meeting, refuse_external_profile
-from pipeline.web.service import align_form, file_stem
+from pipeline.web.service import align_form, file_stem, marked_text
 
 router = APIRouter()
 SEVERITY_ORDER = {"error": 0, "warning": 1}
@@ -189,8 +189,9 @@ def review_meeting_material(request: Request, number: int):
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"无法打开这份材料：{files[number].name}") from exc
     meta = {"unit": profile.unit.name, "spec": profile.meeting.spec, "system": record.get("system", ""),
-            "drafted": result(session).get("drafted", ""), "meeting": True}
-    session.save_draft(render(document), {}, meta, profile_yaml(profile), [n.model_dump() for n in document.notes])
+            "drafted": result(session).get("drafted", ""), "meeting": True,
+            "record": files[number].relative_to(session.folder).as_posix()}
+    session.save_draft(marked_text(document), {}, meta, profile_yaml(profile), [n.model_dump() for n in document.notes])
     return {"redirect": "/review"}
 
 

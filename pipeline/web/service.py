@@ -22,7 +22,9 @@ from pipeline.export.docx import build_docx
 from pipeline.export.ledger import ledger_xlsx
 from pipeline.material import profile as profile_module
 from pipeline.material import specs as specs_module
-from pipeline.material.document import Document, Note, render
+from pipeline.material.document import Document, Note, render, render_lines
+from pipeline.material.sentences import mark_text, unmark_text
+from pipeline.run.confirm import confirm_in_text, confirm_recorded, unsourced_findings
 from pipeline.material.load import load_document
 from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
 from pipeline.material.parse import assign_aspects, parse_text
@@ -126,6 +128,7 @@ class Drafted:
     passages: dict
     system: str
     unit: str
+    record: str = ""  # the draft's .json, relative to the session folder
 
 
 def draft_profile(profile_path: Path, outdir: Path, drafter_factory, retriever, progress) -> Drafted:
@@ -139,7 +142,8 @@ def draft_profile(profile_path: Path, outdir: Path, drafter_factory, retriever, 
     record_path = next(Path(p) for p in result.outputs if p.endswith(".json"))
     record = json.loads(record_path.read_text(encoding="utf-8"))
     document = Document.model_validate(record["document"])
-    return Drafted(document, _passages(outdir, record_path.stem, record["outline"]), result.system, result.unit)
+    return Drafted(document, _passages(outdir, record_path.stem, record["outline"]), result.system, result.unit,
+                   f"{outdir.name}/{record_path.name}")
 
 
 def _passages(outdir: Path, name: str, outline: dict) -> dict:
@@ -209,7 +213,9 @@ def review_text(text: str, spec: MeetingSpec | None, profile: Profile | None = N
 
     if not text.strip():
         raise InputError("材料为空")
+    text, unsourced = unmark_text(text)  # the draft keeps its unsupported sentences marked 〖无依据：…〗
     parsed = parse_text(text, spec=spec, source="draft.txt")
+    parsed.document.unsourced = unsourced
     report = check_structure(parsed, spec)
     document, content_spec = parsed.document, spec
     if content_spec is None:
@@ -220,7 +226,7 @@ def review_text(text: str, spec: MeetingSpec | None, profile: Profile | None = N
     target = profile.target_chars if profile is not None else None
     facts = profile.all_facts() if profile is not None else None
     content = check_content(document, content_spec, load_corpus(), target, facts)
-    findings = report.findings + content.findings
+    findings = report.findings + content.findings + unsourced_findings(parsed.document)
     metrics = {**report.metrics, **content.metrics}
     metrics["counts"] = dict(Counter(f.code for f in findings))
     report = report.model_copy(update={"findings": findings, "metrics": metrics,
@@ -234,9 +240,22 @@ def material_text(data: bytes, suffix: str, folder: Path) -> str:
     path = folder / f"upload{suffix}"
     path.write_bytes(data)
     try:
-        return render(load_document(path).document)
+        return marked_text(load_document(path).document)
     finally:
         path.unlink(missing_ok=True)
+
+
+def marked_text(document: Document) -> str:
+    """The material's plain text with each unconfirmed model sentence in the .md notation (〖无依据：…〗)."""
+    return "\n\n".join(mark_text(line, document.unsourced) for line in render_lines(document)) + "\n"
+
+
+def confirm_sentence(session_text: str, sentence: str, keep: bool, record: Path | None, paragraph: int = -1) -> str:
+    """Keep or delete one marked sentence in the workbench's text, and in the draft's record when it has one."""
+    text = confirm_in_text(session_text, sentence, keep, paragraph)
+    if record is not None:
+        confirm_recorded(record, sentence, keep)
+    return text
 
 
 def load_saved_profile(path: Path) -> Profile | None:

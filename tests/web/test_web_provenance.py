@@ -99,3 +99,13 @@ def test_keep_and_delete_from_the_review_page(tmp_path, retriever):
     client.post("/api/paragraph", json={"index": 0, "text": "标题"}, headers=H)
     gone = client.post("/api/sentence", json={"sentence": "从未写过的一句话。", "keep": True}, headers=H)
     assert gone.status_code == 400 and "已不在材料中" in gone.json()["error"]
+
+
+def test_strict_is_a_form_setting_that_round_trips_through_the_profile():
+    from pipeline.material.profile import load_profile
+    from pipeline.web.forms import from_profile, to_profile
+
+    form = from_profile(load_profile(EXAMPLE))
+    assert form.strict == "" and to_profile(form).strict is False
+    strict = to_profile(form.model_copy(update={"strict": "1"}))
+    assert strict.strict is True and from_profile(strict).strict == "1" and "strict" not in from_profile(strict).extra

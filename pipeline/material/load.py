@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -133,6 +134,8 @@ def load_document(path: str | Path, spec: MeetingSpec | None = None) -> ParseRes
         raise InputError(f"文件为空：{path}")
     markdown = Path(path).suffix.lower() in (".md", ".markdown")
     parsed = parse_text(text, spec=spec, source=Path(path).name, markdown=markdown)
+    if markdown:  # the marked sentence as the parsed text has it (render escapes * _ and \)
+        unsourced = [re.sub(r"\\([\\*_])", r"\1", sentence) for sentence in unsourced]
     if path.suffix.lower() in DOCX_SUFFIXES:
         unsourced = docx_unsourced(path)
     parsed.document.unsourced = unsourced

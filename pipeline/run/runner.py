@@ -235,6 +235,9 @@ class UnitJob:
             build_docx(document, layout=self.options.layout).save(buffer)
             files[self.targets["docx"]] = buffer.getvalue()
         result.ok = report.ok
+        if document.unsourced:
+            result.notes = [*result.notes, lexicon("provenance")["draft_note"].format(
+                count=len(document.unsourced), record=self.targets["json"])]
         result.sections = len([s for s in document.sections if s.marker])
         result.chars = count_chars(render(document))
         result.errors, result.warnings = report.count("error"), report.count("warning")

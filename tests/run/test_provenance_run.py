@@ -29,6 +29,8 @@ def draft(outdir: Path, retriever, **options) -> dict:
     [result] = asyncio.run(draft_all([COUNTY], DraftOptions(outdir=outdir, concurrency=2, **options), factory,
                                      lambda: retriever))
     assert result.error is None, result.error
+    # The draft command tells the clerk how many to check and how (none left to check in strict mode).
+    assert any("duizhao confirm" in note for note in result.notes) != options.get("strict", False)
     return json.loads((outdir / "临河县水利局领导班子.json").read_text(encoding="utf-8"))
 
 

@@ -191,7 +191,3 @@ def confirm_recorded(path: str | Path, sentence: str, keep: bool) -> bool:
     confirm_sentences(path, keep=[number] if keep else [], delete=[] if keep else [number])
     return True
 
-
-def unsourced_findings(document: Document, final: bool = False) -> list:
-    """The check's finding for each unconfirmed model sentence of `document` (for the workbench's review)."""
-    return check_unsourced(document, final)

@@ -138,6 +138,7 @@ def draft(
     no_docx: bool = typer.Option(False, "--no-docx", help="不生成 Word 文件"),
     layout: str = typer.Option("gbt9704", "--layout", help="Word 版式：gbt9704（公文格式）或 plain"),
     strict: bool = typer.Option(False, "--strict", help="严格模式：删去模型写的、资料中没有依据的句子，原处留【待补】"),
+    verify: bool = typer.Option(False, "--verify", help="每段再请模型核对一次，列出资料中没有依据的句子（每段多一次请求）"),
     store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认 ./vectorstore）"),
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
 ):
@@ -149,7 +150,7 @@ def draft(
     from pipeline.run.inputs import is_meeting_file  # lazy: keeps `duizhao --help` fast
     from pipeline.run.runner import DraftOptions, draft_files  # lazy: keeps `duizhao --help` fast
 
-    settings = Settings(offline=offline, model=model, store_dir=store, chroma_url=chroma_url)
+    settings = Settings(offline=offline, model=model, store_dir=store, chroma_url=chroma_url, verify=verify)
     options = DraftOptions(outdir=outdir, force=force, concurrency=concurrency, use_cache=not no_cache,
                            docx=not no_docx, layout=layout, strict=strict)
     meetings = [path for path in profiles if is_meeting_file(path)]

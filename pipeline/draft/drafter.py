@@ -17,6 +17,7 @@ from pipeline.corpus.passages import Hit
 from pipeline.draft.assemble import ItemDraft, unmark
 from pipeline.draft.item_facts import item_facts, item_sentences, record_offline
 from pipeline.draft.provenance import attach_citations, strip_citations
+from pipeline.draft.verify import verify
 from pipeline.text.facts import fact_present
 from pipeline.text.overlap import COPY_THRESHOLD
 from pipeline.draft.compose import compose_item
@@ -149,15 +150,20 @@ class OfflineDrafter:
 class ModelDrafter:
     """Drafts through an OpenAI-compatible chat model (injected: a ChatOpenAI or a fake)."""
 
-    def __init__(self, chat_model, model_name: str, policy=None, copy_threshold: float = COPY_THRESHOLD):
+    def __init__(self, chat_model, model_name: str, policy=None, copy_threshold: float = COPY_THRESHOLD,
+                 verify: bool = False):
         self.chat_model = chat_model
+        self.verify = verify  # one more request per item: the endpoint lists the sentences its facts do not support
         self.system = f"model:{model_name}"
         self.policy = policy
         self.copy_threshold = copy_threshold
 
     def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
         messages = build_messages(item, outline, profile, [h.text for h in hits])
-        return cache_key(messages, self.system, {"max_tokens": max_tokens_for(item.budget), "version": __version__})
+        params = {"max_tokens": max_tokens_for(item.budget), "version": __version__}
+        if self.verify:  # a verified item's record differs from an unverified one's
+            params["verify"] = True
+        return cache_key(messages, self.system, params)
 
     async def _ask(self, messages, max_tokens: int, item: OutlineItem, outline: Outline, references: list[str]):
 
@@ -286,6 +292,9 @@ class ModelDrafter:
                               else pending.add_facts(paragraphs, missing))
         sentences = item_sentences(self.system, [unmark(p) for p in paragraphs], item, outline, profile)
         sentences = attach_citations(sentences, raw, item_facts(item, outline, profile))
+        if self.verify and not reason:
+            sentences, answered = await verify(self.chat_model, self.policy, sentences, item_facts(item, outline, profile))
+            flags.append("verified" if answered else "verify-failed")
         return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs, sentences=sentences,
                          passages=[passage_record(h) for h in hits], raw=pending.recordable(redact(raw, secrets_of(self.chat_model))),
                          flags=list(dict.fromkeys(flags)), removed=taken,

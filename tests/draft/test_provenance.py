@@ -91,3 +91,35 @@ def test_strict_drops_model_sentences_and_says_where():
     assert "原句“班子成员与分管科室负责人" in text
     assert not any(s.source == "model" for s in dropped.sentences)
     assert any(r.startswith("unsourced-dropped：") for r in dropped.removed)
+
+
+def test_verification_pass_can_only_take_a_sentence_from_the_unit():
+    from pipeline.draft.verify import unsupported_numbers
+
+    profile = load_profile(COUNTY)
+    outline = make_outline(profile, resolve_spec(profile, COUNTY.parent))
+    item = next(i for i in outline.items() if i.role == "problems")
+    answer = ("局领导班子落实上级水资源刚性约束要求还不够坚决。"
+              "比如，全县取水许可核查任务年初就已部署，到10月底只完成了71%。")
+    class Endpoint(QueuedChatModel):
+        def _next(self, messages, kwargs):
+            super()._next(messages, kwargs)
+            return "1，7" if "逐句核对" in str(messages[-1].content) else answer
+
+    # The endpoint names sentence 1 as unsupported (and a number out of range, ignored): one extra request.
+    chat = Endpoint(default="")
+    drafted = asyncio.run(ModelDrafter(chat, "fake", verify=True).draft(item, outline, profile, []))
+    checks = [r for r in chat.requests if "逐句核对" in r["messages"][-1][1]]
+    assert len(checks) == 1 and chat.requests[-1] is checks[0]
+    assert [s.source for s in drafted.sentences] == ["model", "unit"] and "verified" in drafted.flags
+    assert unsupported_numbers("无", 3) == set() and unsupported_numbers("2、3", 3) == {2, 3}
+    # An endpoint that fails the second look leaves the lexical decision as it was.
+    class Failing(QueuedChatModel):
+        def _next(self, messages, kwargs):
+            super()._next(messages, kwargs)
+            if "逐句核对" in str(messages[-1].content):
+                raise ConnectionError("endpoint gone")
+            return answer
+
+    again = asyncio.run(ModelDrafter(Failing(default=""), "fake", verify=True).draft(item, outline, profile, []))
+    assert [s.source for s in again.sentences] == ["unit", "unit"] and "verify-failed" in again.flags

@@ -227,13 +227,19 @@ def serve(
 ):
     """启动本地网页工作台：选会议 → 填资料 → 起草 → 审改 → 下载 Word。"""
     # Imported here so that `duizhao --help` does not load the web stack.
-    from pipeline.web.server import build, resolve_token, run  # lazy: keeps `duizhao --help` fast
+    from pipeline.web.server import build, colleague_addresses, resolve_token, run, url_of  # lazy: keeps `duizhao --help` fast
 
     token, generated = resolve_token(host, token)
     web_app, config = build(host, token, data, keep_days)
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/" + (f"?token={token}" if token else "")
+    url = url_of("127.0.0.1" if host in ("0.0.0.0", "::") else host, port, token)
     typer.echo(f"工作台已启动：{url}")
+    if not config.loopback:
+        others = colleague_addresses(host)
+        if others:
+            typer.echo("同事在自己的电脑上打开：" + "  ".join(url_of(a, port, token) for a in others))
+        else:
+            typer.echo("未找到本机的局域网地址：请在本机用 ipconfig（Windows）或 ip addr 查看，再告诉同事"
+                       f"“http://本机地址:{port}/?token={token}”")
     if generated:
         typer.echo(f"访问令牌（已自动生成，请只告诉需要使用的同事）：{token}")
     typer.echo(f"数据目录：{config.data_dir}（{config.session_days} 天未使用的会话自动删除）；按 Ctrl+C 停止。")

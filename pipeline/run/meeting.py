@@ -150,10 +150,13 @@ def document_names(meeting: MeetingFile) -> list[str]:
 class MeetingJob:
     """One meeting file: its jobs (班子 + members), its sheets, and every file it writes."""
 
-    def __init__(self, path: Path, options: DraftOptions, drafter_factory):
+    def __init__(self, path: Path, options: DraftOptions, drafter_factory,
+                 loaded: tuple[MeetingFile, MeetingSpec] | None = None):
+        """From the meeting file at `path`, or from a meeting already read and checked (`loaded`, in memory)."""
         self.path = path
         self.options = options
-        self.meeting, self.spec = load_meeting(path)  # a bad file stops here: nothing is written
+        # A bad file stops here: nothing is written.
+        self.meeting, self.spec = loaded if loaded is not None else load_meeting(path)
         self.claims: dict = {}
         self.group: Profile = group_profile(self.meeting, self.spec, path)
         names = _names()
@@ -256,11 +259,13 @@ class MeetingJob:
 
 async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retriever_factory,
                         corpus_loader: Callable[[], object] | None = None,
-                        progress: Progress | None = None) -> MeetingResult:
-    """Draft and check every document of the meeting in `path`; write them into one folder under options.outdir."""
+                        progress: Progress | None = None,
+                        loaded: tuple[MeetingFile, MeetingSpec] | None = None) -> MeetingResult:
+    """Draft and check every document of the meeting in `path` (or `loaded`, the meeting already read and checked);
+    write them into one folder under options.outdir."""
     progress = progress or (lambda *args: None)
     started = time.monotonic()
-    job = MeetingJob(path, options, drafter_factory)
+    job = MeetingJob(path, options, drafter_factory, loaded)
     job.check_targets()
     ensure_dir(job.folder)
     outcomes = await job.draft(retriever_factory(), progress)

@@ -41,6 +41,8 @@ def print_check_report(report, as_json: bool = False) -> None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             shown = f"{value:.1%}" if key == "copy_rate" else str(value)
             out.print(f"{name}：{shown}")
+    if isinstance(metrics.get("kind"), str):
+        out.print(f"材料类别：{metrics['kind']}")
     verdict = "[bold green]通过[/]" if report.ok else "[bold red]未通过[/]"
     out.print(f"{verdict}：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，提示 {report.count('info')} 条"
               + (f"（会议规范 {report.spec}）" if report.spec else ""))

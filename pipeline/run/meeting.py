@@ -30,7 +30,9 @@ from pipeline.material.profile import Profile
 from pipeline.material.sentences import Sentence
 from pipeline.material.specs import MeetingSpec
 from pipeline.review.content import check_content
-from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_ledger, check_personal, corpus_finding,
+from pipeline.review.kind_rules import check_kind
+from pipeline.review.kinds import kinds
+from pipeline.review.meeting_rules import (PairCopy, check_ledger, check_personal, corpus_finding,
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
 from pipeline.review.unsourced import check_unsourced
@@ -236,8 +238,9 @@ class MeetingJob:
             files[md], files[docx] = render(sheet, markdown=True).encode("utf-8"), buffer.getvalue()
             files[record] = json.dumps(criticism_record(self.meeting, name, sheet), ensure_ascii=False,
                                        indent=1).encode("utf-8")
-            documents.append(_summary("criticism", sheet.title, [md, record, docx], check_criticisms(sheet),
-                                      count_chars(render(sheet))))
+            # The sheet's own rules as `check` reads a 相互批评意见 (every colleague, 辣味, no praise as criticism).
+            documents.append(_summary("criticism", sheet.title, [md, record, docx],
+                                      check_kind(sheet, kinds()["criticism"].rules), count_chars(render(sheet))))
         return documents
 
     def ledger(self, files: dict[Path, bytes]) -> list[MeetingDocument]:

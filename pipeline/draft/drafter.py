@@ -14,7 +14,10 @@ import time
 
 
 from pipeline.corpus.passages import Hit
-from pipeline.draft.assemble import ItemDraft
+from pipeline.draft.assemble import ItemDraft, unmark
+from pipeline.draft.item_facts import item_facts, item_sentences, record_offline
+from pipeline.draft.provenance import attach_citations, strip_citations
+from pipeline.draft.verify import verify
 from pipeline.text.facts import fact_present
 from pipeline.text.overlap import COPY_THRESHOLD
 from pipeline.draft.compose import compose_item
@@ -53,6 +56,15 @@ def _problem_lines(item: OutlineItem) -> str:
     return "\n".join(lines) or f"- （本单位资料未提供具体问题：请写出这一方面常见的问题，具体事例处写“【待补：本单位在{item.aspect}方面的具体事例】”）"
 
 
+def _measure_lines(item: OutlineItem) -> str:
+    """Each problem a measure answers with its own facts (never another problem's)."""
+    lines = []
+    for index, problem in enumerate(item.answers):
+        facts = item.problem_facts[index] if index < len(item.problem_facts) else []
+        lines.append(problem + (f"（事实：{'；'.join(facts)}）" if facts else ""))
+    return _lines(lines)
+
+
 def _unquoted(line: str) -> str:
     """A prompt line as an echo source: the closing line a requirement line quotes for the model to write
     (“现将对照检查情况报告如下：”) is the answer, not an echo of the prompt. (A quoted 【待补：…】 stays a source: its
@@ -78,8 +90,7 @@ def build_messages(item: OutlineItem, outline: Outline, profile: Profile, refere
     values = dict(
         meeting=outline.meeting, unit=outline.unit, self=outline.self_name, aspect=item.aspect or "", hint=item.hint,
         heading=item.heading.rstrip("。"), budget=item.budget, points=max(1, len(item.problems)),
-        problems=_problem_lines(item) if item.role != "measures" else _lines(
-            [f"{a}" + (f"（事实：{f}）" if f else "") for a, f in zip(item.answers, item.facts + [""] * len(item.answers))]),
+        problems=_problem_lines(item) if item.role != "measures" else _measure_lines(item),
         answers="；".join(item.answers) or "（见上文）",
         facts=_lines(item.facts),  # the preamble's: material.preparation
         own=_lines(item.own()),
@@ -91,7 +102,20 @@ def build_messages(item: OutlineItem, outline: Outline, profile: Profile, refere
     system = prompt_text("system_personal.txt" if outline.voice == "personal" else "system.txt").format(
         self=outline.self_name)
     user = prompt_text(_prompt_name(item, outline)).format(**values)
+    facts = item_facts(item, outline, profile)
+    if facts:
+        # Numbered facts to cite ([F1]): the citations are checked against the facts, never trusted.
+        user += "\n" + prompt_text("citations.txt").format(
+            facts="\n".join(f"[F{n}] {f.text}" for n, f in enumerate(facts, 1)))
     return [("system", system), ("user", user)]
+
+
+def left_empty(item: OutlineItem, outline: Outline, profile: Profile) -> bool:
+    """A part the unit gave nothing for (no problem in an aspect, no case, no preparation): only its 【待补】 is
+    written, no model is asked to fill it."""
+    if item.role in ("closing", "causes"):
+        return False  # the closing asserts nothing; a cause explains problems the unit gave
+    return not item_facts(item, outline, profile)
 
 
 def max_tokens_for(budget: int) -> int:
@@ -121,7 +145,8 @@ class OfflineDrafter:
         paragraphs = compose_item(item, outline, profile)
 
         assessment = assess(paragraphs, [h.text for h in hits], item.facts)
-        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
+        sentences = item_sentences(self.system, [unmark(p) for p in paragraphs], item, outline, profile)
+        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs, sentences=sentences,
                          passages=[passage_record(h) for h in hits], copy_rate=round(assessment.copy_rate, 4),
                          missing_facts=list(assessment.missing_facts), seconds=round(time.monotonic() - started, 3))
 
@@ -129,15 +154,20 @@ class OfflineDrafter:
 class ModelDrafter:
     """Drafts through an OpenAI-compatible chat model (injected: a ChatOpenAI or a fake)."""
 
-    def __init__(self, chat_model, model_name: str, policy=None, copy_threshold: float = COPY_THRESHOLD):
+    def __init__(self, chat_model, model_name: str, policy=None, copy_threshold: float = COPY_THRESHOLD,
+                 verify: bool = False):
         self.chat_model = chat_model
+        self.verify = verify  # one more request per item: the endpoint lists the sentences its facts do not support
         self.system = f"model:{model_name}"
         self.policy = policy
         self.copy_threshold = copy_threshold
 
     def key(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> str:
         messages = build_messages(item, outline, profile, [clean_reference(h.text) for h in hits])
-        return cache_key(messages, self.system, {"max_tokens": max_tokens_for(item.budget), "version": __version__})
+        params = {"max_tokens": max_tokens_for(item.budget), "version": __version__}
+        if self.verify:  # a verified item's record differs from an unverified one's
+            params["verify"] = True
+        return cache_key(messages, self.system, params)
 
     async def _ask(self, messages, max_tokens: int, item: OutlineItem, outline: Outline, references: list[str]):
 
@@ -149,7 +179,8 @@ class ModelDrafter:
                                         policy=self.policy)
         # Echoes are the prompt's own scaffold (task and problem lines), never the references: copying from
         # those must stay visible to the copy guard.
-        user_prompt = messages[1][1]
+        # The numbered facts to cite are the unit's facts, not scaffold: writing them is the answer.
+        user_prompt = messages[1][1].split(prompt_text("citations.txt").splitlines()[0])[0]
         scaffold = [_unquoted(line) for line in user_prompt.splitlines() if line and not line.startswith("<<<")][:12]
         if references:
             scaffold = [line for line in scaffold if line not in references]
@@ -161,7 +192,7 @@ class ModelDrafter:
         # The system prompt is never text of the material: a model that recites it (asked to by a poisoned
         # reference, say) has those sentences dropped like any other echo of the prompt.
         scaffold += [line for line in messages[0][1].splitlines() if line.strip()]
-        cleaned = clean_output(completion.text, item.role, completion.finish_reason, aspect=item.aspect,
+        cleaned = clean_output(strip_citations(completion.text), item.role, completion.finish_reason, aspect=item.aspect,
                                echo_sources=scaffold,
                                unit=outline.unit, self_name=outline.self_name)
         paragraphs, flags = scrub(cleaned.paragraphs, secrets_of(self.chat_model))
@@ -174,6 +205,12 @@ class ModelDrafter:
     async def draft(self, item: OutlineItem, outline: Outline, profile: Profile, hits: list) -> ItemDraft:
 
         started = time.monotonic()
+        if left_empty(item, outline, profile):
+            paragraphs = compose_item(item, outline, profile)
+            return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
+                             sentences=record_offline([unmark(p) for p in paragraphs], []),
+                             passages=[passage_record(h) for h in hits], flags=["left-empty"],
+                             seconds=round(time.monotonic() - started, 3))
         references = [clean_reference(h.text) for h in hits]  # as the comments show them: no scrape noise
         messages = build_messages(item, outline, profile, references)
         limit = max_tokens_for(item.budget)
@@ -257,7 +294,12 @@ class ModelDrafter:
                 flags.append("fact-inserted")
                 paragraphs = (pending.add_preparation(paragraphs, missing) if item.role == "preamble"
                               else pending.add_facts(paragraphs, missing))
-        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
+        sentences = item_sentences(self.system, [unmark(p) for p in paragraphs], item, outline, profile)
+        sentences = attach_citations(sentences, raw, item_facts(item, outline, profile))
+        if self.verify and not reason:
+            sentences, answered = await verify(self.chat_model, self.policy, sentences, item_facts(item, outline, profile))
+            flags.append("verified" if answered else "verify-failed")
+        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs, sentences=sentences,
                          passages=[passage_record(h) for h in hits], raw=pending.recordable(redact(raw, secrets_of(self.chat_model))),
                          flags=list(dict.fromkeys(flags)), removed=taken,
                          copy_rate=round(assessment.copy_rate, 4), missing_facts=missing,

@@ -27,6 +27,8 @@ class Settings(BaseModel):
     store_dir: Path | None = None
     chroma_url: str | None = None
     collection: str | None = None
+    # One more request per item: the endpoint lists the sentences its facts do not support (draft/verify.py).
+    verify: bool = False
 
 
 def use_model(settings: Settings) -> bool:
@@ -42,7 +44,7 @@ def drafter_factory(settings: Settings) -> Callable[[], object]:
 
     chat = ChatSettings.from_env(model=settings.model)
     model = chat_model(chat)
-    return lambda: ModelDrafter(model, chat.model, policy=chat.retry_policy())
+    return lambda: ModelDrafter(model, chat.model, policy=chat.retry_policy(), verify=settings.verify)
 
 
 def chat_model(chat: ChatSettings):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.material.budget import section_budgets, split_budget
+from pipeline.material.budget import fact_budget, section_budgets, split_budget
 from pipeline.text.numbering import level1_marker
 from pipeline.text.query import clip_query
 from pipeline.text.vary import choose
@@ -229,7 +229,7 @@ def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective")
                            for p in owned.get(problem.key, [])]
                 section.items.append(OutlineItem(
                     key=f"measures-{index:02d}", role=role, heading=heading + "。", aspect=problem.aspect, budget=budget,
-                    answers=problem.problems, facts=problem.facts, details=details,
+                    answers=problem.problems, facts=problem.facts, problem_facts=problem.problem_facts, details=details,
                     query=clip_query(f"{heading} {problem.aspect} 整改措施")))
             if not answered:
                 # No problem stated yet: one slot that says what to write, no measure for an empty aspect.
@@ -239,9 +239,22 @@ def make_outline(profile: Profile, spec: MeetingSpec, voice: str = "collective")
         else:
             section.items = _part_items(part, profile, spec, section.budget)
         sections.append(section)
+    for section in sections:
+        for item in section.items:
+            item.budget = _fitted(item)
     return Outline(spec_id=spec.id, meeting=spoken_name(spec, year), meeting_kind=meeting_kind, title=_title(profile, spec),
                    unit=profile.unit.name, self_name=profile.unit.self_name, year=year,
                    target_chars=sum(budgets.values()), sections=sections, voice=voice)
+
+
+def _fitted(item: OutlineItem) -> int:
+    """The item's budget once it follows the facts given (the closing has none to follow)."""
+    if item.role == "closing":
+        return item.budget
+    if item.role in ("problems", "measures", "causes"):
+        parts = len(item.problems or item.answers) or 1
+        return fact_budget(item.budget, parts, [*item.problems, *item.facts, *item.own()])
+    return fact_budget(item.budget, 1, item.facts)
 
 
 def _part_items(part: Part, profile: Profile, spec: MeetingSpec, budget: int) -> list[OutlineItem]:

@@ -23,3 +23,11 @@ def split_budget(budget: int, parts: int, floor: int = 60) -> list[int]:
     if parts <= 0:
         return []
     return [max(floor, budget // parts)] * parts
+
+
+def fact_budget(share: int, parts: int, facts: list[str]) -> int:
+    """An item's budget: its share of the target, capped by what its `parts` and `facts` can fill."""
+    words = lexicon("budget")["fact_budget"]
+    chars = sum(len(f.strip()) for f in facts)
+    cap = int(words["per_part"] * max(1, parts) + words["per_char"] * chars)
+    return max(int(words["floor"]), min(share, cap))

@@ -22,6 +22,7 @@ from pipeline.review.content import ContentResult, check_content, rendered_text
 from pipeline.review.copyrate import CopyCorpus, load_corpus
 from pipeline.material.parse import assign_aspects
 from pipeline.review.report_html import write_report_html
+from pipeline.review.unsourced import check_unsourced
 from pipeline.review.kinds import Kind, kind_of
 from pipeline.review.kind_rules import check_kind
 from pipeline.review.profile_facts import check_profile_facts
@@ -120,6 +121,7 @@ def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profi
         added += check_record(record, document, added)
     elif sibling_record is not None:  # the draft's own record beside a .md / .docx: which items the model failed
         added += check_record(sibling_record, document, added, sibling=True)
+    added += check_unsourced(document, final, record)
     added += check_kind(document, found_kind.rules)
     if content:
         facts = reference.facts if reference is not None else profile

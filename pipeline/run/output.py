@@ -13,14 +13,20 @@ from pipeline.material.load import load_document
 from pipeline.material.parse import parse_text
 from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
 from pipeline.material.profile import Profile
+from pipeline.material.sentences import mark_text, unmark_text
 from pipeline.material.specs import MeetingSpec
 
-__all__ = ["docx_bytes", "document_from_text", "export_file", "markdown_text", "plain_text", "unit_ledger_xlsx", "with_notes", "preview"]
+__all__ = ["docx_bytes", "document_from_text", "export_file", "markdown_text", "marked_text", "plain_text",
+           "unit_ledger_xlsx", "with_notes", "preview"]
 
 
 def document_from_text(text: str, spec: MeetingSpec | None = None) -> Document:
-    """A material's text (one paragraph a line, as the review page edits it) as the document the exporters take."""
-    return parse_text(text, spec=spec, source="draft.txt").document
+    """A material's text (one paragraph a line, as the review page edits it) as the document the exporters take;
+    its 〖无依据：…〗 marks become the document's unconfirmed sentences."""
+    text, unsourced = unmark_text(text)
+    document = parse_text(text, spec=spec, source="draft.txt").document
+    document.unsourced = unsourced
+    return document
 
 
 def docx_bytes(document: Document, layout: str = "gbt9704") -> bytes:
@@ -40,6 +46,12 @@ def markdown_text(document: Document) -> str:
 
 def plain_text(document: Document) -> str:
     return render(document)
+
+
+def marked_text(document: Document) -> str:
+    """The plain text with each unconfirmed model sentence in the .md notation (〖无依据：…〗): what the workbench
+    keeps as its draft, so the marks survive every edit and re-check."""
+    return "\n\n".join(mark_text(line, document.unsourced) for line in render(document).rstrip("\n").split("\n\n")) + "\n"
 
 
 def unit_ledger_xlsx(profile: Profile, spec: MeetingSpec) -> bytes:

@@ -13,7 +13,9 @@ from pathlib import Path
 from pipeline.core.errors import InputError
 from pipeline.material.document import Document, render
 from pipeline.core.sanitize import is_blank
-from pipeline.material.load import read_text
+from pipeline.material.load import docx_unsourced, read_text
+from pipeline.material.sentences import mark_text, unmark_text
+from pipeline.run.output import marked_text
 from pipeline.material.parse import parse_text
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec
@@ -53,7 +55,9 @@ def review_text(text: str, spec: MeetingSpec | None, profile: Profile | None = N
     """`duizhao check` on the text of a material (the review page's text, one paragraph a line)."""
     if not text.strip():
         raise InputError("材料为空")
+    text, unsourced = unmark_text(text)  # the unconfirmed model sentences, kept marked 〖无依据：…〗
     parsed = parse_text(text, spec=spec, source="draft.txt")
+    parsed.document.unsourced = unsourced
     report, content = check_document(parsed, spec, profile, final=final, raw_text=text)
     return Review(parsed.document, report, content, spec)
 
@@ -95,6 +99,9 @@ def upload_text(data: bytes, suffix: str, limits: UploadLimits | None = None) ->
         path.write_bytes(data)
         try:
             text = read_text(path)
+            if suffix == ".docx":  # the sentences its highlight still marks as unsupported
+                marked = docx_unsourced(path)
+                text = "\n".join(mark_text(line, marked) for line in text.split("\n")) if marked else text
         except InputError as exc:
             # The reader names the file by its path; the user knows it as the file she uploaded.
             raise InputError(str(exc).replace(str(path), "上传的文件").replace(folder, ""), code=exc.code) from None
@@ -106,10 +113,14 @@ def upload_text(data: bytes, suffix: str, limits: UploadLimits | None = None) ->
 
 def material_text(data: bytes, suffix: str, limits: UploadLimits | None = None) -> str:
     """An uploaded material's text as the review page shows it (parsed, then laid out one paragraph a line)."""
-    text = upload_text(data, suffix, limits)
+    text, unsourced = unmark_text(upload_text(data, suffix, limits))
     if is_blank(text):
         raise InputError("上传的文件是空的")
-    return render(parse_text(text, source=f"upload{suffix}", markdown=suffix == ".md").document)
+    document = parse_text(text, source=f"upload{suffix}", markdown=suffix == ".md").document
+    if suffix == ".md":  # the marked sentence as the parsed text has it (render escapes * _ and \)
+        unsourced = [re.sub(r"\\([\\*_])", r"\1", sentence) for sentence in unsourced]
+    document.unsourced = unsourced
+    return marked_text(document)
 
 
 def report_html(review: Review, source: str) -> str:

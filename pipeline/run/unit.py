@@ -26,6 +26,7 @@ class Drafted:
     passages: dict  # {role: {"items": [[passage…] per item], "intro": [passage…]}}
     system: str
     unit: str
+    record: str = ""  # the draft's .json record, relative to the folder above `outdir` (where confirmations go)
 
 
 def _short(hits: list) -> list[dict]:
@@ -73,4 +74,5 @@ def draft_planned(job: UnitJob, retriever, progress: Progress | None = None) -> 
     result = asyncio.run(job.run(asyncio.Semaphore(max(1, job.options.concurrency)), progress))
     if result.error or job.document is None:
         raise InputError(result.error or "起草失败", code=result.error_code or "draft-failed")
-    return Drafted(job.document, passages_by_part(job), result.system, result.unit)
+    return Drafted(job.document, passages_by_part(job), result.system, result.unit,
+                   f"{job.options.outdir.name}/{job.targets['json'].name}")

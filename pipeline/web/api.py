@@ -9,7 +9,7 @@ import time
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.core.errors import InputError, PipelineError
 from pipeline.web import meeting, service
@@ -165,10 +165,11 @@ def start_draft(request: Request, body: DraftRequest):
 
         # The form's profile goes to the runner as it is, in memory; what comes back is objects, not files.
         drafted = service.draft_planned(planned, state.retriever(), progress)
-        text_now = service.render(drafted.document)
+        text_now = service.marked_text(drafted.document)
         meta = {"unit": drafted.unit, "spec": spec.id, "system": drafted.system,
                 "drafted": time.strftime("%Y-%m-%d %H:%M")}
         notes = [note.model_dump() for note in drafted.document.notes]
+        meta["record"] = drafted.record  # the draft's .json, where a confirmed sentence is recorded too
         session.save_draft(text_now, drafted.passages, meta, text, notes, keep="重新起草")
         return f"起草完成：{drafted.unit}"
 
@@ -259,5 +260,32 @@ def edit_paragraph(request: Request, edit: ParagraphEdit):
     meeting.keep_edit(session, text)  # a meeting's material: kept with it, for every download of the meeting
     templates = app_state(request).templates
     html = templates.get_template("_review_body.html").render(**review_context(session, checked))
+    return {"html": html, "ok": checked.report.ok, "errors": checked.report.count("error"),
+            "warnings": checked.report.count("warning")}
+
+
+class SentenceDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sentence: str = Field(min_length=1, max_length=2000)
+    keep: bool
+    index: int = -1  # the paragraph it is in, to scroll back to
+
+
+@router.post("/api/sentence")
+@guarded
+def decide_sentence(request: Request, decision: SentenceDecision):
+    """保留（本单位确认）or 删除 one sentence the unit's material does not support; the material is re-checked."""
+    session = request_session(request)
+    text = session.draft_text()
+    if text is None:
+        raise InputError("还没有草稿")
+    meta = session.meta()
+    record = session.path(meta["record"]) if meta.get("record") else None
+    text = service.confirm_sentence(text, decision.sentence, decision.keep, record, decision.index)
+    spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
+    checked = service.reviewed(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
+    session.save_text(text)
+    meeting.keep_edit(session, text)  # a meeting's material: its downloads follow the decision
+    html = app_state(request).templates.get_template("_review_body.html").render(**review_context(session, checked))
     return {"html": html, "ok": checked.report.ok, "errors": checked.report.count("error"),
             "warnings": checked.report.count("warning")}

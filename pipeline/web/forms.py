@@ -90,6 +90,7 @@ class FormState(Loose):
     last_year: list[LastYearRow] = []
     case_study: CaseStudyForm = CaseStudyForm()
     target_chars: str = ""
+    strict: str = ""  # "1": drop the model's unsupported sentences instead of marking them
     signature_name: str = ""
     signature_date: str = ""
     # The unit's subjective roots (理想信念 …) with its own note on each, where the profile format has them.
@@ -181,6 +182,8 @@ def profile_data(state: FormState) -> dict:
         data["target_chars"] = target
     if state.title.strip():
         data["title"] = state.title.strip()
+    if state.strict.strip():
+        data["strict"] = True
     for key, value in state.extra.items():
         data.setdefault(key, value)
     if state.signature_name.strip() or state.signature_date.strip():
@@ -204,7 +207,7 @@ def profile_yaml(profile: Profile) -> str:
 
 
 HANDLED = {"members", "unit", "meeting", "preparation", "work", "aspects", "causes", "last_year", "case_study", "target_chars",
-           "title", "signature"}
+           "title", "signature", "strict"}
 CASE_HANDLED = {"title", "facts", "lesson", "gaps"}
 
 
@@ -230,6 +233,6 @@ def from_profile(profile: Profile) -> FormState:
         last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in profile.last_year],
         case_study=CaseStudyForm(title=case.title, facts=list(case.facts), lesson=case.lesson, gaps=list(case.gaps))
         if case else CaseStudyForm(),
-        target_chars=str(profile.target_chars or ""), extra=extra, case_extra=case_extra,
+        target_chars=str(profile.target_chars or ""), strict="1" if profile.strict else "", extra=extra, case_extra=case_extra,
         causes={c.root: c.note for c in getattr(profile, "causes", [])},
         signature_name=(signature.name or "") if signature else "", signature_date=(signature.date or "") if signature else "")

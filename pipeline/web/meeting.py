@@ -30,7 +30,7 @@ from pipeline.web.review_view import SEVERITY
 from pipeline.web.meeting_forms import checked_meeting
 from pipeline.core.atomic import write_atomic
 from pipeline.run.output import docx_bytes, document_from_text, markdown_text, with_notes
-from pipeline.web.service import file_stem, spec_of
+from pipeline.web.service import file_stem, marked_text, spec_of
 
 router = APIRouter()
 SEVERITY_ORDER = {"error": 0, "warning": 1}
@@ -204,9 +204,10 @@ def review_meeting_material(request: Request, number: int):
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"无法打开这份材料：{files[number].name}") from exc
     meta = {"unit": profile.unit.name, "spec": profile.meeting.spec, "system": record.get("system", ""),
-            "drafted": result(session).get("drafted", ""), "meeting": True, "material": files[number].stem}
+            "drafted": result(session).get("drafted", ""), "meeting": True, "material": files[number].stem,
+            "record": files[number].relative_to(session.folder).as_posix()}
     # The clerk's own edits of this material, if she made any: opening another material never loses them.
-    text = edited_text(session, files[number]) or render(document)
+    text = edited_text(session, files[number]) or marked_text(document)
     session.save_draft(text, {}, meta, profile_yaml(profile), [n.model_dump() for n in document.notes])
     return {"redirect": "/review"}
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from pipeline.material.sentences import mark_text
 from pipeline.core.errors import InputError
 from pipeline.run.review import PENDING, Finding, block_of, mark_ranges
 
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
-MARK_KINDS = {"stock": "套话", "concrete": "具体事例", "objective": "客观归因", "redundant": "重复表述"}
+MARK_KINDS = {"unsourced": "资料中没有依据", "stock": "套话", "concrete": "具体事例", "objective": "客观归因", "redundant": "重复表述"}
 PALETTE_SIZE = 8
 _PENDING = re.compile(re.escape(PENDING) + r"[^【】]*】")
 
@@ -32,14 +33,19 @@ class Paragraph:
     findings: list[Finding]
     passages: list[dict]
     editable: bool
+    unsourced: list[str] = field(default_factory=list)  # model sentences here the unit has not confirmed
 
     @property
     def worst(self) -> str:
         return next((s for s in ("error", "warning", "info") if any(f.severity == s for f in self.findings)), "")
 
 
-def _pieces(block, owners: list, colours: dict[str, int], marks: list) -> list[Piece]:
+def _pieces(block, owners: list, colours: dict[str, int], marks: list, unsourced: list[str] = ()) -> list[Piece]:
     kinds: list[set[str]] = [set() for _ in block.text]
+    for sentence in unsourced:
+        start = block.text.find(sentence)
+        for position in range(start, start + len(sentence) if start >= 0 else 0):
+            kinds[position].add("unsourced")
     for mark in marks:
         for start, end in mark_ranges(block, mark.anchor, mark.phrase):
             for position in range(start, end):
@@ -88,9 +94,10 @@ def paragraphs(review, passages: dict) -> tuple[list[Paragraph], list[tuple[Find
     result = []
     for n, block in enumerate(blocks):
         owners = owners_all[block.start: block.start + len(block.text)] if owners_all else []
-        result.append(Paragraph(n, block.kind, block.text, _pieces(block, owners, colours, content.marks),
+        here = [s for s in dict.fromkeys(review.document.unsourced) if s and s in block.text]
+        result.append(Paragraph(n, block.kind, block.text, _pieces(block, owners, colours, content.marks, here),
                                 placed.get(n, []), _passages_for(block, review.document, passages),
-                                editable=block.kind not in ("notice",)))
+                                editable=block.kind not in ("notice",), unsourced=here))
     return result, listed, colours
 
 
@@ -100,8 +107,10 @@ def replace_paragraph(review, index: int, text: str) -> str:
     blocks = review.content.blocks
     if not 0 <= index < len(blocks):
         raise InputError(f"没有第 {index + 1} 段")
-    texts = [b.text for b in blocks]
-    lines = [line.strip() for line in text.replace("\r", "").split("\n")]
+    # Unconfirmed sentences stay marked, in this paragraph too while its words are unchanged.
+    unsourced = review.document.unsourced
+    texts = [mark_text(b.text, unsourced) for b in blocks]
+    lines = [mark_text(line.strip(), unsourced) for line in text.replace("\r", "").split("\n")]
     new = [line for line in lines if line]
     texts[index: index + 1] = new
     return "\n\n".join(texts) + "\n"

@@ -10,6 +10,7 @@ from pathlib import Path
 from pipeline.run import inputs, models, output
 from pipeline.run.inputs import MeetingSpec, Profile, cause_roots, known_specs, spec_of
 from pipeline.run.review import Review, UploadLimits, material_text, report_html, review_text
+from pipeline.run.confirm import confirm_in_text, confirm_recorded
 from pipeline.run.unit import Drafted, draft_planned, draft_unit, plan_unit, planned_items, safe_name
 from pipeline.run.form import form_feedback as run_form_feedback, form_roots
 from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
@@ -20,6 +21,7 @@ __all__ = ["Review", "UploadLimits", "material_text", "report_html", "review_tex
 STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
 docx_bytes = output.docx_bytes
 markdown_text = output.markdown_text
+marked_text = output.marked_text
 render = output.plain_text
 unit_ledger_xlsx = output.unit_ledger_xlsx
 with_notes = output.with_notes
@@ -138,3 +140,11 @@ def reviewed(text: str, spec: MeetingSpec | None, profile: Profile | None) -> Re
 
 def file_stem(name: str) -> str:
     return safe_name(name)
+
+
+def confirm_sentence(session_text: str, sentence: str, keep: bool, record: Path | None, paragraph: int = -1) -> str:
+    """Keep or delete one marked sentence in the workbench's text, and in the draft's record when it has one."""
+    text = confirm_in_text(session_text, sentence, keep, paragraph)
+    if record is not None:
+        confirm_recorded(record, sentence, keep)
+    return text

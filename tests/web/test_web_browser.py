@@ -238,3 +238,43 @@ def test_form_warns_while_typing_and_meters_each_part(server, tmp_path):
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "form-warnings.png"), full_page=False)
         browser.close()
+
+
+def test_unsupported_sentences_kept_and_deleted_in_chromium(server, tmp_path):
+    """A draft .md with two sentences its unit never gave: both coloured on the review page; one is kept (本单位确认),
+    the other deleted, and the Word file then has neither highlight."""
+    from playwright.sync_api import expect, sync_playwright
+
+    kept, dropped = "班子成员与分管科室负责人之间开展谈心谈话不够经常。", "政绩观存在偏差，碍于情面不愿较真碰硬。"
+    material = tmp_path / "草稿.md"
+    material.write_text("# 某局领导班子对照检查材料\n\n## 一、存在的问题\n\n### （一）在理论学习方面\n\n"
+                        f"学习四中全会精神联系水利工作不紧，5次中心组学习中有3次只读文件。〖无依据：{kept}〗\n\n"
+                        f"### （二）在作风方面\n\n回应群众供水诉求不够及时。〖无依据：{dropped}〗\n", encoding="utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+        page.set_default_timeout(60_000)
+        page.goto(server + "/")
+        page.locator("#material-file").set_input_files(str(material))
+        page.locator("#material-upload").click()
+        page.wait_for_url("**/review")
+        expect(page.locator(".unsourced-row")).to_have_count(2)
+        marked = page.locator(".para .m-unsourced")
+        assert marked.first.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 199, 224)"
+        assert kept in "".join(marked.all_inner_texts())
+        page.locator(".unsourced-row", has_text=kept).get_by_role("button", name="保留（本单位确认）").click()
+        expect(page.locator(".unsourced-row")).to_have_count(1)
+        expect(page.locator(".para", has_text=kept)).to_have_count(1)  # kept, now the unit's own
+        assert kept not in "".join(page.locator(".para .m-unsourced").all_inner_texts())
+        page.locator(".unsourced-row", has_text=dropped).get_by_role("button", name="删除").click()
+        expect(page.locator(".unsourced-row")).to_have_count(0)
+        expect(page.locator("article.document")).not_to_contain_text("政绩观")
+        with page.expect_download() as waiting:
+            page.get_by_role("link", name="下载 Word（.docx）").click()
+        saved = tmp_path / "定稿.docx"
+        waiting.value.save_as(saved)
+        browser.close()
+    word = docx.Document(str(saved))
+    text = "\n".join(p.text for p in word.paragraphs)
+    assert kept in text and "政绩观" not in text
+    assert not [r for p in word.paragraphs for r in p.runs if r.font.highlight_color is not None]

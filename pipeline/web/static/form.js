@@ -9,7 +9,9 @@ function splitLines(text) {
 // The form as the server's FormState.
 function collect() {
   const state = {spec: form.dataset.spec, aspects: {}, last_year: [], case_study: {}};
-  form.querySelectorAll("[data-f]").forEach(function (el) { state[el.dataset.f] = el.value; });
+  form.querySelectorAll("[data-f]").forEach(function (el) {
+    state[el.dataset.f] = el.type === "checkbox" ? (el.checked ? el.value : "") : el.value;
+  });
   form.querySelectorAll("[data-l]").forEach(function (el) { state[el.dataset.l] = splitLines(el.value); });
   form.querySelectorAll("fieldset.aspect").forEach(function (fs) {
     state.aspects[fs.dataset.aspect] = Array.from(fs.querySelectorAll(".row")).map(function (row) {

@@ -41,7 +41,27 @@ function startEdit(para) {
   });
 }
 
+async function decideSentence(button, keep) {
+  const row = button.closest(".unsourced-row");
+  row.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+  try {
+    const data = await api("/api/sentence", {body: {sentence: button.dataset.sentence, keep: keep,
+                                                    index: Number(row.dataset.index)}});
+    body.innerHTML = data.html;
+    showMessage("");
+    const again = document.getElementById("p" + row.dataset.index);
+    if (again) { again.classList.add("just-saved"); again.scrollIntoView({block: "center"}); }
+  } catch (e) {
+    showMessage(e.message);
+    row.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+  }
+}
+
 body.addEventListener("click", function (event) {
+  const keep = event.target.closest("button.keep-sentence");
+  if (keep) { decideSentence(keep, true); return; }
+  const drop = event.target.closest("button.delete-sentence");
+  if (drop) { decideSentence(drop, false); return; }
   const button = event.target.closest("button.edit");
   if (button) startEdit(button.closest(".para"));
 });

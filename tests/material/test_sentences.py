@@ -1,0 +1,39 @@
+"""The sentence record's marks in the formats users keep: the .md notation and the .docx highlight are written
+and read back to the same unconfirmed sentences."""
+
+from __future__ import annotations
+
+from pipeline.export.docx import write_docx
+from pipeline.material.document import Document, Point, Section, render
+from pipeline.material.load import load_document
+from pipeline.material.sentences import mark_text, split_sentences, unmark_text
+
+CLAIM = "资料之外的一句，有_下划线。"
+DOCUMENT = Document(title="某单位对照检查材料", sections=[Section(
+    role="problems", marker="一、", heading="存在的问题",
+    intro=[Point(text=f"按**要求学习不够。{CLAIM}现将情况报告如下：【待补：具体事例。见附件】")])], unsourced=[CLAIM])
+
+
+def test_sentences_split_whole_and_keep_slots_intact():
+    text = DOCUMENT.sections[0].intro[0].text
+    parts = split_sentences(text)
+    assert "".join(parts) == text
+    assert parts == ["按**要求学习不够。", CLAIM, "现将情况报告如下：", "【待补：具体事例。见附件】"]
+
+
+def test_notation_round_trip():
+    marked = mark_text("甲。乙。甲。", ["甲。"])
+    assert marked == "〖无依据：甲。〗乙。〖无依据：甲。〗"
+    assert unmark_text(marked) == ("甲。乙。甲。", ["甲。", "甲。"])
+    assert mark_text(marked, ["甲。"]) == marked  # marking twice changes nothing
+
+
+def test_md_and_docx_give_the_marked_sentences_back(tmp_path):
+    md = tmp_path / "草稿.md"
+    md.write_text(render(DOCUMENT, markdown=True), encoding="utf-8")
+    assert "〖无依据：资料之外的一句，有\\_下划线。〗" in md.read_text(encoding="utf-8")
+    read = load_document(md).document
+    assert read.unsourced == [CLAIM] and "〖" not in render(read)
+    word = write_docx(DOCUMENT, tmp_path / "草稿.docx")
+    assert load_document(word).document.unsourced == [CLAIM]
+    assert load_document(write_docx(read.model_copy(update={"unsourced": []}), tmp_path / "核实后.docx")).document.unsourced == []

@@ -73,7 +73,9 @@ def test_example_meeting_passes_every_check(path, tmp_path, retriever):
         assert "我们班子" not in text and meeting.unit.self_name not in text
     sheet = load_workbook(io.BytesIO((folder / "整改清单.xlsx").read_bytes())).active
     problems = len(meeting.problems()) + sum(len(m.problems()) for m in meeting.members)
-    assert sheet.max_row == 1 + problems
+    criticisms = sum(len(points) for m in meeting.members for points in m.criticisms.values())
+    gaps = sum(len(body.case_study.gaps) for body in [meeting, *meeting.members] if body.case_study)
+    assert sheet.max_row == 1 + problems + criticisms + gaps
 
 
 def test_members_drafts_differ_and_all_files_land_together(tmp_path, retriever):

@@ -20,6 +20,8 @@ from pipeline.review.content import check_content, rendered_text
 from pipeline.review.copyrate import load_corpus
 from pipeline.material.parse import assign_aspects
 from pipeline.review.report_html import write_report_html
+from pipeline.material.last_year import read_last_year
+from pipeline.review.repeats import check_repeats
 
 
 class CheckOptions(BaseModel):
@@ -32,6 +34,8 @@ class CheckOptions(BaseModel):
     html: Path | None = None
     # A 送审稿 check: every slot still to fill (【待补】, XX) is an error, not a warning.
     final: bool = False
+    # Last year's material: a problem raised again (年年提) must say why last year's measure did not work.
+    last_year: Path | None = None
 
 
 def _self_digests(path: Path, text: str) -> set[str]:
@@ -100,8 +104,25 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
         findings = report.findings + added
         report = report.model_copy(update={"findings": findings,
                                            "ok": not any(f.severity == "error" for f in findings)})
+    repeats = _repeats(parsed.document, profile, options)
+    if repeats:
+        report = report.model_copy(update={"findings": report.findings + repeats})
     report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
     if options.html is not None:
 
         write_report_html(options.html, parsed.document, report, content, source=path.name)
     return report
+
+
+def _repeats(document: Document, profile, options: CheckOptions) -> list:
+    """年年提 against last year's problems: --last-year's material, and the profile's own (typed, or its
+    last_year_file) when --profile is given."""
+    entries = list(profile.last_year) if profile is not None else []
+    if profile is not None and profile.last_year_file and options.last_year is None:
+        base = Path(options.profile).parent
+        path = Path(profile.last_year_file)
+        entries += read_last_year(path if path.is_absolute() else base / path)
+    if options.last_year is not None:
+        entries += read_last_year(options.last_year)
+    causes = ({p.problem: p.cause for ps in profile.aspects.values() for p in ps} if profile is not None else None)
+    return check_repeats(document, entries, causes)

@@ -1,0 +1,97 @@
+"""Last year, gathered for a draft: the profile's own `last_year`, last year's material (`--last-year` or the
+profile's `last_year_file`) and the 整改清单 the clerk kept (`--ledger` or `ledger_file`), merged into one list
+of entries, one per problem.
+
+What the clerk typed wins over what was read; a ledger row's 状态/完成情况 fills in the result of the problem it
+is (same problem by the 年年提 matcher); nothing is invented.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.core.errors import InputError
+from pipeline.material.last_year import read_last_year
+from pipeline.material.ledger_read import ledger_last_year, read_ledger
+from pipeline.material.profile import LastYear, Profile
+from pipeline.review.repeats import best_match
+
+_FILLED = ("measure", "owner", "deadline", "aspect", "status", "evidence", "fixed", "source")
+
+
+class LastYearRead(BaseModel):
+    """What was read, to show the clerk before drafting."""
+
+    model_config = ConfigDict(extra="forbid")
+    material: str | None = None
+    ledger: str | None = None
+    entries: list[LastYear] = []
+    from_material: int = 0
+    from_ledger: int = 0
+    ledger_issues: list[str] = []
+
+
+def _resolve(given: Path | None, key: str | None, base: Path | None) -> Path | None:
+    if given is not None:
+        path = Path(given)
+    elif key:
+        path = Path(key) if Path(key).is_absolute() or base is None else base / key
+    else:
+        return None
+    if not path.is_file():
+        raise InputError(f"上年度文件不存在：{path}")
+    return path
+
+
+def merge(entries: list[LastYear], found: list[LastYear], overwrite: tuple[str, ...] = ()) -> list[LastYear]:
+    """`entries` with each of `found` merged into the same problem (its empty fields filled, and `overwrite`
+    fields replaced when `found` has them), or appended when it is a problem not listed yet."""
+    merged = list(entries)
+    for entry in found:
+        index = best_match(entry.problem, [e.problem for e in merged])
+        if index is None:
+            merged.append(entry)
+            continue
+        current = merged[index]
+        update = {name: getattr(entry, name) for name in _FILLED
+                  if getattr(entry, name) and (not getattr(current, name) or name in overwrite)}
+        merged[index] = current.model_copy(update=update)
+    return merged
+
+
+def gather_last_year(profile: Profile, base: Path | None = None, material: Path | None = None,
+                     ledger: Path | None = None, who: str = "") -> LastYearRead:
+    """The profile's last year with last year's material and ledger merged in (`who`: a member's rows only)."""
+    material_path = _resolve(material, profile.last_year_file, base)
+    ledger_path = _resolve(ledger, profile.ledger_file, base)
+    read = LastYearRead(material=str(material_path) if material_path else None,
+                        ledger=str(ledger_path) if ledger_path else None)
+    entries = list(profile.last_year)
+    if material_path is not None:
+        found = read_last_year(material_path)
+        read.from_material = len(found)
+        # In the material's order; what the clerk typed in the profile replaces what was read.
+        entries = merge(found, entries, overwrite=_FILLED)
+    if ledger_path is not None:
+        sheet = read_ledger(ledger_path)
+        if sheet.errors:
+            raise InputError("\n".join([f"整改清单 {ledger_path} 有 {len(sheet.errors)} 处错误，未起草：",
+                                        *(issue.message for issue in sheet.errors)]))
+        rows = [row for row in ledger_last_year(sheet) if row.who == who]
+        read.from_ledger = len(rows)
+        read.ledger_issues = [issue.message for issue in sheet.issues]
+        # The ledger is newer than last year's material: its 状态 replaces what was read; its 完成情况 fills a
+        # result the profile left empty (a result typed in the profile stays).
+        entries = merge(entries, rows, overwrite=("status", "evidence", "source"))
+    read.entries = entries
+    return read
+
+
+def with_last_year(profile: Profile, base: Path | None = None, material: Path | None = None,
+                   ledger: Path | None = None) -> Profile:
+    """`profile` with its last year gathered; unchanged when there is nothing to read."""
+    if material is None and ledger is None and not profile.last_year_file and not profile.ledger_file:
+        return profile
+    return profile.model_copy(update={"last_year": gather_last_year(profile, base, material, ledger).entries})

@@ -1,0 +1,66 @@
+"""`duizhao draft PROFILE --last-year FILE --ledger FILE`: what was read is shown first, then drafted; bad files
+are one Chinese line and exit 2, with nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+import pipeline.draft.factory
+from pipeline.cli.main import app
+from pipeline.draft.drafter import OfflineDrafter
+from pipeline.export.ledger import ledger_xlsx
+from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
+from pipeline.material.profile import load_profile, resolve_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+TOWNSHIP = ROOT / "examples" / "township-2024-niandu.yaml"
+
+
+def profile_2025(tmp_path: Path) -> Path:
+    data = yaml.safe_load(TOWNSHIP.read_text(encoding="utf-8"))
+    data["meeting"]["year"] = 2025
+    data["last_year"] = []
+    path = tmp_path / "2025.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_draft_reads_last_years_material_and_ledger(tmp_path, monkeypatch, retriever):
+    monkeypatch.setattr(pipeline.draft.factory, "retriever_factory", lambda settings, on_ingest=None: lambda: retriever)
+    monkeypatch.setattr(pipeline.draft.factory, "drafter_factory", lambda settings: OfflineDrafter)
+    profile = load_profile(TOWNSHIP)
+    spec = resolve_spec(profile, TOWNSHIP.parent)
+    last = tmp_path / "2024年对照检查材料.txt"
+    last.write_text("镇领导班子2024年度民主生活会对照检查材料\n一、存在的问题\n（一）在政治忠诚方面\n"
+                    "一是落实上级决策部署有时打折扣。二是学习贯彻不够深入。\n二、整改措施\n（一）在政治忠诚方面\n"
+                    "一是建立决策部署落实台账，由党委书记负责，2025年6月底前完成。二是每月集中学习1次。\n", encoding="utf-8")
+    ledger = tmp_path / "整改清单.xlsx"
+    ledger.write_bytes(ledger_xlsx(unit_ledger_title(profile, spec), ledger_header(), unit_ledger_rows(profile, spec)))
+    book = load_workbook(ledger)
+    book.active["C2"], book.active["H2"], book.active["I2"] = "落实上级决策部署有时打折扣", "已完成", "台账每月调度，已销号"
+    book.save(ledger)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["draft", str(profile_2025(tmp_path)), "--offline", "-o", str(out), "--no-docx",
+                                      "--last-year", str(last), "--ledger", str(ledger)])
+    assert result.exit_code in (0, 1), result.output
+    assert "上年度问题" in result.stderr and "1. 落实上级决策部署有时打折扣（措施：建立决策部署落实台账；责任人：党委书记；" in result.stderr
+    [md] = out.glob("*.md")
+    text = md.read_text(encoding="utf-8")
+    assert "“落实上级决策部署有时打折扣”的问题，已完成整改，台账每月调度，已销号。" in text
+    assert "“学习贯彻不够深入”的问题，上年度确定的整改措施是每月集中学习1次，【待补：整改结果】。" in text
+
+
+def test_bad_last_year_files_are_bad_input(tmp_path):
+    profile = profile_2025(tmp_path)
+    out = tmp_path / "out"
+    missing = CliRunner().invoke(app, ["draft", str(profile), "--offline", "-o", str(out), "--last-year", str(tmp_path / "无.docx")])
+    assert missing.exit_code == 2 and "上年度文件不存在" in missing.stderr
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"not a zip")
+    result = CliRunner().invoke(app, ["draft", str(profile), "--offline", "-o", str(out), "--ledger", str(broken)])
+    assert result.exit_code == 2 and "另存为" in result.stderr
+    assert not out.exists()

@@ -49,11 +49,15 @@ def merge(entries: list[LastYear], found: list[LastYear], overwrite: tuple[str, 
     """`entries` with each of `found` merged into the same problem (its empty fields filled, and `overwrite`
     fields replaced when `found` has them), or appended when it is a problem not listed yet."""
     merged = list(entries)
+    # Each listed problem takes at most one of `found`, and two of `found` never merge into each other: two
+    # rows of one ledger are two problems, however alike their wording.
+    free = list(range(len(entries)))
     for entry in found:
-        index = best_match(entry.problem, [e.problem for e in merged])
-        if index is None:
+        match = best_match(entry.problem, [merged[i].problem for i in free])
+        if match is None:
             merged.append(entry)
             continue
+        index = free.pop(match)
         current = merged[index]
         update = {name: getattr(entry, name) for name in _FILLED
                   if getattr(entry, name) and (not getattr(current, name) or name in overwrite)}

@@ -73,7 +73,7 @@ def confirm_last_year(profiles: list[Path], material: Path | None, ledger_file: 
     and at a terminal ask to go on."""
     import sys  # lazy: only here
 
-    from pipeline.material.profile import load_profile  # lazy: keeps `duizhao --help` fast
+    from pipeline.material.profile import load_profile, resolve_spec, validate_against_spec  # lazy: keeps `duizhao --help` fast
     from pipeline.run.last_year import gather_last_year  # lazy: keeps `duizhao --help` fast
 
     single = len(profiles) == 1 and profiles[0].is_file()
@@ -84,6 +84,8 @@ def confirm_last_year(profiles: list[Path], material: Path | None, ledger_file: 
     profile = load_profile(profiles[0])
     if not (material or ledger_file or profile.last_year_file or profile.ledger_file):
         return
+    # A wrong profile is reported before anything of last year is shown.
+    validate_against_spec(profile, resolve_spec(profile, profiles[0].parent), profiles[0])
     show_last_year(gather_last_year(profile, profiles[0].parent, material, ledger_file))
     if not yes and sys.stdin.isatty() and not typer.confirm("按以上上年度问题起草？", default=True, err=True):
         raise typer.Exit(EXIT_OK)

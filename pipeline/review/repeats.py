@@ -13,6 +13,7 @@ from pipeline.core.resources import lexicon
 from pipeline.material.document import Document
 from pipeline.material.last_year import headline
 from pipeline.text.numbering import POINT
+from pipeline.text.slots import is_pending
 from pipeline.material.profile import LastYear
 from pipeline.review.findings import Unit, finding
 from pipeline.review.structure import Finding
@@ -83,6 +84,8 @@ def check_repeats(document: Document, last_year: list[LastYear], notes: dict[str
     for unit in _problem_units(document):
         body = unit.text[len(unit.heading):] if unit.heading and unit.text.startswith(unit.heading) else unit.text
         head = headline(POINT.sub("", body, count=1) if POINT.match(body) else body)
+        if not head or is_pending(head):
+            continue  # a slot still to fill is no problem raised yet
         index = best_match(head, problems)
         if index is None:
             continue
@@ -90,7 +93,6 @@ def check_repeats(document: Document, last_year: list[LastYear], notes: dict[str
         own = " ".join(text for problem, text in (notes or {}).items() if problem and problem in unit.text)
         if owned_up(unit.text) or owned_up(own):
             continue
-        measure = entry.measure or lexicon("last_year")["repeat_no_measure"]
-        findings.append(finding("repeat-problem", "warning", unit, problem=head[:40], last=entry.problem,
-                                measure=measure[:40]))
+        findings.append(finding("repeat-problem", "warning", unit, None if entry.measure else "repeat-problem-open",
+                                problem=head[:40], last=entry.problem, measure=entry.measure[:40]))
     return findings

@@ -5,8 +5,9 @@ problem raised again flagged (年年提)."""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from openpyxl import load_workbook
 
 from pipeline.draft.drafter import OfflineDrafter
 from pipeline.export.ledger import ledger_xlsx
+from pipeline.export.preview import soffice_binary
 from pipeline.material.last_year import read_last_year
 from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
 from pipeline.material.profile import load_profile, resolve_spec
@@ -100,3 +102,33 @@ def test_the_ledgers_state_and_results_are_written_in(tmp_path, last_year, retri
     text, _ = last_year_part(tmp_path / "out")
     assert "“党员发挥先锋模范作用不够均衡”的问题，已完成整改，下乡义诊纳入积分，全年公示4次。" in text
     assert "“落实分级诊疗要求有差距”的问题，仍在整改，【待补：整改结果】。" in text
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not soffice_binary(), reason="LibreOffice (soffice) missing: run .ci/install-system.sh")
+def test_another_units_docx_from_libreoffice_drives_next_years_draft(tmp_path, retriever):
+    seed = next((ROOT / "corpus").glob("001_*.txt"))
+    source = tmp_path / "2023年对照检查材料.txt"
+    source.write_bytes(seed.read_bytes())
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([soffice_binary(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                        "docx:MS Word 2007 XML", "--outdir", str(tmp_path), str(source)],
+                       check=True, capture_output=True, timeout=180)
+    data = {"unit": {"name": "某局党组", "type": "党组", "self": "党组班子"}, "meeting": {"spec": "2024-niandu-minzhu"},
+            "last_year_file": "2023年对照检查材料.docx",
+            "aspects": {"带头履行全面从严治党政治责任": [
+                {"problem": "理论学习浮于表面，学用结合不紧", "facts": ["全年中心组学习12次，有5次只是传达文件"]}]}}
+    path = tmp_path / "2024.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    draft(path, tmp_path / "out", retriever, docx=False)
+    record = json.loads((tmp_path / "out" / "某局党组.json").read_text(encoding="utf-8"))
+    [section] = [s for s in record["document"]["sections"] if s["role"] == "last_year"]
+    lines = [p["text"] for p in section["intro"]][1:]
+    problems = [e.problem for e in read_last_year(source)]
+    assert len(lines) == len(problems) == 12
+    for line, problem in zip(lines, problems):
+        # No measure lined up with a problem in this material and no result given: both still to write.
+        assert line == f"“{problem.replace('“', '‘').replace('”', '’')}”的问题，【待补：整改措施及整改结果】。"
+    repeats = [f["message"] for f in record["check"]["findings"] if f["code"] == "repeat-problem"]
+    assert repeats == ["问题“理论学习浮于表面，学用结合不紧”与上年度查摆的“理论学习不深不透”是同一问题（年年提）："
+                       "应写明上年度采取了什么措施、为什么没有见效，这次怎样改"]

@@ -132,3 +132,16 @@ def test_another_units_docx_from_libreoffice_drives_next_years_draft(tmp_path, r
     repeats = [f["message"] for f in record["check"]["findings"] if f["code"] == "repeat-problem"]
     assert repeats == ["问题“理论学习浮于表面，学用结合不紧”与上年度查摆的“理论学习不深不透”是同一问题（年年提）："
                        "应写明上年度采取了什么措施、为什么没有见效，这次怎样改"]
+
+
+def test_the_model_is_told_the_ledgers_state_and_the_measure_promised():
+    from pipeline.draft.plan import make_outline
+    from pipeline.material.profile import LastYear
+
+    profile = load_profile(HOSPITAL).model_copy(update={"last_year": [
+        LastYear(problem="病历书写不规范", status="已完成", fixed="甲级病历率达到92%"),
+        LastYear(problem="候诊时间长", measure="增开周一诊室"), LastYear(problem="学习不深")]})
+    outline = make_outline(profile, resolve_spec(profile, HOSPITAL.parent))
+    [item] = [i for i in outline.items() if i.role == "last_year"]
+    assert item.facts == ["病历书写不规范：已完成整改，甲级病历率达到92%", "候诊时间长：上年度确定的整改措施是增开周一诊室",
+                          "学习不深："]

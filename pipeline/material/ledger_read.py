@@ -181,8 +181,15 @@ def ledger_last_year(sheet: LedgerSheet) -> list[LastYear]:
     """The ledger's rows as last year's entries: the clerk's 完成情况 is the result, 【待补】 cells stay empty."""
     source = lexicon("last_year")["source_ledger"]
     name = Path(sheet.path).name
-    return [LastYear(problem=entry.problem.rstrip("。"), fixed=_own(entry.result), measure=_own(entry.measure),
-                     owner=_own(entry.owner), deadline=_own(entry.deadline), aspect=entry.aspect, status=entry.status,
-                     evidence=_own(entry.evidence), who=whose(entry.source),
-                     source=source.format(name=name, row=entry.row))
-            for entry in sheet.entries]
+    entries = []
+    for entry in sheet.entries:
+        problem, who = entry.problem.rstrip("。"), whose(entry.source)
+        # Earlier ledgers had no 来源 column and wrote whose problem it is after it: 问题（李四）/ 问题（班子）.
+        old = re.fullmatch(r"(.+?)（([^（）]{2,8})）", problem) if not entry.source else None
+        if old:
+            problem, who = old.group(1), "" if old.group(2) == lexicon("meeting")["ledger"]["group"] else old.group(2)
+        entries.append(LastYear(problem=problem, fixed=_own(entry.result), measure=_own(entry.measure),
+                                owner=_own(entry.owner), deadline=_own(entry.deadline), aspect=entry.aspect,
+                                status=entry.status, evidence=_own(entry.evidence), who=who,
+                                source=source.format(name=name, row=entry.row)))
+    return entries

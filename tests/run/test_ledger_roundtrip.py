@@ -152,3 +152,17 @@ def test_a_date_typed_as_a_date_counts_as_the_time_limit(written):
     fill(written, {"G3": datetime(2026, 1, 10), "H3": "整改中"})
     [entry] = [e for e in review_ledger(written, APRIL).overdue if e.row == 3]
     assert entry.due == date(2026, 1, 10) and entry.deadline == "2026年1月10日"
+
+
+def test_an_earlier_six_column_ledger_reads_back(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["序号", "问题", "整改措施", "责任人", "完成时限", "状态"])
+    book.active.append([1, "贯彻上级决策部署有时打折扣（班子）", "建立落实台账", "李明远", "2026年6月底", "已完成"])
+    book.active.append([2, "下村调研多看点少看面（李明远）", "【待补：具体整改措施】", "李明远", "2026年9月底", "整改中"])
+    path = tmp_path / "旧整改清单.xlsx"
+    book.save(path)
+    first, second = ledger_last_year(read_ledger(path))
+    assert (first.problem, first.who, first.status) == ("贯彻上级决策部署有时打折扣", "", "已完成")
+    assert (second.problem, second.who, second.measure) == ("下村调研多看点少看面", "李明远", "")

@@ -28,12 +28,16 @@ def ledger(
     report: Optional[Path] = typer.Option(None, "--report", help="写出整改进展情况报告（.docx，公文格式）"),
     force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的进展报告"),
     layout: str = typer.Option("gbt9704", "--layout", help="报告版式：gbt9704（公文格式）或 plain"),
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON（各行、逾期、已完成、错误与警告）"),
 ):
     """检查整改清单（台账）：逐行校验状态和时限，列出逾期未完成和已完成的问题，可生成进展报告。
     退出码 0 无逾期，1 有逾期，2 清单有错误（逐行列出，报告不生成）。"""
     from pipeline.run.ledger import check_ledger_file  # lazy: keeps `duizhao --help` fast
 
     review = check_ledger_file(file, _today(today), report, force, layout)
+    if as_json:
+        typer.echo(review.model_dump_json(indent=1))
+        raise typer.Exit(EXIT_BAD_INPUT if review.errors else EXIT_FINDINGS if review.overdue else EXIT_OK)
     for issue in review.issues:
         typer.echo(f"{'错误' if issue.severity == 'error' else '警告'}：{issue.message}", err=True)
     if review.errors:

@@ -5,6 +5,7 @@ only, and the clerk's file never rewritten."""
 from __future__ import annotations
 
 import hashlib
+import json
 import subprocess
 import tempfile
 from datetime import date
@@ -111,6 +112,9 @@ def test_cli_exit_codes(written, tmp_path):
     assert overdue.exit_code == 1 and "逾期 第" in overdue.stdout and "已完成 第2行" in overdue.stdout
     early = CliRunner().invoke(app, ["ledger", str(written), "--today", "2025-12-01"])
     assert early.exit_code == 0 and "逾期 0 项" in early.stdout
+    as_json = CliRunner().invoke(app, ["ledger", str(written), "--today", "2026-04-15", "--json"])
+    data = json.loads(as_json.stdout)
+    assert as_json.exit_code == 1 and [e["row"] for e in data["done"]] == [2, 4] and data["overdue"]
     fill(written, {"H5": "做完了"})
     broken = CliRunner().invoke(app, ["ledger", str(written)])
     assert broken.exit_code == 2 and "第5行 H列（状态）为“做完了”" in broken.stderr

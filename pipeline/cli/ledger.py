@@ -72,14 +72,21 @@ def show_last_year(read) -> None:
     typer.echo("  读错或漏读的，请在单位资料的 last_year: 中改写（写在那里的优先）。", err=True)
 
 
-def confirm_last_year(profiles: list[Path], material: Path | None, ledger_file: Path | None, yes: bool) -> None:
-    """Before a single profile's draft: read last year (when asked to, or its profile names the files), show it,
-    and at a terminal ask to go on."""
-    import sys  # lazy: only here
-
+def confirm_last_year(profiles: list[Path], material: Path | None, ledger_file: Path | None, yes: bool,
+                      meeting: bool = False) -> None:
+    """Before a single profile's (or a meeting's) draft: read last year (when asked to, or its profile names the
+    files), show it, and at a terminal ask to go on."""
     from pipeline.material.profile import load_profile, resolve_spec, validate_against_spec  # lazy: keeps `duizhao --help` fast
-    from pipeline.run.last_year import gather_last_year  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.last_year import gather_last_year, meeting_last_year  # lazy: keeps `duizhao --help` fast
 
+    if meeting:
+        if material or ledger_file:
+            for name, entries in meeting_last_year(profiles[0], material, ledger_file):
+                typer.echo(f"{name}：上年度问题 {len(entries)} 个" + "".join(
+                    f"\n  {n}. {e.problem}（{e.status or '未读到状态'}；结果：{e.fixed or '【待补】'}）"
+                    for n, e in enumerate(entries, 1)), err=True)
+            _go_on(yes)
+        return
     single = len(profiles) == 1 and profiles[0].is_file()
     if not single:
         if material or ledger_file:
@@ -91,5 +98,11 @@ def confirm_last_year(profiles: list[Path], material: Path | None, ledger_file: 
     # A wrong profile is reported before anything of last year is shown.
     validate_against_spec(profile, resolve_spec(profile, profiles[0].parent), profiles[0])
     show_last_year(gather_last_year(profile, profiles[0].parent, material, ledger_file))
+    _go_on(yes)
+
+
+def _go_on(yes: bool) -> None:
+    import sys  # lazy: only here
+
     if not yes and sys.stdin.isatty() and not typer.confirm("按以上上年度问题起草？", default=True, err=True):
         raise typer.Exit(EXIT_OK)

@@ -156,10 +156,9 @@ def draft(
     options = DraftOptions(outdir=outdir, force=force, concurrency=concurrency, use_cache=not no_cache,
                            docx=not no_docx, layout=layout, last_year=last_year, ledger=ledger)
     meetings = [path for path in profiles if is_meeting_file(path)]
-    if not meetings:
-        from pipeline.cli.ledger import confirm_last_year  # lazy: keeps `duizhao --help` fast
+    from pipeline.cli.ledger import confirm_last_year  # lazy: keeps `duizhao --help` fast
 
-        confirm_last_year(profiles, last_year, ledger, yes)
+    confirm_last_year(profiles, last_year, ledger, yes, meeting=bool(meetings))
     if meetings:
         if len(profiles) > 1:
             fail("会议文件请单独起草：duizhao draft 会议文件.yaml（不要与单位资料或其他会议文件一起给出）")

@@ -15,6 +15,8 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.core.errors import InputError
 from pipeline.material.last_year import read_last_year
 from pipeline.material.ledger_read import ledger_last_year, read_ledger
+from pipeline.core.resources import lexicon
+from pipeline.material.meeting import MeetingFile, group_profile, load_meeting
 from pipeline.material.profile import LastYear, Profile
 from pipeline.review.repeats import best_match
 
@@ -99,3 +101,28 @@ def with_last_year(profile: Profile, base: Path | None = None, material: Path | 
     if material is None and ledger is None and not profile.last_year_file and not profile.ledger_file:
         return profile
     return profile.model_copy(update={"last_year": gather_last_year(profile, base, material, ledger).entries})
+
+
+def gather_meeting_last_year(meeting: MeetingFile, group: Profile, path: Path, material: Path | None = None,
+                             ledger: Path | None = None) -> tuple[MeetingFile, Profile]:
+    """A meeting's last year: last year's material into the 班子's last_year; the kept ledger's rows into the
+    班子's and each member's (by whose problem the row's 来源 names), so that their 上年度 parts and the new
+    ledger's carried rows follow it."""
+    base = (path.parent / meeting.profile).parent if meeting.profile else path.parent
+    group = with_last_year(group, base, material, ledger)
+    ledger = ledger or (base / group.ledger_file if group.ledger_file else None)
+    if ledger is None:
+        return meeting.model_copy(update={"last_year": group.last_year}), group
+    members = []
+    for member in meeting.members:
+        own = Profile(unit={"name": member.name}, meeting=meeting.meeting, last_year=member.last_year)
+        members.append(member.model_copy(update={
+            "last_year": gather_last_year(own, base, ledger=ledger, who=member.name).entries}))
+    return meeting.model_copy(update={"members": members, "last_year": group.last_year}), group
+
+
+def meeting_last_year(path: Path, material: Path | None = None, ledger: Path | None = None) -> list[tuple[str, list[LastYear]]]:
+    """What a meeting's draft will read of last year, per body (班子 first, then each member), to show first."""
+    meeting, spec = load_meeting(path)
+    meeting, group = gather_meeting_last_year(meeting, group_profile(meeting, spec, path), path, material, ledger)
+    return [(lexicon("meeting")["ledger"]["group"], group.last_year), *((m.name, m.last_year) for m in meeting.members)]

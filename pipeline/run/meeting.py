@@ -31,7 +31,7 @@ from pipeline.review.content import check_content
 from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_ledger, check_personal, corpus_finding,
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
-from pipeline.run.last_year import gather_last_year, with_last_year
+from pipeline.run.last_year import gather_meeting_last_year
 from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name, write_outputs
 from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 from pipeline.review.copyrate import load_corpus
@@ -130,7 +130,8 @@ class MeetingJob:
         self.meeting, self.spec = load_meeting(path)  # a bad file stops here: nothing is written
         self.claims: dict = {}
         self.group: Profile = group_profile(self.meeting, self.spec, path)
-        self._gather_last_year(path, options)
+        self.meeting, self.group = gather_meeting_last_year(self.meeting, self.group, path, options.last_year,
+                                                            options.ledger)
         names = _names()
         year = self.meeting.meeting.year or self.spec.year or ""
         self.folder = options.outdir / safe_name(names["folder" if year else "folder_no_year"].format(
@@ -146,22 +147,6 @@ class MeetingJob:
         self.sheet_paths = {name: self.folder / safe_name(names["criticism"].format(name=name)) for name in self.sheets}
         self.ledger_paths = [self.folder / f"{names['ledger']}.{ext}" for ext in ("xlsx", "docx")]
         self.index_path = self.folder / names["index"]
-
-    def _gather_last_year(self, path: Path, options: DraftOptions) -> None:
-        """Last year's material into the 班子's last_year; the kept ledger's rows into the 班子's and each
-        member's (by whose problem the row's 来源 names), so that their 上年度 parts and the new ledger's carried rows
-        follow it."""
-        base = (path.parent / self.meeting.profile).parent if self.meeting.profile else path.parent
-        self.group = with_last_year(self.group, base, options.last_year, options.ledger)
-        ledger = options.ledger or (base / self.group.ledger_file if self.group.ledger_file else None)
-        if ledger is None:
-            return
-        members = []
-        for member in self.meeting.members:
-            own = Profile(unit={"name": member.name}, meeting=self.meeting.meeting, last_year=member.last_year)
-            members.append(member.model_copy(update={
-                "last_year": gather_last_year(own, base, ledger=ledger, who=member.name).entries}))
-        self.meeting = self.meeting.model_copy(update={"members": members, "last_year": self.group.last_year})
 
     @property
     def jobs(self) -> list[UnitJob]:

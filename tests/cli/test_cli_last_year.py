@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -64,3 +65,22 @@ def test_bad_last_year_files_are_bad_input(tmp_path):
     result = CliRunner().invoke(app, ["draft", str(profile), "--offline", "-o", str(out), "--ledger", str(broken)])
     assert result.exit_code == 2 and "另存为" in result.stderr
     assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_meetings_last_year_is_shown_per_body_before_drafting(tmp_path):
+    from pipeline.material.meeting import group_profile, load_meeting
+    from pipeline.material.meeting_docs import ledger_title, meeting_ledger_rows
+
+    meeting_path = ROOT / "examples" / "meetings" / "branch-zuzhi.yaml"
+    meeting, spec = load_meeting(meeting_path)
+    rows = meeting_ledger_rows(meeting, group_profile(meeting, spec, meeting_path), spec)
+    ledger = tmp_path / "整改清单.xlsx"
+    ledger.write_bytes(ledger_xlsx(ledger_title(meeting, spec), ledger_header(), rows))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["draft", str(meeting_path), "--offline", "-o", str(out), "--ledger", str(ledger),
+                                      "--no-docx"])
+    first = meeting.members[0]
+    assert "班子：上年度问题" in result.stderr and f"{first.name}：上年度问题" in result.stderr
+    own = next(r for r in rows if r.who == first.name and r.kind == "personal")
+    assert f"{own.problem}（整改中；结果：【待补】）" in result.stderr

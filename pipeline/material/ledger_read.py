@@ -147,6 +147,11 @@ def read_ledger(path: str | Path) -> LedgerSheet:
                                                                           value=deadline)))
             elif not deadline or is_pending(deadline):
                 issues.append(("warning", words["deadline_missing"].format(row=number, status=status)))
+        if open_row:
+            for name in ("整改措施", "责任人"):
+                if name in columns and (not values.get(name) or is_pending(values[name])):
+                    issues.append(("warning", words["open_missing"].format(row=number, col=col(name), name=name,
+                                                                           status=status)))
         if status == lexicon("meeting")["ledger"]["done"] and not values.get("完成情况") and "完成情况" in columns:
             issues.append(("warning", words["done_no_result"].format(row=number, col=col("完成情况"))))
         result.issues += [LedgerIssue(row=number, severity=s, message=m) for s, m in issues]

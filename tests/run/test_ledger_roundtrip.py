@@ -63,7 +63,10 @@ def test_a_filled_ledger_reads_back_with_overdue_and_done_rows(written):
     assert not any(e.row == 2 for e in review.overdue)
     assert review.counts["已完成"] == 2 and sum(review.counts.values()) == len(review.entries)
     # 已完成 without 完成情况 is a warning naming its row and column.
-    assert "第4行标为已完成，但 I列（完成情况）为空" in " ".join(i.message for i in review.warnings)
+    warnings = " ".join(i.message for i in review.warnings)
+    assert "第4行标为已完成，但 I列（完成情况）为空" in warnings
+    criticised = next(e for e in review.entries if e.source.startswith("相互批评"))
+    assert f"第{criticised.row}行（未开始）E列（整改措施）还没有填写" in warnings
     assert review_ledger(written, date(2025, 12, 1)).overdue == []
 
 

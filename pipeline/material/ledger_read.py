@@ -112,8 +112,14 @@ def read_ledger(path: str | Path) -> LedgerSheet:
 
     path = Path(path)
     book = _open(path)
-    sheet = book.active
-    header_row, columns = _header(sheet)
+    # The active sheet, else the first that has the header (a clerk may add a 说明 sheet in front).
+    sheets = [book.active, *(s for s in book.worksheets if s is not book.active)]
+    sheet, header_row, columns = sheets[0], 0, {}
+    for candidate in sheets:
+        header_row, columns = _header(candidate)
+        if header_row:
+            sheet = candidate
+            break
     if not header_row:
         raise InputError(_words()["no_header"].format(path=path, rows=_HEADER_ROWS,
                                                       columns="”“".join(_words()["required"])))

@@ -173,3 +173,12 @@ def test_an_earlier_six_column_ledger_reads_back(tmp_path):
     first, second = ledger_last_year(read_ledger(path))
     assert (first.problem, first.who, first.status) == ("贯彻上级决策部署有时打折扣", "", "已完成")
     assert (second.problem, second.who, second.measure) == ("下村调研多看点少看面", "李明远", "")
+
+
+def test_the_ledger_sheet_is_found_behind_a_notes_sheet(written):
+    book = load_workbook(written)
+    notes = book.create_sheet("填表说明", 0)
+    notes["A1"] = "状态请从下拉列表中选择"
+    book.active = 0
+    book.save(written)
+    assert read_ledger(written).entries[0].problem == "贯彻上级决策部署有时打折扣"

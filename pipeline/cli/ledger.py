@@ -69,7 +69,7 @@ def show_last_year(read) -> None:
         typer.echo(f"  {number}. {entry.problem}（{'；'.join(details)}）", err=True)
     for issue in read.ledger_issues:
         typer.echo(f"  警告：{issue}", err=True)
-    typer.echo("  读错或漏读的，请在单位资料的 last_year: 中改写（写在那里的优先）。", err=True)
+    typer.echo("  读错或漏读的，请在单位资料的“last_year:”中改写（写在那里的优先；duizhao profile last-year 可打印出这一段）。", err=True)
 
 
 def confirm_last_year(profiles: list[Path], material: Path | None, ledger_file: Path | None, yes: bool,
@@ -106,3 +106,14 @@ def _go_on(yes: bool) -> None:
 
     if not yes and sys.stdin.isatty() and not typer.confirm("按以上上年度问题起草？", default=True, err=True):
         raise typer.Exit(EXIT_OK)
+
+
+@handles_errors
+def profile_last_year(
+    file: Path = typer.Argument(..., help="上年度的对照检查材料（.docx / .md / .txt / 草稿 .json）"),
+    ledger_file: Optional[Path] = typer.Option(None, "--ledger", help="上年度填写过的整改清单（.xlsx）：带上状态和完成情况"),
+):
+    """读出上年度材料中的问题和措施，打印成单位资料中的“last_year:”一段，核对后粘贴进单位资料。"""
+    from pipeline.run.last_year import last_year_yaml  # lazy: keeps `duizhao --help` fast
+
+    typer.echo(last_year_yaml(file, ledger_file), nl=False)

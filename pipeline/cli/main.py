@@ -250,7 +250,7 @@ def serve(
     run(web_app, host, port)
 
 
-from pipeline.cli.ledger import ledger  # noqa: E402
+from pipeline.cli.ledger import ledger, profile_last_year  # noqa: E402
 
 app.command(name="ledger")(ledger)
 
@@ -259,6 +259,7 @@ from pipeline.cli.eval import eval_app  # noqa: E402
 from pipeline.cli.specs import meeting_app, profile_app, specs_app  # noqa: E402
 
 app.add_typer(specs_app, name="specs")
+profile_app.command(name="last-year")(profile_last_year)
 app.add_typer(profile_app, name="profile")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(eval_app, name="eval")

@@ -126,3 +126,20 @@ def meeting_last_year(path: Path, material: Path | None = None, ledger: Path | N
     meeting, spec = load_meeting(path)
     meeting, group = gather_meeting_last_year(meeting, group_profile(meeting, spec, path), path, material, ledger)
     return [(lexicon("meeting")["ledger"]["group"], group.last_year), *((m.name, m.last_year) for m in meeting.members)]
+
+
+def last_year_yaml(path: Path, ledger: Path | None = None) -> str:
+    """Last year's problems read from a material (and a kept ledger) as a `last_year:` block to check and paste
+    into the profile; `fixed` is left for the unit's result unless the ledger gives it."""
+    import yaml  # lazy: only here
+
+    entries = read_last_year(path)
+    if ledger is not None:
+        sheet = read_ledger(ledger)
+        if sheet.errors:
+            raise InputError(sheet.errors[0].message)
+        entries = merge(entries, [e for e in ledger_last_year(sheet) if not e.who], overwrite=("status", "evidence"))
+    keep = ("problem", "aspect", "measure", "owner", "deadline", "status", "fixed")
+    data = [{name: getattr(e, name) for name in keep if getattr(e, name) or name == "fixed"} for e in entries]
+    head = lexicon("last_year")["yaml_head"].format(name=path.name)
+    return head + yaml.safe_dump({"last_year": data}, allow_unicode=True, sort_keys=False, width=1 << 20)

@@ -84,3 +84,22 @@ def test_a_meetings_last_year_is_shown_per_body_before_drafting(tmp_path):
     assert "班子：上年度问题" in result.stderr and f"{first.name}：上年度问题" in result.stderr
     own = next(r for r in rows if r.who == first.name and r.kind == "personal")
     assert f"{own.problem}（整改中；结果：【待补】）" in result.stderr
+
+
+def test_profile_last_year_prints_a_block_that_loads_into_the_profile(tmp_path):
+    last = tmp_path / "2024年对照检查材料.txt"
+    last.write_text("对照检查材料\n一、存在的问题\n（一）在政治忠诚方面\n一是落实上级决策部署有时打折扣。二是学习贯彻不够深入。\n"
+                    "二、整改措施\n（一）在政治忠诚方面\n一是建立决策部署落实台账，由党委书记负责，2025年6月底前完成。二是每月集中学习1次。\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["profile", "last-year", str(last)])
+    assert result.exit_code == 0 and result.stdout.startswith("# 从 2024年对照检查材料.txt 读出的上年度问题")
+    data = yaml.safe_load(TOWNSHIP.read_text(encoding="utf-8"))
+    data.update(yaml.safe_load(result.stdout))
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    first, second = load_profile(path).last_year
+    assert (first.problem, first.measure, first.owner, first.deadline, first.fixed) == (
+        "落实上级决策部署有时打折扣", "建立决策部署落实台账", "党委书记", "2025年6月底前", "")
+    assert second.measure == "每月集中学习1次"
+    bad = CliRunner().invoke(app, ["profile", "last-year", str(tmp_path / "无.docx")])
+    assert bad.exit_code == 2

@@ -63,6 +63,12 @@ def best_match(problem: str, candidates: list[str]) -> int | None:
     return max(scored)[1] if scored else None
 
 
+def match_last_year(text: str, problems: list[str]) -> str | None:
+    """The one of last year's `problems` that `text` raises again, or None (for any rule that needs it)."""
+    index = best_match(text, problems)
+    return problems[index] if index is not None else None
+
+
 def owned_up(text: str) -> bool:
     """The text says it is last year's problem again (and so can say why the measure did not hold)."""
     return any(cue in text for cue in _words()["owned_cues"])

@@ -60,3 +60,11 @@ def test_check_last_year_flags_repeats_from_last_years_file(tmp_path):
     assert '"repeat-problem"' in result.stdout and "班子成员每人领办1个调研课题" in result.stdout
     missing = CliRunner().invoke(app, ["check", str(this), "--last-year", str(tmp_path / "无.txt")])
     assert missing.exit_code == 2
+
+
+def test_match_last_year_names_the_problem_raised_again():
+    from pipeline.review.repeats import match_last_year
+
+    last = ["理论学习不够深入", "调查研究不够深入"]
+    assert match_last_year("下沉一线搞调研少，掌握基层情况不全面", last) == "调查研究不够深入"
+    assert match_last_year("干部考核结果运用不够", last) is None

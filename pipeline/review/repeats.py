@@ -45,11 +45,13 @@ def content_words(text: str) -> frozenset[str]:
 
 
 def similarity(a: str, b: str) -> float:
-    """Share of the shorter problem's content words that the other one has too (0 … 1)."""
+    """Share of the shorter problem's content words that the other one has too (0 … 1). Broad words (学习,
+    党员, 群众) in common are no evidence on their own: some other word must be shared too."""
     wa, wb = content_words(a), content_words(b)
-    if not wa or not wb:
+    shared = wa & wb
+    if not wa or not wb or not shared - set(_words()["broad_words"]):
         return 0.0
-    return len(wa & wb) / min(len(wa), len(wb))
+    return len(shared) / min(len(wa), len(wb))
 
 
 def same_problem(a: str, b: str) -> bool:

@@ -1,6 +1,7 @@
 """Reading notices into specs: how many aspect lists come back exactly, and how long a reading takes.
 
     .venv/bin/python eval/bench_notice.py [--runs 20]
+    .venv/bin/python eval/bench_notice.py --scale     # a long notice at 1x, 4x and 16x: reading must stay linear
 
 Inputs with a known answer: the notice fixtures (2024年度, 2025年度), the list-form variants of the tests, and the
 five seeds (their aspect lists as the domain notes give them; seed 003 in its own wording). Prints each input's result, the exact
@@ -55,10 +56,29 @@ def read(text: str) -> list[str] | None:
         return None
 
 
+def scale() -> None:
+    """The 2025 notice repeated (300, 1200, 4800 times: 0.9, 3.6, 14 MB): time per MB should not grow."""
+    short = (ROOT / "tests" / "fixtures" / "notices" / "notice-2025-minzhu.txt").read_text(encoding="utf-8")
+    previous = None
+    for times in (300, 1200, 4800):
+        text = short * times
+        start = time.perf_counter()
+        read(text)
+        seconds = time.perf_counter() - start
+        megabytes = len(text.encode("utf-8")) / 1e6
+        growth = f"  ×{seconds / previous:.1f} for ×4 input" if previous else ""
+        print(f"{megabytes:6.1f} MB  {seconds:6.2f} s  {seconds / megabytes:.3f} s/MB{growth}")
+        previous = seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--scale", action="store_true", help="time a long notice at 1x, 4x, 16x")
     args = parser.parse_args()
+    if args.scale:
+        scale()
+        return
     exact = judged = 0
     reading, floor = [], []
     for name, (text, expected) in cases().items():

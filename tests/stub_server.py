@@ -169,6 +169,8 @@ class StubServer:
         serial: bool = False,
         prompt_latency: float = 0.0,
         interrupting: bool = False,
+        honours_max_tokens: bool = True,
+        web_page: int | None = None,
     ):
         self._queue: deque = deque(responses or [])
         self.responder = responder
@@ -181,6 +183,10 @@ class StubServer:
         # interrupting: like llama-cpp-python's server (interrupt_requests, on by default), a new chat request
         # stops the answer being streamed: no finish chunk, just the end of the stream.
         self.interrupting = interrupting
+        # honours_max_tokens=False: like some local servers, the whole answer whatever the request's limit.
+        self.honours_max_tokens = honours_max_tokens
+        # web_page=STATUS: not an API at all (a wrong base URL): every request gets an HTML page with that status.
+        self.web_page = web_page
         self._latest = 0  # the newest chat request, numbered
         self.interrupted = 0
         self._generating = threading.Lock()
@@ -297,8 +303,22 @@ class _Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout test)
 
+    def _page(self) -> None:
+        page = "<!DOCTYPE html>\n<html><head><title>欢迎访问</title></head><body>单位门户网站</body></html>".encode()
+        try:
+            self.send_response(self.stub.web_page or 200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(page)))
+            self.end_headers()
+            self.wfile.write(page)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
     def do_GET(self) -> None:  # noqa: N802
         self._record(None)
+        if self.stub.web_page:
+            self._page()
+            return
         if self.path.rstrip("/").endswith("/models"):
             self._send(200, {"object": "list", "data": [{"id": self.stub.model, "object": "model"}]})
         else:
@@ -314,6 +334,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(400, {"error": {"message": "request body is not JSON"}})
             return
         self._record(body)
+        if self.stub.web_page:
+            self._page()
+            return
         if self.path.endswith("/chat/completions"):
             with self.stub._lock:
                 self.stub._latest += 1
@@ -358,7 +381,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         text, finish = answer.text, answer.finish_reason
         limit = request.get("max_completion_tokens") or request.get("max_tokens")
-        if limit is not None and len(text) > int(limit):
+        if limit is not None and len(text) > int(limit) and stub.honours_max_tokens:
             text, finish = text[: int(limit)], "length"
         finish = finish or "stop"
         prompt_tokens = sum(len(str(m.get("content", ""))) for m in request.get("messages", []))

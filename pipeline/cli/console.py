@@ -41,6 +41,8 @@ def print_check_report(report, as_json: bool = False) -> None:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             shown = f"{value:.1%}" if key == "copy_rate" else str(value)
             out.print(f"{name}：{shown}")
+    if isinstance(metrics.get("kind"), str):
+        out.print(f"材料类别：{metrics['kind']}")
     verdict = "[bold green]通过[/]" if report.ok else "[bold red]未通过[/]"
     out.print(f"{verdict}：错误 {report.count('error')} 条，警告 {report.count('warning')} 条，提示 {report.count('info')} 条"
               + (f"（会议规范 {report.spec}）" if report.spec else ""))
@@ -143,6 +145,7 @@ def print_draft_results(results) -> None:
     out = console()
     if not out.is_terminal or out.width <= 80:
         _print_draft_lines(out, results)
+        _print_done_before(out, results)
         _print_notes(results)
         _print_cross_copy(out, results)
         return
@@ -155,15 +158,24 @@ def print_draft_results(results) -> None:
                           f"[red]{escape(r.error)}[/]")
             continue
         verdict = "[green]通过[/]" if r.ok else "[red]未通过[/]"
-        verdict += f"（错{r.errors}/警{r.warnings}）"
+        verdict += f"（错{r.errors}/警{r.warnings}）" + ("（此前已完成）" if r.done_before else "")
         outputs = "\n".join(escape(p) for p in r.outputs)
         if r.pending:  # items left as 【待补】 because the model could not write them
             outputs += f"\n[red]{escape(_pending_line(r))}[/]"
         table.add_row(escape(r.unit), r.spec, escape(_system_label(r)), str(r.sections), str(r.chars), verdict,
                       f"{r.seconds:.1f}", str(r.tokens), outputs)
     out.print(table)
+    _print_done_before(out, results)
     _print_notes(results)
     _print_cross_copy(out, results)
+
+
+def _print_done_before(out: Console, results) -> None:
+    """A rerun of an interrupted batch: how many units the earlier run had finished (kept as they were)."""
+    done = sum(1 for r in results if r.done_before)
+    if done:
+        out.print(f"{done} 个单位此前已起草完成（文件未改动，本次未重写；要重新起草请加 --force），"
+                  f"本次起草 {len(results) - done} 个。")
 
 
 def _print_notes(results) -> None:
@@ -187,7 +199,7 @@ def _print_draft_lines(out: Console, results) -> None:
             out.print(f"[bold red]失败[/]：{escape(r.unit or r.profile)}" + (f"（{r.spec}）" if r.spec else "")
                       + f"：{escape(r.error)}")
             continue
-        verdict = "[green]通过[/]" if r.ok else "[red]未通过[/]"
+        verdict = ("[green]通过[/]" if r.ok else "[red]未通过[/]") + ("（此前已完成）" if r.done_before else "")
         tokens = f" · 词元 {r.tokens}" if r.tokens else ""
         out.print(f"{verdict}：{escape(r.unit)}（{r.spec}，{escape(_system_label(r))}）{r.sections} 部分 · {r.chars} 字 · "
                   f"错 {r.errors} / 警 {r.warnings} · {r.seconds:.1f} 秒{tokens}")

@@ -29,11 +29,12 @@ app = typer.Typer(
 def check(
     file: Path = typer.Argument(..., help="要检查的材料（.txt / .md / .docx / 草稿 .json）"),
     spec: Optional[str] = typer.Option(None, "--spec", help="会议规范 ID 或 YAML 文件路径；不给则按通用结构检查"),
-    profile: Optional[Path] = typer.Option(None, "--profile", help="单位资料 YAML：检查事实是否写进材料、字数是否达标"),
+    profile: Optional[Path] = typer.Option(None, "--profile", help="单位资料或会议文件 YAML：核对材料中的事实（数字、责任人、时限、人名、案例）、字数是否达标"),
     corpus: Optional[Path] = typer.Option(None, "--corpus", help="查重用的范文目录（默认：内置范文 + 已入库范文）"),
     target_chars: Optional[int] = typer.Option(None, "--target-chars", help="目标字数（计算长度得分）"),
     structure_only: bool = typer.Option(False, "--structure-only", help="只做结构检查，不做内容审查"),
     final: bool = typer.Option(False, "--final", help="按送审稿检查：【待补】等未填写处一律算错误"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="材料类别（不给则按标题识别）：班子对照检查材料、个人对照检查材料、相互批评意见、整改清单等"),
     html: Optional[Path] = typer.Option(None, "--html", help="输出带标注的 HTML 审查报告"),
     force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的 HTML 报告"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
@@ -50,7 +51,7 @@ def check(
     if html is not None:
         check_replaceable(html, force, "HTML 审查报告")
     options = CheckOptions(spec=spec, profile=profile, corpus=corpus, target_chars=target_chars,
-                           content=not structure_only, html=html, final=final, last_year=last_year)
+                           content=not structure_only, html=html, final=final, kind=kind, last_year=last_year)
     report = check_file(file, options)
     print_check_report(report, as_json=as_json)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
@@ -185,6 +186,34 @@ def draft(
 
 @app.command()
 @handles_errors
+def review(
+    folder: Path = typer.Argument(..., help="材料所在目录（.docx / .md / .txt，可混合各单位、各类材料）"),
+    output: Path = typer.Option(..., "-o", "--output", help="输出的审查结果表（.xlsx）"),
+    profile: Optional[Path] = typer.Option(None, "--profile", help="单位资料或会议文件（同一单位的材料时给出，核对事实）"),
+    corpus: Optional[Path] = typer.Option(None, "--corpus", help="查重用的范文目录（默认：内置范文 + 已入库范文）"),
+    final: bool = typer.Option(False, "--final", help="按送审稿检查：【待补】等未填写处一律算错误"),
+    force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的审查结果表"),
+):
+    """审查一个目录的全部材料：逐份按类别检查，两两查雷同，写成一张审查结果表（.xlsx）。退出码 0 无错误，1 有错误。"""
+    from pipeline.core.owned import check_replaceable  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.county import review_folder  # lazy: keeps `duizhao --help` fast
+
+    if output.suffix.lower() != ".xlsx":
+        fail(f"输出文件应以 .xlsx 结尾：{output}")
+    check_replaceable(output, force, "审查结果表")
+    result = review_folder(folder, profile=profile, corpus=corpus, output=output, final=final)
+    errors = sum(r.errors for r in result.rows)
+    flagged = sum(1 for r in result.rows if r.errors)
+    top = result.pairs[0] if result.pairs else None
+    typer.echo(f"已审查 {len(result.rows)} 份材料，{flagged} 份有错误（共 {errors} 条），用时 {result.seconds} 秒")
+    if top:
+        typer.echo(f"最高雷同 {top['rate']:.1%}：{top['a']} 与 {top['b']}")
+    typer.echo(f"已写入：{output}")
+    raise typer.Exit(EXIT_FINDINGS if errors else EXIT_OK)
+
+
+@app.command()
+@handles_errors
 def export(
     file: Path = typer.Argument(..., help="材料（.txt / .md / .docx，或文档 / 草稿 .json）"),
     output: Path = typer.Option(..., "-o", "--output", help="输出的 Word 文件（.docx）"),
@@ -232,13 +261,19 @@ def serve(
 ):
     """启动本地网页工作台：选会议 → 填资料 → 起草 → 审改 → 下载 Word。"""
     # Imported here so that `duizhao --help` does not load the web stack.
-    from pipeline.web.server import build, resolve_token, run  # lazy: keeps `duizhao --help` fast
+    from pipeline.web.server import build, colleague_addresses, resolve_token, run, url_of  # lazy: keeps `duizhao --help` fast
 
     token, generated = resolve_token(host, token)
     web_app, config = build(host, token, data, keep_days)
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else shown}:{port}/" + (f"?token={token}" if token else "")
+    url = url_of("127.0.0.1" if host in ("0.0.0.0", "::") else host, port, token)
     typer.echo(f"工作台已启动：{url}")
+    if not config.loopback:
+        others = colleague_addresses(host)
+        if others:
+            typer.echo("同事在自己的电脑上打开：" + "  ".join(url_of(a, port, token) for a in others))
+        else:
+            typer.echo("未找到本机的局域网地址：请在本机用 ipconfig（Windows）或 ip addr 查看，再告诉同事"
+                       f"“http://本机地址:{port}/?token={token}”")
     if generated:
         typer.echo(f"访问令牌（已自动生成，请只告诉需要使用的同事）：{token}")
     typer.echo(f"数据目录：{config.data_dir}（{config.session_days} 天未使用的会话自动删除）；按 Ctrl+C 停止。")

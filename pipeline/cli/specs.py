@@ -63,9 +63,9 @@ def specs_new(
 def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
     """打印一份带注释的单位资料模板，已按会议规范填好各个方面。"""
     from pipeline.run.inputs import profile_template  # lazy: keeps `duizhao --help` fast
-    from pipeline.run.inputs import load_spec  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import load_spec, spec_reference  # lazy: keeps `duizhao --help` fast
 
-    typer.echo(profile_template(load_spec(spec)), nl=False)
+    typer.echo(profile_template(load_spec(spec), spec_reference(spec)), nl=False)
 
 
 @meeting_app.command("init")
@@ -73,6 +73,6 @@ def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID �
 def meeting_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
     """打印一份带注释的会议文件模板：班子的问题、两位成员示例（个人问题、上年度整改、相互批评意见）。"""
     from pipeline.run.inputs import meeting_template  # lazy: keeps `duizhao --help` fast
-    from pipeline.run.inputs import load_spec  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import load_spec, spec_reference  # lazy: keeps `duizhao --help` fast
 
-    typer.echo(meeting_template(load_spec(spec)), nl=False)
+    typer.echo(meeting_template(load_spec(spec), spec_reference(spec)), nl=False)

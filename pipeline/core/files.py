@@ -14,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from pipeline.core.errors import InputError
 from pipeline.core.sanitize import strip_controls, strip_controls_in
+import unicodedata
+
 import yaml
 from pipeline.core.yaml_errors import explain
 import typing
@@ -345,3 +347,20 @@ def describe(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
     if kind in _MESSAGES:
         return f"字段 {where} 有误：{_MESSAGES[kind]}"
     return f"字段 {where} 有误：{first['msg']}"
+
+
+# Names Windows keeps for devices, with or without an extension (NUL.docx opens the null device).
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+MAX_NAME_CHARS = 80  # a file name stays under 255 bytes in UTF-8 (3 per 字) with room for ".docx" and a suffix
+
+
+def safe_file_name(name: str, fallback: str = "draft") -> str:
+    """A file or folder name from text the user wrote (a unit name): no control or format characters (NUL, ANSI
+    escapes, a right-to-left override that shows 材料.exe as exe.料材), none of \\/:*?"<>| or spaces, no leading
+    or trailing dots, not a Windows device name (CON, NUL…), and not longer than MAX_NAME_CHARS."""
+    name = "".join(ch for ch in strip_controls(name) if unicodedata.category(ch) not in ("Cf", "Cc", "Co", "Cs"))
+    name = "".join("_" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in name).strip("._")[:MAX_NAME_CHARS]
+    name = name.rstrip("._") or fallback
+    if name.split(".")[0].upper() in _RESERVED:
+        name = "_" + name
+    return name

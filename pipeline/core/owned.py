@@ -95,9 +95,9 @@ GENERATOR = "duizhao"  # stamped into what duizhao writes alone (a .docx's ident
 
 
 def written_by_duizhao(path: Path) -> bool:
-    """A single output file (-o FILE) duizhao wrote: its stamp is there (a .docx, an HTML report)."""
+    """A single output file (-o FILE) duizhao wrote: its stamp is there (a .docx or .xlsx, an HTML report)."""
     try:
-        if path.suffix.lower() == ".docx":
+        if path.suffix.lower() in (".docx", ".xlsx"):
             with zipfile.ZipFile(path) as archive:
                 core = archive.read("docProps/core.xml").decode("utf-8", "replace")
             return f">{GENERATOR}</dc:identifier>" in core

@@ -89,7 +89,7 @@ def clean_output(
     paragraphs = _drop_echo(paragraphs, echo_sources, ctx)
     paragraphs = _cut_off_section(paragraphs, ctx)
     if not keep_points:
-        paragraphs = [piece for p in paragraphs for piece in _split_points(p, ctx)]
+        paragraphs = _trim_closing([piece for p in paragraphs for piece in _split_points(p, ctx)], ctx, summaries=False)
     paragraphs = _drop_repeats(paragraphs, ctx)
     if role == "preamble":
         paragraphs = closing_last(paragraphs)
@@ -180,20 +180,30 @@ def _trim_talk(paragraphs: list[str], ctx: Context) -> list[str]:
             else:
                 kept.append(prefixes.sub(lambda m: ctx.flag("scaffold-echo", m.group()) or "", sentence))
         cleaned.append("".join(kept).strip())
-    out = [p for p in cleaned if p]
-    # Closing: sign-off sentences, speech closings, then a summary paragraph (the closing section keeps it).
+    return _trim_closing([p for p in cleaned if p], ctx)
+
+
+def _trim_closing(out: list[str], ctx: Context, summaries: bool = True) -> list[str]:
+    """Sign-off sentences, speech closings, then summary paragraphs (the closing section keeps them). Run again
+    on the split points: talk after a point marker ("五是好的，以上就是全部内容。如需修改请告诉我。") is a point too."""
+    w = ctx.words
+    ack = re.compile(r"^(?:(?:%s)[\s，,。.！!~～]+)+" % "|".join(map(re.escape, w["acknowledgements"])), re.I)
     while out:
         last = sentences(out[-1])
         if last and (_has(last[-1], w["sign_off_phrases"]) or not _CJK.search(last[-1])):
             ctx.flag("sign-off", last[-1])
         elif last and re.match(r"^(?:%s)[，。！!、\s]*$" % "|".join(map(re.escape, w["salutation_closings"])), last[-1]):
             ctx.flag("salutation", last[-1])
+        elif len(out) > 1 and ack.match(out[-1]) and (ctx.role != "closing" or not ack.sub("", out[-1]).strip()):
+            # "好的，…" after the text: the model talking to the requester again
+            ctx.flag("sign-off", out.pop())
+            continue
         else:
             break
         out[-1] = "".join(last[:-1]).strip()
         if not out[-1]:
             out.pop()
-    if ctx.role != "closing" and len(out) > 1 and _starts(out[-1], w["summary_starts"]):
+    if summaries and ctx.role != "closing" and len(out) > 1 and _starts(out[-1], w["summary_starts"]):
         ctx.flag("sign-off", out.pop())
     return out
 

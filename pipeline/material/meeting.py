@@ -189,7 +189,7 @@ class _PlainDumper(yaml.SafeDumper):
         return True
 
 
-def meeting_template(spec: MeetingSpec) -> str:
+def meeting_template(spec: MeetingSpec, reference: str | None = None) -> str:
     """A commented meeting file for `spec`: data emitted as YAML, comments and placeholders from prompts/."""
     words = yaml.safe_load(prompt_text("meeting_template.yaml"))
     fill = words["fill"]
@@ -202,7 +202,7 @@ def meeting_template(spec: MeetingSpec) -> str:
                 "criticisms": {fill[f"member{3 - n}"]: [fill["criticism"]]}} for n in (1, 2)]
     self_name = "支部班子" if "支部" in spec.body else "班子"
     data = {"unit": {"name": fill["unit"], "type": spec.body, "self": self_name},
-            "meeting": {"spec": spec.id, "year": spec.year},
+            "meeting": {"spec": reference or spec.id, "year": spec.year},
             "preparation": {"talks": 0, "opinions": 0, "study": fill["study"]},
             "aspects": aspects, "last_year": [], "signature": {"name": fill["signature"], "date": fill["date"]},
             "members": members}

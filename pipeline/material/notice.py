@@ -29,6 +29,7 @@ _STYLE = re.compile(r"^(?:带头|对照)|是否|方面")
 _TRIM = " \t\u3000，,、。；;：:"
 _MAX_ITEMS = 12
 _ITEM_MAX = 40
+_LOOK_BACK = 2000  # characters around a list looked at for its cue words (its clause, its line, the lines above)
 
 
 @lru_cache(maxsize=1)
@@ -93,9 +94,16 @@ def clean_item(raw: str) -> tuple[str, str]:
 def _context(text: str, start: int) -> tuple[str, str]:
     """The words before a list: (its own line's start and the line above, the same with one more line above).
     Cues count in the wider one; what the list is about (通报…, 会前准备) is said right above it."""
-    lines = [line for line in text[:start].split("\n")]
-    own = lines[-1]
-    above = [line for line in lines[:-1] if line.strip()][-2:]
+    # Walked back from `start` line by line (splitting all the text before it made a long notice quadratic).
+    line_start = text.rfind("\n", 0, start) + 1
+    own = text[line_start:start]
+    above: list[str] = []
+    end = line_start - 1  # the line break ending the line above
+    while end >= 0 and len(above) < 2 and line_start - end < _LOOK_BACK:
+        begin = text.rfind("\n", 0, end) + 1
+        if text[begin:end].strip():
+            above.insert(0, text[begin:end])
+        end = begin - 1
     near = "\n".join(above[-1:] + [own])[-120:]
     wide = "\n".join(above + [own])[-200:]
     return near, wide
@@ -177,7 +185,8 @@ def _inline(text: str) -> list[Candidate]:
     candidates = []
     for match in re.finditer(words["count"], text):
         count = cn_to_int(match.group(1).replace("两", "二"))
-        clause_start = max(text.rfind(ch, 0, match.start()) for ch in "。\n：:") + 1
+        floor = max(0, match.start() - _LOOK_BACK)
+        clause_start = max(floor - 1, *(text.rfind(ch, floor, match.start()) for ch in "。\n：:")) + 1
         clause = text[clause_start: match.start()]
         cues = sorted((m.end(), cue) for cue in words["cues"] for m in re.finditer(re.escape(cue), clause))
         for cue_end, _ in reversed(cues):
@@ -189,7 +198,7 @@ def _inline(text: str) -> list[Candidate]:
             items = [name for name, _ in pairs]
             if _valid(items):
                 after = re.split("[。\n]", text[match.end(): match.end() + 20])[0]  # the same sentence only
-                near = clause[:cue_end] + after
+                near = clause[:cue_end] + match.group(0) + after  # "…等6个方面" itself says what the list is
                 score = 3 + _score(items, [h for _, h in pairs], (near, near), set(), None)
                 candidates.append(Candidate(items, score, "inline", parts))
                 break
@@ -200,8 +209,9 @@ def _clauses(text: str, counts: set[int]) -> list[Candidate]:
     """是否…；是否…；是否…: clauses after a colon, up to the sentence end."""
     candidates = []
     for colon in re.finditer("[：:]", text):
-        end = min((i for i in (text.find("。", colon.end()), text.find("\n", colon.end())) if i >= 0),
-                  default=len(text))
+        ceiling = min(len(text), colon.end() + _LOOK_BACK)
+        end = min((i for i in (text.find("。", colon.end(), ceiling), text.find("\n", colon.end(), ceiling)) if i >= 0),
+                  default=ceiling)
         parts = [p for p in re.split("[；;]", text[colon.end(): end]) if p.strip(_TRIM)]
         if len(parts) < 3 or _MARKER.match(parts[0].strip()):
             continue
@@ -218,11 +228,14 @@ def find_aspects(text: str) -> Candidate | None:
     """The aspect list of a (scrubbed) text, or None when nothing reads as one."""
     counts = {cn_to_int(m.group(1).replace("两", "二")) for m in re.finditer(_words()["inline"]["count"], text)}
     candidates = _numbered(text, counts) + _inline(text) + _clauses(text, counts)
-    candidates = [c for c in candidates if all(item in text for item in c.items)]
-    if not candidates:
-        return None
-    best = max(candidates, key=lambda c: c.score)  # max keeps the first of equals: the earliest kind tried
-    return best if best.score >= _words()["list_scoring"]["min_score"] else None
+    # Best first (a stable sort keeps the earliest kind tried among equals); the verbatim check, a scan of the
+    # whole text per item, only for as many as it takes.
+    for best in sorted(candidates, key=lambda c: -c.score):
+        if best.score < _words()["list_scoring"]["min_score"]:
+            return None
+        if all(item in text for item in best.items):
+            return best
+    return None
 
 
 def _parts(text: str) -> dict[str, str]:

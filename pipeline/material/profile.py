@@ -16,6 +16,7 @@ from pipeline.material.specs import aspect_for_key
 import yaml
 from pipeline.core.resources import prompt_text
 from pipeline.material.specs import part_heading
+from pipeline.text.numbering import count_limit
 
 
 class Strict(BaseModel):
@@ -133,6 +134,24 @@ class Profile(Strict):
             return {key: (items or []) for key, items in value.items()}
         return value
 
+    @field_validator("aspects")
+    @classmethod
+    def _aspects_numbered(cls, value: dict[str, list[Problem]]) -> dict[str, list[Problem]]:
+        # Checked when read, not after minutes of drafting: beyond this the numbering cannot be written.
+        count_limit(len(value), "方面")
+        for key, problems in value.items():
+            try:
+                count_limit(len(problems), "问题")
+            except ValueError as error:
+                raise ValueError(f"方面“{key}”{error}") from None
+        return value
+
+    @field_validator("work", "last_year", "campaign")
+    @classmethod
+    def _lists_numbered(cls, value: list) -> list:
+        count_limit(len(value), "条")
+        return value
+
     @field_validator("causes", mode="before")
     @classmethod
     def _causes_mapping(cls, value):
@@ -207,9 +226,10 @@ def _comment(text: str) -> str:
     return " ".join(str(text).split())  # a comment ends at the line's end
 
 
-def profile_template(spec: MeetingSpec) -> str:
+def profile_template(spec: MeetingSpec, reference: str | None = None) -> str:
     """A commented profile for `spec`, its aspects listed in order, for the user to fill in. Values are written
-    by the YAML emitter, so any aspect or meeting name parses back to itself; comments are kept."""
+    by the YAML emitter, so any aspect or meeting name parses back to itself; comments are kept. `reference`
+    is what `meeting.spec` says (specs.spec_reference: a spec read from a file is named by its path)."""
 
     lines = []
     for aspect in spec.aspects:
@@ -221,7 +241,7 @@ def profile_template(spec: MeetingSpec) -> str:
                      "\n      deadline: 【完成时限，如 2025年6月底前】")
     self_name = "支部班子" if "支部" in spec.body else "班子"
     text = prompt_text("profile_template.yaml").format(
-        spec_name=_comment(spec.name), spec_id_comment=_comment(spec.id), spec_id=_scalar(spec.id), body=_scalar(spec.body),
+        spec_name=_comment(spec.name), spec_id_comment=_comment(spec.id), spec_id=_scalar(reference or spec.id), body=_scalar(spec.body),
         self_name=_scalar(self_name), year=_scalar(spec.year) if spec.year else "", aspects="\n".join(lines))
     return text + _part_blocks(spec)
 

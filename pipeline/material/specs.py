@@ -4,6 +4,8 @@ user spec folder."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import difflib
 from datetime import date
 import re
@@ -16,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pipeline.material.document import Role
 from pipeline.core.errors import InputError
 from pipeline.core.resources import data_dir, lexicon, user_dir
-from pipeline.text.numbering import CN_NUMERALS
+from pipeline.text.numbering import CN_NUMERALS, count_limit
 from pipeline.core.files import describe, expect_mapping, read_yaml
 
 
@@ -135,9 +137,10 @@ class MeetingSpec(BaseModel):
     def _aspects_unique(cls, aspects: list[Aspect]) -> list[Aspect]:
         if not aspects:
             raise ValueError("不能为空：请列出“存在的问题”的各个方面")
+        count_limit(len(aspects), "方面")  # beyond it the numbering cannot be written
         # A name or alias used twice would make headings match two aspects.
-        names = [n.strip() for a in aspects for n in dict.fromkeys([a.name, *a.aliases])]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        names = Counter(n.strip() for a in aspects for n in dict.fromkeys([a.name, *a.aliases]))
+        duplicates = sorted(n for n, times in names.items() if times > 1)
         if duplicates:
             raise ValueError(f"aspects 中有重复的方面：{'、'.join(duplicates)}（名称或别名重复，请删去重复的一项）")
         return aspects
@@ -278,6 +281,18 @@ def load_spec(id_or_path: str | Path) -> MeetingSpec:
     known = list(all_specs())
     raise InputError(f"未知的会议规范：{key}（可用：{'、'.join(known)}；或给出 .yaml 文件路径；"
                      f"新通知可用 duizhao specs new --from 通知文件 生成）")
+
+
+def spec_reference(id_or_path: str | Path) -> str:
+    """What a profile's `meeting.spec` should say to find the spec `load_spec(id_or_path)` found: its id when
+    found by id, else the file's absolute path (a template printed to stdout may be saved anywhere)."""
+    key = str(id_or_path)
+    if key in builtin_specs():
+        return key
+    own = user_spec_path(key) if "/" not in key and "\\" not in key and key not in (".", "..") else None
+    if own is not None and own.is_file():
+        return key
+    return str(Path(key).expanduser().resolve())
 
 
 def stale_spec_warning(spec: MeetingSpec, meeting_year: int | None) -> str | None:

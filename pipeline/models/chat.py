@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from pipeline.core.errors import InputError, ModelError
 from pipeline.models.endpoint import IdleTimeout, Interrupted, endpoint_for
-from pipeline.models.failures import Retry, short, status_error
+from pipeline.models.failures import Retry, is_html, not_an_api, short, status_error
 from pipeline.core.redact import redact
 
 
@@ -33,7 +33,8 @@ DEFAULT_MODEL = "gpt-4o-mini"
 # Local servers (llama.cpp, vLLM, Ollama) accept any key, but the OpenAI client refuses to start without one.
 PLACEHOLDER_KEY = "not-needed"
 CONNECT_TIMEOUT = 8.0  # seconds to open a connection: a dead endpoint is reported within 10 s
-FATAL_CODES = {"model-unreachable", "model-auth", "model-quota", "model-not-found", "model-rate-limited"}
+FATAL_CODES = {"model-unreachable", "model-auth", "model-quota", "model-not-found", "model-rate-limited",
+               "model-not-api"}
 
 
 class ChatSettings(BaseModel):
@@ -174,6 +175,8 @@ async def complete(
             await asyncio.sleep(delay)
             continue
         except ModelError as error:
+            if error.code == "model-empty" and await asyncio.to_thread(_serves_html, _base_url(chat_model)):
+                error = not_an_api(_base_url(chat_model))  # a web page answered 200 (a wrong base URL)
             clean = ModelError(_redact(str(error), secrets), code=error.code)
             raise (endpoint.fail(clean) if clean.code in FATAL_CODES else clean) from None
         return _completion(message, attempt, time.monotonic() - started)
@@ -197,7 +200,7 @@ async def _invoke(chat_model: BaseChatModel, messages: Sequence[Any], max_tokens
                              "请检查 OPENAI_BASE_URL 和模型服务是否已启动", code="model-unreachable") from None
         raise Retry("无法连接模型服务") from None
     except openai.APIStatusError as error:
-        raise status_error(error) from None
+        raise status_error(error, _base_url(chat_model)) from None
     except ConnectionError:
         raise Retry("连接中断") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
@@ -222,6 +225,20 @@ def _come_back_later(wait: float) -> ModelError:
     span = f"{round(wait / 3600, 1):g} 小时" if wait >= 3600 else f"{max(1, round(wait / 60))} 分钟"
     return ModelError(f"模型服务限流，要求 {span}后再试（约 {when} 之后）：本次运行先停在这里，届时重新运行同一命令即可续做",
                       code="model-rate-limited")
+
+
+def _serves_html(base_url: str) -> bool:
+    """After an empty answer: does the base URL serve web pages? (An API answers JSON, even 401 or 404.)"""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(base_url.rstrip("/") + "/models", timeout=CONNECT_TIMEOUT) as response:
+            return is_html(response.headers.get("content-type", ""), response.read(200))
+    except urllib.error.HTTPError as error:
+        return is_html(error.headers.get("content-type", ""), error.read(200))
+    except (OSError, ValueError):
+        return False
 
 
 def _base_url(chat_model: Any) -> str:

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 QUEUED_EVENTS = 2  # repeated queueing, not one slow prompt, lowers the limit
 QUEUED_WAIT = 0.5  # seconds beyond twice the fastest first chunk: below this a request was not queued
 ABANDON_GRACE_MAX = 30.0  # seconds an abandoned request keeps its slot (at most)
+# A server that ignores max_tokens may stream hundreds of thousands of characters (merging them took minutes):
+# past this many characters per asked token, or this floor, the answer is cut as if for length.
+CHARS_PER_TOKEN_CAP = 4
+ANSWER_FLOOR_CHARS = 8000
 _TICK = 0.05
 
 
@@ -123,10 +127,12 @@ class Endpoint:
         overlapped = self.in_flight > 1
         ended = False  # a chunk carried a finish reason
         last_own = started
-        merged = None
         producing = started_producing = False
         abandoned = True
         iterator = chat_model.astream(list(messages), max_tokens=max_tokens).__aiter__()
+        cap = max(ANSWER_FLOOR_CHARS, CHARS_PER_TOKEN_CAP * (max_tokens or 0))
+        chunks: list = []
+        chars = 0
         try:
             while True:
                 step = asyncio.ensure_future(iterator.__anext__())
@@ -142,7 +148,8 @@ class Endpoint:
                     break
                 last_own = time.monotonic()
                 self.touch()
-                merged = chunk if merged is None else merged + chunk
+                chunks.append(chunk)  # merged once at the end: chunk by chunk is quadratic in the answer
+                chars += len(getattr(chunk, "content", "") or "") if isinstance(getattr(chunk, "content", ""), str) else 0
                 ended = ended or _finished(chunk)
                 overlapped = overlapped or self.in_flight > 1 or self.started > mine
                 if not started_producing and (getattr(chunk, "content", "") or _finished(chunk)):
@@ -153,6 +160,10 @@ class Endpoint:
                 if producing and _finished(chunk):
                     producing = False  # the server is done with it (the usage chunk and [DONE] may follow)
                     self.producing -= 1
+                if chars > cap and not ended:
+                    chunks.append(_length_chunk(chunk))  # the server ignored max_tokens: cut here, for length
+                    ended = True
+                    break  # abandoned: the rest of the stream is closed below
         finally:
             if producing:
                 self.producing -= 1
@@ -163,8 +174,7 @@ class Endpoint:
                     await iterator.aclose()
                 except BaseException:  # noqa: BLE001 - closing a half-read stream must not hide the real error
                     pass
-        # A choice arrived (langchain marks its chunks in response_metadata); a stream with none is the empty
-        # result the caller reports.
+        merged = _merge(chunks)
         # A choice arrived (langchain marks its chunks in response_metadata); a stream with none is the empty
         # result the caller reports.
         began = merged is not None and bool(getattr(merged, "content", "") or getattr(merged, "response_metadata", None))
@@ -179,6 +189,29 @@ class Endpoint:
             raise Interrupted()
         self.succeeded = True
         return merged
+
+
+def _merge(chunks: list) -> Any:
+    if not chunks:
+        return None
+    if len(chunks) == 1:
+        return chunks[0]
+    from langchain_core.messages.ai import add_ai_message_chunks  # lazy: only once an answer arrived
+
+    try:
+        return add_ai_message_chunks(chunks[0], *chunks[1:])
+    except (TypeError, AttributeError):  # not AI message chunks: merge as langchain's + does
+        merged = chunks[0]
+        for chunk in chunks[1:]:
+            merged = merged + chunk
+        return merged
+
+
+def _length_chunk(like: Any) -> Any:
+    """An empty chunk saying the answer stopped for length."""
+    from langchain_core.messages import AIMessageChunk  # lazy: only for a runaway answer
+
+    return AIMessageChunk(content="", response_metadata={"finish_reason": "length"}, id=getattr(like, "id", None))
 
 
 def _speaks_http(chat_model: Any) -> bool:

@@ -28,8 +28,21 @@ class Retry(Exception):
         self.wait = wait
 
 
-def status_error(error: Any) -> Exception:
+def not_an_api(base_url: str) -> ModelError:
+    return ModelError(f"OPENAI_BASE_URL（{base_url}）返回的是网页（HTML），不是 OpenAI 兼容的模型接口：请检查地址"
+                      "（通常以 /v1 结尾，如 http://127.0.0.1:8080/v1）", code="model-not-api")
+
+
+def is_html(content_type: str, body: bytes | str = b"") -> bool:
+    head = (body[:200].decode("utf-8", "replace") if isinstance(body, bytes) else body[:200]).lstrip().lower()
+    return "text/html" in content_type.lower() or head.startswith(("<!doctype html", "<html"))
+
+
+def status_error(error: Any, base_url: str = "") -> Exception:
     status = error.status_code
+    response = getattr(error, "response", None)
+    if response is not None and is_html(response.headers.get("content-type", ""), _text(response)):
+        return not_an_api(base_url)
     code = str(getattr(error, "code", "") or _body_field(error, "code") or "")
     detail = str(_body_field(error, "message") or "")
     if status == 402 or (status == 429 and _QUOTA.search(f"{code} {detail}")):
@@ -47,6 +60,13 @@ def status_error(error: Any) -> Exception:
         return ModelError("模型服务找不到该接口或模型（HTTP 404），请检查 OPENAI_BASE_URL 和 DUIZHAO_MODEL",
                           code="model-not-found")
     return ModelError(f"模型服务拒绝了请求（HTTP {status}）：{short(detail)}", code="model-rejected")
+
+
+def _text(response: Any) -> str:
+    try:
+        return response.text[:200]
+    except Exception:  # noqa: BLE001 - a body not read (streamed): the content type decides
+        return ""
 
 
 def _body_field(error: Any, name: str) -> Any:

@@ -1,4 +1,5 @@
-"""The check stage as users call it: load a material, resolve its spec, run the structure and content checks."""
+"""The check stage as users call it: load a material, resolve its spec, read it as its kind, run the structure and
+content checks of that kind, the facts against the profile and the 督导组's rules."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.material.document import Document
 from pipeline.material.load import load_document
 from pipeline.material.parse import ParseResult
-from pipeline.material.profile import LastYear, Profile, load_profile, resolve_spec
+from pipeline.material.profile import LastYear, Profile
 from pipeline.material.specs import MeetingSpec, load_spec
-from pipeline.review.structure import CheckReport, check_structure, guess_spec
+from pipeline.review.structure import CheckReport, Finding, check_structure, guess_spec
 from pipeline.material.load import read_text
 from pipeline.text.overlap import content_digest
 from pipeline.review.additions import check_additions, check_record
@@ -21,7 +22,13 @@ from pipeline.review.content import ContentResult, check_content, rendered_text
 from pipeline.review.copyrate import CopyCorpus, load_corpus
 from pipeline.material.parse import assign_aspects
 from pipeline.review.report_html import write_report_html
+from pipeline.review.kinds import Kind, kind_of
+from pipeline.review.kind_rules import check_kind
+from pipeline.review.profile_facts import check_profile_facts
+from pipeline.review.supervision import check_supervision
+from pipeline.review.reference import Reference, load_reference
 from pipeline.material.last_year import read_last_year
+from pipeline.core.files import read_yaml
 from pipeline.review.repeats import check_repeats
 
 
@@ -35,18 +42,20 @@ class CheckOptions(BaseModel):
     html: Path | None = None
     # A 送审稿 check: every slot still to fill (【待补】, XX) is an error, not a warning.
     final: bool = False
+    # The kind of material (id or Chinese name, lexicon/kinds.yaml); None: from the title.
+    kind: str | None = None
     # Last year's material: a problem raised again (年年提) must say why last year's measure did not work.
     last_year: Path | None = None
 
 
 def meeting_spec(spec: str | Path | None = None, profile_path: str | Path | None = None,
                  document: Document | None = None) -> MeetingSpec | None:
-    """Which meeting spec applies: the one named (id or path), else the profile's, else the best guess from the
-    document; None when none is given and none fits."""
+    """Which meeting spec applies: the one named (id or path), else the profile's (or meeting file's), else the
+    best guess from the document; None when none is given and none fits."""
     if spec:
         return load_spec(spec)
     if profile_path is not None:
-        return resolve_spec(load_profile(profile_path), Path(profile_path).parent)
+        return load_reference(profile_path).spec
     return guess_spec(document) if document is not None else None
 
 
@@ -57,14 +66,16 @@ def _siblings(path: Path, folder: Path | None, sources: list[str]) -> tuple[str,
     return tuple(name for name in sources if Path(name).stem == path.stem)
 
 
-def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profile | None = None, *,
-                   content: bool = True, corpus: CopyCorpus | None = None, target_chars: int | None = None,
-                   final: bool = False, raw_text: str | None = None, siblings: tuple[str, ...] = (),
-                   record: Path | None = None, last_year: list[LastYear] = ()) -> tuple[CheckReport, ContentResult | None]:
-    """The one check pipeline (`duizhao check` and the workbench's review page): structure, content, what the
-    model added, the draft record's own flags, 年年提. `raw_text` is the material as read (to recognise it among
-    the 范文); `record` a duizhao draft record the document came from; `last_year` last year's problems read
-    from its material (the profile's own are added)."""
+def _with(report: CheckReport, findings: list[Finding], metrics: dict | None = None) -> CheckReport:
+    findings = report.findings + findings
+    return report.model_copy(update={"findings": findings, "metrics": {**report.metrics, **(metrics or {})},
+                                     "ok": not any(f.severity == "error" for f in findings)})
+
+
+def _examined(parsed: ParseResult, spec: MeetingSpec | None, profile: Profile | None, content: bool,
+              corpus: CopyCorpus | None, target_chars: int | None, final: bool, raw_text: str | None,
+              siblings: tuple[str, ...]) -> tuple[CheckReport, ContentResult | None]:
+    """A 对照检查材料: the spec's skeleton and the content rules of its problems, causes and measures."""
     report = check_structure(parsed, spec, final=final)
     result = None
     if content:
@@ -81,56 +92,87 @@ def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profi
         digests = {content_digest(rendered_text(layout(document)))}
         if raw_text is not None:
             digests.add(content_digest(raw_text))
-        notes = ([(p.problem, [*p.facts, p.cause]) for problems in profile.aspects.values() for p in problems if p.problem]
-                 if profile is not None else None)
+        # The unit's own measure for a problem answers it: the profile says so (its words count as the case).
+        notes = ([(p.problem, [*p.facts, p.cause, p.measure or ""]) for problems in profile.aspects.values()
+                  for p in problems if p.problem] if profile is not None else None)
         result = check_content(document, content_spec, loaded, target, facts, digests, siblings, notes)
-        findings = report.findings + result.findings
-        metrics = {**report.metrics, **result.metrics}
-        report = report.model_copy(update={"findings": findings, "metrics": metrics,
-                                           "ok": not any(f.severity == "error" for f in findings)})
+        report = _with(report, result.findings, result.metrics)
+    return report, result
 
+
+def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profile | None = None, *,
+                   content: bool = True, corpus: CopyCorpus | None = None, target_chars: int | None = None,
+                   final: bool = False, raw_text: str | None = None, siblings: tuple[str, ...] = (),
+                   record: Path | None = None, kind: str | None = None,
+                   reference: Reference | None = None,
+                   last_year: list[LastYear] = ()) -> tuple[CheckReport, ContentResult | None]:
+    """The one check pipeline (`duizhao check`, `duizhao review` and the workbench's review page): the material
+    read as its kind (`kind`, else its title); for a 对照检查材料 structure and content; the kind's own rules, what
+    the model added, the draft record's own flags; the facts against the profile and the 督导组's rules. `raw_text`
+    is the material as read (to recognise it among the 范文); `record` a duizhao draft record the document came
+    from; `reference` a unit profile or meeting file (a member's material is held to the member's own profile)."""
+    document = parsed.document
+    found_kind: Kind = kind_of(document.title, kind)
+    if reference is not None:
+        profile = reference.profile_for(found_kind, document.title)
+    if found_kind.examined:
+        report, result = _examined(parsed, spec, profile, content, corpus, target_chars, final, raw_text, siblings)
+    else:  # a document of its own shape: none of the 对照检查 skeleton's parts is asked of it
+        report, result = CheckReport(ok=True, spec=spec.id if spec else None), None
     # What the model added or could not write: the marker in any format, the .json record's own flags.
-    added = check_additions(parsed.document, profile if content else None, drafted=record is not None)
+    added = check_additions(document, profile if content else None, drafted=record is not None)
     if record is not None:
-        added += check_record(record, parsed.document, added)
-    if added:
-        findings = report.findings + added
-        report = report.model_copy(update={"findings": findings,
-                                           "ok": not any(f.severity == "error" for f in findings)})
-    entries = [*(profile.last_year if profile is not None else []), *last_year]
-    causes = {p.problem: p.cause for ps in profile.aspects.values() for p in ps} if profile is not None else None
-    repeats = check_repeats(parsed.document, entries, causes)
-    if repeats:
-        report = report.model_copy(update={"findings": report.findings + repeats})
+        added += check_record(record, document, added)
+    added += check_kind(document, found_kind.rules)
+    if content:
+        facts = reference.facts if reference is not None else profile
+        added += check_profile_facts(document, facts, final, drafted=record is not None)
+    report = _with(report, added, {"kind": found_kind.name})
+    if found_kind.examined and content:
+        names = reference.unit_names(document.title) if reference else [profile.unit.name, profile.unit.type or ""] \
+            if profile else []
+        post = reference.post(document.title) if reference else ""
+        supervised, metrics = check_supervision(document, profile, [*names, document.title], post)
+        report = _with(report, supervised, metrics)
+        if last_year:
+            # Last year's material (`last_year`, read from its file): the same matcher as the profile's 年年提
+            # rule, with last year's measure quoted. (The profile's own last_year is check_supervision's.)
+            causes = {p.problem: p.cause for ps in profile.aspects.values() for p in ps} if profile else None
+            report = _with(report, check_repeats(document, list(last_year), causes))
     report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
     return report, result
 
 
-def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckReport:
+def check_file(path: str | Path, options: CheckOptions | None = None, corpus: CopyCorpus | None = None,
+               parsed: ParseResult | None = None, reference: Reference | None = None) -> CheckReport:
+    """Check one material. A caller checking many (`duizhao review`) passes the copy corpus, the material it has
+    read already and the profile (or meeting file) loaded once."""
     options = options or CheckOptions()
     path = Path(path)
-    profile = load_profile(options.profile) if options.profile is not None else None
-    spec = meeting_spec(options.spec, options.profile)
-    parsed = load_document(path, spec)
+    if reference is None and options.profile is not None:
+        reference = load_reference(options.profile)
+    spec = load_spec(options.spec) if options.spec else (reference.spec if reference else None)
+    parsed = parsed or load_document(path, spec)
     drafted = path.suffix.lower() == ".json"  # a duizhao record: the draft was made from the profile
     raw = read_text(path) if path.suffix.lower() != ".json" else None
-    corpus = load_corpus(options.corpus) if options.content else None
+    if options.content and corpus is None:
+        corpus = load_corpus(options.corpus)
     siblings = _siblings(path, options.corpus, corpus.index.sources) if corpus is not None else ()
-    report, content = check_document(parsed, spec, profile, content=options.content, corpus=corpus,
+    report, content = check_document(parsed, spec, None, content=options.content, corpus=corpus,
                                      target_chars=options.target_chars, final=options.final, raw_text=raw,
-                                     siblings=siblings, record=path if drafted else None,
-                                     last_year=_last_year(profile, options))
+                                     siblings=siblings, record=path if drafted else None, kind=options.kind,
+                                     reference=reference, last_year=_last_year(reference, options))
     if options.html is not None:
-
         write_report_html(options.html, parsed.document, report, content, source=path.name)
     return report
 
 
-def _last_year(profile: Profile | None, options: CheckOptions) -> list[LastYear]:
+def _last_year(reference: Reference | None, options: CheckOptions) -> list[LastYear]:
     """Last year's problems read from --last-year's material, else from the profile's `last_year_file`."""
     if options.last_year is not None:
         return read_last_year(options.last_year)
-    if profile is not None and profile.last_year_file and options.profile is not None:
-        path = Path(profile.last_year_file)
-        return read_last_year(path if path.is_absolute() else Path(options.profile).parent / path)
+    data = read_yaml(options.profile, "单位资料") if options.profile is not None else None
+    key = data.get("last_year_file") if isinstance(data, dict) else None
+    if isinstance(key, str) and key:
+        return read_last_year(Path(key) if Path(key).is_absolute() else Path(options.profile).parent / key)
     return []

@@ -40,7 +40,10 @@ def composer_formulae() -> tuple[str, ...]:
                 if key != "roots":  # the cause roots' names and keywords are content, not connectives
                     yield from strings(value)
 
-    fragments = (part.strip() for template in strings(lexicon("composer")) for part in re.split(r"\{[^}]*\}", template))
+    # The personal composer's and the meeting documents' fixed wording (the 相互批评意见's opening) too.
+    sources = [lexicon("composer"), lexicon("composer_personal"), lexicon("meeting")["criticism"]]
+    fragments = (part.strip() for source in sources for template in strings(source)
+                 for part in re.split(r"\{[^}]*\}", template))
     return tuple(dict.fromkeys(f for f in fragments if len(normalise(f)[0]) >= MANDATED_QUOTE))
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from pipeline.core.resources import lexicon
 from pipeline.material.document import Document, Item, render
+from pipeline.review.mandated import composer_formulae
 from pipeline.review.structure import Finding, Severity
 from pipeline.text.overlap import OverlapIndex, normalise
 from pipeline.text.slots import is_pending
@@ -94,9 +95,16 @@ class PairCopy:
     run: str = ""
 
 
-def _exempt_mask(text: str, mandated: list[str]) -> list[bool]:
+_PROMPT = re.compile(r"【[^【】\n]{0,200}】")
+
+
+def exempt_mask(text: str, mandated: list[str]) -> list[bool]:
+    # A 【待补：…】 prompt is the same in every draft and none reaches the material handed in: never 雷同.
     mask = [False] * len(text)
-    for phrase in sorted({p for p in mandated if len(p) >= 4}, key=len, reverse=True):
+    for match in _PROMPT.finditer(text):
+        mask[match.start() : match.end()] = [True] * (match.end() - match.start())
+    # The composer's connective formulae assert nothing and are the same in every member's material.
+    for phrase in sorted({p for p in [*mandated, *composer_formulae()] if len(p) >= 4}, key=len, reverse=True):
         for match in re.finditer(re.escape(phrase), text):
             mask[match.start() : match.end()] = [True] * (match.end() - match.start())
     return mask
@@ -111,14 +119,14 @@ def _masked(text: str, mask: list[bool], filler: str) -> str:
 def copy_against(text: str, others: dict[str, str], mandated: list[str]) -> dict[str, tuple[float, str]]:
     """Per other document: share of `text`'s content characters in 13-字 runs shared with it, and the longest
     run. Mandated wording (the meeting's name, aspect names, headings) is left out of both texts."""
-    mask = _exempt_mask(text, mandated)
+    mask = exempt_mask(text, mandated)
     own = _masked(text, mask, "\ue000")
     counted = [i for i, ch in enumerate(text) if not mask[i] and normalise(ch)[0]]
     total = len(counted) or 1
     result = {}
     for name, other in others.items():
         index = OverlapIndex()
-        index.add(name, _masked(other, _exempt_mask(other, mandated), "\ue001"))
+        index.add(name, _masked(other, exempt_mask(other, mandated), "\ue001"))
         report = index.check(own)
         marked = sum(1 for i in counted if report.owners[i])
         longest = max((run.text for run in report.runs), key=len, default="")

@@ -129,6 +129,9 @@ def _objective_hits(text: str, words: list[str], excused: list[str]) -> list[str
     return [w for w in hits if not any(w != o and w in o for o in hits)]
 
 
+objective_hits = _objective_hits  # also read by supervision.py (excuses inside problems)
+
+
 def check_causes(causes: list[Unit], problems: list[Unit]) -> RuleResult:
     result = RuleResult()
     words = settings()["causes"]

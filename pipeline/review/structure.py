@@ -48,7 +48,8 @@ def message(code: str, **values) -> str:
 def code_name(code: str) -> str:
     """The Chinese name people see for a finding's code (the code itself stays in JSON)."""
     words = lexicon("findings")
-    return words["code-names"].get(code, words["code-name-default"])
+    names = {**lexicon("supervision")["code-names"], **words["code-names"]}
+    return names.get(code, words["code-name-default"])
 
 
 def metric_names() -> dict[str, str]:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from pipeline.core.errors import InputError
 from pipeline.core.files import read_yaml, yaml_from_bytes
-from pipeline.draft.plan import make_outline
 from pipeline.material import profile as profile_module
 from pipeline.material import specs as specs_module
 from pipeline.material.meeting import MeetingFile, check_meeting, is_meeting_data, is_meeting_file, meeting_template
@@ -16,12 +15,13 @@ from pipeline.material.notice import read_notice
 from pipeline.material.notice_spec import default_id, new_spec, spec_from_notice
 from pipeline.material.profile import (Profile, parse_profile, profile_template, resolve_spec,
                                        validate_against_spec)
-from pipeline.material.specs import MeetingSpec, aspect_for_key, builtin_specs, load_spec, user_specs
-from pipeline.review.structure import role_name
+from pipeline.material.specs import (MeetingSpec, aspect_for_key, builtin_specs, load_spec, spec_reference,
+                                     user_spec_path, user_specs)
 
 __all__ = ["Loaded", "known_specs", "spec_of", "load_input", "load_unit", "read_unit", "checked_unit", "checked_meeting_data",
-           "outline_items", "cause_roots", "aspect_name", "is_meeting_data", "is_meeting_file", "load_spec",
-           "builtin_specs", "user_specs", "profile_template", "meeting_template", "new_spec", "notice_spec",
+           "cause_roots", "aspect_name", "is_meeting_data", "is_meeting_file", "load_spec",
+           "builtin_specs", "user_specs", "spec_reference", "profile_template", "meeting_template", "new_spec", "notice_spec",
+           "free_spec_id", "delete_user_spec",
            "MeetingFile", "MeetingSpec", "Profile"]
 
 UNIT = "单位资料"
@@ -109,17 +109,27 @@ def aspect_name(key: str, spec: MeetingSpec) -> str | None:
         return None
 
 
-def outline_items(profile: Profile, spec: MeetingSpec) -> list[dict]:
-    """What the draft will write, section by section, for a progress list."""
-    outline = make_outline(profile, spec)
-    return [{"key": item.key, "label": (section.marker + section.heading or role_name(section.role))
-             + (" › " + item.heading if item.heading else "")} for section in outline.sections for item in section.items]
-
-
 def cause_roots() -> list[str]:
     """The standard subjective roots a unit may name, when the profile format has per-unit causes."""
     roots = getattr(profile_module, "cause_roots", None)
     return list(roots()) if roots is not None and "causes" in Profile.model_fields else []
+
+
+def free_spec_id(base: str) -> str:
+    """`base`, or base-2, base-3 … when a spec of that id exists: an id nobody has to type or invent."""
+    taken = set(known_specs())
+    number, candidate = 1, base
+    while candidate in taken or user_spec_path(candidate).exists():
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def delete_user_spec(spec_id: str) -> None:
+    """Remove a spec saved among the user's specs (never a built-in one)."""
+    if spec_id in builtin_specs() or spec_id not in user_specs()[0]:
+        raise InputError("没有这个会议规范", code="not-found")
+    user_spec_path(spec_id).unlink(missing_ok=True)
 
 
 def notice_spec(text: str, what: str = "上传的通知") -> MeetingSpec:

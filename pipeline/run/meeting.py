@@ -28,7 +28,9 @@ from pipeline.material.parse import ParseResult
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec
 from pipeline.review.content import check_content
-from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_ledger, check_personal, corpus_finding,
+from pipeline.review.kind_rules import check_kind
+from pipeline.review.kinds import kinds
+from pipeline.review.meeting_rules import (PairCopy, check_ledger, check_personal, corpus_finding,
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
 from pipeline.run.last_year import gather_meeting_last_year
@@ -124,10 +126,13 @@ def document_names(meeting: MeetingFile) -> list[str]:
 class MeetingJob:
     """One meeting file: its jobs (班子 + members), its sheets, and every file it writes."""
 
-    def __init__(self, path: Path, options: DraftOptions, drafter_factory):
+    def __init__(self, path: Path, options: DraftOptions, drafter_factory,
+                 loaded: tuple[MeetingFile, MeetingSpec] | None = None):
+        """From the meeting file at `path`, or from a meeting already read and checked (`loaded`, in memory)."""
         self.path = path
         self.options = options
-        self.meeting, self.spec = load_meeting(path)  # a bad file stops here: nothing is written
+        # A bad file stops here: nothing is written.
+        self.meeting, self.spec = loaded if loaded is not None else load_meeting(path)
         self.claims: dict = {}
         self.group: Profile = group_profile(self.meeting, self.spec, path)
         self.meeting, self.group = gather_meeting_last_year(self.meeting, self.group, path, options.last_year,
@@ -206,7 +211,8 @@ class MeetingJob:
             build_docx(sheet, layout=self.options.layout).save(buffer)
             md, docx = self.sheet_paths[name].with_suffix(".md"), self.sheet_paths[name].with_suffix(".docx")
             files[md], files[docx] = render(sheet, markdown=True).encode("utf-8"), buffer.getvalue()
-            documents.append(_summary("criticism", sheet.title, [md, docx], check_criticisms(sheet),
+            # The sheet's own rules as `check` reads a 相互批评意见 (every colleague, 辣味, no praise as criticism).
+            documents.append(_summary("criticism", sheet.title, [md, docx], check_kind(sheet, kinds()["criticism"].rules),
                                       count_chars(render(sheet))))
         return documents
 
@@ -229,11 +235,13 @@ class MeetingJob:
 
 async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retriever_factory,
                         corpus_loader: Callable[[], object] | None = None,
-                        progress: Progress | None = None) -> MeetingResult:
-    """Draft and check every document of the meeting in `path`; write them into one folder under options.outdir."""
+                        progress: Progress | None = None,
+                        loaded: tuple[MeetingFile, MeetingSpec] | None = None) -> MeetingResult:
+    """Draft and check every document of the meeting in `path` (or `loaded`, the meeting already read and checked);
+    write them into one folder under options.outdir."""
     progress = progress or (lambda *args: None)
     started = time.monotonic()
-    job = MeetingJob(path, options, drafter_factory)
+    job = MeetingJob(path, options, drafter_factory, loaded)
     job.check_targets()
     ensure_dir(job.folder)
     outcomes = await job.draft(retriever_factory(), progress)

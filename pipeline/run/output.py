@@ -10,11 +10,17 @@ from pipeline.export.ledger import ledger_xlsx
 from pipeline.export.preview import preview
 from pipeline.material.document import Document, Note, render
 from pipeline.material.load import load_document
+from pipeline.material.parse import parse_text
 from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec
 
-__all__ = ["docx_bytes", "export_file", "markdown_text", "plain_text", "unit_ledger_xlsx", "with_notes", "preview"]
+__all__ = ["docx_bytes", "document_from_text", "export_file", "markdown_text", "plain_text", "unit_ledger_xlsx", "with_notes", "preview"]
+
+
+def document_from_text(text: str, spec: MeetingSpec | None = None) -> Document:
+    """A material's text (one paragraph a line, as the review page edits it) as the document the exporters take."""
+    return parse_text(text, spec=spec, source="draft.txt").document
 
 
 def docx_bytes(document: Document, layout: str = "gbt9704") -> bytes:

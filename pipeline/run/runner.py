@@ -20,14 +20,14 @@ from pipeline.draft.assemble import ItemDraft, assemble
 from pipeline.draft.interface import Drafter, PassageSource
 from pipeline.draft.notes import reference_notes
 from pipeline.core.atomic import Appeared, Claims, claim, ensure_dir, write_atomic
+from pipeline.core.files import safe_file_name
 from pipeline.core.owned import OwnedFiles
 from pipeline.review.additions import check_additions, item_findings
 from pipeline.review.repeats import check_repeats
 from pipeline.run.last_year import with_last_year
 from pipeline.review.crossdraft import CrossCopy, DraftText, cross_check, earlier_drafts
-from pipeline.core.sanitize import strip_controls
 from pipeline.review.structure import check_structure
-from pipeline.material.document import count_chars, render
+from pipeline.material.document import Document, count_chars, render
 from pipeline.core.errors import InputError, OutputError, PipelineError
 from pipeline.material.parse import ParseResult
 from pipeline.draft.plan import Outline, make_outline
@@ -79,11 +79,13 @@ class UnitResult(BaseModel):
     notes: list[str] = []
     # Shared runs with the batch's other drafts and the earlier drafts in the output folder.
     cross_copy: CrossCopy | None = None
+    # Drafted by an earlier run of the same command (same profile, spec and drafter), its files unchanged: kept.
+    done_before: bool = False
 
 
 def safe_name(name: str) -> str:
-    name = strip_controls(name)  # NUL, control characters and terminal escapes never reach a file name
-    return "".join("_" if ch in '\\/:*?"<>|' or ch.isspace() else ch for ch in name).strip("._") or "draft"
+    """A unit's name as a file name (core.files.safe_file_name: no controls, RTL overrides or device names)."""
+    return safe_file_name(name)
 
 
 def _make_dir(path: Path) -> None:
@@ -130,6 +132,33 @@ class UnitJob:
         self.owned().clear_for(existing, "输出目录", remove_others=False)
         # Claimed now, checked again when written: a file the user saves there meanwhile is kept.
         self.claims = claim(self.targets.values())
+
+    def finished_before(self) -> UnitResult | None:
+        """This unit's drafts from an earlier run of the same command, unchanged since: a rerun of an interrupted
+        batch keeps them and drafts only what is missing. None when anything differs (then --force decides)."""
+        if not all(p.is_file() for p in self.targets.values()):
+            return None
+        owned = self.owned()
+        if not all(owned.owns(p) for p in self.targets.values()):
+            return None
+        try:
+            record = json.loads(self.targets["json"].read_text(encoding="utf-8"))
+            same = (record.get("system") == self.drafter.system
+                    and record.get("profile") == _plain(self.profile.model_dump(by_alias=True))
+                    and record.get("outline") == _plain(self.outline.model_dump()))
+            if not same:
+                return None
+            document = Document.model_validate(record["document"])
+            check = record["check"]
+            findings = check.get("findings", [])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+        return UnitResult(profile=str(self.path), unit=self.profile.unit.name, spec=self.spec.id,
+                          system=self.drafter.system, ok=bool(check.get("ok")), done_before=True,
+                          sections=len([s for s in document.sections if s.marker]), chars=count_chars(render(document)),
+                          errors=sum(f.get("severity") == "error" for f in findings),
+                          warnings=sum(f.get("severity") == "warning" for f in findings),
+                          outputs=[str(p) for p in self.targets.values()], notes=self.notes)
 
     def owned(self) -> OwnedFiles:
         """The drafts duizhao wrote into the output folder (listed in its .duizhao working folder)."""
@@ -247,6 +276,11 @@ class UnitJob:
         return result, files
 
 
+def _plain(data):
+    """`data` as it reads back from JSON (tuples become lists)."""
+    return json.loads(json.dumps(data, ensure_ascii=False))
+
+
 def write_outputs(files: dict[Path, bytes], claims: Claims, items: int) -> None:
     """The final files, all or none; a file that appeared at one of their paths while drafting is kept."""
     try:
@@ -287,6 +321,7 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
         raise InputError("--last-year / --ledger 只能配一份单位资料（多份资料请在各自资料中写 last_year_file / ledger_file）")
     # Every profile is read and checked before the store is opened: a typo is reported in a second,
     # not after a first-use ingest.
+    order = {str(path): number for number, path in enumerate(profile_paths(paths))}
     for path in profile_paths(paths):
         try:
             job = UnitJob(path, options, drafter_factory)
@@ -294,6 +329,10 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
             if twin is not None:
                 raise InputError(f"单位资料 {path} 与 {twin.path} 的单位名称相同（{job.profile.unit.name}），"
                                  f"草稿会互相覆盖：请改 unit.name 或分两次起草")
+            done = None if options.force else job.finished_before()
+            if done is not None:  # a rerun of the same command: kept, not listed as failed
+                results.append(done)
+                continue
             job.check_targets()
             jobs.append(job)
         except PipelineError as exc:
@@ -324,7 +363,7 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
     finally:
         retrieval.shutdown(wait=False, cancel_futures=True)
     compare_drafts(jobs, results, options.outdir)
-    return results
+    return sorted(results, key=lambda r: order.get(r.profile, len(order)))
 
 
 def compare_drafts(jobs: list[UnitJob], results: list[UnitResult], outdir: Path) -> None:

@@ -12,9 +12,10 @@ from pipeline.core.errors import InputError
 from pipeline.material.document import Document
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec
+from pipeline.review.structure import role_name
 from pipeline.run.runner import DraftOptions, Progress, UnitJob, safe_name
 
-__all__ = ["Drafted", "draft_unit", "safe_name"]
+__all__ = ["Drafted", "draft_unit", "draft_planned", "plan_unit", "planned_items", "safe_name"]
 
 PASSAGE_CHARS = 400  # what a side panel shows of a 范文 passage
 
@@ -44,15 +45,32 @@ def passages_by_part(job: UnitJob) -> dict:
     return found
 
 
+def plan_unit(profile: Profile, spec: MeetingSpec, outdir: Path, drafter_factory: Callable[[], object],
+              concurrency: int = 4) -> UnitJob:
+    """The unit's drafting job, planned once: its outline is what the progress list shows and what is drafted."""
+    options = DraftOptions(outdir=outdir, force=True, docx=False, concurrency=concurrency)
+    return UnitJob(outdir / "profile.yaml", options, drafter_factory, profile=profile, spec=spec)
+
+
+def planned_items(job: UnitJob) -> list[dict]:
+    """What the draft will write, section by section, for a progress list."""
+    return [{"key": item.key, "label": (section.marker + section.heading or role_name(section.role))
+             + (" › " + item.heading if item.heading else "")} for section in job.outline.sections
+            for item in section.items]
+
+
 def draft_unit(profile: Profile, spec: MeetingSpec, outdir: Path, drafter_factory: Callable[[], object], retriever,
                progress: Progress | None = None, concurrency: int = 4) -> Drafted:
     """Draft one unit (items cached under `outdir` as they land); progress(event, unit, key, role)."""
+    return draft_planned(plan_unit(profile, spec, outdir, drafter_factory, concurrency), retriever, progress)
+
+
+def draft_planned(job: UnitJob, retriever, progress: Progress | None = None) -> Drafted:
     progress = progress or (lambda *args: None)
-    options = DraftOptions(outdir=outdir, force=True, docx=False, concurrency=concurrency)
-    job = UnitJob(outdir / "profile.yaml", options, drafter_factory, retriever, profile=profile, spec=spec)
+    job.retriever = retriever
     job.check_targets()
     progress("planned", job.name, "", str(len(job.outline.items())))
-    result = asyncio.run(job.run(asyncio.Semaphore(max(1, concurrency)), progress))
+    result = asyncio.run(job.run(asyncio.Semaphore(max(1, job.options.concurrency)), progress))
     if result.error or job.document is None:
         raise InputError(result.error or "起草失败", code=result.error_code or "draft-failed")
     return Drafted(job.document, passages_by_part(job), result.system, result.unit)

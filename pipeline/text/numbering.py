@@ -66,10 +66,19 @@ def cn_to_int(numeral: str) -> int:
     return total + (digit or 0)
 
 
+MAX_NUMBER = 9999  # the largest number Chinese markers are written for here (九千九百九十九)
+
+
+def count_limit(count: int, what: str) -> None:
+    """Refuse a list longer than its numbering can go (a ValueError the loaders turn into a field error)."""
+    if count > MAX_NUMBER:
+        raise ValueError(f"最多 {MAX_NUMBER} 个{what}（现有 {count} 个），编号写不下：请合并相近的{what}，或分成几份材料")
+
+
 def int_to_cn(number: int) -> str:
-    """1 → 一, 10 → 十, 23 → 二十三, 105 → 一百零五, 1200 → 一千二百 (any count up to 9999)."""
-    if number < 1 or number > 9999:
-        raise ValueError(f"编号 {number} 超出范围（1–9999）")
+    """1 → 一, 10 → 十, 23 → 二十三, 105 → 一百零五, 1200 → 一千二百 (any count up to MAX_NUMBER)."""
+    if number < 1 or number > MAX_NUMBER:
+        raise ValueError(f"编号 {number} 超出范围（1–{MAX_NUMBER}）")
     if number < 100:
         tens, ones = divmod(number, 10)
         text = ("" if tens <= 1 else _CN[tens - 1]) + ("十" if tens else "")

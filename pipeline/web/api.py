@@ -19,7 +19,7 @@ from pipeline.web.opinions import assign, opinion_lines
 from pipeline.web.review_view import replace_paragraph
 from pipeline.web.security import read_upload, upload_suffix
 from pipeline.web.context import (app_state, attachment, current_review, guarded, heavy, request_session,
-                                  review_context)
+                                  review_context, session_spec)
 from pipeline.web.store import valid_id
 
 router = APIRouter()
@@ -50,20 +50,11 @@ class ParagraphEdit(BaseModel):
 @guarded
 def choose_spec(request: Request, choice: SpecChoice):
     session = request_session(request)
-    spec = service.spec_of(choice.spec)
+    spec = session_spec(request, choice.spec)
     old = session.form()
-    form = old
     if old is None or old.spec != spec.id:
-        kept = old.model_dump(exclude={"spec", "aspects", "unit_type", "year", "members"}) if old else {}
-        blank = service.blank_form(spec).model_dump()
-        form = FormState.model_validate({**blank, **{k: v for k, v in kept.items() if v and k != "self_name"}})
-        if old is not None:
-            # Rows typed under the old spec stay: those whose aspect the new spec names move under it, the others
-            # keep their old heading, so nothing typed is lost and the check names the aspect to use instead.
-            carried = {k: [r for r in rows if not r.empty()] for k, rows in service.align_form(old, spec).aspects.items()}
-            aspects = {k: rows or [Row()] for k, rows in carried.items() if rows or k in form.aspects}
-            form = form.model_copy(update={"aspects": aspects, "members": align_members(old.members, spec)})
-    session.save_form(form)
+        # Rows typed under the old spec stay (see switch_spec), and the change can be undone on the form page.
+        session.replace_form(service.switch_spec(old, spec), "更换会议规范")
     return {"redirect": "/form"}
 
 
@@ -72,7 +63,7 @@ def choose_spec(request: Request, choice: SpecChoice):
 def save_form(request: Request, form: FormState):
     session = request_session(request)
     if form.spec:
-        service.spec_of(form.spec)
+        session_spec(request, form.spec)
     old = session.form()
     if old is not None and old.spec == form.spec:
         # The page sends what it has inputs for; what it does not show is kept from the saved form.
@@ -108,7 +99,17 @@ async def upload_profile(request: Request, file: UploadFile = File(...)):
     session = request_session(request)
     # Read off the event loop, by the same strict loader as `duizhao draft`.
     form = await heavy(request, service.upload_form, data, "上传的文件")
-    session.save_form(form)
+    session.replace_form(form, "导入文件")  # the form typed before the import can be brought back
+    return {"redirect": "/form"}
+
+
+@router.post("/api/form/undo")
+@guarded
+def undo_form_step(request: Request):
+    session = request_session(request)
+    if session.undo_step() is None:
+        raise InputError("没有可以撤销的操作")
+    session.undo_form()
     return {"redirect": "/form"}
 
 
@@ -119,7 +120,7 @@ async def propose_opinions(request: Request, body: OpinionText):
     form = session.form()
     if form is None or not form.spec:
         raise InputError("请先选择会议规范")
-    spec = service.spec_of(form.spec)
+    spec = session_spec(request, form.spec)
     lines = opinion_lines(body.text)
     if not lines:
         raise InputError("没有可分配的意见：请每行粘贴一条")
@@ -141,9 +142,11 @@ def start_draft(request: Request, body: DraftRequest):
     if has_members(form):  # a whole meeting: every material, then the meeting page lists them
         return meeting.start_from_form(state, session, form, body.offline)
     profile, spec, text = service.checked_profile(form)
-    items = service.outline_items(profile, spec)
     session.folder.mkdir(parents=True, exist_ok=True)
-    drafter = state.drafter(body.offline)
+    session.trim(state.config.session_quota)
+    # Planned once: the outline the progress list shows is the one drafted.
+    planned = service.plan_unit(profile, spec, session.path("out"), state.drafter(body.offline))
+    items = service.planned_items(planned)
 
     def work(job) -> str:
         def progress(event: str, unit: str, key: str, role: str) -> None:
@@ -151,12 +154,12 @@ def start_draft(request: Request, body: DraftRequest):
                 job.emit(event, key=key)
 
         # The form's profile goes to the runner as it is, in memory; what comes back is objects, not files.
-        drafted = service.draft_unit(profile, spec, session.path("out"), drafter, state.retriever(), progress)
+        drafted = service.draft_planned(planned, state.retriever(), progress)
         text_now = service.render(drafted.document)
         meta = {"unit": drafted.unit, "spec": spec.id, "system": drafted.system,
                 "drafted": time.strftime("%Y-%m-%d %H:%M")}
         notes = [note.model_dump() for note in drafted.document.notes]
-        session.save_draft(text_now, drafted.passages, meta, text, notes)
+        session.save_draft(text_now, drafted.passages, meta, text, notes, keep="重新起草")
         return f"起草完成：{drafted.unit}"
 
     job = state.jobs.submit(session.id, items, work)
@@ -218,7 +221,18 @@ async def upload_material(request: Request, file: UploadFile = File(...)):
 
     text = await heavy(request, read)
     session.save_draft(text, {}, {"unit": "", "spec": None, "system": "upload",
-                                  "drafted": time.strftime("%Y-%m-%d %H:%M")}, None)
+                                  "drafted": time.strftime("%Y-%m-%d %H:%M")}, None, keep="上传材料")
+    return {"redirect": "/review"}
+
+
+@router.post("/api/draft/undo")
+@guarded
+def undo_draft_step(request: Request):
+    """The material the last upload or new draft replaced, back in the review page (with the clerk's edits)."""
+    session = request_session(request)
+    if session.draft_undo_step() is None:
+        raise InputError("没有可以撤销的操作")
+    session.undo_draft()
     return {"redirect": "/review"}
 
 
@@ -232,6 +246,7 @@ def edit_paragraph(request: Request, edit: ParagraphEdit):
     spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
     checked = service.reviewed(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
     session.save_text(text)
+    meeting.keep_edit(session, text)  # a meeting's material: kept with it, for every download of the meeting
     templates = app_state(request).templates
     html = templates.get_template("_review_body.html").render(**review_context(session, checked))
     return {"html": html, "ok": checked.report.ok, "errors": checked.report.count("error"),

@@ -21,15 +21,16 @@ from pipeline.web.api import router as api_router
 from pipeline.web.downloads import router as download_router
 from pipeline.web.meeting import router as meeting_router
 from pipeline.web.notice import router as notice_router
-from pipeline.web.context import current_review, review_context
+from pipeline.web.context import clerk_words, current_review, review_context, session_spec, spec_rows
 from pipeline.web.forms import MemberForm
 from pipeline.web.jobs import Jobs
 from pipeline.web.meeting import RESULT_FILE as MEETING_RESULT
 from pipeline.web.meeting_forms import align_members, has_members
 from pipeline.web.security import make_guard
+from pipeline.web.spec_owners import SpecOwners
 from pipeline.web.work import BodyLimit, Workers
 from pipeline.run.review import UploadLimits
-from pipeline.web.store import TOUCH_EVERY, LastSeen, Session, new_id, remove_stale_sessions, valid_id
+from pipeline.web.store import TOUCH_EVERY, Issued, LastSeen, Session, new_id, remove_stale_sessions, valid_id
 
 HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "duizhao_session"
@@ -58,6 +59,8 @@ class WebConfig:
     max_json_bytes: int = 2 * 1024 * 1024  # a filled form is tens of KB
     # Uploads read at once, server-wide (each session: one at a time).
     parse_workers: int = 2
+    # What one session may keep on disk before its drafting caches are cleared (see Session.trim).
+    session_quota: int = 200 * 1024 * 1024
 
 
 @dataclass
@@ -67,6 +70,8 @@ class State:
     templates: Jinja2Templates
     last_seen: LastSeen
     work: Workers = field(default_factory=Workers)
+    issued: Issued = field(default_factory=Issued)
+    owners: SpecOwners | None = None
     _retriever: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -131,15 +136,18 @@ def create_app(config: WebConfig) -> FastAPI:
     # Data for the page's scripts stays readable Chinese (still HTML-safe: tojson escapes < > & ').
     templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
     sessions = config.data_dir / "sessions"
-    state = State(config, Jobs(config.workers), templates, LastSeen(sessions), Workers(config.parse_workers))
+    state = State(config, Jobs(config.workers), templates, LastSeen(sessions), Workers(config.parse_workers),
+                  owners=SpecOwners(config.data_dir))
     app.state.web = state
     sessions.mkdir(parents=True, exist_ok=True)
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next):
         sid = request.cookies.get(SESSION_COOKIE)
-        fresh = not valid_id(sid)
-        request.state.session_id = new_id() if fresh else sid
+        # Only an id this server gave out is a session: one it issued in this run, or one with saved work. An
+        # invented id gets a new session, and never a folder of its own.
+        fresh = not valid_id(sid) or not (state.issued.has(sid) or (sessions / sid).is_dir())
+        request.state.session_id = state.issued.add(new_id()) if fresh else sid
         static = request.url.path.startswith("/static/")
         if not fresh and not static:
             state.last_seen.seen(sid)
@@ -163,7 +171,7 @@ def create_app(config: WebConfig) -> FastAPI:
     def start(request: Request):
         session = state.session(request)
         form = session.form()
-        return page(request, "start.html", specs=service.spec_rows(), form=form,
+        return page(request, "start.html", specs=spec_rows(request), form=form,
                     has_draft=session.draft_text() is not None)
 
     @app.get("/form", response_class=HTMLResponse)
@@ -173,14 +181,14 @@ def create_app(config: WebConfig) -> FastAPI:
         if form is None or not form.spec:
             return RedirectResponse("/", 303)
         try:
-            spec = service.spec_of(form.spec)
+            spec = session_spec(request, form.spec)
         except PipelineError as exc:
-            return page(request, "start.html", specs=service.spec_rows(), form=None, has_draft=False, error=str(exc))
+            return page(request, "start.html", specs=spec_rows(request), form=None, has_draft=False, error=clerk_words(str(exc)))
         job = state.jobs.running_for(session.id)
         return page(request, "form.html", form=form, spec=spec, model=state.model_available(), roots=service.cause_roots(),
                     job=job.id if job else "", has_draft=session.draft_text() is not None,
                     blank_member=align_members([MemberForm()], spec)[0], whole_meeting=has_members(form),
-                    has_meeting=session.path(MEETING_RESULT).is_file())
+                    has_meeting=session.path(MEETING_RESULT).is_file(), undo=session.undo_step())
 
     @app.get("/review", response_class=HTMLResponse)
     def review_page(request: Request):
@@ -190,8 +198,8 @@ def create_app(config: WebConfig) -> FastAPI:
         try:
             review = current_review(session)
         except PipelineError as exc:
-            return page(request, "start.html", specs=service.spec_rows(), form=session.form(), has_draft=False,
-                        error=str(exc))
+            return page(request, "start.html", specs=spec_rows(request), form=session.form(), has_draft=False,
+                        error=clerk_words(str(exc)))
         return page(request, "review.html", **review_context(session, review))
 
     app.include_router(api_router)

@@ -15,6 +15,7 @@ from pipeline.core.errors import InputError, ModelError, PipelineError
 from pipeline.web import service
 from pipeline.web.review_view import MARK_KINDS, SEVERITY, paragraphs
 from pipeline.web.store import Session
+from pipeline.web.wording import clerk_words
 
 
 def app_state(request: Request):
@@ -29,7 +30,7 @@ def failure(exc: Exception) -> JSONResponse:
     if isinstance(exc, PipelineError):
         status = 400 if isinstance(exc, InputError) else 502 if isinstance(exc, ModelError) else 500
         status = 404 if exc.code == "not-found" else status
-        return JSONResponse({"error": str(exc), "code": exc.code}, status_code=status)
+        return JSONResponse({"error": clerk_words(str(exc)), "code": exc.code}, status_code=status)
     return JSONResponse({"error": f"内部错误（{type(exc).__name__}）", "code": "internal"}, status_code=500)
 
 
@@ -54,6 +55,17 @@ async def heavy(request: Request, fn, *args):
     return await app_state(request).work.run(request.state.session_id, fn, *args)
 
 
+def session_spec(request: Request, spec_id: str):
+    """A spec by id, if this session may use it: another session's spec from a notice is unknown here."""
+    if not app_state(request).owners.visible(spec_id, request.state.session_id):
+        raise InputError(f"未知的会议规范：{spec_id}")
+    return service.spec_of(spec_id)
+
+
+def spec_rows(request: Request) -> list[dict]:
+    return service.spec_rows(app_state(request).owners, request.state.session_id)
+
+
 def current_review(session: Session):
     text = session.draft_text()
     if text is None:
@@ -68,7 +80,8 @@ def review_context(session: Session, review) -> dict:
     shown, listed, colours = paragraphs(review, session.passages())
     return {"paragraphs": shown, "findings": listed, "colours": colours, "report": review.report,
             "metrics": review.report.metrics, "severity": SEVERITY, "mark_kinds": MARK_KINDS, "meta": session.meta(),
-            "spec": review.spec, "ledger": session.path("drafted-profile.yaml").is_file()}
+            "spec": review.spec, "ledger": session.path("drafted-profile.yaml").is_file(),
+            "undo": session.draft_undo_step()}
 
 
 def attachment(data: bytes, name: str, media: str) -> Response:

@@ -89,6 +89,7 @@ class FormState(Loose):
     # The unit's subjective roots (理想信念 …) with its own note on each, where the profile format has them.
     causes: dict[str, str] = {}
     opinions: list[Opinion] = []
+    opinions_text: str = ""  # pasted 征求意见 not yet placed under an aspect: saved as typed
     # A meeting's 班子成员: with any, the form is a whole meeting (the meeting file), not one unit's profile.
     members: list[MemberForm] = []
     # Profile fields the form has no inputs for (from an uploaded YAML): carried through unchanged, so a

@@ -10,6 +10,7 @@ from typing import Callable
 
 from pipeline.web.store import new_id
 from pipeline.core.errors import PipelineError
+from pipeline.web.wording import clerk_words
 
 
 @dataclass
@@ -91,7 +92,8 @@ class Jobs:
                 job.emit("done", message=job.message)
             except Exception as exc:  # noqa: BLE001 - every failure must reach the page as one line
 
-                job.message = str(exc) if isinstance(exc, PipelineError) else f"起草失败（内部错误：{type(exc).__name__}）"
+                job.message = (clerk_words(str(exc)) if isinstance(exc, PipelineError)
+                               else f"起草失败（内部错误：{type(exc).__name__}）")
                 job.ended = self.clock()
                 job.status = "failed"
                 job.emit("failed", message=job.message)

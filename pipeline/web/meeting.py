@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -27,12 +28,15 @@ from pipeline.material.profile import Profile
 from pipeline.web.forms import FormState, profile_yaml
 from pipeline.web.review_view import SEVERITY
 from pipeline.web.meeting_forms import checked_meeting
-from pipeline.web.service import file_stem
+from pipeline.core.atomic import write_atomic
+from pipeline.run.output import docx_bytes, document_from_text, markdown_text, with_notes
+from pipeline.web.service import file_stem, spec_of
 
 router = APIRouter()
 SEVERITY_ORDER = {"error": 0, "warning": 1}
 MEETING_FILE = "meeting.yaml"
 RESULT_FILE = "meeting-result.json"
+EDITS = "meeting-edits"  # the clerk's edited text of each material, by the material's file name
 MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".md": "text/markdown",
          ".json": "application/json"}
@@ -126,13 +130,15 @@ def draft_meeting_job(request: Request, body: MeetingDraft):
 
 def start_from_form(state, session, form: FormState, offline: bool) -> dict:
     """The form as a whole meeting: checked, kept as the session's meeting file, then drafted."""
-    _, _, text = checked_meeting(form)
-    save_meeting(session, text.encode("utf-8"))
-    return _submit(state, session, offline)
+    whole, spec, text = checked_meeting(form)
+    save_meeting(session, text.encode("utf-8"))  # the session's own copy, for the meeting page and downloads
+    return _submit(state, session, offline, (whole, spec))
 
 
-def _submit(state, session, offline: bool) -> dict:
-    whole, _ = load_meeting(session.path(MEETING_FILE))
+def _submit(state, session, offline: bool, loaded=None) -> dict:
+    """Draft the meeting: the one checked from the form (in memory), else the one the session keeps."""
+    whole, spec = loaded or load_meeting(session.path(MEETING_FILE))
+    session.trim(state.config.session_quota)
     names = document_names(whole)
     items = [{"key": name, "label": name} for name in names]
     drafter = state.drafter(offline)
@@ -153,7 +159,8 @@ def _submit(state, session, offline: bool) -> dict:
 
         options = DraftOptions(outdir=session.path("meeting-out"), force=True)
         done = asyncio.run(draft_meeting(session.path(MEETING_FILE), options, drafter, state.retriever,
-                                         corpus_loader=lambda: load_corpus(None), progress=progress))
+                                         corpus_loader=lambda: load_corpus(None), progress=progress,
+                                         loaded=(whole, spec)))
         documents = [{"kind": d.kind, "name": d.name, "errors": d.errors, "warnings": d.warnings,
                       "files": [str(f) for f in d.files],
                       # What the check found, shown under each material (errors first, as a reviewer reads them).
@@ -163,6 +170,14 @@ def _submit(state, session, offline: bool) -> dict:
         record = {"unit": summary(session)["unit"], "folder": str(done.folder), "system": done.system,
                   "documents": documents, "drafted": time.strftime("%Y-%m-%d %H:%M")}
         session.path(RESULT_FILE).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
+        # Folders of earlier meetings (another unit name) are listed nowhere any more: they go.
+        for folder in session.path("meeting-out").iterdir():
+            if folder.is_dir() and folder.resolve() != Path(done.folder).resolve() and folder.name != ".duizhao":
+                shutil.rmtree(folder, ignore_errors=True)
+        # Edits belong to the materials they were made in: a new draft starts clean, the old edits are kept aside.
+        if session.path(EDITS).is_dir():
+            shutil.rmtree(session.path(EDITS + ".previous"), ignore_errors=True)
+            session.path(EDITS).rename(session.path(EDITS + ".previous"))
         return f"起草完成：{record['unit']}"
 
     job = state.jobs.submit(session.id, items, work)
@@ -185,9 +200,50 @@ def review_meeting_material(request: Request, number: int):
     except (OSError, ValueError, KeyError) as exc:
         raise InputError(f"无法打开这份材料：{files[number].name}") from exc
     meta = {"unit": profile.unit.name, "spec": profile.meeting.spec, "system": record.get("system", ""),
-            "drafted": result(session).get("drafted", ""), "meeting": True}
-    session.save_draft(render(document), {}, meta, profile_yaml(profile), [n.model_dump() for n in document.notes])
+            "drafted": result(session).get("drafted", ""), "meeting": True, "material": files[number].stem}
+    # The clerk's own edits of this material, if she made any: opening another material never loses them.
+    text = edited_text(session, files[number]) or render(document)
+    session.save_draft(text, {}, meta, profile_yaml(profile), [n.model_dump() for n in document.notes])
     return {"redirect": "/review"}
+
+
+def _edit_path(session, material: Path | str) -> Path:
+    return session.path(EDITS) / f"{Path(material).stem}.txt"
+
+
+def edited_text(session, material: Path) -> str | None:
+    try:
+        return _edit_path(session, material).read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def keep_edit(session, text: str) -> None:
+    """An edit made in the review page of a meeting's material, kept with that material: it is what every
+    download of the meeting (each file, the .zip) gives from now on."""
+    material = session.meta().get("material")
+    if material and session.meta().get("meeting"):
+        path = _edit_path(session, material)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic({path: text.encode("utf-8")})
+
+
+def _file_bytes(session, path: Path) -> bytes:
+    """A drafted file as it is now: a material the clerk edited is rendered again from her text (Word with the
+    draft's comments, Markdown); other files as drafted."""
+    if path.suffix not in (".docx", ".md"):
+        return path.read_bytes()
+    text = edited_text(session, path)
+    record = path.with_suffix(".json")
+    if text is None or not record.is_file():
+        return path.read_bytes()
+    saved = json.loads(record.read_text(encoding="utf-8"))
+    profile = Profile.model_validate(saved["profile"])
+    document = Document.model_validate(saved["document"])
+    edited = document_from_text(text, spec_of(profile.meeting.spec))
+    if path.suffix == ".md":
+        return markdown_text(edited).encode("utf-8")
+    return docx_bytes(with_notes(edited, [n.model_dump() for n in document.notes]))
 
 
 def _files(session) -> list[Path]:
@@ -206,7 +262,8 @@ def download_meeting_file(request: Request, number: int):
     if not 0 <= number < len(files):
         raise InputError("没有这个文件", code="not-found")
     path = files[number]
-    return attachment(path.read_bytes(), path.name, MEDIA.get(path.suffix, "application/octet-stream"))
+    return attachment(_file_bytes(request_session(request), path), path.name,
+                      MEDIA.get(path.suffix, "application/octet-stream"))
 
 
 @router.get("/meeting/all.zip")
@@ -218,6 +275,6 @@ def download_meeting_zip(request: Request):
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in files:
-            archive.write(path, path.name)
+            archive.writestr(path.name, _file_bytes(session, path))
 
     return attachment(buffer.getvalue(), f"{file_stem(result(session)['unit'])}.zip", "application/zip")

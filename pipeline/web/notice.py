@@ -13,7 +13,7 @@ from pipeline.core.errors import InputError
 from pipeline.web import service
 from pipeline.web.context import app_state, guarded, request_session
 from pipeline.web.security import read_upload, upload_suffix
-from pipeline.run.inputs import new_spec, notice_spec
+from pipeline.run.inputs import delete_user_spec, free_spec_id, new_spec, notice_spec
 from pipeline.run.names import role_name
 from pipeline.run.review import upload_text
 from pipeline.web.context import heavy
@@ -56,21 +56,36 @@ async def read_notice_upload(request: Request, file: UploadFile = File(...)):
 
 class Confirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    id: str
+    id: str | None = None  # the clerk never has to invent one: by default the notice's own, made unique
 
 
 @router.post("/api/notice/confirm")
 @guarded
 def confirm_notice(request: Request, body: Confirm):
-
+    """Save the spec as this session's own and switch the form to it, keeping everything typed (undoable)."""
+    state = app_state(request)
     session = request_session(request)
     path = _saved_notice(session)
     if path is None:
         raise InputError("请先上传会议通知")
-    if not _ID.match(body.id):
-        raise InputError(f"规范 ID 只能用小写字母、数字和连字符，如 2026-niandu-minzhu：{body.id}")
-    spec, _ = new_spec(path, body.id)
-    form = service.blank_form(spec)
-    session.save_form(form)
+    if body.id is not None and not _ID.match(body.id):
+        raise InputError(f"规范编号只能用小写字母、数字和连字符：{body.id}")
+    spec_id = body.id or free_spec_id(notice_spec(upload_text(path.read_bytes(), path.suffix)).id)
+    spec, _ = new_spec(path, spec_id)
+    state.owners.own(spec.id, session.id)
+    session.replace_form(service.switch_spec(session.form(), spec), "确认会议通知")
     session.save_meta({**session.meta(), "notice_spec": spec.id, "notice_saved": time.strftime("%Y-%m-%d %H:%M")})
     return {"redirect": "/form", "spec": spec.id}
+
+
+@router.post("/api/specs/{spec_id}/delete")
+@guarded
+def delete_spec(request: Request, spec_id: str):
+    """A spec this session made from a notice; built-in and shared specs are not the workbench's to delete."""
+    state = app_state(request)
+    session = request_session(request)
+    if not _ID.match(spec_id) or state.owners.owner(spec_id) != session.id:
+        raise InputError("没有这个会议规范，或它不是您从通知生成的", code="not-found")
+    delete_user_spec(spec_id)
+    state.owners.forget(spec_id)
+    return {"deleted": spec_id}

@@ -10,7 +10,9 @@ from pipeline.core.errors import InputError
 from pipeline.web.app import WebConfig, create_app
 from pipeline.web.security import is_loopback
 from platformdirs import user_data_path
+import ipaddress
 import socket
+from contextlib import suppress
 
 
 def data_folder(given: Path | None) -> Path:
@@ -46,12 +48,67 @@ def build(host: str, token: str | None, data: Path | None, keep_days: int = 90) 
     return create_app(config), config
 
 
+WILDCARDS = ("0.0.0.0", "::", "")
+
+
+def _interface_addresses() -> list[str]:
+    """IPv4 addresses of the machine's interfaces (Linux: each interface asked in turn)."""
+    try:
+        import fcntl
+        import struct
+    except ImportError:  # Windows: the host name resolves to every interface's address
+        return []
+    found = []
+    for _, name in socket.if_nameindex():
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            try:
+                packed = fcntl.ioctl(probe.fileno(), 0x8915, struct.pack("256s", name.encode()[:15]))  # SIOCGIFADDR
+            except OSError:
+                continue
+            found.append(socket.inet_ntoa(packed[20:24]))
+    return found
+
+
+def colleague_addresses(host: str) -> list[str]:
+    """The addresses other computers can reach this server at: the bound address itself, or for 0.0.0.0 / :: every
+    address of the machine's interfaces (never a loopback or link-local one)."""
+    if host not in WILDCARDS:
+        return [] if is_loopback(host) else [host]
+    candidates: list[str] = []
+    with suppress(OSError):
+        # The address of the way out (a UDP connect sends nothing).
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect(("10.254.254.254", 1))
+            candidates.append(probe.getsockname()[0])
+    candidates += _interface_addresses()
+    with suppress(OSError):
+        candidates += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)]
+    if host == "::":
+        with suppress(OSError):
+            candidates += [info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET6)]
+    usable = []
+    for address in candidates:
+        parsed = ipaddress.ip_address(address.split("%")[0])
+        if not (parsed.is_loopback or parsed.is_link_local or parsed.is_unspecified) and address not in usable:
+            usable.append(address)
+    return usable
+
+
+def url_of(address: str, port: int, token: str | None) -> str:
+    shown = f"[{address}]" if ":" in address else address
+    return f"http://{shown}:{port}/" + (f"?token={token}" if token else "")
+
+
 def run(app, host: str, port: int) -> None:
 
     import uvicorn  # lazy: heavy library, loaded only where used
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
+        if os.name != "nt":
+            # As uvicorn binds: connections closed by a crashed or stopped server (TIME_WAIT) do not hold the
+            # port for a minute. (On Windows this option would let two servers share a port.)
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:

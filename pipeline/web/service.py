@@ -8,13 +8,13 @@ from collections import OrderedDict
 from pathlib import Path
 
 from pipeline.run import inputs, models, output
-from pipeline.run.inputs import MeetingSpec, Profile, cause_roots, known_specs, outline_items, spec_of
+from pipeline.run.inputs import MeetingSpec, Profile, cause_roots, known_specs, spec_of
 from pipeline.run.review import Review, UploadLimits, material_text, report_html, review_text
-from pipeline.run.unit import Drafted, draft_unit, safe_name
+from pipeline.run.unit import Drafted, draft_planned, draft_unit, plan_unit, planned_items, safe_name
 from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
 
 __all__ = ["Review", "UploadLimits", "material_text", "report_html", "review_text", "Drafted", "draft_unit",
-           "cause_roots", "known_specs", "outline_items", "spec_of"]
+           "cause_roots", "known_specs", "spec_of", "draft_planned", "plan_unit", "planned_items"]
 
 STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
 docx_bytes = output.docx_bytes
@@ -28,10 +28,16 @@ model_configured = models.model_configured
 default_retriever_factory = models.retriever_factory
 
 
-def spec_rows() -> list[dict]:
-    return [{"id": s.id, "name": s.name, "year": s.year or "", "body": s.body, "meeting": s.meeting,
-             "status": STATUS.get(s.status, s.status), "source": s.source, "aspects": len(s.aspects)}
-            for s in known_specs().values()]
+def spec_rows(owners=None, session: str = "") -> list[dict]:
+    """The specs a session may use: built-in, the administrator's, and those it made from notices (deletable)."""
+    rows = []
+    for s in known_specs().values():
+        owner = owners.owner(s.id) if owners is not None else None
+        if owner is None or owner == session:
+            rows.append({"id": s.id, "name": s.name, "year": s.year or "", "body": s.body, "meeting": s.meeting,
+                         "status": STATUS.get(s.status, s.status), "source": s.source, "aspects": len(s.aspects),
+                         "own": owner is not None})
+    return rows
 
 
 def blank_form(spec: MeetingSpec) -> FormState:
@@ -49,6 +55,21 @@ def align_form(state: FormState, spec: MeetingSpec) -> FormState:
     for key, rows in state.aspects.items():
         aspects.setdefault(inputs.aspect_name(key, spec) or key, []).extend(rows)
     return state.model_copy(update={"aspects": {k: v or [Row()] for k, v in aspects.items()}})
+
+
+def switch_spec(old: FormState | None, spec: MeetingSpec) -> FormState:
+    """The form under another spec, keeping what was typed: the unit's fields, every row (under the aspect of the
+    same name or alias, else under its old heading, which the check then names) and the members."""
+    from pipeline.web.meeting_forms import align_members
+
+    blank = blank_form(spec)
+    if old is None:
+        return blank
+    kept = old.model_dump(exclude={"spec", "aspects", "unit_type", "year", "members"})
+    form = FormState.model_validate({**blank.model_dump(), **{k: v for k, v in kept.items() if v and k != "self_name"}})
+    carried = {k: [r for r in rows if not r.empty()] for k, rows in align_form(old, spec).aspects.items()}
+    aspects = {k: rows or [Row()] for k, rows in carried.items() if rows or k in form.aspects}
+    return form.model_copy(update={"aspects": aspects, "members": align_members(old.members, spec)})
 
 
 def upload_form(data: bytes, name: str) -> FormState:

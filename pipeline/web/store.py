@@ -29,6 +29,27 @@ def valid_id(value: str | None) -> bool:
     return bool(value) and ID.fullmatch(value) is not None
 
 
+class Issued:
+    """Session ids given out by this server run (a browser's first visits, before it saves anything): the most
+    recent `keep` of them."""
+
+    def __init__(self, keep: int = 100_000):
+        self.ids: dict[str, None] = {}
+        self.keep = keep
+        self.lock = threading.Lock()
+
+    def add(self, sid: str) -> str:
+        with self.lock:
+            self.ids[sid] = None
+            while len(self.ids) > self.keep:
+                del self.ids[next(iter(self.ids))]
+        return sid
+
+    def has(self, sid: str) -> bool:
+        with self.lock:
+            return sid in self.ids
+
+
 class Session:
     """One browser's workspace: the form, the profile it was drafted from, the draft text and its 范文."""
 
@@ -64,6 +85,29 @@ class Session:
     def save_form(self, state: FormState) -> None:
         self._write("form.json", state.model_dump_json(indent=1).encode("utf-8"))
 
+    def replace_form(self, state: FormState, why: str) -> None:
+        """A step that replaces what the clerk typed (a spec change, a notice confirmed, a file imported): the form
+        before it is kept, so the step can be undone."""
+        old = self.form()
+        if old is not None:
+            self._write("form.undo.json", json.dumps({"why": why, "form": old.model_dump(mode="json")},
+                                                     ensure_ascii=False).encode("utf-8"))
+        self.save_form(state)
+
+    def undo_step(self) -> str | None:
+        """What the last replacing step was ("更换会议规范" …), when it can be undone."""
+        kept = self._read_json("form.undo.json", None)
+        return kept.get("why") if isinstance(kept, dict) else None
+
+    def undo_form(self) -> FormState:
+        """The form as it was before the last replacing step; the step itself becomes undoable in turn."""
+        kept = self._read_json("form.undo.json", None)
+        if not isinstance(kept, dict):
+            raise ValueError("nothing to undo")
+        before = FormState.model_validate(kept["form"])
+        self.replace_form(before, "撤销")
+        return before
+
     def meta(self) -> dict:
         return self._read_json("meta.json", {})
 
@@ -76,8 +120,14 @@ class Session:
     def notes(self) -> list[dict]:
         return self._read_json("notes.json", [])
 
+    DRAFT_FILES = ("draft.txt", "notes.json", "passages.json", "meta.json", "drafted-profile.yaml")
+
     def save_draft(self, text: str, passages: dict, meta: dict, profile_yaml: str | None,
-                   notes: list[dict] | None = None) -> None:
+                   notes: list[dict] | None = None, keep: str | None = None) -> None:
+        """The session's current material. With `keep` (what replaces it: "上传材料", "重新起草"), the material it
+        replaces (the clerk's edits in it too) is kept aside, so the step can be undone."""
+        if keep and self.draft_text() is not None and not self.meta().get("meeting"):
+            self._keep_draft(keep)
         files = {self.path("draft.txt"): text.encode("utf-8"),
                  self.path("notes.json"): json.dumps(notes or [], ensure_ascii=False).encode("utf-8"),
                  self.path("passages.json"): json.dumps(passages, ensure_ascii=False).encode("utf-8"),
@@ -89,6 +139,52 @@ class Session:
         write_atomic(files)
         if profile_yaml is None:
             drafted.unlink(missing_ok=True)
+
+    def _keep_draft(self, why: str) -> None:
+        aside = self.path("draft-undo")
+        shutil.rmtree(aside, ignore_errors=True)
+        aside.mkdir(parents=True)
+        for name in self.DRAFT_FILES:
+            if self.path(name).is_file():
+                shutil.copy2(self.path(name), aside / name)
+        (aside / "why.txt").write_text(why, encoding="utf-8")
+
+    def draft_undo_step(self) -> str | None:
+        try:
+            return (self.path("draft-undo") / "why.txt").read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def undo_draft(self) -> None:
+        """Bring back the material the last upload or new draft replaced; that step becomes undoable in turn."""
+        aside = self.path("draft-undo")
+        if self.draft_undo_step() is None:
+            raise ValueError("nothing to undo")
+        swap = self.path("draft-undo.swap")
+        shutil.rmtree(swap, ignore_errors=True)
+        swap.mkdir(parents=True)
+        for name in self.DRAFT_FILES:
+            if self.path(name).is_file():
+                shutil.move(str(self.path(name)), swap / name)
+        for name in self.DRAFT_FILES:
+            if (aside / name).is_file():
+                shutil.move(str(aside / name), self.path(name))
+        (swap / "why.txt").write_text("撤销", encoding="utf-8")
+        shutil.rmtree(aside, ignore_errors=True)
+        swap.rename(aside)
+
+    def size(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file() and not p.is_symlink())
+
+    def trim(self, quota: int) -> int:
+        """Keep the session within its quota: past it, the drafting caches go (they are made again as needed),
+        never what the clerk typed or the drafts she sees. The bytes the session holds after."""
+        if not self.folder.is_dir() or self.size() <= quota:
+            return self.size() if self.folder.is_dir() else 0
+        for cache in sorted(self.folder.rglob(".duizhao")):
+            if cache.is_dir() and not cache.is_symlink():
+                shutil.rmtree(cache, ignore_errors=True)
+        return self.size()
 
     def draft_text(self) -> str | None:
         try:

@@ -230,3 +230,19 @@ def test_captures_served_over_http_clean_as_they_did_offline(stub_server):
         served = clean_capture(capture, raw=completion.text, finish_reason=completion.finish_reason)
         assert served == clean_capture(capture)
     assert len(stub_server.chat_requests) == len(CAPTURES)
+
+
+@pytest.mark.parametrize("raw", [
+    "一是加强学习，每月集中学习1次。二是健全制度。五是好的，以上就是全部内容。如需修改请告诉我。",
+    "一是加强学习，每月集中学习1次。\n二是健全制度。\n五是好的，以上就是全部内容。如需修改请告诉我。",
+    "一是加强学习，每月集中学习1次。二是健全制度。三是好的，以上就是全部内容。四是如需修改请告诉我。",
+])
+def test_talk_after_a_point_marker_is_no_measure(raw):
+    """Chat talk shipped inside measure points: "五是好的，以上就是全部内容。如需修改请告诉我。"."""
+    cleaned = clean_output(raw, "measures")
+    assert cleaned.paragraphs == ["加强学习，每月集中学习1次。", "健全制度。"] and "sign-off" in cleaned.flags
+
+
+def test_a_point_about_the_measures_above_stays():
+    assert clean_output("一是加强学习。二是以上措施由支部书记负责。", "measures").paragraphs == [
+        "加强学习。", "以上措施由支部书记负责。"]

@@ -72,10 +72,17 @@ def test_empty_aspect_is_drafted_with_placeholder(tmp_path, retriever):
 def test_existing_draft_is_not_overwritten(tmp_path, retriever):
     profile = EXAMPLES[0]
     run([profile], tmp_path, OfflineDrafter, retriever)
-    with pytest.raises(OutputError):
-        run([profile], tmp_path, OfflineDrafter, retriever)
-    [result] = run([profile], tmp_path, OfflineDrafter, retriever, force=True)
-    assert result.ok
+    # the same command again: the unchanged draft is kept, reported as finished before (not an error)
+    [again] = run([profile], tmp_path, OfflineDrafter, retriever)
+    assert again.done_before and again.error is None
+    # the input changed (a problem added): the draft is no longer the same command's and is kept without --force
+    changed = tmp_path / profile.name
+    changed.write_text(profile.read_text(encoding="utf-8").replace("    - problem:", "    - problem: 新增的问题\n    - problem:", 1),
+                       encoding="utf-8")
+    with pytest.raises(OutputError, match="草稿已存在"):
+        run([changed], tmp_path, OfflineDrafter, retriever)
+    [result] = run([changed], tmp_path, OfflineDrafter, retriever, force=True)
+    assert not result.done_before and result.error is None
 
 
 def test_batch_reports_a_bad_profile_without_stopping(tmp_path, retriever):

@@ -263,11 +263,10 @@ def test_references_are_comments_anchored_to_their_item(tmp_path, retriever):
 
 
 @pytest.mark.slow
+@pytest.mark.soffice
 def test_comments_survive_a_libreoffice_render(tmp_path, retriever):
-    from pipeline.export.preview import soffice_binary, to_pdf
+    from pipeline.export.preview import to_pdf
 
-    if not soffice_binary():
-        pytest.skip("LibreOffice not installed")
     path = ROOT / "examples" / "community-generic.yaml"
     _, _, _, record, result = _drafted(path, tmp_path, retriever)
     pdf = to_pdf(next(Path(o) for o in result.outputs if o.endswith(".docx")), tmp_path / "pdf", notes=True)

@@ -278,10 +278,7 @@ def test_no_permission(tmp_path):
 
 # ---- rendering -------------------------------------------------------------------------------------------
 
-needs_soffice = pytest.mark.skipif(
-    not (soffice_binary() and shutil.which("pdftotext") and shutil.which("pdftoppm")),
-    reason="LibreOffice (soffice) or poppler-utils missing: run .ci/install-system.sh",
-)
+needs_soffice = pytest.mark.soffice
 
 
 def pdf_lines(pdf: Path) -> list[list[tuple[float, float, float, str]]]:

@@ -22,8 +22,7 @@ from pipeline.material.meeting_docs import ledger_header, ledger_title, meeting_
 ROOT = Path(__file__).resolve().parents[2]
 TOWNSHIP = ROOT / "examples" / "meetings" / "township-2025-niandu.yaml"
 
-needs_soffice = pytest.mark.skipif(not (soffice_binary() and shutil.which("pdftotext") and shutil.which("pdfinfo")),
-                                   reason="LibreOffice (soffice) or poppler-utils missing: run .ci/install-system.sh")
+needs_soffice = pytest.mark.soffice
 
 
 @pytest.fixture(scope="module")

@@ -187,3 +187,28 @@ VARIANTS = {
 def test_list_forms_of_notices(name):
     text, expected = VARIANTS[name]
     assert read_notice(text).aspects == expected
+
+
+@pytest.mark.parametrize("sentence", [
+    "围绕政治信仰、党员意识、理论学习、能力本领、作用发挥、纪律作风等6个方面进行党性分析。",
+    "要紧密联系思想和工作实际，围绕政治信仰、党员意识、理论学习、能力本领、作用发挥、纪律作风等6个方面，深入查找差距和不足。",
+    "会议主要围绕政治信仰、党员意识、理论学习、能力本领、作用发挥、纪律作风等6个方面，查摆问题。",
+])
+def test_an_inline_list_with_its_count_is_the_aspect_list(sentence):
+    """"围绕…等6个方面" with no cue word around it gave "没有找到方面清单"."""
+    text = ("关于召开2024年度组织生活会的通知\n各党支部：\n经研究，决定召开2024年度组织生活会。现将有关事项通知如下：\n"
+            f"{sentence}\n二、有关要求\n各党支部要认真准备，会前广泛征求意见。\n")
+    assert read_notice(text).aspects == ["政治信仰", "党员意识", "理论学习", "能力本领", "作用发挥", "纪律作风"]
+
+
+def test_a_list_of_measures_by_count_is_still_no_aspect_list():
+    text = "关于召开组织生活会的通知\n从思想、制度、作风等3个方面提出整改措施。\n"
+    with pytest.raises(InputError, match="没有在"):
+        read_notice(text)
+
+
+def test_a_long_notice_reads_the_same_list():
+    """A 1.2 MB notice (the 2025 one, 400 times over): the list of the short one. Reading walked the whole text
+    before every candidate list (3.2 MB took 12 s, 19 MB past 120 s); eval/bench_notice.py --scale measures it."""
+    short = notice("notice-2025-minzhu.txt")
+    assert read_notice(short * 400).aspects == read_notice(short).aspects

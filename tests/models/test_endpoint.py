@@ -109,3 +109,17 @@ def test_an_answer_cut_every_time_fails_the_item_honestly():
         with pytest.raises(ModelError, match="中断了回答") as caught:
             asyncio.run(complete(model_for(server), MESSAGES, 400, policy=policy))
     assert caught.value.code == "model-retries-exhausted"
+
+
+def test_a_server_ignoring_max_tokens_is_cut_for_length_not_read_to_the_end(monkeypatch):
+    """A 450,000-字 answer took 349 s (merging it chunk by chunk is quadratic); reading stops past the cap
+    (4 characters per asked token, at least 8,000; lowered here to keep the test quick)."""
+    import pipeline.models.endpoint as endpoint
+
+    monkeypatch.setattr(endpoint, "ANSWER_FLOOR_CHARS", 400)
+    runaway = ANSWER * (450_000 // len(ANSWER))
+    with StubServer(default=runaway, honours_max_tokens=False) as server:
+        completion = asyncio.run(complete(model_for(server), MESSAGES, 50, policy=RetryPolicy(max_retries=0)))
+    cap = max(400, endpoint.CHARS_PER_TOKEN_CAP * 50)
+    assert completion.finish_reason == "length" and cap < len(completion.text) <= cap + 8
+    assert runaway.startswith(completion.text)

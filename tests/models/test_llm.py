@@ -259,3 +259,18 @@ def test_retry_after_past_a_minute_ends_at_once_saying_when(stub_server):
             run(chat(stub_server), policy=RetryPolicy(max_retries=4, base_delay=0.001))
         assert time.monotonic() - started < 5 and caught.value.code == "model-rate-limited"
         assert "重新运行同一命令" in str(caught.value)
+
+
+@pytest.mark.parametrize("status", [200, 404, 405])
+def test_a_web_page_at_the_base_url_is_said_to_be_no_api(status):
+    """A wrong base URL (a website) answered 200 with HTML: it was reported as "模型名称不可用"."""
+    with StubServer(web_page=status) as server:
+        with pytest.raises(ModelError, match="返回的是网页（HTML），不是 OpenAI 兼容的模型接口") as caught:
+            run(chat(server))
+    assert caught.value.code == "model-not-api"
+
+
+def test_an_empty_answer_from_a_real_api_still_says_empty(stub_server):
+    stub_server.queue(empty_choices())
+    with pytest.raises(ModelError, match="空结果"):
+        run(chat(stub_server))

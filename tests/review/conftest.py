@@ -38,3 +38,30 @@ def offline_drafts(tmp_path_factory, retriever) -> dict[str, Drafted]:
         drafted[path.stem] = Drafted(path, load_profile(path), next(o for o in outputs if o.suffix == ".md"),
                                      next(o for o in outputs if o.suffix == ".json"))
     return drafted
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "review"
+FRESH = FIXTURES / "zhongyiyuan-2025.yaml"  # a profile no example shares: a county hospital's 班子, 2025
+TOWNSHIP_MEETING = ROOT / "examples" / "meetings" / "township-2025-niandu.yaml"
+
+
+@pytest.fixture(scope="session")
+def fresh_draft(tmp_path_factory, retriever) -> Drafted:
+    """The fresh hospital profile drafted offline."""
+    folder = tmp_path_factory.mktemp("fresh-draft")
+    [result] = asyncio.run(draft_all([FRESH], DraftOptions(outdir=folder, docx=False), OfflineDrafter, lambda: retriever))
+    assert result.error is None, result.error
+    outputs = [Path(o) for o in result.outputs]
+    return Drafted(FRESH, load_profile(FRESH), next(o for o in outputs if o.suffix == ".md"),
+                   next(o for o in outputs if o.suffix == ".json"))
+
+
+@pytest.fixture(scope="session")
+def township_meeting(tmp_path_factory, retriever) -> Path:
+    """The township meeting drafted offline: the folder with the 班子's, every member's and the criticism sheets."""
+    from pipeline.run.meeting import draft_meeting
+
+    folder = tmp_path_factory.mktemp("meeting")
+    result = asyncio.run(draft_meeting(TOWNSHIP_MEETING, DraftOptions(outdir=folder, docx=False), OfflineDrafter,
+                                       lambda: retriever))
+    return Path(result.folder)

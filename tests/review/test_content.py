@@ -376,7 +376,11 @@ def test_cli_json_metrics_and_html(tmp_path):
     assert [s["section"] for s in metrics["copy_sections"]][1:] == ["一、上年度民主生活会整改落实情况", "二、存在的问题",
                                                                     "三、产生问题的原因", "四、整改措施"]
     assert 0 < metrics["length_score"] <= 100 and metrics["specificity"]["mean"] == metrics["specificity_mean"]
-    assert metrics["counts"] == {"fact-missing": 1}
+    # The material states more than this short profile holds: each fact the profile lacks is a warning naming it.
+    counts = dict(metrics["counts"])
+    assert counts.pop("fact-missing") == 1 and set(counts) == {"number-unsourced", "owner-invented", "deadline-invented"}
+    assert all(f["severity"] == "warning" for f in data["findings"])
+    assert any("218" in f["message"] for f in data["findings"] if f["code"] == "number-unsourced")
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<style>" in page
     assert "http://" not in page and "https://" not in page and "<script" not in page

@@ -55,7 +55,7 @@ def test_check_last_year_flags_repeats_from_last_years_file(tmp_path):
                     "二、整改措施\n（一）在理论学习方面\n一是班子成员每人领办1个调研课题。二是每月集中学习1次。\n", encoding="utf-8")
     this = tmp_path / "2026.txt"
     this.write_text(MATERIAL, encoding="utf-8")
-    result = CliRunner().invoke(app, ["check", str(this), "--last-year", str(last), "--json", "--structure-only"])
+    result = CliRunner().invoke(app, ["check", str(this), "--last-year", str(last), "--json"])
     assert result.exit_code in (0, 1)
     assert '"repeat-problem"' in result.stdout and "班子成员每人领办1个调研课题" in result.stdout
     missing = CliRunner().invoke(app, ["check", str(this), "--last-year", str(tmp_path / "无.txt")])

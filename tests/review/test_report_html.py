@@ -94,7 +94,7 @@ def test_report_is_self_contained_and_marks_findings_in_place(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (.ci/install-system.sh installs it)")
+@pytest.mark.chromium
 def test_report_renders_in_headless_chromium(tmp_path):
     out = tmp_path / "report.html"
     check_file(copying_draft(tmp_path), CheckOptions(html=out, spec="2024-niandu-minzhu"))

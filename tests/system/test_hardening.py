@@ -338,6 +338,7 @@ def test_preview_refuses_what_is_not_a_docx(tmp_path):
     assert not (tmp_path / "材料-preview").exists()
 
 
+@pytest.mark.soffice
 def test_preview_into_a_read_only_folder(tmp_path, readonly_dir):
     document = tmp_path / "定稿.docx"
     assert invoke("export", SEED, "-o", document).exit_code == 0
@@ -518,6 +519,7 @@ def test_zip_bomb_docx(tmp_path):
     error_line(invoke("check", "--structure-only", bomb, DUIZHAO_MAX_FILE_MB="0.2"), "解压后过大")
 
 
+@pytest.mark.soffice  # the stand-in replaces soffice; the PDF readers (poppler) are real
 def test_failed_render_leaves_no_partial_pdf(tmp_path):
     """LibreOffice dying halfway (here a stand-in that writes half a PDF and fails) leaves nothing in the folder."""
     document = tmp_path / "定稿.docx"

@@ -203,3 +203,113 @@ def test_retry_after_an_hour_ends_the_run_with_when_and_the_rerun_resumes(tmp_pa
         [result] = asyncio.run(draft_all([EXAMPLE], DraftOptions(outdir=tmp_path, docx=False), factory(server.url),
                                          lambda: retriever))
     assert result.error is None and result.cached_items == done and (tmp_path / f"{UNIT}.md").exists()
+
+
+# --- rerunning an interrupted batch with the same command --------------------------------------------------
+
+def test_rerun_of_a_batch_completes_what_is_missing_and_exits_0(tmp_path):
+    """The rerun listed every finished unit as 失败 (草稿已存在) and exited 1; a third run exited 2, so a script
+    retrying until exit 0 looped forever."""
+    import shutil
+
+    batch, out, store = tmp_path / "batch", tmp_path / "out", tmp_path / "store"
+    batch.mkdir()
+    shutil.copy(EXAMPLE, batch / "a.yaml")
+    second = (ROOT / "examples" / "village-2023-zhuti.yaml").read_text(encoding="utf-8")
+    (batch / "b.yaml").write_text(second.replace("spec:", "spec: 不存在的规范  #", 1), encoding="utf-8")
+    command = ("draft", batch, "--offline", "-o", out, "--store", store, "--no-docx")
+    first = invoke(*command)  # b stops (as an interrupted unit would): a is finished
+    assert first.exit_code == 1 and f"{UNIT}.md" in first.stdout
+    (batch / "b.yaml").write_text(second, encoding="utf-8")
+    drafted = {p.name: p.stat().st_mtime_ns for p in out.glob("*.md")}
+    for done, new in ((1, 1), (2, 0)):  # the rerun, then a third run
+        rerun = invoke(*command)
+        assert rerun.exit_code == 0, rerun.output
+        assert "失败" not in rerun.stdout and f"{done} 个单位此前已起草完成" in rerun.stdout
+        assert f"本次起草 {new} 个" in rerun.stdout and len(list(out.glob("*.md"))) == 2
+    assert (out / f"{UNIT}.md").stat().st_mtime_ns == drafted[f"{UNIT}.md"]  # kept as it was
+    # changed input: the draft is no longer "the same command"; without --force it is not replaced
+    (batch / "a.yaml").write_text(EXAMPLE.read_text(encoding="utf-8").replace("4次集中学习", "5次集中学习"),
+                                  encoding="utf-8")
+    changed = invoke(*command)
+    assert changed.exit_code == 1 and "草稿已存在" in changed.stdout
+
+
+# --- more items than the numbering can write -------------------------------------------------------------------
+
+def test_ten_thousand_problems_or_aspects_are_refused_when_read(tmp_path):
+    """Both ended in exit 3 ("编号 10000 超出范围"), the problems only after half a minute of drafting."""
+    import yaml
+
+    head = EXAMPLE.read_text(encoding="utf-8").split("aspects:")[0]
+    profile = tmp_path / "many.yaml"
+    profile.write_text(head + "aspects:\n  政治纪律:\n" + "".join(f"    - problem: 问题{i}\n" for i in range(10_000)),
+                       encoding="utf-8")
+    line = one_error(invoke("draft", profile, "--offline", "-o", tmp_path / "out", "--store", tmp_path / "store"),
+                     "方面“政治纪律”最多 9999 个问题（现有 10000 个）")
+    assert "字段 aspects" in line and not (tmp_path / "out").exists()
+    spec = yaml.safe_load((ROOT / "specs" / "2024-dangji-zuzhi.yaml").read_text(encoding="utf-8"))
+    spec.update(id="many", aspects=[{"name": f"方面{i}"} for i in range(10_000)])
+    spec_file = tmp_path / "many-spec.yaml"
+    spec_file.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    one_error(invoke("specs", "show", spec_file), "最多 9999 个方面（现有 10000 个）")
+
+
+# --- a profile template for a spec read from a file --------------------------------------------------------------
+
+def test_profile_init_from_a_spec_file_names_a_spec_that_is_found(tmp_path, monkeypatch):
+    """`profile init --spec FILE` wrote `spec: my-spec`, which nothing could find afterwards."""
+    from pipeline.material.meeting import load_meeting
+    from pipeline.material.profile import load_profile, resolve_spec
+
+    spec_file = tmp_path / "specs" / "my-spec.yaml"
+    spec_file.parent.mkdir()
+    spec_file.write_text((ROOT / "specs" / "2024-dangji-zuzhi.yaml").read_text(encoding="utf-8")
+                         .replace("id: 2024-dangji-zuzhi", "id: my-spec"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "specs")
+    for command, name in (("profile", "unit.yaml"), ("meeting", "meeting.yaml")):
+        made = invoke(command, "init", "--spec", "my-spec.yaml")  # relative, as people type it
+        assert made.exit_code == 0, made.output
+        saved = tmp_path / "elsewhere" / name  # saved into another folder, read from a third
+        saved.parent.mkdir(exist_ok=True)
+        saved.write_text(made.stdout, encoding="utf-8")
+        monkeypatch.chdir(tmp_path)
+        if command == "profile":
+            profile = load_profile(saved)
+            assert resolve_spec(profile, saved.parent).id == "my-spec"
+        else:
+            assert load_meeting(saved)[1].id == "my-spec"
+        monkeypatch.chdir(tmp_path / "specs")
+    # a built-in spec is still named by its id
+    assert "spec: 2024-dangji-zuzhi" in invoke("profile", "init", "--spec", "2024-dangji-zuzhi").stdout
+
+
+# --- unit names that make bad file names -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, expected", [
+    ("CON", "_CON"), ("nul", "_nul"), ("NUL.docx", "_NUL.docx"), ("COM1", "_COM1"), ("LPT9", "_LPT9"),
+    ("第一\u202e党支部", "第一党支部"), ("第一\u2066党支部\u2069", "第一党支部"), ("\u200f第一党支部", "第一党支部"),
+    ("CONSOLE党支部", "CONSOLE党支部"), ("..", "draft"), ("县局 机关:第一", "县局_机关_第一"),
+])
+def test_output_names_are_safe_on_every_system(name, expected):
+    """A right-to-left override (a name that shows reversed, hiding an extension) and Windows device names reached
+    file names."""
+    from pipeline.core.files import safe_file_name
+
+    assert safe_file_name(name) == expected
+
+
+def test_a_unit_named_like_a_device_gets_a_file_windows_can_open(tmp_path):
+    profile = tmp_path / "unit.yaml"
+    profile.write_text(EXAMPLE.read_text(encoding="utf-8").replace(f"name: {UNIT}", 'name: "NUL\\u202e"'),
+                       encoding="utf-8")
+    result = invoke("draft", profile, "--offline", "-o", tmp_path / "out", "--store", tmp_path / "store", "--no-docx")
+    assert result.exit_code in (0, 1), result.output
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.md")) == ["_NUL.md"]
+
+
+def test_a_very_long_unit_name_still_makes_a_file(tmp_path):
+    from pipeline.core.files import MAX_NAME_CHARS, safe_file_name
+
+    name = safe_file_name("县" * 300)
+    assert len(name) == MAX_NAME_CHARS and len((name + ".docx").encode("utf-8")) < 255

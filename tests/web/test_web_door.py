@@ -99,6 +99,8 @@ def test_the_review_page_and_check_find_the_same_on_the_same_draft(client, tmp_p
     # An edit too: the page rechecks the edited text the same way.
     # An edit that praises the unit in its problems: the additions check (once skipped by the page) sees it.
     page = client.get("/review").text
+    # The 范文 beside each part are named by their titles, never by the packaged file names.
+    assert "参考范文" in page and not re.search(r"\d{3}_[0-9a-f]{16}\.txt", page)
     index, text = next((int(n), html.unescape(re.sub(r"<[^>]+>", "", body)))
                        for n, body in re.findall(r'data-index="(\d+)">\s*<div class="text">(.*?)</div>', page, flags=re.S)
                        if "执法案例" in body)

@@ -239,3 +239,31 @@ def test_a_drafted_material_opens_in_review_with_its_findings(client):
     assert client.post("/api/meeting/review/999", headers=H).status_code == 404
     not_json = next(n for n in range(10) if n not in map(int, buttons))
     assert client.post(f"/api/meeting/review/{not_json}", headers=H).status_code == 404
+
+
+def test_an_edit_in_a_meetings_material_survives_opening_another_and_reaches_every_download(client):
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    client.post("/api/form", json=meeting_form(TWO), headers=H)
+    status = wait(client, client.post("/api/draft", json={"offline": True}, headers=H).json()["job"])
+    assert status["status"] == "done", status["message"]
+    buttons = re.findall(r'<button type="button" class="review-doc" data-n="(\d+)">', client.get("/meeting").text)
+    first, second = buttons[1], buttons[2]
+    client.post(f"/api/meeting/review/{first}", headers=H)
+    edited = client.post("/api/paragraph", json={"index": 2, "text": "本人亲笔改写的一段话，须出现在下载中。"}, headers=H)
+    assert edited.status_code == 200, edited.text
+    client.post(f"/api/meeting/review/{second}", headers=H)  # another member's material
+    assert "本人亲笔改写的一段话" not in client.get("/review").text
+    client.post(f"/api/meeting/review/{first}", headers=H)  # and back: the edit is there
+    assert "本人亲笔改写的一段话" in client.get("/review").text
+    record = client.get(f"/meeting/files/{first}").headers["content-disposition"]
+    stem = record.split("''", 1)[1].rsplit(".", 1)[0]
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/meeting/all.zip").content))
+    from urllib.parse import unquote
+    import docx
+
+    name = unquote(stem)
+    word = docx.Document(io.BytesIO(archive.read(f"{name}.docx")))
+    assert any("本人亲笔改写的一段话" in p.text for p in word.paragraphs)
+    assert "本人亲笔改写的一段话" in archive.read(f"{name}.md").decode("utf-8")
+    others = [n for n in archive.namelist() if n.endswith(".md") and n != f"{name}.md"]
+    assert others and all("本人亲笔改写的一段话" not in archive.read(n).decode("utf-8") for n in others)

@@ -20,6 +20,21 @@ async function api(url, options) {
   return data;
 }
 
+// An action that may take more than a moment: the button says so and cannot be pressed twice meanwhile.
+async function busy(button, label, work) {
+  const text = button.textContent;
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  button.classList.add("busy");
+  button.textContent = label;
+  try { return await work(); } finally {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    button.classList.remove("busy");
+    button.textContent = text;
+  }
+}
+
 function showMessage(text) {
   const box = document.getElementById("message");
   if (!box) { alert(text); return; }
@@ -28,13 +43,14 @@ function showMessage(text) {
   if (text) box.scrollIntoView({block: "nearest"});
 }
 
-async function uploadFile(inputId, url) {
+async function uploadFile(inputId, url, button) {
   const input = document.getElementById(inputId);
   if (!input.files.length) { showMessage("请先选择文件"); return; }
   const form = new FormData();
   form.append("file", input.files[0]);
   try {
-    const data = await api(url, {body: form});
+    const send = function () { return api(url, {body: form}); };
+    const data = button ? await busy(button, "正在读取…", send) : await send();
     window.location.href = data.redirect;
   } catch (e) { showMessage(e.message); }
 }

@@ -83,9 +83,12 @@ document.getElementById("add-last-year").addEventListener("click", function () {
 // 征求意见: proposals come back with an aspect each; the user confirms or moves them.
 document.getElementById("opinions-assign").addEventListener("click", async function () {
   const result = document.getElementById("opinions-result");
+  const assign = this;
   try {
     await save();
-    const data = await api("/api/opinions", {body: {text: document.getElementById("opinions-text").value}});
+    const data = await busy(assign, "正在分配，请稍候…", function () {
+      return api("/api/opinions", {body: {text: document.getElementById("opinions-text").value}});
+    });
     result.innerHTML = "";
     const list = document.createElement("ol");
     list.className = "opinions";
@@ -122,6 +125,7 @@ document.getElementById("opinions-assign").addEventListener("click", async funct
       });
       const count = form.querySelector("[data-f=opinions_count]");
       if (!count.value.trim()) count.value = String(list.querySelectorAll("li").length);
+      document.getElementById("opinions-text").value = "";  // placed: no longer waiting to be assigned
       result.innerHTML = "<p class='hint'>已加入，请在各方面补充具体事例。</p>";
       save();
     });
@@ -129,6 +133,17 @@ document.getElementById("opinions-assign").addEventListener("click", async funct
     showMessage("");
   } catch (e) { showMessage(e.message); }
 });
+
+const undoButton = document.getElementById("undo-step");
+if (undoButton) {
+  undoButton.addEventListener("click", async function () {
+    try {
+      if (timer) await save();
+      const data = await api("/api/form/undo");
+      window.location.href = data.redirect;
+    } catch (e) { showMessage(e.message); }
+  });
+}
 
 // Draft: start a job, then follow its progress over server-sent events.
 const draftButton = document.getElementById("draft");
@@ -179,13 +194,19 @@ function follow(jobId, items) {
 
 draftButton.addEventListener("click", async function () {
   showMessage("");
+  draftButton.disabled = true;  // busy at once: saving and planning can take a moment
+  draftButton.textContent = "正在准备…";
   try {
     await save();
     const mode = document.querySelector("input[name=mode]:checked").value;
     const data = await api("/api/draft", {body: {offline: mode !== "model"}});
     if (data.redirect) draftButton.dataset.redirect = data.redirect;
     follow(data.job, data.items);
-  } catch (e) { showMessage(e.message); }
+  } catch (e) {
+    showMessage(e.message);
+    draftButton.disabled = false;
+    refreshDraftLabel();
+  }
 });
 if (draftButton.dataset.job) follow(draftButton.dataset.job, null);
 

@@ -45,3 +45,13 @@ body.addEventListener("click", function (event) {
   const button = event.target.closest("button.edit");
   if (button) startEdit(button.closest(".para"));
 });
+
+const undoDraft = document.getElementById("undo-draft");
+if (undoDraft) {
+  undoDraft.addEventListener("click", async function () {
+    try {
+      const data = await api("/api/draft/undo");
+      window.location.href = data.redirect;
+    } catch (e) { showMessage(e.message); }
+  });
+}

@@ -7,8 +7,17 @@ document.querySelectorAll("button.pick").forEach(function (button) {
     } catch (e) { showMessage(e.message); }
   });
 });
-document.getElementById("profile-upload").addEventListener("click", function () { uploadFile("profile-file", "/api/profile"); });
-document.getElementById("material-upload").addEventListener("click", function () { uploadFile("material-file", "/api/material"); });
+document.querySelectorAll("button.delete-spec").forEach(function (button) {
+  button.addEventListener("click", async function () {
+    if (!confirm("删除会议规范“" + button.dataset.name + "”？已填写的表单不受影响。")) return;
+    try {
+      await api("/api/specs/" + encodeURIComponent(button.dataset.spec) + "/delete");
+      button.closest("tr").remove();
+    } catch (e) { showMessage(e.message); }
+  });
+});
+document.getElementById("profile-upload").addEventListener("click", function () { uploadFile("profile-file", "/api/profile", this); });
+document.getElementById("material-upload").addEventListener("click", function () { uploadFile("material-file", "/api/material", this); });
 
 const noticeUpload = document.getElementById("notice-upload");
 if (noticeUpload) {
@@ -18,7 +27,7 @@ if (noticeUpload) {
     const form = new FormData();
     form.append("file", input.files[0]);
     try {
-      const spec = (await api("/api/notice", {body: form})).spec;
+      const spec = (await busy(noticeUpload, "正在读取通知…", function () { return api("/api/notice", {body: form}); })).spec;
       document.getElementById("notice-name").textContent = spec.name;
       document.getElementById("notice-meta").textContent =
         [spec.meeting, spec.body, spec.year ? spec.year + "年" : "", spec.theme ? "主题：" + spec.theme : ""].filter(Boolean).join(" · ");
@@ -30,14 +39,13 @@ if (noticeUpload) {
         list.appendChild(li);
       });
       document.getElementById("notice-parts").textContent = spec.parts.length ? "部分：" + spec.parts.join("、") : "";
-      document.getElementById("notice-id").value = spec.id;
       document.getElementById("notice-result").hidden = false;
       showMessage("");
     } catch (e) { showMessage(e.message); }
   });
   document.getElementById("notice-confirm").addEventListener("click", async function () {
     try {
-      const data = await api("/api/notice/confirm", {body: {id: document.getElementById("notice-id").value.trim()}});
+      const data = await api("/api/notice/confirm", {body: {}});
       window.location.href = data.redirect;
     } catch (e) { showMessage(e.message); }
   });

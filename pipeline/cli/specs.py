@@ -76,3 +76,22 @@ def meeting_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID �
     from pipeline.run.inputs import load_spec, spec_reference  # lazy: keeps `duizhao --help` fast
 
     typer.echo(meeting_template(load_spec(spec), spec_reference(spec)), nl=False)
+
+
+@meeting_app.command("docs")
+@handles_errors
+def meeting_docs(
+    meeting: Path = typer.Argument(..., help="会议文件（YAML）"),
+    outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出目录（其下按会议建文件夹）"),
+    force: bool = typer.Option(False, "--force", help="覆盖由 duizhao 写入的同名文书"),
+    layout: str = typer.Option("gbt9704", "--layout", help="会议方案、整改方案、情况报告的版式：gbt9704 或 plain"),
+):
+    """只起草会议文书（会前即可用）：会议方案、征求意见表、谈心谈话提纲、主持词、整改方案、情况报告，不用大模型。"""
+    from pipeline.cli.console import print_meeting_result  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.meeting import draft_meeting_documents  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.runner import DraftOptions  # lazy: keeps `duizhao --help` fast
+
+    result = draft_meeting_documents(meeting, DraftOptions(outdir=outdir, force=force, layout=layout))
+    print_meeting_result(result)
+    if not result.ok:
+        raise typer.Exit(1)

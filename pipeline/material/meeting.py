@@ -15,6 +15,7 @@ from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon, prompt_text
 from pipeline.material.profile import (CaseStudy, LastYear, Preparation, Problem, Profile, Signature, Strict, Unit,
                                        load_profile, resolve_spec, validate_against_spec)
+from pipeline.material.meeting_facts import Outcome, Session
 from pipeline.material.specs import MeetingSpec, aspect_for_key
 from pipeline.core.files import read_yaml
 from pipeline.core.files import describe, expect_mapping
@@ -60,6 +61,8 @@ class MeetingFile(Profile):
 
     profile: str | None = None  # path relative to this file
     members: list[Member] = Field(min_length=1)
+    session: Session | None = None  # when, where, who: the 会议方案, 主持词 and 情况报告 state these
+    outcome: Outcome | None = None  # what happened at the meeting (filled in after it)
 
     def member(self, name: str) -> Member:
         return next(m for m in self.members if m.name == name)
@@ -100,6 +103,10 @@ def _check_members(meeting: MeetingFile, path) -> None:
             if target.strip() not in names:
                 raise _fail(path, f"members.{index}.criticisms.{target}",
                             f"“{target}”不是本次会议的成员（成员：{'、'.join(names)}）")
+    for index, entry in enumerate(meeting.session.absent if meeting.session else []):
+        name = entry.split("（")[0].split("(")[0].strip()
+        if name not in names:
+            raise _fail(path, f"session.absent.{index}", f"“{name}”不是本次会议的成员（请假的应是成员：{'、'.join(names)}）")
 
 
 def _check_aspects(keys, spec: MeetingSpec, path, where: str) -> None:
@@ -182,6 +189,10 @@ def member_profile(meeting: MeetingFile, member: Member, spec: MeetingSpec) -> P
                    title=member_title(meeting, member, spec), signature=Signature(name=member.name, date=date))
 
 
+_LISTS = {"attendees", "absent", "observers", "supervisor_people", "opinion_channels", "remarks", "summary",
+          "decisions"}
+
+
 class _PlainDumper(yaml.SafeDumper):
     """No anchors and aliases (&id001 / *id001): each placeholder is written out where the user fills it."""
 
@@ -206,7 +217,11 @@ def meeting_template(spec: MeetingSpec, reference: str | None = None) -> str:
             "preparation": {"talks": 0, "opinions": 0, "study": fill["study"]},
             "aspects": aspects, "last_year": [], "signature": {"name": fill["signature"], "date": fill["date"]},
             "members": members}
+    # The meeting's own facts: empty until the clerk knows them (the documents say 【待补】 meanwhile).
+    data |= {"session": {key: ([] if key in _LISTS else None) for key in Session.model_fields},
+             "outcome": {key: ([] if key in _LISTS else None) for key in Outcome.model_fields}}
     body = yaml.dump(data, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=1000)
+    body = body.replace(": null\n", ":\n")
     comments = words["comments"]
     lines = [line.format(spec_name=spec.name, spec_id=spec.id) for line in words["header"]]
     seen: set[str] = set()

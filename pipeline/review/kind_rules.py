@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from pipeline.material.document import Document, Item
+from pipeline.review.meeting_papers import check_parts
 from pipeline.review.meeting_rules import check_criticisms, check_personal
 from pipeline.review.profile_facts import finding, short, words
 from pipeline.review.rules import specificity
@@ -46,6 +47,9 @@ RULE_SETS = {
     "personal": check_personal,
     "criticism": _criticism,
     "group": lambda document: [],
+    # The meeting's other documents: the parts each must hold (review/meeting_papers.py).
+    **{f"meeting-{kind}": (lambda document, kind=kind: check_parts(document, kind))
+       for kind in ("plan", "opinions", "talks", "host", "rectification", "report")},
 }
 
 

@@ -23,6 +23,8 @@ PROMPT = re.compile(r"【[^【】\n]{0,200}】")  # a prompt to fill (【待补�
 _CLAUSE = re.compile(r"[^，。；：！？;:!?]+")
 _DATE = re.compile(r"(\d{4})年(?:(\d{1,2})月)?(?:(\d{1,2})日)?")
 _SHOWN = 40
+# A numbering marker (1. 1、 （1）) at a point's start: the number is no fact.
+_MARKER = re.compile(r"(?:^|(?<=[。！？；]))(?:\d{1,2}[、.．](?!\d)|[（(]\d{1,2}[)）])")
 
 
 @lru_cache(maxsize=1)
@@ -71,7 +73,7 @@ def check_numbers(document: Document, allowed: str, severity: Severity) -> list[
     known = set(numbers(allowed))
     findings = []
     for role, unit in units(document):
-        text = PROMPT.sub("", unit.text)
+        text = _MARKER.sub("", PROMPT.sub("", unit.text))  # 1. / （1） number no fact
         if role == "measures":  # a measure's time limit is the deadline rule's
             for found in reversed(deadlines(text)):
                 text = text[:found.start] + "，" + text[found.end:]

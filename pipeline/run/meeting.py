@@ -34,6 +34,7 @@ from pipeline.review.meeting_rules import (PairCopy, check_ledger, check_persona
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
 from pipeline.run.last_year import gather_meeting_last_year
+from pipeline.run.meeting_papers import paper_targets, write_papers
 from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name, write_outputs
 from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 from pipeline.review.copyrate import load_corpus
@@ -41,7 +42,7 @@ from pipeline.review.copyrate import load_corpus
 
 class MeetingDocument(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    kind: str  # group | personal | criticism | ledger_xlsx | ledger_docx
+    kind: str  # group | personal | criticism | ledger_xlsx | ledger_docx | plan | form | talks | host | rectification | report
     name: str
     files: list[str] = []
     errors: int = 0
@@ -123,6 +124,13 @@ def document_names(meeting: MeetingFile) -> list[str]:
     return [names["group"], *(names["personal"].format(name=m.name) for m in meeting.members)]
 
 
+def meeting_folder(meeting: MeetingFile, spec: MeetingSpec, outdir: Path) -> Path:
+    """The meeting's own folder under `outdir`: 青石镇领导班子2025年民主生活会."""
+    year = meeting.meeting.year or spec.year or ""
+    return outdir / safe_name(_names()["folder" if year else "folder_no_year"].format(
+        unit=meeting.unit.name, year=year, meeting_kind=spec.meeting))
+
+
 class MeetingJob:
     """One meeting file: its jobs (班子 + members), its sheets, and every file it writes."""
 
@@ -138,9 +146,7 @@ class MeetingJob:
         self.meeting, self.group = gather_meeting_last_year(self.meeting, self.group, path, options.last_year,
                                                             options.ledger)
         names = _names()
-        year = self.meeting.meeting.year or self.spec.year or ""
-        self.folder = options.outdir / safe_name(names["folder" if year else "folder_no_year"].format(
-            unit=self.meeting.unit.name, year=year, meeting_kind=self.spec.meeting))
+        self.folder = meeting_folder(self.meeting, self.spec, options.outdir)
         job_options = options.model_copy(update={"outdir": self.folder})
         group_name, *member_names = document_names(self.meeting)
         self.group_job = UnitJob(path, job_options, drafter_factory, profile=self.group, spec=self.spec,
@@ -159,6 +165,7 @@ class MeetingJob:
 
     def targets(self) -> list[Path]:
         paths = [p for job in self.jobs for p in job.targets.values()] + self.ledger_paths + [self.index_path]
+        paths += paper_targets(self.meeting, self.folder)
         return paths + [p.with_suffix(ext) for p in self.sheet_paths.values() for ext in (".md", ".docx")]
 
     def check_targets(self) -> None:
@@ -228,6 +235,12 @@ class MeetingJob:
         findings = check_ledger(rows, problems)
         return [_summary("ledger_xlsx", title, [xlsx], findings), _summary("ledger_docx", title, [docx], findings)]
 
+    def papers(self, files: dict[Path, bytes]) -> list[MeetingDocument]:
+        """会议方案, 征求意见表, 谈心谈话提纲, 主持词, 整改方案 and 情况报告, each checked as its kind."""
+        rows = meeting_ledger_rows(self.meeting, self.group, self.spec)
+        return [_summary(paper.kind, paper.document.title, paths, findings, chars) for paper, paths, findings, chars
+                in write_papers(self.meeting, self.spec, self.group, rows, self.folder, self.options.layout, files)]
+
     def index_title(self) -> str:
         return lexicon("meeting")["titles"]["index"].format(unit=self.meeting.unit.name,
                                                             meeting=meeting_label(self.meeting, self.spec))
@@ -247,7 +260,7 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     outcomes = await job.draft(retriever_factory(), progress)
     files: dict[Path, bytes] = {}
     documents, pairs = job.materials(outcomes, corpus_loader() if corpus_loader else None, files)
-    documents += job.criticism_sheets(files) + job.ledger(files)
+    documents += job.criticism_sheets(files) + job.ledger(files) + job.papers(files)
     files[job.index_path] = render_index(job.index_title(), documents, pairs).encode("utf-8")
     write_outputs(files, job.claims, sum(len(j.outline.items()) for j in job.jobs))
     OwnedFiles(job.folder).record(list(files))
@@ -265,3 +278,26 @@ def draft_meeting_file(path: Path, options: DraftOptions, settings, progress: Pr
 
     return asyncio.run(draft_meeting(path, options, factory.drafter_factory(settings), factory.retriever_factory(settings, on_ingest),
                                      corpus_loader=lambda: load_corpus(None), progress=progress))
+
+
+def draft_meeting_documents(path: Path, options: DraftOptions) -> MeetingResult:
+    """Only the meeting's other documents (会议方案 … 情况报告), before the materials exist: offline, into the
+    meeting's folder, each checked as its kind; existing files are kept unless --force (and then only duizhao's)."""
+    started = time.monotonic()
+    meeting, spec = load_meeting(path)
+    group = group_profile(meeting, spec, path)
+    folder = meeting_folder(meeting, spec, options.outdir)
+    existing = [p for p in paper_targets(meeting, folder) if p.exists()]
+    if existing and not options.force:
+        raise OutputError(f"会议文书已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
+    OwnedFiles(folder).clear_for(existing, "会议目录", remove_others=False)
+    claims = claim(paper_targets(meeting, folder))  # a file saved there meanwhile is kept
+    files: dict[Path, bytes] = {}
+    rows = meeting_ledger_rows(meeting, group, spec)
+    documents = [_summary(paper.kind, paper.document.title, paths, findings, chars) for paper, paths, findings, chars
+                 in write_papers(meeting, spec, group, rows, folder, options.layout, files)]
+    ensure_dir(folder)
+    write_outputs(files, claims, 0)
+    OwnedFiles(folder).record(list(files))
+    return MeetingResult(meeting=str(path), spec=spec.id, folder=str(folder), system="offline", documents=documents,
+                         seconds=round(time.monotonic() - started, 2))

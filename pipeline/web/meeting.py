@@ -69,7 +69,11 @@ def summary(session) -> dict:
     meeting, spec = load_meeting(session.path(MEETING_FILE))
     members = [{"name": m.name, "post": m.post, "problems": len(m.problems()),
                 "criticisms": sum(len(v) for v in m.criticisms.values())} for m in meeting.members]
-    return {"unit": meeting.unit.name, "spec": spec.name, "members": members}
+    # The meeting's own facts the 会议方案, 主持词 and 情况报告 state (what is missing there is 【待补】).
+    facts = meeting.session.model_dump(exclude_defaults=True) if meeting.session else {}
+    shown = {label: facts[key] for key, label in (("date", "时间"), ("place", "地点"), ("chair", "主持"),
+                                                 ("supervisor", "到会指导")) if key in facts}
+    return {"unit": meeting.unit.name, "spec": spec.name, "members": members, "session": shown}
 
 
 def result(session) -> dict | None:

@@ -86,8 +86,10 @@ def test_members_drafts_differ_and_all_files_land_together(tmp_path, retriever):
     assert finals(folder) == sorted(
         ["index.md", "整改清单.docx", "整改清单.xlsx", "班子对照检查材料.docx", "班子对照检查材料.json", "班子对照检查材料.md"]
         + [f"{kind}-{name}.{ext}" for name in ("张丽华", "黄志刚", "吴敏")
-           for kind, exts in (("个人对照检查材料", ("md", "json", "docx")), ("相互批评意见", ("md", "docx")))
-           for ext in exts])
+           for kind, exts in (("个人对照检查材料", ("md", "json", "docx")), ("相互批评意见", ("md", "docx")),
+                              ("谈心谈话提纲", ("md", "docx")))
+           for ext in exts]
+        + [f"{name}.{ext}" for name in ("会议方案", "征求意见表", "主持词", "整改方案", "情况报告") for ext in ("md", "docx")])
     assert result.ok and 0 < result.max_pair_copy <= 0.10
     record = json.loads((folder / "个人对照检查材料-吴敏.json").read_text(encoding="utf-8"))
     # The member's name is the unit the wording is seeded by.

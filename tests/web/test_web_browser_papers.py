@@ -10,7 +10,7 @@ import pytest
 
 from tests.web.test_web_browser import ARGS, CHROMIUM, server  # noqa: F401 — the fixture
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.chromium,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")]
 COUNTY = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "meetings" / "county-bureau-dangzu.yaml"
 

@@ -12,7 +12,7 @@ from tests.web.live import live_server
 from tests.web.test_web_browser import ARGS, CHROMIUM
 from tests.web.test_web_manners import NOTICE
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.chromium,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")]
 
 

@@ -38,6 +38,7 @@ def check(
     html: Optional[Path] = typer.Option(None, "--html", help="输出带标注的 HTML 审查报告"),
     force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的 HTML 报告"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
+    last_year: Optional[Path] = typer.Option(None, "--last-year", help="上年度的对照检查材料：今年重提上年度的问题（年年提）时提示"),
 ):
     """检查材料：结构（部分、顺序、编号、方面）与内容（查重、见人见事、整改对应等）。退出码 0 通过，1 有错误，2 输入有误。"""
     from pipeline.cli.console import print_check_report  # lazy: keeps `duizhao --help` fast
@@ -50,7 +51,7 @@ def check(
     if html is not None:
         check_replaceable(html, force, "HTML 审查报告")
     options = CheckOptions(spec=spec, profile=profile, corpus=corpus, target_chars=target_chars,
-                           content=not structure_only, html=html, final=final, kind=kind)
+                           content=not structure_only, html=html, final=final, kind=kind, last_year=last_year)
     report = check_file(file, options)
     print_check_report(report, as_json=as_json)
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
@@ -142,6 +143,9 @@ def draft(
     verify: bool = typer.Option(False, "--verify", help="每段再请模型核对一次，列出资料中没有依据的句子（每段多一次请求）"),
     store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认 ./vectorstore）"),
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
+    last_year: Optional[Path] = typer.Option(None, "--last-year", help="上年度的对照检查材料（.docx/.md/.txt）：读出其中的问题和措施"),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="上年度填写过的整改清单（.xlsx）：把完成情况写进上年度整改情况"),
+    yes: bool = typer.Option(False, "--yes", "-y", help="读出上年度问题后不再询问，直接起草"),
 ):
     """根据单位资料起草对照检查材料：规划 → 检索范文 → 逐段起草 → 组装 → 检查，输出 .md / .json / .docx。
 
@@ -153,8 +157,11 @@ def draft(
 
     settings = Settings(offline=offline, model=model, store_dir=store, chroma_url=chroma_url, verify=verify)
     options = DraftOptions(outdir=outdir, force=force, concurrency=concurrency, use_cache=not no_cache,
-                           docx=not no_docx, layout=layout, strict=strict)
+                           docx=not no_docx, layout=layout, strict=strict, last_year=last_year, ledger=ledger)
     meetings = [path for path in profiles if is_meeting_file(path)]
+    from pipeline.cli.ledger import confirm_last_year  # lazy: keeps `duizhao --help` fast
+
+    confirm_last_year(profiles, last_year, ledger, yes, meeting=bool(meetings))
     if meetings:
         if len(profiles) > 1:
             fail("会议文件请单独起草：duizhao draft 会议文件.yaml（不要与单位资料或其他会议文件一起给出）")
@@ -280,6 +287,10 @@ def serve(
     run(web_app, host, port)
 
 
+from pipeline.cli.ledger import ledger, profile_last_year  # noqa: E402
+
+app.command(name="ledger")(ledger)
+
 # Sub-apps: meeting specs and the profile / meeting-file templates, and the evaluation commands.
 from pipeline.cli.eval import eval_app  # noqa: E402
 from pipeline.cli.specs import meeting_app, profile_app, specs_app  # noqa: E402
@@ -288,6 +299,7 @@ from pipeline.cli.confirm import confirm  # noqa: E402
 app.command(name="confirm")(confirm)
 
 app.add_typer(specs_app, name="specs")
+profile_app.command(name="last-year")(profile_last_year)
 app.add_typer(profile_app, name="profile")
 app.add_typer(meeting_app, name="meeting")
 app.add_typer(eval_app, name="eval")

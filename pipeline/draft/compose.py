@@ -131,12 +131,24 @@ def _fixes(outline: Outline, role: str, entries: list) -> list[str]:
     if not entries:
         return [_say(outline, words["missing"])]
     seed = role.replace("_", "-")
-    return [
-        _say(outline, words["entry"], seed, entry.problem, problem=_quoted(entry.problem),
-             fixed=_clause(entry.fixed)) if entry.fixed.strip()
-        else _say(outline, words["entry_open"], problem=_quoted(entry.problem))
-        for entry in entries
-    ]
+    return [_fix(outline, words, seed, entry) for entry in entries]
+
+
+def _fix(outline: Outline, words: dict, seed: str, entry) -> str:
+    """One of last year's problems: the 整改清单's 状态 and 完成情况 where kept, else the unit's result, else the
+    measure promised and a slot for the result; never a result the unit did not give."""
+    problem = _quoted(entry.problem)
+    status, measure = getattr(entry, "status", ""), getattr(entry, "measure", "")
+    lead = (words.get("status_lead") or {}).get(status, "")
+    if lead:
+        fixed = _clause(entry.fixed) if entry.fixed.strip() else words["pending_result"]
+        return _say(outline, words["entry_status"], problem=problem, lead=lead, fixed=fixed)
+    if entry.fixed.strip():
+        return _say(outline, words["entry"], seed, entry.problem, problem=problem, fixed=_clause(entry.fixed))
+    if measure.strip() and "entry_measure" in words:
+        return _say(outline, words["entry_measure"], problem=problem, measure=_clause(measure))
+    return _say(outline, words["entry_open"], problem=problem)
+
 
 
 def _case_study(item: OutlineItem, outline: Outline, profile: Profile) -> list[str]:

@@ -216,7 +216,7 @@ class ModelDrafter:
         limit = max_tokens_for(item.budget)
         # Numbers the text may use without inventing them: the profile's, the meeting's, the item's own.
         known = [outline.meeting, outline.title, *profile.all_facts(), *item.problems, *preparation_facts(profile),
-                 *(f"{e.problem}{e.fixed}" for e in profile.last_year), *item.own()]
+                 *(f"{e.problem}{e.fixed}{e.measure}{e.deadline}" for e in profile.last_year), *item.own()]
         if item.role == "preamble":
             # The preamble states the preparation counts: any other number there is a changed count.
             known = [outline.meeting, outline.title, *preparation_facts(profile)]

@@ -13,7 +13,7 @@ from pipeline.material.profile import Profile
 from pipeline.material.sentences import Fact, Sentence, split_sentences
 from pipeline.draft.provenance import classify
 
-_PROBLEM_FIELDS = ("problem", "facts", "cause", "measure", "owner", "deadline")
+_PROBLEM_FIELDS = ("problem", "detail", "facts", "impact", "cause", "measure", "owner", "deadline")
 
 
 def _problem_facts(profile: Profile, wanted: set[str]) -> list[Fact]:
@@ -36,8 +36,10 @@ def _entries(profile: Profile, role: str) -> list[Fact]:
     out = []
     for index, entry in enumerate(getattr(profile, role)):
         out.append(Fact(id=f"{role}.{index}.problem", text=entry.problem))
-        if entry.fixed.strip():
-            out.append(Fact(id=f"{role}.{index}.fixed", text=entry.fixed))
+        for name in ("fixed", "measure", "owner", "deadline"):  # last year's entries read from a material carry all
+            value = getattr(entry, name, "")
+            if value.strip():
+                out.append(Fact(id=f"{role}.{index}.{name}", text=value))
     return out
 
 

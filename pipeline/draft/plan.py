@@ -257,6 +257,18 @@ def _fitted(item: OutlineItem) -> int:
     return fact_budget(item.budget, 1, item.facts)
 
 
+def _fix_fact(entry, words: dict) -> str:
+    """One of last year's problems as the model is told it: the ledger's state and the unit's result, or the
+    measure promised when no result is given (the model then writes the result's 【待补】)."""
+    lead = (words.get("status_lead") or {}).get(getattr(entry, "status", ""), "")
+    if entry.fixed or lead:
+        return f"{entry.problem}：{lead}{entry.fixed}"
+    measure = getattr(entry, "measure", "")
+    if measure and "fact_measure" in words:
+        return f"{entry.problem}：" + words["fact_measure"].format(measure=measure.rstrip("。"))
+    return f"{entry.problem}："
+
+
 def _part_items(part: Part, profile: Profile, spec: MeetingSpec, budget: int) -> list[OutlineItem]:
     """A part other than problems/causes/measures: its own text, then one item per sub-part of the spec."""
     role = part.role
@@ -265,7 +277,7 @@ def _part_items(part: Part, profile: Profile, spec: MeetingSpec, budget: int) ->
     if role == "preamble":
         facts = preparation_facts(profile)
     elif isinstance(material, list):  # last_year, campaign: entries of problem and what was done
-        facts = [f"{e.problem}：{e.fixed}" for e in material]
+        facts = [_fix_fact(e, composer_words().get(role) or {}) for e in material]
     elif material is not None and hasattr(material, "facts"):
         # The case's name is a fact the text must carry too (the model is told only the facts).
         facts = [material.title, *material.facts] if getattr(material, "title", "") else list(material.facts)

@@ -13,6 +13,7 @@ from pipeline.material.meeting import Member, MeetingFile, meeting_label
 from pipeline.material.profile import Profile
 from pipeline.material.specs import MeetingSpec, aspect_for_key, spoken_name
 from pipeline.text.numbering import level2_marker, shi_marker
+from pipeline.text.slots import is_pending
 
 
 def _words() -> dict:
@@ -50,6 +51,9 @@ def _sentence(text: str) -> str:
 
 
 class LedgerRow(BaseModel):
+    """One row of the 整改清单 (台账). `kind` says where the problem was raised (group, personal, opinions,
+    criticism, case, carried); `source` is that as the 来源 column reads; `who` whose problem it is."""
+
     model_config = ConfigDict(extra="forbid")
     number: int
     problem: str
@@ -59,13 +63,33 @@ class LedgerRow(BaseModel):
     owner: str
     deadline: str
     status: str
+    kind: str = "group"
+    source: str = ""
+    result: str = ""  # 完成情况: the clerk's, never the tool's
+    evidence: str = ""  # 佐证材料
     facts: list[str] = []
 
     def cells(self) -> list[str | int]:
         words = _words()["ledger"]
-        return [self.number, words["problem"].format(problem=self.problem, who=self.who),
-                self.measure or words["missing_measure"], self.owner or words["missing_owner"],
-                self.deadline or words["missing_deadline"], self.status]
+        return [self.number, self.aspect, self.problem, self.source, self.measure or words["missing_measure"],
+                self.owner or words["missing_owner"], self.deadline or words["missing_deadline"], self.status,
+                self.result, self.evidence]
+
+
+def row_status(measure: str, deadline: str) -> str:
+    """未开始 while there is no measure; 长期坚持 for a standing measure; 整改中 otherwise."""
+    words = _words()["ledger"]
+    if not measure.strip() or is_pending(measure):
+        return words["status_open"]
+    if deadline.strip() and any(deadline.strip().startswith(cue) for cue in words["lasting_cues"]):
+        return words["status_lasting"]
+    return words["status"]
+
+
+def _row(rows: list[LedgerRow], **fields) -> None:
+    fields["measure"] = fields.get("measure", "").strip().rstrip("。")
+    fields.setdefault("deadline", "")
+    rows.append(LedgerRow(number=len(rows) + 1, status=row_status(fields["measure"], fields["deadline"]), **fields))
 
 
 def ledger_rows(sources: list[tuple[str, dict, str]], spec: MeetingSpec) -> list[LedgerRow]:
@@ -80,24 +104,61 @@ def ledger_rows(sources: list[tuple[str, dict, str]], spec: MeetingSpec) -> list
 
     rows: list[LedgerRow] = []
     for who, aspects, default_owner in sources:
+        group = who == words["group"] or not default_owner
+        kind, source = ("group", words["sources"]["group"]) if group else (
+            "personal", words["sources"]["personal"].format(name=who))
         for aspect, problems in ordered(aspects):
             for problem in problems:
-                rows.append(LedgerRow(number=len(rows) + 1, problem=problem.problem.rstrip("。"), who=who, aspect=aspect,
-                                      measure=problem.measure.rstrip("。"), owner=problem.owner or default_owner,
-                                      deadline=problem.deadline, status=words["status"], facts=list(problem.facts)))
+                _row(rows, problem=problem.problem.rstrip("。"), who=who, aspect=aspect, kind=kind, source=source,
+                     measure=problem.measure, owner=problem.owner or default_owner, deadline=problem.deadline,
+                     facts=list(problem.facts))
     return rows
 
 
-def meeting_ledger_rows(meeting: MeetingFile, group: Profile, spec: MeetingSpec) -> list[LedgerRow]:
-    """The meeting's 整改清单: the 班子's problems first, then each member's (owner: the member)."""
+def extra_rows(rows: list[LedgerRow], who: str, profile: Profile | Member, default_owner: str = "") -> None:
+    """The case study's gaps and last year's unfinished problems of one body or member, appended to `rows`."""
     words = _words()["ledger"]
-    return ledger_rows([(words["group"], group.aspects, "")] + [(m.name, m.aspects, m.name) for m in meeting.members],
+    for gap in (profile.case_study.gaps if profile.case_study else []):
+        if gap.strip():
+            _row(rows, problem=gap.strip().rstrip("。"), who=who, aspect="", kind="case",
+                 source=words["sources"]["case"], owner=default_owner)
+    for entry in profile.last_year:
+        if entry.status in (words["status"], words["status_open"]):
+            # Carried over: last year's measure and owner, a new time limit for the clerk to set.
+            _row(rows, problem=entry.problem.rstrip("。"), who=who, aspect=entry.aspect, kind="carried",
+                 source=words["sources"]["carried"], measure=entry.measure, owner=entry.owner or default_owner,
+                 result=entry.fixed)
+
+
+def criticism_rows(rows: list[LedgerRow], meeting: MeetingFile) -> None:
+    """Every criticism a member received, as a row of that member's (measure still to write: 未开始)."""
+    words = _words()["ledger"]
+    for member in meeting.members:
+        for target, points in member.criticisms.items():
+            for point in points:
+                if point and point.strip() and not is_pending(point):
+                    _row(rows, problem=point.strip().rstrip("。"), who=target, aspect="", kind="criticism",
+                         source=words["sources"]["criticism"].format(by=member.name, to=target), owner=target)
+
+
+def meeting_ledger_rows(meeting: MeetingFile, group: Profile, spec: MeetingSpec) -> list[LedgerRow]:
+    """The meeting's 整改清单: the 班子's problems first, then each member's (owner: the member), then the
+    criticisms each member received, the case study's gaps and last year's unfinished problems."""
+    words = _words()["ledger"]
+    rows = ledger_rows([(words["group"], group.aspects, "")] + [(m.name, m.aspects, m.name) for m in meeting.members],
                        spec)
+    criticism_rows(rows, meeting)
+    extra_rows(rows, words["group"], group)
+    for member in meeting.members:
+        extra_rows(rows, member.name, member, member.name)
+    return rows
 
 
 def unit_ledger_rows(profile: Profile, spec: MeetingSpec) -> list[LedgerRow]:
-    """One unit's 整改清单, laid out as a meeting's: the unit's problems under the name the text calls it by."""
-    return ledger_rows([(profile.unit.self_name, profile.aspects, "")], spec)
+    """One unit's 整改清单, laid out as a meeting's: the unit's problems, its case gaps, last year's unfinished."""
+    rows = ledger_rows([(profile.unit.self_name, profile.aspects, "")], spec)
+    extra_rows(rows, profile.unit.self_name, profile)
+    return rows
 
 
 def unit_ledger_title(profile: Profile, spec: MeetingSpec) -> str:

@@ -98,8 +98,19 @@ class Cause(Strict):
 
 
 class LastYear(Strict):
+    """One of last year's problems: typed here, read from last year's material (`last_year_file`) or from the
+    整改清单 the clerk kept (`ledger_file`). `fixed` is the unit's own result; nothing else is ever written as one."""
+
     problem: str = Field(min_length=1)
-    fixed: str = ""
+    fixed: str = ""  # 整改结果 / 完成情况, in the unit's words
+    measure: str = ""  # last year's 整改措施
+    owner: str = ""
+    deadline: str = ""
+    aspect: str = ""
+    status: str = ""  # the ledger's 状态: 未开始 / 整改中 / 已完成 / 长期坚持
+    evidence: str = ""  # 佐证材料
+    who: str = ""  # whose problem in a meeting's ledger: empty for the 班子, else the member's name
+    source: str = ""  # where it was read: "上年度材料 X.docx" / "整改清单 X.xlsx 第3行"
 
 
 class CaseStudy(Strict):
@@ -124,6 +135,9 @@ class Profile(Strict):
     aspects: dict[str, list[Problem]] = {}
     causes: list[Cause] = []
     last_year: list[LastYear] = []
+    # Last year's 对照检查材料 and 整改清单 to read last_year from (paths relative to this file).
+    last_year_file: str | None = None
+    ledger_file: str | None = None
     # Fixes made for a study campaign's rectification (学习教育整改整治), same shape as last_year.
     campaign: list[LastYear] = []
     case_study: CaseStudy | None = None

@@ -133,7 +133,7 @@ def _strings(value) -> list:
 
 
 def check_last_year(document: Document, profile: Profile) -> list[Finding]:
-    given = [e.problem for e in profile.last_year] + [e.fixed for e in profile.last_year if e.fixed]
+    given = [text for e in profile.last_year for text in (e.problem, e.fixed, e.measure) if text]
     shown = "；".join(e.problem for e in profile.last_year) or "（无）"
     faults = words()["fault_words"]
     findings = []

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.material.document import Document
 from pipeline.material.load import load_document
 from pipeline.material.parse import ParseResult
-from pipeline.material.profile import Profile
+from pipeline.material.profile import LastYear, Profile
 from pipeline.material.specs import MeetingSpec, load_spec
 from pipeline.review.structure import CheckReport, Finding, check_structure, guess_spec
 from pipeline.material.load import read_text
@@ -28,6 +28,9 @@ from pipeline.review.kind_rules import check_kind
 from pipeline.review.profile_facts import check_profile_facts
 from pipeline.review.supervision import check_supervision
 from pipeline.review.reference import Reference, load_reference
+from pipeline.material.last_year import read_last_year
+from pipeline.core.files import read_yaml
+from pipeline.review.repeats import check_repeats
 
 
 class CheckOptions(BaseModel):
@@ -42,6 +45,8 @@ class CheckOptions(BaseModel):
     final: bool = False
     # The kind of material (id or Chinese name, lexicon/kinds.yaml); None: from the title.
     kind: str | None = None
+    # Last year's material: a problem raised again (年年提) must say why last year's measure did not work.
+    last_year: Path | None = None
 
 
 def meeting_spec(spec: str | Path | None = None, profile_path: str | Path | None = None,
@@ -100,8 +105,8 @@ def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profi
                    content: bool = True, corpus: CopyCorpus | None = None, target_chars: int | None = None,
                    final: bool = False, raw_text: str | None = None, siblings: tuple[str, ...] = (),
                    record: Path | None = None, kind: str | None = None,
-                   reference: Reference | None = None, sibling_record: Path | None = None
-                   ) -> tuple[CheckReport, ContentResult | None]:
+                   reference: Reference | None = None, sibling_record: Path | None = None,
+                   last_year: list[LastYear] = ()) -> tuple[CheckReport, ContentResult | None]:
     """The one check pipeline (`duizhao check`, `duizhao review` and the workbench's review page): the material
     read as its kind (`kind`, else its title); for a 对照检查材料 structure and content; the kind's own rules, what
     the model added, the draft record's own flags; the facts against the profile and the 督导组's rules. `raw_text`
@@ -133,6 +138,11 @@ def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profi
         post = reference.post(document.title) if reference else ""
         supervised, metrics = check_supervision(document, profile, [*names, document.title], post)
         report = _with(report, supervised, metrics)
+        if last_year:
+            # Last year's material (`last_year`, read from its file): the same matcher as the profile's 年年提
+            # rule, with last year's measure quoted. (The profile's own last_year is check_supervision's.)
+            causes = {p.problem: p.cause for ps in profile.aspects.values() for p in ps} if profile else None
+            report = _with(report, check_repeats(document, list(last_year), causes))
     report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
     return report, result
 
@@ -156,8 +166,19 @@ def check_file(path: str | Path, options: CheckOptions | None = None, corpus: Co
     report, content = check_document(parsed, spec, None, content=options.content, corpus=corpus,
                                      target_chars=options.target_chars, final=options.final, raw_text=raw,
                                      siblings=siblings, record=path if drafted else None, kind=options.kind,
-                                     reference=reference,
+                                     reference=reference, last_year=_last_year(reference, options),
                                      sibling_record=sibling if not drafted and sibling.is_file() else None)
     if options.html is not None:
         write_report_html(options.html, parsed.document, report, content, source=path.name)
     return report
+
+
+def _last_year(reference: Reference | None, options: CheckOptions) -> list[LastYear]:
+    """Last year's problems read from --last-year's material, else from the profile's `last_year_file`."""
+    if options.last_year is not None:
+        return read_last_year(options.last_year)
+    data = read_yaml(options.profile, "单位资料") if options.profile is not None else None
+    key = data.get("last_year_file") if isinstance(data, dict) else None
+    if isinstance(key, str) and key:
+        return read_last_year(Path(key) if Path(key).is_absolute() else Path(options.profile).parent / key)
+    return []

@@ -29,7 +29,7 @@ def _finding(code: str, severity: str, **values) -> Finding:
     return Finding(code=f"paper-{code}", severity=severity, message=_words()["messages"][code].format(**values))
 
 
-def _without_derived(text: str) -> str:
+def without_derived(text: str) -> str:
     """The text with each labelled count (7名（据会议文件统计）) taken out: those numbers are the tool's own."""
     label = re.escape(_words()["derived"])
     return re.sub(rf"\d+[^\d\s（）。，；]{{0,2}}{label}", "", text)
@@ -54,7 +54,7 @@ def check_numbers(texts: list[str], sources: str) -> list[Finding]:
     allowed = set(numbers(sources))
     findings, seen = [], set()
     for text in texts:
-        bare = _PENDING.sub("", _without_derived(text))
+        bare = _PENDING.sub("", without_derived(text))
         for value, surface in numbers(bare).items():
             if value not in allowed and surface not in seen:
                 seen.add(surface)

@@ -73,7 +73,10 @@ def check_numbers(document: Document, allowed: str, severity: Severity) -> list[
     known = set(numbers(allowed))
     findings = []
     for role, unit in units(document):
-        text = _MARKER.sub("", PROMPT.sub("", unit.text))  # 1. / （1） number no fact
+        from pipeline.review.meeting_papers import without_derived  # lazy: that module reads much more
+
+        # 1. / （1） number no fact; nor does a count labelled as the tool's own (5项（据会议文件统计）).
+        text = _MARKER.sub("", PROMPT.sub("", without_derived(unit.text)))
         if role == "measures":  # a measure's time limit is the deadline rule's
             for found in reversed(deadlines(text)):
                 text = text[:found.start] + "，" + text[found.end:]

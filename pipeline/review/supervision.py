@@ -15,6 +15,7 @@ from pipeline.review.findings import content_length, settings
 from pipeline.review.mandated import composer_formulae
 from pipeline.review.profile_facts import PROMPT, clauses, finding, short, units, words
 from pipeline.review.rules import objective_hits, specificity, stock_clauses
+from pipeline.review.repeats import match_last_year
 from pipeline.review.structure import Finding
 from pipeline.text.overlap import normalise
 
@@ -56,7 +57,9 @@ def check_recurring(document: Document, last_year: list[str]) -> list[Finding]:
     findings = []
     for unit in _problems(document):
         for clause in clauses(PROMPT.sub("", unit.text)):
-            last = next((p for p in last_year if _shared(clause, p, min(6, len(normalise(p)[0])))), None)
+            # The words shared, or the same problem in other words (the 年年提 matcher of review/repeats.py).
+            last = next((p for p in last_year if _shared(clause, p, min(6, len(normalise(p)[0])))), None) \
+                or match_last_year(clause, last_year)
             if last and not any(w in unit.text for w in admits):
                 findings.append(finding("recurring-problem", "warning", unit, clause=short(clause), last=last))
                 break

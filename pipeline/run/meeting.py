@@ -37,6 +37,7 @@ from pipeline.review.meeting_rules import (PairCopy, check_ledger, check_persona
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
 from pipeline.review.unsourced import check_unsourced
+from pipeline.run.last_year import gather_meeting_last_year
 from pipeline.run.meeting_papers import paper_targets, write_papers
 from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name, write_outputs
 from pipeline.draft import factory  # the one place real models are built (tests patch it there)
@@ -170,6 +171,8 @@ class MeetingJob:
         self.meeting, self.spec = loaded if loaded is not None else load_meeting(path)
         self.claims: dict = {}
         self.group: Profile = group_profile(self.meeting, self.spec, path)
+        self.meeting, self.group = gather_meeting_last_year(self.meeting, self.group, path, options.last_year,
+                                                            options.ledger)
         names = _names()
         self.folder = meeting_folder(self.meeting, self.spec, options.outdir)
         job_options = options.model_copy(update={"outdir": self.folder})

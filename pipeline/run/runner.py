@@ -26,6 +26,8 @@ from pipeline.core.atomic import Appeared, Claims, claim, ensure_dir, write_atom
 from pipeline.core.files import safe_file_name
 from pipeline.core.owned import OwnedFiles
 from pipeline.review.additions import check_additions, item_findings
+from pipeline.review.repeats import check_repeats
+from pipeline.run.last_year import with_last_year
 from pipeline.review.crossdraft import CrossCopy, DraftText, cross_check, earlier_drafts
 from pipeline.review.structure import check_structure
 from pipeline.review.unsourced import check_unsourced
@@ -56,6 +58,9 @@ class DraftOptions(BaseModel):
     k: int = 3  # passages per item
     # Drop the model's sentences the unit's material does not support (a 【待补】 in their place) instead of marking them.
     strict: bool = False
+    # Last year's 对照检查材料 and the 整改清单 kept since (one profile only): read into the profile's last_year.
+    last_year: Path | None = None
+    ledger: Path | None = None
 
 
 class UnitResult(BaseModel):
@@ -105,7 +110,8 @@ class UnitJob:
         """From a profile file, or (a meeting's documents) from a profile and spec already loaded."""
         self.path = path
         self.options = options
-        self.profile: Profile = profile if profile is not None else load_profile(path)
+        self.profile: Profile = profile if profile is not None else with_last_year(
+            load_profile(path), path.parent, options.last_year, options.ledger)
         if spec is None:
             spec = resolve_spec(self.profile, path.parent)
             validate_against_spec(self.profile, spec, path)
@@ -253,6 +259,8 @@ class UnitJob:
         self.document = document
         report = check_structure(ParseResult(document=document, source=self.name), self.spec)
         findings = report.findings + check_additions(document, self.profile)
+        causes = {p.problem: p.cause for ps in self.profile.aspects.values() for p in ps}
+        findings += check_repeats(document, self.profile.last_year, causes)
         findings += item_findings([d.model_dump() for d in drafts.values()], findings)
         findings += check_unsourced(document)  # each unsupported sentence, until confirmed or deleted
         report = report.model_copy(update={"findings": findings,
@@ -328,6 +336,8 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
     jobs: list[UnitJob] = []
     results: list[UnitResult] = []
     single = len(paths) == 1 and not paths[0].is_dir()
+    if (options.last_year or options.ledger) and len(profile_paths(paths)) > 1:
+        raise InputError("--last-year / --ledger 只能配一份单位资料（多份资料请在各自资料中写 last_year_file / ledger_file）")
     # Every profile is read and checked before the store is opened: a typo is reported in a second,
     # not after a first-use ingest.
     order = {str(path): number for number, path in enumerate(profile_paths(paths))}

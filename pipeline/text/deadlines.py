@@ -64,3 +64,37 @@ def given(deadline: Deadline, allowed_text: str) -> bool:
     if not value or PENDING in value:
         return True
     return any(form and form in allowed_text for form in (value, _SUFFIX.sub("", value)))
+
+
+_FULL = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*(?:月|[-/.])\s*(\d{1,2})\s*日?")
+_MONTH = re.compile(r"(\d{4})\s*(?:年|[-/.])\s*(\d{1,2})\s*月?\s*(上旬|中旬|下旬|底|末|份)?")
+_YEAR_END = re.compile(r"(\d{4})\s*年\s*(?:年?底|年?末)")
+
+
+def due_date(text: str):
+    """The last day a time limit allows (2026年6月底 → 2026-06-30, 2026年3月15日前 → 2026-03-15, 2026年底 →
+    2026-12-31); None for a limit that names no day ("长期坚持", "2026年1月起每月执行", a 【待补】)."""
+    import calendar  # lazy: only the ledger reads dates
+    from datetime import date  # lazy: only the ledger reads dates
+
+    text = text.strip()
+    if not text or PENDING in text:
+        return None
+    for pattern in (_FULL, _YEAR_END, _MONTH):
+        match = pattern.search(text)
+        if not match:
+            continue
+        if text[match.end():].lstrip().startswith(("起", "开始")):
+            return None  # a start, not a limit
+        year = int(match.group(1))
+        try:
+            if pattern is _FULL:
+                return date(year, int(match.group(2)), int(match.group(3)))
+            if pattern is _YEAR_END:
+                return date(year, 12, 31)
+            month = int(match.group(2))
+            last = calendar.monthrange(year, month)[1]
+            return date(year, month, {"上旬": 10, "中旬": 20}.get(match.group(3) or "", last))
+        except ValueError:
+            return None
+    return None

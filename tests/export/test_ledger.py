@@ -36,17 +36,22 @@ def test_xlsx_has_the_header_row_then_one_row_per_problem(ledger):
     title, rows = ledger
     sheet = load_workbook(io.BytesIO(ledger_xlsx(title, ledger_header(), rows))).active
     values = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert values[0] == ["序号", "问题", "整改措施", "责任人", "完成时限", "状态"]
-    assert len(values) == 1 + len(rows) == 41
-    assert values[1] == [1, "贯彻上级决策部署有时打折扣（班子）", "建立重大决策部署落实台账，每月调度一次", "李明远", "2026年6月底", "整改中"]
+    assert values[0] == ["序号", "方面", "问题", "来源", "整改措施", "责任人", "完成时限", "状态", "完成情况", "佐证材料"]
+    assert len(values) == 1 + len(rows) > 41
+    assert values[1] == [1, "带头强化政治忠诚、提高政治能力", "贯彻上级决策部署有时打折扣", "班子查摆",
+                         "建立重大决策部署落实台账，每月调度一次", "李明远", "2026年6月底", "整改中", None, None]
     assert sheet.print_title_rows == "$1:$1" and sheet.freeze_panes == "A2"
+    # 状态 is picked from a list, for the drafted rows and the ones the clerk adds.
+    [choice] = sheet.data_validations.dataValidation
+    assert choice.type == "list" and choice.formula1 == '"未开始,整改中,已完成,长期坚持"'
+    assert str(choice.sqref) == "H2:H1000"
 
 
 def test_xlsx_marks_a_missing_owner(ledger):
     title, rows = ledger
     row = rows[0].model_copy(update={"owner": "", "deadline": ""})
     sheet = load_workbook(io.BytesIO(ledger_xlsx(title, ledger_header(), [row]))).active
-    assert [c.value for c in sheet[2]][3:5] == ["【待补：责任人】", "【待补：完成时限】"]
+    assert [c.value for c in sheet[2]][5:7] == ["【待补：责任人】", "【待补：完成时限】"]
 
 
 def test_docx_table_in_the_gbt9704_layout(ledger):
@@ -59,9 +64,9 @@ def test_docx_table_in_the_gbt9704_layout(ledger):
     [heading] = document.paragraphs
     assert heading.text == title and heading.style.name == "公文标题"
     [table] = document.tables
-    assert [c.text for c in table.rows[0].cells] == ledger_header()
+    assert [c.text for c in table.rows[0].cells] == ["序号", "问题", "来源", "整改措施", "责任人", "完成时限", "状态"]
     assert len(table.rows) == 1 + len(rows)
-    assert [c.text for c in table.rows[5].cells][1:4] == [rows[4].cells()[1], rows[4].measure, rows[4].owner]
+    assert [c.text for c in table.rows[5].cells][1:5] == [rows[4].problem, rows[4].source, rows[4].measure, rows[4].owner]
     # Table properties in schema order (Word refuses a file otherwise).
     tags = [c.tag.rsplit("}", 1)[1] for c in table._tbl.tblPr]
     assert tags == ["tblW", "jc", "tblBorders", "tblLayout", "tblCellMar", "tblLook"]
@@ -111,7 +116,7 @@ def test_docx_table_renders_on_a4_with_every_row(ledger, tmp_path):
     width, height = (float(v) for v in re.findall(r"[\d.]+", info["Page size"])[:2])
     assert (round(width), round(height)) == (595, 842)
     flat = re.sub(r"\s", "", text)
-    assert re.sub(r"\s", "", title) in flat and "序号问题整改措施责任人完成时限状态" in flat
+    assert re.sub(r"\s", "", title) in flat and "序号问题来源整改措施责任人完成时限状态" in flat
     # A cell wraps over several lines, read across the row: its characters stay in order.
     for row in rows:
         assert in_order(row.measure, flat), row.measure

@@ -123,12 +123,34 @@ def test_criticism_sheet_has_one_item_per_colleague_and_marks_a_missing_one(tmp_
 def test_ledger_has_one_row_per_problem_with_owner_and_deadline():
     meeting, spec = load_meeting(TOWNSHIP)
     rows = meeting_ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)
-    assert ledger_header() == ["序号", "问题", "整改措施", "责任人", "完成时限", "状态"]
+    assert ledger_header() == ["序号", "方面", "问题", "来源", "整改措施", "责任人", "完成时限", "状态", "完成情况", "佐证材料"]
     problems = len(meeting.problems()) + sum(len(m.problems()) for m in meeting.members)
-    assert len(rows) == problems == 5 + 7 * 5
-    assert [r.number for r in rows] == list(range(1, problems + 1))
-    assert all(r.owner and r.deadline and r.measure for r in rows)
+    own = [r for r in rows if r.kind in ("group", "personal")]
+    assert len(own) == problems == 5 + 7 * 5
+    assert [r.number for r in rows] == list(range(1, len(rows) + 1))
+    assert all(r.owner and r.deadline and r.measure and r.status == "整改中" for r in own)
     # A member's personal problem is the member's to fix.
-    assert {r.owner for r in rows if r.who == "刘芳"} == {"刘芳"}
+    assert {r.owner for r in own if r.who == "刘芳"} == {"刘芳"}
     first = rows[0].cells()
-    assert first[1] == "贯彻上级决策部署有时打折扣（班子）" and first[3] == "李明远" and first[4] == "2026年6月底"
+    assert first[1:5] == ["带头强化政治忠诚、提高政治能力", "贯彻上级决策部署有时打折扣", "班子查摆",
+                          "建立重大决策部署落实台账，每月调度一次"]
+    assert first[5:8] == ["李明远", "2026年6月底", "整改中"]
+
+
+def test_ledger_lists_criticisms_received_and_case_gaps_as_not_started():
+    meeting, spec = load_meeting(TOWNSHIP)
+    rows = meeting_ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)
+    points = [(m.name, target, p) for m in meeting.members for target, ps in m.criticisms.items() for p in ps]
+    criticised = [r for r in rows if r.kind == "criticism"]
+    assert len(criticised) == len(points) > 0
+    received = next(r for r in criticised if r.problem.startswith("抓营商环境重部署轻督办"))
+    assert received.source == "相互批评（李明远提给王建华）" and received.owner == received.who == "王建华"
+    # No measure yet: 未开始, never 整改中, and the measure cell says what to write.
+    assert {r.status for r in criticised} == {"未开始"}
+    assert received.cells()[4] == "【待补：具体整改措施】"
+    gaps = [r for r in rows if r.kind == "case"]
+    members_gaps = [g for m in meeting.members if m.case_study for g in m.case_study.gaps]
+    assert len(gaps) == 1 + len(members_gaps)
+    gap = gaps[0]
+    assert gap.who == "班子" and gap.problem == "镇班子对公务接待的监督偏软，接待清单两个月没有公示" and gap.source == "案例对照"
+    assert gap.status == "未开始"

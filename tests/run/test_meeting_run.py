@@ -73,7 +73,9 @@ def test_example_meeting_passes_every_check(path, tmp_path, retriever):
         assert "我们班子" not in text and meeting.unit.self_name not in text
     sheet = load_workbook(io.BytesIO((folder / "整改清单.xlsx").read_bytes())).active
     problems = len(meeting.problems()) + sum(len(m.problems()) for m in meeting.members)
-    assert sheet.max_row == 1 + problems
+    criticisms = sum(len(points) for m in meeting.members for points in m.criticisms.values())
+    gaps = sum(len(body.case_study.gaps) for body in [meeting, *meeting.members] if body.case_study)
+    assert sheet.max_row == 1 + problems + criticisms + gaps
 
 
 def test_members_drafts_differ_and_all_files_land_together(tmp_path, retriever):
@@ -226,3 +228,40 @@ def test_folder_name_follows_the_year_given(tmp_path, retriever):
     data["meeting"].pop("year")
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     assert Path(run(path, tmp_path / "without", retriever).folder).name == "城南社区党支部组织生活会"
+
+
+def test_last_years_ledger_goes_to_the_班子_and_each_member(tmp_path, retriever):
+    from pipeline.export.ledger import ledger_xlsx
+    from pipeline.material.meeting import group_profile
+    from pipeline.material.meeting_docs import ledger_header, ledger_title, meeting_ledger_rows
+
+    path = small_meeting(tmp_path)
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for body in [data, *data["members"]]:
+        body.pop("last_year", None)  # last year is only what the ledger says
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    meeting, spec = load_meeting(path)
+    rows = meeting_ledger_rows(meeting, group_profile(meeting, spec, path), spec)
+    ledger = tmp_path / "上年度整改清单.xlsx"
+    ledger.write_bytes(ledger_xlsx(ledger_title(meeting, spec), ledger_header(), rows))
+    book = load_workbook(ledger)
+    member = meeting.members[1]
+    own = next(r for r in rows if r.who == member.name and r.kind == "personal")
+    criticised = next(r for r in rows if r.kind == "criticism")
+    done = {own.number: "已完成", criticised.number: "整改中"}
+    for row in book.active.iter_rows(min_row=2):
+        if row[0].value in done:
+            row[7].value = done[row[0].value]
+            row[8].value = f"第{row[0].value}项已有进展"
+    book.save(ledger)
+    result = run(path, tmp_path / "out", retriever, ledger=ledger)
+    folder = Path(result.folder)
+    text = (folder / f"个人对照检查材料-{member.name}.md").read_text(encoding="utf-8")
+    assert f"已完成整改，第{own.number}项已有进展。" in text
+    other = (folder / f"个人对照检查材料-{criticised.who}.md").read_text(encoding="utf-8")
+    assert f"仍在整改，第{criticised.number}项已有进展。" in other
+    # Not done last year: carried into this year's ledger as 上年度未完成, with last year's measure.
+    sheet = load_workbook(folder / "整改清单.xlsx").active
+    carried = [[c.value for c in row] for row in sheet.iter_rows(min_row=2) if row[3].value == "上年度未完成"]
+    assert len(carried) == len(rows) - 1
+    assert any(row[2] == criticised.problem and row[7] == "未开始" for row in carried)

@@ -214,8 +214,10 @@ def test_unit_ledger_from_the_form(client):
     profile = load_profile(example)
     problems = [p for ps in profile.aspects.values() for p in ps]
     body = [row for row in values if isinstance(row[0], int)]
-    assert len(body) == len(problems)
-    assert [row[3] for row in body] == [p.owner for p in problems]  # 责任人 as the unit gave them
+    gaps = profile.case_study.gaps if profile.case_study else []
+    assert len(body) == len(problems) + len(gaps)
+    assert [row[5] for row in body[:len(problems)]] == [p.owner for p in problems]  # 责任人 as the unit gave them
+    assert [row[3] for row in body] == ["班子查摆"] * len(problems) + ["案例对照"] * len(gaps)
     archive = zipfile.ZipFile(io.BytesIO(client.get("/download/zip").content))
     assert any(name.endswith("整改清单.xlsx") for name in archive.namelist())
 

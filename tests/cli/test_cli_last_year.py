@@ -1,0 +1,105 @@
+"""`duizhao draft PROFILE --last-year FILE --ledger FILE`: what was read is shown first, then drafted; bad files
+are one Chinese line and exit 2, with nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+import pipeline.draft.factory
+from pipeline.cli.main import app
+from pipeline.draft.drafter import OfflineDrafter
+from pipeline.export.ledger import ledger_xlsx
+from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
+from pipeline.material.profile import load_profile, resolve_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+TOWNSHIP = ROOT / "examples" / "township-2024-niandu.yaml"
+
+
+def profile_2025(tmp_path: Path) -> Path:
+    data = yaml.safe_load(TOWNSHIP.read_text(encoding="utf-8"))
+    data["meeting"]["year"] = 2025
+    data["last_year"] = []
+    path = tmp_path / "2025.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_draft_reads_last_years_material_and_ledger(tmp_path, monkeypatch, retriever):
+    monkeypatch.setattr(pipeline.draft.factory, "retriever_factory", lambda settings, on_ingest=None: lambda: retriever)
+    monkeypatch.setattr(pipeline.draft.factory, "drafter_factory", lambda settings: OfflineDrafter)
+    profile = load_profile(TOWNSHIP)
+    spec = resolve_spec(profile, TOWNSHIP.parent)
+    last = tmp_path / "2024年对照检查材料.txt"
+    last.write_text("镇领导班子2024年度民主生活会对照检查材料\n一、存在的问题\n（一）在政治忠诚方面\n"
+                    "一是落实上级决策部署有时打折扣。二是学习贯彻不够深入。\n二、整改措施\n（一）在政治忠诚方面\n"
+                    "一是建立决策部署落实台账，由党委书记负责，2025年6月底前完成。二是每月集中学习1次。\n", encoding="utf-8")
+    ledger = tmp_path / "整改清单.xlsx"
+    ledger.write_bytes(ledger_xlsx(unit_ledger_title(profile, spec), ledger_header(), unit_ledger_rows(profile, spec)))
+    book = load_workbook(ledger)
+    book.active["C2"], book.active["H2"], book.active["I2"] = "落实上级决策部署有时打折扣", "已完成", "台账每月调度，已销号"
+    book.save(ledger)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["draft", str(profile_2025(tmp_path)), "--offline", "-o", str(out), "--no-docx",
+                                      "--last-year", str(last), "--ledger", str(ledger)])
+    assert result.exit_code in (0, 1), result.output
+    assert "上年度问题" in result.stderr and "1. 落实上级决策部署有时打折扣（措施：建立决策部署落实台账；责任人：党委书记；" in result.stderr
+    [md] = out.glob("*.md")
+    text = md.read_text(encoding="utf-8")
+    assert "“落实上级决策部署有时打折扣”的问题，已完成整改，台账每月调度，已销号。" in text
+    assert "“学习贯彻不够深入”的问题，上年度确定的整改措施是每月集中学习1次，【待补：整改结果】。" in text
+
+
+def test_bad_last_year_files_are_bad_input(tmp_path):
+    profile = profile_2025(tmp_path)
+    out = tmp_path / "out"
+    missing = CliRunner().invoke(app, ["draft", str(profile), "--offline", "-o", str(out), "--last-year", str(tmp_path / "无.docx")])
+    assert missing.exit_code == 2 and "上年度文件不存在" in missing.stderr
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(b"not a zip")
+    result = CliRunner().invoke(app, ["draft", str(profile), "--offline", "-o", str(out), "--ledger", str(broken)])
+    assert result.exit_code == 2 and "另存为" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_a_meetings_last_year_is_shown_per_body_before_drafting(tmp_path):
+    from pipeline.material.meeting import group_profile, load_meeting
+    from pipeline.material.meeting_docs import ledger_title, meeting_ledger_rows
+
+    meeting_path = ROOT / "examples" / "meetings" / "branch-zuzhi.yaml"
+    meeting, spec = load_meeting(meeting_path)
+    rows = meeting_ledger_rows(meeting, group_profile(meeting, spec, meeting_path), spec)
+    ledger = tmp_path / "整改清单.xlsx"
+    ledger.write_bytes(ledger_xlsx(ledger_title(meeting, spec), ledger_header(), rows))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["draft", str(meeting_path), "--offline", "-o", str(out), "--ledger", str(ledger),
+                                      "--no-docx"])
+    first = meeting.members[0]
+    assert "班子：上年度问题" in result.stderr and f"{first.name}：上年度问题" in result.stderr
+    own = next(r for r in rows if r.who == first.name and r.kind == "personal")
+    assert f"{own.problem}（整改中；结果：【待补】）" in result.stderr
+
+
+def test_profile_last_year_prints_a_block_that_loads_into_the_profile(tmp_path):
+    last = tmp_path / "2024年对照检查材料.txt"
+    last.write_text("对照检查材料\n一、存在的问题\n（一）在政治忠诚方面\n一是落实上级决策部署有时打折扣。二是学习贯彻不够深入。\n"
+                    "二、整改措施\n（一）在政治忠诚方面\n一是建立决策部署落实台账，由党委书记负责，2025年6月底前完成。二是每月集中学习1次。\n",
+                    encoding="utf-8")
+    result = CliRunner().invoke(app, ["profile", "last-year", str(last)])
+    assert result.exit_code == 0 and result.stdout.startswith("# 从 2024年对照检查材料.txt 读出的上年度问题")
+    data = yaml.safe_load(TOWNSHIP.read_text(encoding="utf-8"))
+    data.update(yaml.safe_load(result.stdout))
+    path = tmp_path / "p.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    first, second = load_profile(path).last_year
+    assert (first.problem, first.measure, first.owner, first.deadline, first.fixed) == (
+        "落实上级决策部署有时打折扣", "建立决策部署落实台账", "党委书记", "2025年6月底前", "")
+    assert second.measure == "每月集中学习1次"
+    bad = CliRunner().invoke(app, ["profile", "last-year", str(tmp_path / "无.docx")])
+    assert bad.exit_code == 2

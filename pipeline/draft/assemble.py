@@ -11,6 +11,7 @@ from pipeline.text.numbering import CN_NUMERALS, POINT, level2_marker, shi_marke
 from pipeline.draft.compose import section_intro
 from pipeline.draft.plan import Outline, OutlineItem
 from pipeline.material.profile import Profile
+from pipeline.material.sentences import Sentence
 from pipeline.core.resources import lexicon
 
 
@@ -29,6 +30,8 @@ class ItemDraft(BaseModel):
     # gave), so a later check can still name it.
     removed: list[str] = []
     copy_rate: float = 0.0
+    # Every sentence of `paragraphs` with where it came from (unit / formula / model): material/sentences.py.
+    sentences: list[Sentence] = []
     missing_facts: list[str] = []
     prompt_tokens: int = 0
     completion_tokens: int = 0

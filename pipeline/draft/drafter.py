@@ -14,7 +14,8 @@ import time
 
 
 from pipeline.corpus.passages import Hit
-from pipeline.draft.assemble import ItemDraft
+from pipeline.draft.assemble import ItemDraft, unmark
+from pipeline.draft.item_facts import item_sentences
 from pipeline.text.facts import fact_present
 from pipeline.text.overlap import COPY_THRESHOLD
 from pipeline.draft.compose import compose_item
@@ -117,7 +118,8 @@ class OfflineDrafter:
         paragraphs = compose_item(item, outline, profile)
 
         assessment = assess(paragraphs, [h.text for h in hits], item.facts)
-        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
+        sentences = item_sentences(self.system, [unmark(p) for p in paragraphs], item, outline, profile)
+        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs, sentences=sentences,
                          passages=[passage_record(h) for h in hits], copy_rate=round(assessment.copy_rate, 4),
                          missing_facts=list(assessment.missing_facts), seconds=round(time.monotonic() - started, 3))
 
@@ -253,7 +255,8 @@ class ModelDrafter:
                 flags.append("fact-inserted")
                 paragraphs = (pending.add_preparation(paragraphs, missing) if item.role == "preamble"
                               else pending.add_facts(paragraphs, missing))
-        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs,
+        sentences = item_sentences(self.system, [unmark(p) for p in paragraphs], item, outline, profile)
+        return ItemDraft(key=item.key, role=item.role, system=self.system, paragraphs=paragraphs, sentences=sentences,
                          passages=[passage_record(h) for h in hits], raw=pending.recordable(redact(raw, secrets_of(self.chat_model))),
                          flags=list(dict.fromkeys(flags)), removed=taken,
                          copy_rate=round(assessment.copy_rate, 4), missing_facts=missing,

@@ -201,7 +201,35 @@ class _Body:
         return Paragraph(element, self.out._body)
 
 
-def _add_block(body: _Body, layout: Layout, block: Block, run_in_style):
+def _pieces(text: str, unsourced: list[str]) -> list[tuple[str, bool]]:
+    """`text` cut at the unsourced sentences in it: (piece, unsourced or not)."""
+    found = sorted({(text.find(s), s) for s in unsourced if s and s in text})
+    pieces, at = [], 0
+    for start, sentence in found:
+        start = text.find(sentence, at)
+        if start < 0:
+            continue
+        if start > at:
+            pieces.append((text[at:start], False))
+        pieces.append((sentence, True))
+        at = start + len(sentence)
+    if at < len(text):
+        pieces.append((text[at:], False))
+    return pieces
+
+
+def _mark(out, runs: list) -> None:
+    """A model sentence the unit's material does not support: highlighted, with its own comment (not a 范文 note)."""
+    from docx.enum.text import WD_COLOR_INDEX  # lazy: heavy library, loaded only where used
+
+    words = lexicon("provenance")
+    for run in runs:
+        run.font.highlight_color = getattr(WD_COLOR_INDEX, words["highlight"])
+        out.add_comment([run], text=words["comment"], author=words["comment_author"],
+                        initials=words["comment_initials"])
+
+
+def _add_block(body: _Body, layout: Layout, block: Block, run_in_style, unsourced: list[str] = (), marked=None):
     paragraph = body.paragraph(block.style)
     if block.lines_before is not None or block.lines_after is not None:
         spec = layout.styles[block.style]
@@ -217,9 +245,12 @@ def _add_block(body: _Body, layout: Layout, block: Block, run_in_style):
                 run.add_break()
         return paragraph
     for text, heading in block.runs:
-        run = paragraph.add_run(strip_controls(text))  # Word's XML cannot hold control characters
-        if heading:
-            run._r.style = run_in_style.style_id
+        for piece, flagged in ([(text, False)] if heading or not unsourced else _pieces(text, unsourced)):
+            run = paragraph.add_run(strip_controls(piece))  # Word's XML cannot hold control characters
+            if heading:
+                run._r.style = run_in_style.style_id
+            if flagged and marked is not None:
+                marked.append(run)
     return paragraph
 
 
@@ -271,11 +302,13 @@ def build_docx(document: Document, layout: str = "gbt9704", page_numbers: PageNu
     _footers(out, spec, page_numbers or spec.page_numbers)
     anchored = {}
     body = _Body(out, styles)
+    marked: list = []
     for block in blocks_of(document):
-        paragraph = _add_block(body, spec, block, run_in)
+        paragraph = _add_block(body, spec, block, run_in, document.unsourced, marked)
         if block.anchor:
             anchored[block.anchor] = paragraph
     _add_notes(out, document, anchored)
+    _mark(out, marked)
     _properties(out, document)
     return out
 

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from pipeline.material.sentences import mark_text
+
 Role = Literal["preamble", "problems", "causes", "measures", "closing", "last_year", "case_study", "other", "campaign"]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 
@@ -68,6 +70,9 @@ class Document(Strict):
     signature: list[str] = []
     # Comments for the reader (the 范文 an item was drafted with, how the draft was made): Word 批注 only.
     notes: list[Note] = []
+    # Sentences a model wrote that the unit's material does not support and the unit has not confirmed
+    # (material/sentences.py): marked in the .md and .docx, an error for `check --final`.
+    unsourced: list[str] = []
 
     def section(self, role: str) -> Section | None:
         return next((s for s in self.sections if s.role == role), None)
@@ -178,7 +183,8 @@ def render_lines(document: Document, markdown: bool = False) -> list[str]:
     if not markdown:
         return [block.text for block in layout(document)]
     prefix = {"title": "# ", "heading": "## "}
-    return [(prefix.get(block.kind) or ("### " if block.level == 2 else "")) + escape_markdown(block.text)
+    return [(prefix.get(block.kind) or ("### " if block.level == 2 else ""))
+            + escape_markdown(mark_text(block.text, document.unsourced) if document.unsourced else block.text)
             for block in layout(document)]
 
 

@@ -11,6 +11,8 @@ from pipeline.core.files import check_file, decode, looks_binary, max_file_bytes
 from pipeline.core.sanitize import is_blank, strip_controls, strip_controls_in
 from pipeline.material.document import Document
 from pipeline.material.parse import ParseResult, assign_aspects, parse_text
+from pipeline.material.sentences import unmark_text
+from pipeline.core.resources import lexicon
 from lxml.etree import LxmlError
 import json
 from pydantic import ValidationError
@@ -54,6 +56,26 @@ def docx_paragraphs(path: Path) -> list[str]:
     # A zip with broken XML parts raises lxml errors, not python-docx ones.
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, EOFError) as exc:
         raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）") from exc
+
+
+def docx_unsourced(path: Path) -> list[str]:
+    """The sentences a .docx still shows as unsupported: runs in the highlight duizhao gives them."""
+    import docx  # lazy: heavy library, loaded only where used
+    from docx.enum.text import WD_COLOR_INDEX  # lazy: heavy library, loaded only where used
+
+    colour = getattr(WD_COLOR_INDEX, lexicon("provenance")["highlight"])
+    found = []
+    for paragraph in docx.Document(str(path)).paragraphs:
+        run_text = ""
+        for run in paragraph.runs:
+            if run.font.highlight_color == colour:
+                run_text += run.text
+            elif run_text:
+                found.append(run_text)
+                run_text = ""
+        if run_text:
+            found.append(run_text)
+    return [text for text in found if text.strip()]
 
 
 def read_text(path: str | Path, max_bytes: int | None = None) -> str:
@@ -106,8 +128,12 @@ def load_document(path: str | Path, spec: MeetingSpec | None = None) -> ParseRes
         if spec is not None:
             assign_aspects(document, spec)
         return ParseResult(document=document, source=path.name)
-    text = read_text(path)
+    text, unsourced = unmark_text(read_text(path))  # the .md's 〖无依据：…〗 marks are read back, not parsed
     if is_blank(text):
         raise InputError(f"文件为空：{path}")
     markdown = Path(path).suffix.lower() in (".md", ".markdown")
-    return parse_text(text, spec=spec, source=Path(path).name, markdown=markdown)
+    parsed = parse_text(text, spec=spec, source=Path(path).name, markdown=markdown)
+    if path.suffix.lower() in DOCX_SUFFIXES:
+        unsourced = docx_unsourced(path)
+    parsed.document.unsourced = unsourced
+    return parsed

@@ -110,6 +110,8 @@ class Profile(Strict):
     target_chars: int | None = Field(None, ge=800, le=30000)
     title: str | None = None
     signature: Signature | None = None
+    # Strict drafting: a sentence the model wrote without support in this profile is dropped (a 【待补】 left), not marked.
+    strict: bool = False
 
     @field_validator("aspects", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from pipeline.review.content import check_content, rendered_text
 from pipeline.review.copyrate import load_corpus
 from pipeline.material.parse import assign_aspects
 from pipeline.review.report_html import write_report_html
+from pipeline.review.unsourced import check_unsourced
 
 
 class CheckOptions(BaseModel):
@@ -96,6 +97,7 @@ def check_file(path: str | Path, options: CheckOptions | None = None) -> CheckRe
     added = check_additions(parsed.document, profile if options.content else None, drafted=drafted)
     if drafted:
         added += check_record(path, parsed.document, added)
+    added += check_unsourced(parsed.document, options.final, path)
     if added:
         findings = report.findings + added
         report = report.model_copy(update={"findings": findings,

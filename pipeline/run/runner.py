@@ -16,9 +16,12 @@ from typing import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.draft.assemble import ItemDraft, assemble
+from pipeline.draft.assemble import ItemDraft, assemble, unmark
 from pipeline.draft.interface import Drafter, PassageSource
 from pipeline.draft.notes import reference_notes
+from pipeline.draft.item_facts import item_sentences
+from pipeline.draft.strict import drop_unsourced
+from pipeline.material.sentences import unconfirmed
 from pipeline.core.atomic import ensure_dir, write_atomic
 from pipeline.core.owned import OwnedFiles
 from pipeline.review.additions import check_additions, item_findings
@@ -50,6 +53,8 @@ class DraftOptions(BaseModel):
     docx: bool = True
     layout: str = "gbt9704"
     k: int = 3  # passages per item
+    # Drop the model's sentences the unit's material does not support (a 【待补】 in their place) instead of marking them.
+    strict: bool = False
 
 
 class UnitResult(BaseModel):
@@ -167,6 +172,14 @@ class UnitJob:
         progress("done", self.name, item.key, item.role)
         return drafted, False
 
+    def _provenance(self, item, drafted: ItemDraft) -> ItemDraft:
+        """Every sentence recorded with its source (an item cached before the record existed gets it now);
+        in strict mode, the unsupported ones dropped."""
+        if not drafted.sentences and drafted.paragraphs:
+            drafted = drafted.model_copy(update={"sentences": item_sentences(
+                drafted.system, [unmark(p) for p in drafted.paragraphs], item, self.outline, self.profile)})
+        return drop_unsourced(drafted) if self.options.strict or self.profile.strict else drafted
+
     async def run(self, semaphore: asyncio.Semaphore, progress: Progress,
                   retrieval: ThreadPoolExecutor | None = None) -> UnitResult:
         result, files = await self.build(semaphore, progress, retrieval)
@@ -196,11 +209,12 @@ class UnitJob:
                 raise type(first)(f"{len(failures)} 段起草失败（已完成的 {len(items) - len(failures)} 段已缓存，重新运行即可续做）："
                                   f"{first}", code=first.code)
             raise first
-        drafts = {item.key: drafted for item, (drafted, _) in zip(items, outcomes)}
+        drafts = {item.key: self._provenance(item, drafted) for item, (drafted, _) in zip(items, outcomes)}
         # The offline notice is a comment on the title, not text of the material (a reviewer would read it).
         notice = lexicon("composer")["notice_offline"] if self.drafter.system == "offline" else ""
         document = assemble(self.outline, drafts, self.profile)
         document.notes = reference_notes(self.outline, hits, notice)
+        document.unsourced = unconfirmed(list(drafts.values()))
         self.document = document
         report = check_structure(ParseResult(document=document, source=self.name), self.spec)
         findings = report.findings + check_additions(document, self.profile)
@@ -209,7 +223,7 @@ class UnitJob:
                                            "ok": not any(f.severity == "error" for f in findings)})
         record = {"document": document.model_dump(), "outline": self.outline.model_dump(),
                   "items": [d.model_dump() for d in drafts.values()], "check": report.model_dump(),
-                  "system": self.drafter.system, "notice": notice, "profile": self.profile.model_dump(by_alias=True)}
+                  "system": self.drafter.system, "notice": notice, "layout": self.options.layout, "profile": self.profile.model_dump(by_alias=True)}
         files = {self.targets["md"]: render(document, markdown=True).encode("utf-8"),
                  self.targets["json"]: json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")}
         if "docx" in self.targets:

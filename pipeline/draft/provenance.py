@@ -1,0 +1,172 @@
+"""Which sentences of a drafted item state the unit's facts, which are formulae, and which the model added.
+
+`classify(text, facts)` is the one decision, a pure function (the benchmark calls it directly). It never rests on
+the model's word: citation markers ([F3]) are stripped and recorded, and a cited fact counts only when the sentence
+shares its words or numbers. A sentence is
+- `unit` when its claim-bearing content words (jieba) and its numbers are the facts' own (a paraphrase may leave
+  one word in four uncovered, never a number, never a whole clause);
+- `formula` when it matches a genre formula or holds nothing but connectives and the item's own headings
+  (lexicon/provenance.yaml);
+- `model` otherwise — an event, an admission (政绩观存在偏差), a cause, a result, a measure detail, praise.
+A 【待补：…】 slot asserts nothing: a sentence that is only slots is a formula, otherwise its rest is judged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from pipeline.core.resources import lexicon
+from pipeline.material.sentences import Fact, Sentence, split_sentences
+from pipeline.text.facts import numbers
+
+_SLOT = re.compile(r"【[^【】]*】")
+_CLAUSE = re.compile(r"[^，,、：:；;。！？!?]+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ENDS = "。！？!?；;，,：: \u3000"
+_CHINESE_COUNT_LIMIT = 10  # 两次, 三个方面: small counts in words are the genre's structure more often than claims
+
+
+@lru_cache(maxsize=1)
+def _words() -> dict:
+    return lexicon("provenance")
+
+
+@lru_cache(maxsize=1)
+def _glue() -> frozenset[str]:
+    return frozenset(_words()["formula_words"])
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> list[re.Pattern]:
+    return [re.compile(p) for p in _words()["formula_patterns"]]
+
+
+def _citation() -> re.Pattern:
+    return re.compile(_words()["citation"])
+
+
+def _tokens(text: str) -> list[str]:
+    import jieba  # lazy: heavy library, loaded only where used
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.lcut(text)
+
+
+def claim_words(text: str) -> list[str]:
+    """Content words of `text` that could carry a claim: two characters or more, not a connective."""
+    text = re.sub(r"\d+(?:\.\d+)?\s*[%％]?", " ", _SLOT.sub(" ", text))
+    glue = _glue()
+    out = []
+    for word in _tokens(text):
+        word = word.strip()
+        if len(word) >= 2 and _CJK.search(word) and word not in glue and word not in out:
+            out.append(word)
+    return out
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)}
+
+
+class _Pool:
+    """The words a sentence may use: the facts' (which it then states) and the context's (headings, names)."""
+
+    def __init__(self, facts: Sequence[Fact], context: Sequence[str]):
+        self.facts = list(facts)
+        self.fact_text = "\n".join(f.text for f in self.facts)
+        self.context = "\n".join(context)
+        self.numbers = set(numbers(self.fact_text + "\n" + self.context))
+        self.fact_grams = _bigrams(self.fact_text)
+        self.context_grams = _bigrams(self.context)
+
+    @staticmethod
+    def _in(word: str, text: str, grams: set[str]) -> bool:
+        # A paraphrase keeps the fact's words or at least every two-character piece of them (考核→考核工作).
+        return word in text or (len(word) >= 3 and _bigrams(word) <= grams)
+
+    def in_facts(self, word: str) -> bool:
+        return self._in(word, self.fact_text, self.fact_grams)
+
+    def in_context(self, word: str) -> bool:
+        return self._in(word, self.context, self.context_grams)
+
+    def supporting(self, words: list[str], values: set[float]) -> list[str]:
+        """Ids of the facts that share most of the sentence's words and numbers (ties all named)."""
+        scored = []
+        for fact in self.facts:
+            grams = _bigrams(fact.text)
+            score = sum(1 for w in words if self._in(w, fact.text, grams))
+            score += 2 * len(values & set(numbers(fact.text)))
+            if score:
+                scored.append((score, fact.id))
+        if not scored:
+            return []
+        best = max(score for score, _ in scored)
+        return [fid for score, fid in scored if score * 2 >= best]
+
+
+def _sentence_numbers(text: str) -> dict[float, str]:
+    found = numbers(_SLOT.sub(" ", text))
+    # A count in words up to ten (两次, 三个方面) is left to the words around it; digits always count.
+    return {v: s for v, s in found.items() if re.search(r"\d", s) or v > _CHINESE_COUNT_LIMIT}
+
+
+def judge(text: str, pool: _Pool) -> tuple[str, list[str]]:
+    """(source, supporting fact ids) of one sentence without citation markers."""
+    bare = _SLOT.sub("", text).strip(_ENDS)
+    if len(_CJK.findall(bare)) < 2:
+        return "formula", []
+    if any(p.search(bare) for p in _patterns()):
+        return "formula", []
+    values = _sentence_numbers(text)
+    if any(v not in pool.numbers for v in values):
+        return "model", []
+    words = claim_words(text)
+    from_facts = [w for w in words if pool.in_facts(w)]
+    uncovered = [w for w in words if w not in from_facts and not pool.in_context(w)]
+    if not from_facts and not values:
+        # Nothing of the unit's facts: only connectives and the item's own headings make a formula.
+        return ("formula", []) if not uncovered else ("model", [])
+    # A whole clause of new words is a new claim, however much of the sentence restates the facts
+    # (落实刚性约束要求不够坚决，政绩观存在偏差).
+    for clause in _CLAUSE.findall(_SLOT.sub("，", text)):
+        clause_words = [w for w in claim_words(clause) if not pool.in_context(w)]
+        if len(clause_words) >= 2 and not any(pool.in_facts(w) for w in clause_words) and not _sentence_numbers(clause):
+            return "model", []
+    # A paraphrase may add a word of its own per four it keeps (一字之差), never more.
+    if len(uncovered) * 4 > len(from_facts) + 2 * len(values):
+        return "model", []
+    return "unit", pool.supporting(from_facts, set(values))
+
+
+def classify(text: str, facts: Sequence[Fact | str], context: Sequence[str] = ()) -> list[Sentence]:
+    """The sentences of `text`, each with its source. `facts` are the profile facts given for this item (a plain
+    string gets the id F1, F2 … by position); `context` is what the text may name without stating a fact (the
+    unit's name, the meeting, the item's heading and aspect). Citation markers are removed from the texts."""
+    facts = [f if isinstance(f, Fact) else Fact(id=f"F{n}", text=str(f)) for n, f in enumerate(facts, 1)]
+    pool = _Pool(facts, context)
+    by_marker = {f"F{n}": f for n, f in enumerate(facts, 1)}
+    out = []
+    for paragraph in text.splitlines():
+        for piece in split_sentences(paragraph):
+            cited = [f"F{n}" for m in _citation().findall(piece) for n in re.findall(r"F(\d+)", m)]
+            clean = _citation().sub("", piece)
+            if not clean.strip():
+                continue
+            source, ids = judge(clean, pool)
+            if source == "unit" and cited:
+                # A citation names the fact only when the sentence bears it out.
+                checked = _Pool([by_marker[c] for c in cited if c in by_marker], context)
+                verified = checked.supporting(claim_words(clean), set(_sentence_numbers(clean)))
+                ids = list(dict.fromkeys([*verified, *ids]))
+            out.append(Sentence(text=clean, source=source, facts=ids,
+                                cited=[by_marker[c].id if c in by_marker else c for c in cited]))
+    return out
+
+
+def strip_citations(text: str) -> str:
+    """The model's answer without its citation markers (they never reach the material)."""
+    return _citation().sub("", text)

@@ -1,0 +1,72 @@
+"""A capable model's unsupported sentences in every output of a draft: recorded in the .json, marked in the .md,
+highlighted and commented in the .docx (read back with python-docx), and `check --final` fails on each format
+until they are confirmed or deleted; --strict drops them instead."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import docx
+import pytest
+from docx.enum.text import WD_COLOR_INDEX
+from typer.testing import CliRunner
+
+from pipeline.cli.main import app
+from pipeline.draft.drafter import ModelDrafter
+from pipeline.models.fake import QueuedChatModel
+from pipeline.run.runner import DraftOptions, draft_all
+
+ROOT = Path(__file__).resolve().parents[2]
+COUNTY = ROOT / "examples" / "county-2025-niandu.yaml"
+CLAIM = "政绩观存在偏差，碍于情面不愿较真碰硬。"
+
+
+def draft(outdir: Path, retriever, **options) -> dict:
+    # Every item is answered with one invented admission: the drafter puts the unit's facts back in.
+    factory = lambda: ModelDrafter(QueuedChatModel(default=f"{CLAIM}以上问题必须高度重视。"), "fake")  # noqa: E731
+    [result] = asyncio.run(draft_all([COUNTY], DraftOptions(outdir=outdir, concurrency=2, **options), factory,
+                                     lambda: retriever))
+    assert result.error is None, result.error
+    return json.loads((outdir / "临河县水利局领导班子.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory, retriever):
+    outdir = tmp_path_factory.mktemp("prov")
+    return outdir, draft(outdir, retriever)
+
+
+def test_record_md_and_docx_show_every_unsupported_sentence(drafted):
+    outdir, record = drafted
+    model = [s for i in record["items"] for s in i["sentences"] if s["source"] == "model"]
+    assert model and all(s["text"] == CLAIM for s in model if "政绩观" in s["text"])
+    assert CLAIM in record["document"]["unsourced"]
+    md = (outdir / "临河县水利局领导班子.md").read_text(encoding="utf-8")
+    assert f"〖无依据：{CLAIM}〗" in md
+    word = docx.Document(str(outdir / "临河县水利局领导班子.docx"))
+    pink = [r.text for p in word.paragraphs for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.PINK]
+    assert CLAIM in pink
+    comments = [c for c in word.comments if "资料中没有依据" in c.text]
+    assert len(comments) == len(pink)
+    # The comment is anchored on the sentence itself, apart from the 范文 notes.
+    body = word.element.body.xml
+    assert body.count("commentRangeStart") >= len(comments)
+
+
+@pytest.mark.parametrize("ext", ["json", "md", "docx"])
+def test_check_final_fails_while_a_sentence_stands(drafted, ext):
+    outdir, _ = drafted
+    path = outdir / f"临河县水利局领导班子.{ext}"
+    final = CliRunner().invoke(app, ["check", str(path), "--final", "--structure-only", "--json"])
+    assert final.exit_code == 1, final.output
+    assert '"unsourced"' in final.output
+
+
+def test_strict_drops_and_leaves_a_precise_slot(tmp_path, retriever):
+    record = draft(tmp_path, retriever, strict=True)
+    text = json.dumps(record["document"], ensure_ascii=False)
+    assert "政绩观" not in text.replace("原句“政绩观", "")
+    assert "此处删去了资料中没有依据的内容" in text
+    assert record["document"]["unsourced"] == []

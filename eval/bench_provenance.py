@@ -20,11 +20,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib.util
-import inspect
 import json
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -45,12 +44,11 @@ RECALL_TARGET, FALSE_TARGET = 0.90, 0.10
 
 @dataclass
 class Context:
-    """What a classifier may know about one item: the unit's own strings for it, and (when there is one) the
-    profile and the outline item."""
+    """What a classifier may know about one item: the unit's facts given for it, and what it may name without
+    stating a fact (unit, meeting, heading)."""
 
-    facts: list[str]
-    profile: object | None = None
-    item: object | None = None
+    facts: list
+    context: list[str] = field(default_factory=list)
 
 
 Classifier = Callable[[str, Context], "list[tuple[str, str]]"]
@@ -66,21 +64,14 @@ def constant(source: str) -> Classifier:
 
 
 def pipeline_classifier() -> Classifier:
-    """The pipeline's own classifier (pipeline/draft/provenance.py), called with what its signature asks for."""
+    """The pipeline's own classifier: pipeline/draft/provenance.py `classify(text, facts, context)`."""
     try:
-        from pipeline.draft import provenance
+        from pipeline.draft.provenance import classify as judge
     except ImportError as exc:
         raise SystemExit("pipeline/draft/provenance.py 尚不存在：用 --classifier unit 或 model 跑基线") from exc
-    fn = getattr(provenance, "classify", None) or getattr(provenance, "classify_text", None)
-    if fn is None:
-        raise SystemExit("pipeline/draft/provenance.py 没有 classify()")
-    params = inspect.signature(fn).parameters
 
     def classify(text: str, ctx: Context) -> list[tuple[str, str]]:
-        given = {"text": text, "facts": ctx.facts, "profile": ctx.profile, "item": ctx.item}
-        out = fn(**{k: v for k, v in given.items() if k in params})
-        return [(s["text"], s["source"]) if isinstance(s, dict) else
-                (getattr(s, "text"), getattr(s, "source")) if hasattr(s, "source") else tuple(s) for s in out]
+        return [(s.text, s.source) for s in judge(text, ctx.facts, ctx.context)]
 
     return classify
 
@@ -88,20 +79,16 @@ def pipeline_classifier() -> Classifier:
 CLASSIFIERS = {"unit": lambda: constant("unit"), "model": lambda: constant("model"), "pipeline": pipeline_classifier}
 
 
-def item_facts(item, profile) -> list[str]:
-    """The unit's strings an item was drafted from (what its prompt gives as the unit's own)."""
-    strings = [profile.unit.name, *item.problems, *item.facts, *item.answers]
-    strings += [f for group in item.problem_facts for f in group]
-    strings += [v for detail in item.details for v in detail.values() if v]
-    return [s for s in [*strings, item.note] if s]
-
-
 def contexts(labelled) -> dict[str, Context]:
+    """Per item: the facts and context the pipeline itself judges a drafted item against."""
     if labelled.profile is None:
-        return {item: Context(facts) for item, facts in labelled.contexts.items()}
+        return {item: Context(strings[1:], strings[:1]) for item, strings in labelled.contexts.items()}
+    from pipeline.draft.item_facts import item_context, item_facts
+
     profile = load_profile(labelled.profile)
-    items = make_outline(profile, resolve_spec(profile)).items()
-    return {i.key: Context(item_facts(i, profile), profile, i) for i in items}
+    outline = make_outline(profile, resolve_spec(profile))
+    return {i.key: Context(item_facts(i, outline, profile), item_context(i, outline, profile))
+            for i in outline.items()}
 
 
 def direct(labelled, classify: Classifier):
@@ -212,7 +199,8 @@ def examples(t, k: int) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--classifier", choices=sorted(CLASSIFIERS), default="pipeline")
+    parser.add_argument("--classifier", choices=sorted(CLASSIFIERS), default="pipeline",
+                        help="pipeline: pipeline/draft/provenance.py; unit / model: baselines")
     parser.add_argument("--sets", nargs="*", help="only these sets (names of eval/provenance/sets/*.yaml)")
     parser.add_argument("--direct-only", action="store_true", help="skip the end-to-end drafts")
     parser.add_argument("--strict", action="store_true", help="also draft with --strict (model sentences dropped)")

@@ -28,6 +28,7 @@ KINDS = ("unit", "formula", "model")
 ROLE_WORDS = {"problems": ("存在的问题",), "measures": ("整改措施",), "causes": ("原因分析", "原因剖析"),
               "preamble": ("导语",), "last_year": ("上年度",), "campaign": ("整改整治",), "case_study": ("案例",),
               "closing": ("结尾",)}
+_SLOT = re.compile(r"【[^【】]*】")
 _PUNCT = re.compile(r"[\s，。；：、！？,.;:!?“”\"'‘’（）()《》【】\[\]*#\-—…·]+")
 
 
@@ -154,13 +155,21 @@ def responder(labelled: LabelledSet, unit: str, unanswered: str = "（未作答�
 def find(sentence: str, candidates: list[tuple[str, str]]) -> str | None:
     """The source given to the labelled `sentence` among (text, source) candidates: the same text, one holding the
     other (a sentence split or merged differently), or a close one (the pipeline mended a word); None if absent."""
-    key = norm(sentence)
+    key = norm(_SLOT.sub("", sentence))
     if not key:
         return None
-    normed = [(norm(text), source) for text, source in candidates]
+    # A 【待补】 the pipeline wrote in place of a dropped sentence may quote it: it is never that sentence.
+    normed = [(norm(_SLOT.sub("", text)), source) for text, source in candidates]
+    normed = [(text, source) for text, source in normed if text]
     for text, source in normed:
         if text == key:
             return source
+    for width in (2, 3, 4):  # split finer than the label at ；or ：(a list of slots, a clause per line)
+        for start in range(len(normed) - width + 1):
+            run = normed[start:start + width]
+            if "".join(text for text, _ in run) == key:
+                sources = [source for _, source in run]
+                return "model" if "model" in sources else sources[0]
     holding = [(text, source) for text, source in normed if len(text) >= 6 and (key in text or text in key)]
     if holding:
         # Split finer than the label: the label is model if any of its parts is (one mark shows the claim).
@@ -198,17 +207,18 @@ class Tally:
         return sum(v for (lab, giv), v in self.cells.items() if lab == label and (given is None or giv == given))
 
     def metrics(self) -> dict[str, float | int | None]:
-        """recall: model claims marked model or dropped; false_marks: fact-only sentences marked model or dropped
-        (of those the output kept or dropped); formula_model: formulas marked model."""
+        """recall: model claims marked model or gone from the output; false_marks: fact-only sentences marked
+        model, of those the output kept (a dropped one is counted by comparing with a strict run);
+        formula_model: formulas marked model."""
         def share(hit: int, total: int) -> float | None:
             return hit / total if total else None
 
         models, units, formulas = self.n("model"), self.n("unit"), self.n("formula")
         caught = self.n("model", "model") + self.n("model", "absent")
-        wrong = self.n("unit", "model")
+        wrong, kept = self.n("unit", "model"), units - self.n("unit", "absent")
         return {"model": models, "caught": caught, "recall": share(caught, models),
-                "unit": units, "unit_marked": wrong, "unit_absent": self.n("unit", "absent"),
-                "false_marks": share(wrong, units),
+                "unit": units, "unit_marked": wrong, "unit_absent": units - kept,
+                "false_marks": share(wrong, kept),
                 "formula": formulas, "formula_model": self.n("formula", "model"),
                 "formula_unit": self.n("formula", "unit"),
                 "present": sum(v for (lab, giv), v in self.cells.items() if giv != "absent"),

@@ -78,6 +78,7 @@ def test_an_oracle_from_the_labels_is_perfect_whatever_the_sentence_split(sets):
         assert (m["recall"], m["false_marks"], m["formula_model"]) == (1.0, 0.0, 0), labelled.name
 
 
+@pytest.mark.slow  # drafts a whole material through the HTTP stub (about 10 s)
 def test_replay_through_the_http_path_and_the_record_matches_the_labels(sets, retriever, tmp_path):
     labelled = sets["branch-2025-zuzhi"]
     record, asked = bench.draft_record(labelled, tmp_path, retriever)

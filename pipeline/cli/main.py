@@ -151,6 +151,7 @@ def draft(
     no_cache: bool = typer.Option(False, "--no-cache", help="不用缓存，全部重新起草"),
     no_docx: bool = typer.Option(False, "--no-docx", help="不生成 Word 文件"),
     layout: str = typer.Option("gbt9704", "--layout", help="Word 版式：gbt9704（公文格式）或 plain"),
+    strict: bool = typer.Option(False, "--strict", help="严格模式：删去模型写的、资料中没有依据的句子，原处留【待补】"),
     store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认 ./vectorstore）"),
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
 ):
@@ -164,7 +165,7 @@ def draft(
 
     settings = Settings(offline=offline, model=model, store_dir=store, chroma_url=chroma_url)
     options = DraftOptions(outdir=outdir, force=force, concurrency=concurrency, use_cache=not no_cache,
-                           docx=not no_docx, layout=layout)
+                           docx=not no_docx, layout=layout, strict=strict)
     meetings = [path for path in profiles if is_meeting_file(path)]
     if meetings:
         if len(profiles) > 1:
@@ -261,6 +262,9 @@ def serve(
 # Sub-apps: meeting specs and the profile / meeting-file templates, and the evaluation commands.
 from pipeline.cli.eval import eval_app  # noqa: E402
 from pipeline.cli.specs import meeting_app, profile_app, specs_app  # noqa: E402
+from pipeline.cli.confirm import confirm  # noqa: E402
+
+app.command(name="confirm")(confirm)
 
 app.add_typer(specs_app, name="specs")
 app.add_typer(profile_app, name="profile")

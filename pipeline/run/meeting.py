@@ -8,6 +8,7 @@ written until every document is drafted and checked, then all files land at once
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from io import BytesIO
 from pathlib import Path
@@ -26,11 +27,13 @@ from pipeline.material.meeting import MeetingFile, group_profile, load_meeting, 
 from pipeline.material.meeting_docs import criticism_sheet, ledger_header, ledger_title, meeting_ledger_rows
 from pipeline.material.parse import ParseResult
 from pipeline.material.profile import Profile
+from pipeline.material.sentences import Sentence
 from pipeline.material.specs import MeetingSpec
 from pipeline.review.content import check_content
 from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_ledger, check_personal, corpus_finding,
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
+from pipeline.review.unsourced import check_unsourced
 from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name
 from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 from pipeline.review.copyrate import load_corpus
@@ -88,6 +91,7 @@ def check_material(document: Document, spec: MeetingSpec, corpus, facts: list[st
     content = check_content(document, spec, corpus, None, facts)
     findings = report.findings + content.findings + (check_personal(document) if personal else [])
     longest = content.metrics.get("copy_longest") or {}
+    findings += check_unsourced(document)  # each unsupported sentence, until confirmed or deleted
     return findings + corpus_finding(content.metrics.get("copy_rate", 0.0), longest.get("source", ""))
 
 
@@ -95,6 +99,29 @@ def _summary(kind: str, name: str, files: list[Path], findings: list[Finding], c
     return MeetingDocument(kind=kind, name=name, files=[p.name for p in files], chars=chars, findings=findings,
                            errors=sum(f.severity == "error" for f in findings),
                            warnings=sum(f.severity == "warning" for f in findings))
+
+
+def criticism_record(meeting: MeetingFile, name: str, sheet: Document) -> dict:
+    """A 相互批评意见 sheet's record: every point is the member's own words (its path in the meeting file), the
+    opening and the slots for a colleague not yet criticised are formulae. No model writes any of it."""
+    index = next(n for n, m in enumerate(meeting.members) if m.name == name)
+    member = meeting.members[index]
+    others = [m for m in meeting.members if m.name != name]
+    items = [{"key": "preamble-01", "role": "preamble", "system": "offline",
+              "paragraphs": [p.text for s in sheet.sections[:1] for p in s.intro],
+              "sentences": [Sentence(text=p.text, source="formula").model_dump()
+                            for s in sheet.sections[:1] for p in s.intro]}]
+    for number, (colleague, item) in enumerate(zip(others, sheet.sections[-1].items), 1):
+        given = [p.strip() for p in member.criticisms.get(colleague.name, []) if p and p.strip()]
+        sentences = []
+        for point in item.points:
+            at = next((k for k, text in enumerate(given) if text.rstrip("。；;，,") in point.text), None)
+            sentences.append(Sentence(text=point.text, source="formula" if at is None else "unit",
+                                      facts=[] if at is None else [f"members.{index}.criticisms.{colleague.name}.{at}"]))
+        items.append({"key": f"criticism-{number:02d}", "role": "other", "system": "offline",
+                      "paragraphs": [p.text for p in item.points],
+                      "sentences": [s.model_dump() for s in sentences]})
+    return {"document": sheet.model_dump(), "items": items, "system": "offline"}
 
 
 def render_index(title: str, documents: list[MeetingDocument], pairs: list[PairCopy]) -> str:
@@ -150,7 +177,7 @@ class MeetingJob:
 
     def targets(self) -> list[Path]:
         paths = [p for job in self.jobs for p in job.targets.values()] + self.ledger_paths + [self.index_path]
-        return paths + [p.with_suffix(ext) for p in self.sheet_paths.values() for ext in (".md", ".docx")]
+        return paths + [p.with_suffix(ext) for p in self.sheet_paths.values() for ext in (".md", ".json", ".docx")]
 
     def check_targets(self) -> None:
         existing = [p for p in self.targets() if p.exists()]
@@ -200,8 +227,11 @@ class MeetingJob:
             buffer = BytesIO()
             build_docx(sheet, layout=self.options.layout).save(buffer)
             md, docx = self.sheet_paths[name].with_suffix(".md"), self.sheet_paths[name].with_suffix(".docx")
+            record = self.sheet_paths[name].with_suffix(".json")
             files[md], files[docx] = render(sheet, markdown=True).encode("utf-8"), buffer.getvalue()
-            documents.append(_summary("criticism", sheet.title, [md, docx], check_criticisms(sheet),
+            files[record] = json.dumps(criticism_record(self.meeting, name, sheet), ensure_ascii=False,
+                                       indent=1).encode("utf-8")
+            documents.append(_summary("criticism", sheet.title, [md, record, docx], check_criticisms(sheet),
                                       count_chars(render(sheet))))
         return documents
 

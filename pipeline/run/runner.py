@@ -28,6 +28,7 @@ from pipeline.review.additions import check_additions, item_findings
 from pipeline.review.crossdraft import CrossCopy, DraftText, cross_check, earlier_drafts
 from pipeline.core.sanitize import strip_controls
 from pipeline.review.structure import check_structure
+from pipeline.review.unsourced import check_unsourced
 from pipeline.material.document import count_chars, render
 from pipeline.core.errors import InputError, OutputError, PipelineError
 from pipeline.material.parse import ParseResult
@@ -219,6 +220,7 @@ class UnitJob:
         report = check_structure(ParseResult(document=document, source=self.name), self.spec)
         findings = report.findings + check_additions(document, self.profile)
         findings += item_findings([d.model_dump() for d in drafts.values()], findings)
+        findings += check_unsourced(document)  # each unsupported sentence, until confirmed or deleted
         report = report.model_copy(update={"findings": findings,
                                            "ok": not any(f.severity == "error" for f in findings)})
         record = {"document": document.model_dump(), "outline": self.outline.model_dump(),

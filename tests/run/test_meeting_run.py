@@ -84,10 +84,16 @@ def test_members_drafts_differ_and_all_files_land_together(tmp_path, retriever):
     assert finals(folder) == sorted(
         ["index.md", "整改清单.docx", "整改清单.xlsx", "班子对照检查材料.docx", "班子对照检查材料.json", "班子对照检查材料.md"]
         + [f"{kind}-{name}.{ext}" for name in ("张丽华", "黄志刚", "吴敏")
-           for kind, exts in (("个人对照检查材料", ("md", "json", "docx")), ("相互批评意见", ("md", "docx")))
+           for kind, exts in (("个人对照检查材料", ("md", "json", "docx")), ("相互批评意见", ("md", "json", "docx")))
            for ext in exts])
     assert result.ok and 0 < result.max_pair_copy <= 0.10
+    # Every drafted material records where each sentence came from; a criticism is the member's own words.
+    sheet = json.loads((folder / "相互批评意见-张丽华.json").read_text(encoding="utf-8"))
+    kinds = {s["source"] for i in sheet["items"] for s in i["sentences"]}
+    assert "unit" in kinds and kinds <= {"unit", "formula"}
+    assert all(f.startswith("members.0.criticisms.") for i in sheet["items"] for s in i["sentences"] for f in s["facts"])
     record = json.loads((folder / "个人对照检查材料-吴敏.json").read_text(encoding="utf-8"))
+    assert {s["source"] for i in record["items"] for s in i["sentences"]} <= {"unit", "formula"}
     # The member's name is the unit the wording is seeded by.
     assert record["outline"]["voice"] == "personal" and record["outline"]["unit"] == "吴敏"
     # The 班子 material keeps the collective voice.

@@ -70,3 +70,31 @@ def test_strict_drops_and_leaves_a_precise_slot(tmp_path, retriever):
     assert "政绩观" not in text.replace("原句“政绩观", "")
     assert "此处删去了资料中没有依据的内容" in text
     assert record["document"]["unsourced"] == []
+
+
+def test_confirm_keeps_and_deletes_by_number_and_rewrites_every_output(tmp_path, retriever):
+    record = draft(tmp_path, retriever)
+    json_path = tmp_path / "临河县水利局领导班子.json"
+    runner = CliRunner()
+    listed = runner.invoke(app, ["confirm", str(json_path)])
+    assert listed.exit_code == 1 and "1. [" in listed.output
+    count = len(record["document"]["unsourced"])
+    first = next(s for i in record["items"] for s in i["sentences"] if s["source"] == "model")
+    bad = runner.invoke(app, ["confirm", str(json_path), "--keep", str(count + 5)])
+    assert bad.exit_code == 2 and "没有第" in bad.output
+    kept = runner.invoke(app, ["confirm", str(json_path), "--keep", "1"])
+    assert kept.exit_code == 1, kept.output  # others still stand
+    after = json.loads(json_path.read_text(encoding="utf-8"))
+    confirmed = [s for i in after["items"] for s in i["sentences"] if s.get("confirmed")]
+    assert len(confirmed) == 1 and confirmed[0]["source"] == "unit" and confirmed[0]["text"] == first["text"]
+    rest = ",".join(str(n) for n in range(1, count))  # renumbered: the kept one is off the list
+    deleted = runner.invoke(app, ["confirm", str(json_path), "--delete", rest])
+    assert deleted.exit_code == 0, deleted.output
+    md = (tmp_path / "临河县水利局领导班子.md").read_text(encoding="utf-8")
+    assert "〖无依据：" not in md and md.count(CLAIM) == 1  # the confirmed one only
+    word = docx.Document(str(tmp_path / "临河县水利局领导班子.docx"))
+    assert not [r for p in word.paragraphs for r in p.runs if r.font.highlight_color == WD_COLOR_INDEX.PINK]
+    for ext in ("json", "md", "docx"):
+        final = runner.invoke(app, ["check", str(tmp_path / f"临河县水利局领导班子.{ext}"), "--final",
+                                    "--structure-only", "--json"])
+        assert '"unsourced"' not in final.output, ext

@@ -170,10 +170,11 @@ def pct(value) -> str:
 def row(name: str, path: str, t) -> str:
     m = t.metrics()
     return (f"| {name} | {path} | {m['model']} | {m['unit']} | {m['formula']} | {m['present']}/{m['labelled']} | "
-            f"{pct(m['recall'])} | {pct(m['false_marks'])} ({m['unit_marked']}) | {m['formula_model']} |")
+            f"{pct(m['recall'])} ({m['caught']}/{m['model']}) | {pct(m['false_marks'])} ({m['unit_marked']}/"
+            f"{m['unit'] - m['unit_absent']}) | {m['formula_model']}/{m['formula']} |")
 
 
-HEADER = ("| 标注集 | 路径 | 模型添加句 | 事实句 | 套话句 | 在稿句/已标注 | 添加句标出率 | 事实句误标率（句数） | 套话误标 |\n"
+HEADER = ("| 标注集 | 路径 | 模型添加句 | 事实句 | 套话句 | 在稿句/已标注 | 添加句标出率 | 事实句误标率（误标/在稿） | 套话被标为无依据 |\n"
           "| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 
 

@@ -83,7 +83,8 @@ def item_facts(item: OutlineItem, outline: Outline, profile: Profile) -> list[Fa
 
 def item_context(item: OutlineItem, outline: Outline, profile: Profile) -> list[str]:
     """What a sentence may name without stating a fact: the unit, the meeting, the item's heading and aspect."""
-    return [outline.unit, outline.self_name, outline.meeting, outline.meeting_kind, outline.title,
+    sections = [s.heading for s in outline.sections if s.role == item.role]
+    return [outline.unit, outline.self_name, outline.meeting, outline.meeting_kind, outline.title, *sections,
             item.heading, item.aspect or "", item.hint, *profile.work]
 
 

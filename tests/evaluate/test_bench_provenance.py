@@ -108,3 +108,13 @@ def test_check_exits_nonzero_only_when_asked(capsys):
     assert bench.main(["--classifier", "model", "--direct-only", "--sets", "captures", "--check"]) == 1
     out = capsys.readouterr().out
     assert "添加句标出率" in out and "未达目标" in out
+
+
+def test_the_pipeline_classifier_marks_admissions_made_of_the_genres_own_words(sets):
+    """The street set's causes have no analysis of the unit's own: every sentence a model writes there
+    (班子担当精神不够强, 理想信念还不够坚定) is an admission the unit never made."""
+    labelled = sets["street-2025-niandu"]
+    causes = [a for a in labelled.answers if a.role == "causes"]
+    m = labels.tally(causes, {a.item: bench.pipeline_classifier()(a.text, bench.contexts(labelled)[a.item])
+                              for a in causes}).metrics()
+    assert m["model"] >= 10 and m["recall"] == 1.0

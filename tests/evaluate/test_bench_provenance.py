@@ -115,6 +115,6 @@ def test_the_pipeline_classifier_marks_admissions_made_of_the_genres_own_words(s
     (班子担当精神不够强, 理想信念还不够坚定) is an admission the unit never made."""
     labelled = sets["street-2025-niandu"]
     causes = [a for a in labelled.answers if a.role == "causes"]
-    m = labels.tally(causes, {a.item: bench.pipeline_classifier()(a.text, bench.contexts(labelled)[a.item])
-                              for a in causes}).metrics()
+    classify, contexts = bench.pipeline_classifier(), bench.contexts(labelled)
+    m = labels.tally(causes, {a.item: classify(a.text, contexts[a.item]) for a in causes}).metrics()
     assert m["model"] >= 10 and m["recall"] == 1.0

@@ -50,6 +50,11 @@ def _evaluation() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def _steps() -> re.Pattern:
+    return re.compile(_words()["step_pattern"])
+
+
+@lru_cache(maxsize=1)
 def _fault() -> re.Pattern:
     return re.compile(_words()["fault_pattern"])
 
@@ -180,6 +185,10 @@ def judge(text: str, pool: _Pool) -> tuple[str, list[str]]:
             return "model", []
     # A paraphrase may add a word of its own per three it keeps, never more.
     if len(uncovered) * 3 > len(from_facts) + 2 * len(values):
+        return "model", []
+    # A step taken (建立台账, 挂牌督办) that no fact names is a measure or a result of the model's, however much of
+    # the sentence restates the problem ("针对纠纷调处不及时的问题，建立纠纷调处台账").
+    if any(step not in pool.fact_text for step in _steps().findall(bare)):
         return "model", []
     return "unit", pool.supporting(from_facts, set(values))
 

@@ -37,6 +37,9 @@ class Reply:
     choices: list | None = None  # override the choices list (e.g. [] for "empty choices")
     # Streamed first as `reasoning_content` deltas (DeepSeek-R1, QwQ through vLLM), never part of the answer.
     reasoning: str = ""
+    # Streamed, then the connection closes with no finish reason and no [DONE] (a proxy timing out, a crashed
+    # worker): the answer is cut and must never be taken as finished.
+    cut: bool = False
 
 
 def reply(text: str, finish_reason: str | None = None) -> Reply:
@@ -73,6 +76,11 @@ def hang(seconds: float, text: str = "迟到的回答。") -> Reply:
 def truncated(text: str, keep: int) -> Reply:
     """The first `keep` characters of `text` with finish_reason "length"."""
     return Reply(text=text[:keep], finish_reason="length")
+
+
+def cut(text: str) -> Reply:
+    """`text` streamed, then the stream closes with no finish reason and no [DONE]."""
+    return Reply(text=text, cut=True)
 
 
 def content_filter() -> Reply:
@@ -362,7 +370,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_events([f"data: {json.dumps({'id': 'x', 'object': 'chat.completion.chunk', 'choices': answer.choices})}\n\n"
                                    .encode("utf-8"), b"data: [DONE]\n\n"])
                 return
-            self._stream(request, text, finish, usage, answer.reasoning)
+            self._stream(request, text, finish, usage, answer.reasoning, answer.cut)
             return
         stub._sleep(stub.token_latency * len(text))
         choices = answer.choices if answer.choices is not None else [
@@ -389,7 +397,8 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         self.close_connection = True
 
-    def _stream(self, request: dict, text: str, finish: str, usage: dict, reasoning: str = "") -> None:
+    def _stream(self, request: dict, text: str, finish: str, usage: dict, reasoning: str = "",
+                cut: bool = False) -> None:
         base = {"id": "chatcmpl-stream", "object": "chat.completion.chunk", "created": int(time.time()),
                 "model": request.get("model", self.stub.model)}
 
@@ -423,6 +432,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(event({**base, "choices": [{"index": 0, "delta": {"content": piece},
                                                               "finish_reason": None}]}))
                 self.wfile.flush()
+            if cut:
+                self.close_connection = True
+                return
             self.wfile.write(event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]}))
             if (request.get("stream_options") or {}).get("include_usage"):
                 self.wfile.write(event({**base, "choices": [], "usage": usage}))

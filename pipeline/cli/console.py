@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.review.structure import code_name, metric_names, role_name
+from pipeline.run.names import code_name, metric_names, role_name
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 _LABEL = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -71,7 +71,7 @@ def print_specs(specs, user_ids=(), problems=()) -> None:
 def skeleton_lines(spec) -> list[str]:
     """The spec's skeleton as readable lines: parts in order with headings, sub-parts and aspects."""
     from pipeline.material.specs import part_heading  # lazy: keeps `duizhao --help` fast
-    from pipeline.text.numbering import int_to_cn, level1_marker  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.names import int_to_cn, level1_marker  # lazy: keeps `duizhao --help` fast
 
     names = {"preamble": "（开头导语）", "closing": "（结尾）"}
     lines = [f"{spec.name}（{spec.id}）的结构："]

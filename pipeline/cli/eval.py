@@ -112,7 +112,7 @@ def eval_run(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ):
     """批量质量评测：每份单位资料用每种方式起草，统计结构、查重率、见人见事、事实写入、长度得分、字数与用时。"""
-    from pipeline.draft.factory import Settings  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.models import Settings  # lazy: keeps `duizhao --help` fast
     from pipeline.evaluate.quality import parse_systems, quality_files, write_quality  # lazy: keeps `duizhao --help` fast
 
     from pipeline.cli.console import draft_progress  # lazy: keeps `duizhao --help` fast

@@ -40,7 +40,7 @@ def check(
 ):
     """检查材料：结构（部分、顺序、编号、方面）与内容（查重、见人见事、整改对应等）。退出码 0 通过，1 有错误，2 输入有误。"""
     from pipeline.cli.console import print_check_report  # lazy: keeps `duizhao --help` fast
-    from pipeline.review.check import CheckOptions, check_file  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.review import CheckOptions, check_file  # lazy: keeps `duizhao --help` fast
 
     from pipeline.core.owned import check_replaceable  # lazy: keeps `duizhao --help` fast
 
@@ -75,20 +75,12 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn  # lazy: keeps `duizhao --help` fast
 
     from pipeline.cli.console import console  # lazy: keeps `duizhao --help` fast
-    from pipeline.models.embed import EmbedSettings, make_embedder  # lazy: keeps `duizhao --help` fast
-    from pipeline.corpus.passages import scan_corpus  # lazy: keeps `duizhao --help` fast
-    from pipeline.core.resources import data_dir  # lazy: keeps `duizhao --help` fast
-    from pipeline.corpus.ingest import ingest as ingest_corpus  # lazy: keeps `duizhao --help` fast
-    from pipeline.corpus.store import Store  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.models import ingest as ingest_corpus  # lazy: keeps `duizhao --help` fast
 
-    sources = paths or [data_dir("corpus")]
-    scan_corpus(sources)  # a wrong path is reported before a store is created for it
-    model = make_embedder(EmbedSettings.from_env(kind=embedder))
-    target = Store.open(store, chroma_url, collection)
     columns = (TextColumn("嵌入段落"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=console(stderr=True), transient=True) as bar:
         task = bar.add_task("embed", total=None)
-        report = ingest_corpus(sources, target, model, prune=prune, reset=reset,
+        report = ingest_corpus(paths, store, chroma_url, collection, embedder, prune=prune, reset=reset,
                                progress=lambda done, total: bar.update(task, completed=done, total=total))
     for skipped in report.skipped:
         typer.echo(f"警告：已跳过 {skipped}", err=True)
@@ -114,18 +106,12 @@ def search(
     from rich.markup import escape  # lazy: keeps `duizhao --help` fast
 
     from pipeline.cli.console import console, print_json  # lazy: keeps `duizhao --help` fast
-    from pipeline.models.embed import EmbedSettings, make_embedder  # lazy: keeps `duizhao --help` fast
-    from pipeline.corpus.retrieve import Retriever  # lazy: keeps `duizhao --help` fast
-    from pipeline.corpus.store import Store  # lazy: keeps `duizhao --help` fast
-    from pipeline.review.structure import role_name  # lazy: keeps `duizhao --help` fast
-
-    from pipeline.text.query import MAX_QUERY_CHARS  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.models import MAX_QUERY_CHARS, search as search_passages  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.names import role_name  # lazy: keeps `duizhao --help` fast
 
     if len(query) > MAX_QUERY_CHARS:
         typer.echo(f"提示：检索内容有 {len(query)} 字，只用前 {MAX_QUERY_CHARS} 字检索。", err=True)
-    model = make_embedder(EmbedSettings.from_env(kind=embedder))
-    target = Store.open(store, chroma_url, collection, create=False)
-    hits = Retriever(target, model).retrieve(query, role=role, aspect=aspect, k=k)
+    hits = search_passages(query, role, aspect, k, store, chroma_url, collection, embedder)
     if as_json:
         print_json([hit.model_dump() for hit in hits])
         return
@@ -159,8 +145,8 @@ def draft(
 
     给一个会议文件（列有班子成员）时，起草整次会议：班子材料、每位成员的个人材料和相互批评意见、整改清单、索引。"""
     from pipeline.cli.console import draft_progress, ingest_notice, print_draft_results, print_meeting_result  # lazy: keeps `duizhao --help` fast
-    from pipeline.draft.factory import Settings, use_model  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.meeting import is_meeting_file  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.models import Settings, use_model  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import is_meeting_file  # lazy: keeps `duizhao --help` fast
     from pipeline.run.runner import DraftOptions, draft_files  # lazy: keeps `duizhao --help` fast
 
     settings = Settings(offline=offline, model=model, store_dir=store, chroma_url=chroma_url)
@@ -170,10 +156,10 @@ def draft(
     if meetings:
         if len(profiles) > 1:
             fail("会议文件请单独起草：duizhao draft 会议文件.yaml（不要与单位资料或其他会议文件一起给出）")
-        from pipeline.material.meeting import load_meeting  # lazy: keeps `duizhao --help` fast
+        from pipeline.run.inputs import load_input  # lazy: keeps `duizhao --help` fast
         from pipeline.run.meeting import draft_meeting_file  # lazy: keeps `duizhao --help` fast
 
-        load_meeting(meetings[0])  # a bad meeting file is one line, before anything else is said or opened
+        load_input(meetings[0])  # a bad meeting file is one line, before anything else is said or opened
     if not use_model(settings):
         typer.echo("未配置大模型接口（OPENAI_BASE_URL / OPENAI_API_KEY）或指定了 --offline："
                    "将用范文片段与单位资料拼合无模型初稿，须逐句审改。", err=True)
@@ -200,15 +186,14 @@ def export(
     force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的 Word 文件"),
 ):
     """导出 Word 文件：按公文格式（或简洁版式）排版。"""
-    from pipeline.export.docx import write_docx  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.load import load_document  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.output import export_file  # lazy: keeps `duizhao --help` fast
 
     from pipeline.core.owned import check_replaceable  # lazy: keeps `duizhao --help` fast
 
     if output.suffix.lower() != ".docx":
         fail(f"输出文件应以 .docx 结尾：{output}")
     check_replaceable(output, force, "Word 文件")
-    path = write_docx(load_document(file).document, output, layout)
+    path = export_file(file, output, layout)
     typer.echo(f"已导出：{path}（版式 {layout}）")
 
 
@@ -221,7 +206,7 @@ def preview(
     notes: bool = typer.Option(False, "--notes", help="PDF 中保留批注（如各段参考的范文）"),
 ):
     """用 LibreOffice 渲染为 PDF 和逐页 PNG 预览图，打印前检查版面。"""
-    from pipeline.export.preview import preview as render_preview  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.output import preview as render_preview  # lazy: keeps `duizhao --help` fast
 
     target = outdir or file.with_name(file.stem + "-preview")
     pages = render_preview(file, target, dpi=dpi, notes=notes)

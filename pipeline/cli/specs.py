@@ -21,7 +21,7 @@ def specs_list(ctx: typer.Context):
     if ctx.invoked_subcommand is not None:
         return
     from pipeline.cli.console import print_specs  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.specs import builtin_specs, user_specs  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import builtin_specs, user_specs  # lazy: keeps `duizhao --help` fast
 
     own, problems = user_specs()
     print_specs([*builtin_specs().values(), *own.values()], user_ids=set(own), problems=problems)
@@ -33,7 +33,7 @@ def specs_show(spec: str = typer.Argument(..., help="会议规范 ID 或 YAML �
     """显示一个会议规范：先是结构（各部分、小标题、方面，以 # 注释给出），再是全部内容（YAML）。"""
     from pipeline.cli.console import print_spec  # lazy: keeps `duizhao --help` fast
 
-    from pipeline.material.specs import load_spec  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import load_spec  # lazy: keeps `duizhao --help` fast
 
     print_spec(load_spec(spec))
 
@@ -48,16 +48,10 @@ def specs_new(
 ):
     """从会议通知生成会议规范：找出主题、方面清单（按原文顺序）和要求的部分，存为“未确认”规范并打印，请与通知原文核对。"""
     from pipeline.cli.console import print_spec  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.notice_spec import new_spec  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import new_spec  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.models import notice_proposer  # lazy: keeps `duizhao --help` fast
 
-    propose = None
-    if not offline:
-        from pipeline.models.chat import ChatSettings, configured  # lazy: keeps `duizhao --help` fast
-
-        if configured():
-            from pipeline.draft.notice_model import model_proposer  # lazy: keeps `duizhao --help` fast
-
-            propose = model_proposer(ChatSettings.from_env())
+    propose = notice_proposer(offline)
     spec, path = new_spec(source, spec_id, force=force, propose=propose)
     print_spec(spec)
     typer.echo(f"已保存：{path}（状态 unconfirmed：请逐项与通知原文核对方面和结构，需要时直接修改该文件）\n"
@@ -68,8 +62,8 @@ def specs_new(
 @handles_errors
 def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
     """打印一份带注释的单位资料模板，已按会议规范填好各个方面。"""
-    from pipeline.material.profile import profile_template  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.specs import load_spec  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import profile_template  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import load_spec  # lazy: keeps `duizhao --help` fast
 
     typer.echo(profile_template(load_spec(spec)), nl=False)
 
@@ -78,7 +72,7 @@ def profile_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID �
 @handles_errors
 def meeting_init(spec: str = typer.Option(..., "--spec", help="会议规范 ID 或 YAML 文件路径")):
     """打印一份带注释的会议文件模板：班子的问题、两位成员示例（个人问题、上年度整改、相互批评意见）。"""
-    from pipeline.material.meeting import meeting_template  # lazy: keeps `duizhao --help` fast
-    from pipeline.material.specs import load_spec  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import meeting_template  # lazy: keeps `duizhao --help` fast
+    from pipeline.run.inputs import load_spec  # lazy: keeps `duizhao --help` fast
 
     typer.echo(meeting_template(load_spec(spec)), nl=False)

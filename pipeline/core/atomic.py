@@ -1,8 +1,15 @@
-"""Write output files all at once: temp files beside the targets, then renames. Never a half-written file."""
+"""Write output files all at once: temp files beside the targets, then renames. Never a half-written file.
+
+A run that takes minutes claims its output paths when it starts (`claim`: what each holds then) and the write
+checks them again at the moment of writing: a file that appeared meanwhile (the user saved one of that name)
+or changed since is kept, and the write is refused as a whole. A path that was free is created exclusively
+(a hard link of the finished temp file), so even a file saved in the last millisecond is never replaced.
+"""
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -29,9 +36,49 @@ def write_failure(exc: OSError, path: str | Path) -> str:
     return f"写入 {path} 失败：{exc.strerror or exc}"
 
 
-def write_atomic(files: dict[Path, bytes]) -> None:
-    """Write every file to a temp name first, then move them all into place: no half-written output."""
+Claims = dict[Path, "str | None"]  # path -> SHA-256 of what it held when claimed (None: nothing)
+
+
+def _state(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return "unreadable"
+
+
+def claim(paths) -> Claims:
+    """What each output path holds now, to be checked again when the outputs are written."""
+    return {Path(p): _state(Path(p)) for p in paths}
+
+
+class Appeared(OutputError):
+    """An output path holds a file it did not hold when the run claimed it."""
+
+    def __init__(self, path: Path):
+        super().__init__(f"{path} 是运行期间新出现（或被修改）的文件，已保留，未覆盖", code="exists")
+        self.path = path
+
+
+def _link_exclusive(temp: str, path: Path) -> None:
+    """Create `path` from `temp` only if nothing is there (FileExistsError otherwise)."""
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (FAT, some network drives): check, then move
+        if os.path.lexists(path):
+            raise FileExistsError(errno.EEXIST, "exists", str(path)) from None
+        os.replace(temp, path)
+
+
+def write_atomic(files: dict[Path, bytes], claims: Claims | None = None) -> None:
+    """Write every file to a temp name first, then move them all into place: no half-written output.
+    With `claims`, a claimed path must still hold what it held when claimed, else nothing is written (Appeared)."""
+    claims = claims or {}
     staged: list[tuple[Path, str]] = []
+    created: list[Path] = []
     mode = 0o666 & ~UMASK  # what open() would give; mkstemp's 0600 would hide drafts from colleagues
     path: Path | None = None
     try:
@@ -44,7 +91,21 @@ def write_atomic(files: dict[Path, bytes]) -> None:
                 out.write(data)
             os.chmod(temp, mode)
         for path, temp in staged:
-            os.replace(temp, path)
+            if path in claims and _state(path) != claims[path]:
+                raise Appeared(path)
+        for path, temp in staged:
+            if path in claims and claims[path] is None:
+                try:
+                    _link_exclusive(temp, path)
+                except FileExistsError:
+                    raise Appeared(path) from None
+                created.append(path)
+            else:
+                os.replace(temp, path)
+    except Appeared:
+        for done in created:  # all or nothing: what this write created goes again
+            done.unlink(missing_ok=True)
+        raise
     except PermissionError as exc:
         raise OutputError(f"没有写入权限：{path or exc.filename or ''}") from exc
     except OSError as exc:

@@ -86,19 +86,68 @@ def read_yaml(path: str | Path, what: str) -> Any:
     Empty files give None; the caller says what it expected."""
 
     path = Path(path)
-    data = read_bytes(path, what)
+    return yaml_from_bytes(read_bytes(path, what), what, str(path))
+
+
+def yaml_from_bytes(data: bytes, what: str, name: str) -> Any:
+    """The one strict reading of a YAML file's bytes (a file on disk or an upload): a key given twice is refused
+    with both line numbers. `name` is what the messages call the file."""
     if looks_binary(data):
-        raise InputError(f"{what} {path} 不是文本文件（含二进制内容），应为 YAML 文本")
+        raise InputError(f"{what} {name} 不是文本文件（含二进制内容），应为 YAML 文本")
     # Raw control characters make PyYAML fail in English; escaped ones ("\f") would reach the Word writer.
-    text = strip_controls(decode(data, str(path)))
+    return parse_yaml(strip_controls(decode(data, name)), what, name)
+
+
+def parse_yaml(text: str, what: str, path: str | Path) -> Any:
+    """The one YAML loader for what users bring (profiles, meeting files, specs, web uploads): safe, a key given
+    twice refused, aliases bounded before anything walks the tree, strings cleaned of control characters."""
     try:
-        return strip_controls_in(yaml.load(text, Loader=_unique_key_loader()))
+        loader = _unique_key_loader()(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _check_expansion(node, what, path, len(text))
+            return strip_controls_in(loader.construct_document(node))
+        finally:
+            loader.dispose()
     except DuplicateKey as exc:
         raise InputError(f"{what} {path} 中的键“{exc.key}”出现了两次（第 {exc.first} 行和第 {exc.second} 行）："
                          f"后一处会覆盖前一处，请合并为一处") from None
     except yaml.YAMLError as exc:
 
         raise InputError(f"{what} {path} 不是有效的 YAML：{explain(exc, text)}") from exc
+
+
+# A tree read from the file may be this much larger than its text: aliases (&a … *a) repeat what they name, and
+# nine lines of them ("billion laughs") expand 3.6 KB into gigabytes. Honest files use a few, or none.
+ALIAS_GROWTH = 10
+ALIAS_FLOOR = 100_000
+
+
+def _check_expansion(root: Any, what: str, path: str | Path, chars: int) -> None:
+    """Refuse a YAML document whose aliases expand it far beyond its own size; counted on the node graph
+    (each node once, memoized), so the count itself stays as small as the file."""
+    limit = ALIAS_GROWTH * chars + ALIAS_FLOOR
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        sizes[id(node)] = 1  # a node inside itself (a recursive alias) counts once
+        if isinstance(node, yaml.ScalarNode):
+            total = 1 + len(node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total = 1 + sum(size(child) for child in node.value)
+        else:
+            total = 1 + sum(size(key) + size(value) for key, value in node.value)
+        sizes[id(node)] = total = min(total, limit + 1)
+        return total
+
+    if size(root) > limit:
+        raise InputError(f"{what} {path} 中的引用（&名称 与 *名称）展开后过大（超过原文件的 {ALIAS_GROWTH} 倍），"
+                         f"不予读取：请把引用处直接写成内容")
 
 
 class DuplicateKey(Exception):

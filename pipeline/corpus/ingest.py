@@ -100,7 +100,7 @@ def _ingest(paths: list[str | Path], store: Store, embedder: Embeddings, prune: 
         check_index(store.path, str(collection.id))
     existing: dict[str, dict[str, tuple[str, int | None]]] = {}  # source -> {id: (file_key, file_passages)}
     if collection is not None and not reset:
-        with store_errors("读取向量库"):
+        with store_errors("读取向量库", store.path):
             current = collection.get(include=["metadatas"])
         for pid, meta in zip(current["ids"], current["metadatas"]):
             meta = meta or {}
@@ -200,7 +200,7 @@ def _write(store: Store, collection: Any | None, embedder: Embeddings, new: list
         report.total = collection.count()
         return
     added: list[str] = []
-    with file_lock(store.path, DATA_LOCK, exclusive=True), store_errors(f"写入向量库 {store.location} "):
+    with file_lock(store.path, DATA_LOCK, exclusive=True), store_errors(f"写入向量库 {store.location} ", store.path):
         if reset and collection is not None:
             store.client.delete_collection(store.name)
             collection = None

@@ -13,6 +13,8 @@ stat calls and one read of link_lists.bin (≈ 9 bytes per passage), walked only
 from __future__ import annotations
 
 import contextlib
+import re
+import shutil
 import sqlite3
 import struct
 from pathlib import Path
@@ -29,7 +31,42 @@ _BROKEN = ("hnsw", "segment", "pickle", "error getting embedding", "error findin
            "corrupt")
 
 
-def damaged(location: str, detail: str) -> StoreError:
+# Below this much free space a store that fails (or looks cut short) is taken for a full disk, not damage:
+# chromadb's own error says nothing of space ("Failed to apply logs to the metadata segment"), and a write it
+# needs may be larger than what is left. Once space is freed the store works again; --reset would throw away
+# every 范文 the user ingested.
+FULL_BELOW = 64 * 1024 * 1024
+_FULL_WORDS = re.compile(r"No space left|os error 28|ENOSPC|disk is full|Disk quota|os error 122", re.I)
+
+
+def _free(path: Path) -> int | None:
+    for folder in (path, *path.parents):
+        try:
+            return shutil.disk_usage(folder).free
+        except OSError:
+            continue
+    return None
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MB" if count >= 1024 * 1024 else f"{count // 1024} KB"
+
+
+def disk_full(path: Path | None, message: str = "") -> StoreError | None:
+    """The error to give when the store's disk is full (said so by the error, or almost no space left)."""
+    free = _free(Path(path)) if path is not None else None
+    if not _FULL_WORDS.search(message) and (free is None or free >= FULL_BELOW):
+        return None
+    left = f"只剩 {_size(free)} 可用" if free is not None else "空间已满"
+    return StoreError(f"磁盘空间不足：向量库 {path or ''} 所在磁盘{left}，无法写入。这不是向量库损坏，请勿 --reset（会删掉已入库的范文）："
+                      f"清理磁盘后重新运行同一命令即可", code="store-disk-full")
+
+
+def damaged(location: str, detail: str, path: Path | None = None) -> StoreError:
+    """The damaged-store error, unless the disk under the store is full (then that is said instead)."""
+    full = disk_full(path, detail)
+    if full is not None:
+        return full
     return StoreError(f"向量库已损坏，请 `duizhao ingest --reset`（{location}：{detail}）", code="store-damaged")
 
 
@@ -104,4 +141,4 @@ def check_index(store_dir: Path | None, collection_id: str) -> None:
         if folder.is_dir() and any((folder / name).exists() for name in ("header.bin", "data_level0.bin")):
             problem = _segment_problem(folder)
             if problem:
-                raise damaged(str(store_dir), f"{segment}/{problem}")
+                raise damaged(str(store_dir), f"{segment}/{problem}", store_dir)

@@ -129,7 +129,7 @@ class Retriever:
                 key = (str(collection.id), (collection.metadata or {}).get("revision"))
             data = None
             if key != self._key or self._index is None:
-                with store_errors("读取向量库"):
+                with store_errors("读取向量库", self.store.path):
                     data = collection.get(include=["documents", "metadatas"])
         if data is not None:
             if not data["ids"]:
@@ -217,7 +217,7 @@ class Retriever:
                 for pid, distance in zip(result["ids"][0], result["distances"][0]) if pid in index.position]
 
     def _query(self, vector: np.ndarray, fetch: int, ids: list[str] | None) -> dict:
-        with self.store.reading(), store_errors("向量检索"):
+        with self.store.reading(), store_errors("向量检索", self.store.path):
             return self._collection.query(query_embeddings=[vector], n_results=fetch, ids=ids, include=["distances"])
 
     def _pick(self, index: CorpusIndex, order: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:

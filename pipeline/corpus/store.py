@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 from pipeline.models.embed import embedder_name
 from pipeline.core.errors import InputError, PipelineError, StoreError
 from pipeline.core.resources import lexicon
-from pipeline.corpus.integrity import damaged, looks_broken
+from pipeline.corpus.integrity import damaged, disk_full, looks_broken
 from pipeline.core.resources import default_store_dir
 from pipeline.corpus.storelock import DATA_LOCK, file_lock
 
@@ -29,16 +29,30 @@ def _one_line(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def store_errors(action: str) -> Iterator[None]:
-    """Whatever chromadb (or the network under it) raises becomes one StoreError line."""
+def store_errors(action: str, path: Path | None = None) -> Iterator[None]:
+    """Whatever chromadb (or the network under it) raises becomes one StoreError line; a full disk under the
+    store (`path`, an embedded store's folder) is said as such, never as damage."""
     try:
         yield
     except PipelineError:
         raise
     except Exception as exc:
+        full = disk_full(path, _chain(exc)) if path is not None or isinstance(exc, OSError) else None
+        if full is not None:
+            raise full from exc
         if looks_broken(str(exc)):
-            raise damaged(action.strip(), _one_line(exc)) from exc
+            raise damaged(action.strip(), _one_line(exc), path) from exc
         raise StoreError(f"{action}失败：{_one_line(exc)}") from exc
+
+
+def _chain(exc: BaseException) -> str:
+    """The text of an error and of those it came from (an OSError's errno too)."""
+    parts, seen = [], 0
+    current: BaseException | None = exc
+    while current is not None and seen < 8:
+        parts.append(f"{current} os error {getattr(current, 'errno', '')}")
+        current, seen = current.__cause__ or current.__context__, seen + 1
+    return " ".join(parts)
 
 
 def _settings():
@@ -65,7 +79,7 @@ class Store:
         import chromadb  # lazy: heavy library, loaded only where used
         from chromadb.api.shared_system_client import SharedSystemClient  # lazy: heavy library, loaded only where used
 
-        with file_lock(self.path, DATA_LOCK, exclusive=False), store_errors(f"打开向量库 {self.path} "):
+        with file_lock(self.path, DATA_LOCK, exclusive=False), store_errors(f"打开向量库 {self.path} ", self.path):
             SharedSystemClient.clear_system_cache()  # clients already handed out keep working
             self.client = chromadb.PersistentClient(path=str(self.path), settings=_settings())
 
@@ -94,7 +108,9 @@ class Store:
             except Exception as exc:
                 raise StoreError(f"连不上 Chroma 服务器 {chroma_url}（请确认 chroma run 已启动）：{_one_line(exc)}") from exc
             return cls(client, collection, chroma_url)
-        path = Path(store_dir or default_store_dir())
+        # Resolved here, once: a relative --store or DUIZHAO_STORE_DIR (README's own `--store vectorstore`) is the
+        # folder the user meant, whatever later code needs (sqlite URIs, locks, messages).
+        path = Path(store_dir or default_store_dir()).expanduser().resolve()
         if path.exists() and not path.is_dir():
             raise StoreError(f"向量库路径不是目录：{path}")
         if not create and not path.exists():
@@ -106,7 +122,7 @@ class Store:
         if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
             raise StoreError(f"向量库目录不可读写：{path}")
         # A new store's first client creates its tables: two processes doing that at once collide.
-        with file_lock(path, DATA_LOCK, exclusive=True), store_errors(f"打开向量库 {path} "):
+        with file_lock(path, DATA_LOCK, exclusive=True), store_errors(f"打开向量库 {path} ", path):
             client = chromadb.PersistentClient(path=str(path), settings=_settings())
         return cls(client, collection, str(path), path=path)
 
@@ -126,7 +142,7 @@ class Store:
 
     def require(self, embedder: Embeddings) -> Any:
         collection = self.collection(embedder)
-        with store_errors(f"读取向量库 {self.location} "):
+        with store_errors(f"读取向量库 {self.location} ", self.path):
             empty = collection is None or collection.count() == 0
         if empty:
             raise StoreError(f"向量库 {self.location} 中还没有范文（集合 {self.name}），请先运行 duizhao ingest")
@@ -137,7 +153,7 @@ class Store:
         from langchain_chroma import Chroma  # lazy: heavy library, loaded only where used
 
         self.require(embedder)
-        with store_errors("打开向量库集合"):
+        with store_errors("打开向量库集合", self.path):
             return Chroma(collection_name=self.name, client=self.client, embedding_function=embedder)
 
 

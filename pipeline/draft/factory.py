@@ -41,8 +41,24 @@ def drafter_factory(settings: Settings) -> Callable[[], object]:
         return OfflineDrafter
 
     chat = ChatSettings.from_env(model=settings.model)
-    model = build_chat_model(chat)
+    model = chat_model(chat)
     return lambda: ModelDrafter(model, chat.model, policy=chat.retry_policy())
+
+
+def chat_model(chat: ChatSettings):
+    """Every real chat model (drafting, reading notices, judging) is built here, and only here."""
+    return build_chat_model(chat)
+
+
+def notice_proposer(settings: Settings | None = None):
+    """The model's reading of a notice's aspect list, or None offline (the offline reading is used)."""
+    settings = settings or Settings()
+    if not use_model(settings):
+        return None
+    from pipeline.draft.notice_model import model_proposer  # lazy: only where a notice is read with a model
+
+    chat = ChatSettings.from_env(model=settings.model)
+    return model_proposer(chat, chat_model(chat))
 
 
 def open_store(settings: Settings):
@@ -58,7 +74,7 @@ def retriever_factory(settings: Settings, on_ingest: Callable[[int, int], None] 
         store = open_store(settings)
         embedder = make_embedder()
         collection = store.collection(embedder)
-        with store_errors("读取向量库"):
+        with store_errors("读取向量库", store.path):
             empty = collection is None or collection.count() == 0
         if empty:
             ingest([data_dir("corpus")], store, embedder, progress=on_ingest)

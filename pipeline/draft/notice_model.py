@@ -11,7 +11,7 @@ from langchain_core.messages import HumanMessage
 
 from pipeline.core.errors import ModelError
 from pipeline.core.resources import prompt_text
-from pipeline.models.chat import ChatSettings, build_chat_model, complete
+from pipeline.models.chat import ChatSettings, complete
 
 _MAX_NOTICE_CHARS = 12000  # notices are a few pages; longer inputs are cut, the offline reader sees all
 _ARRAY = re.compile(r"\[[^\[\]]*\]", re.S)
@@ -31,7 +31,11 @@ def parse_proposal(answer: str) -> list[str]:
 
 def model_proposer(settings: ChatSettings, chat_model=None):
     """A function notice text → proposed aspects. Model failures give [] (the offline reading is used)."""
-    model = chat_model or build_chat_model(settings)
+    if chat_model is None:
+        from pipeline.draft.factory import chat_model as build  # lazy: factory imports this module
+
+        chat_model = build(settings)
+    model = chat_model
 
     def propose(text: str) -> list[str]:
         messages = [HumanMessage(content=prompt_text("notice_aspects.txt").format(text=text[:_MAX_NOTICE_CHARS]))]

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.material.document import count_chars
 from pipeline.core.resources import prompt_text
 from pipeline.core.errors import InputError
-from pipeline.models.chat import ChatSettings, build_chat_model, configured
+from pipeline.draft import factory  # the one place real models are built
+from pipeline.models.chat import ChatSettings, configured
 from pipeline.models.chat import complete
 
 Winner = Literal["A", "B", "tie"]
@@ -192,4 +193,4 @@ def judge_from_env(model: str | None = None, concurrency: int = 4) -> Judge:
     if not configured():
         raise InputError("成对评判需要大模型接口：请设置 OPENAI_BASE_URL 或 OPENAI_API_KEY（可用 DUIZHAO_MODEL 或 --judge-model 指定模型）")
     settings = ChatSettings.from_env(model=model, temperature=0.0)
-    return Judge(build_chat_model(settings), settings.model, policy=settings.retry_policy(), concurrency=concurrency)
+    return Judge(factory.chat_model(settings), settings.model, policy=settings.retry_policy(), concurrency=concurrency)

@@ -33,7 +33,7 @@ DEFAULT_MODEL = "gpt-4o-mini"
 # Local servers (llama.cpp, vLLM, Ollama) accept any key, but the OpenAI client refuses to start without one.
 PLACEHOLDER_KEY = "not-needed"
 CONNECT_TIMEOUT = 8.0  # seconds to open a connection: a dead endpoint is reported within 10 s
-FATAL_CODES = {"model-unreachable", "model-auth", "model-quota", "model-not-found"}
+FATAL_CODES = {"model-unreachable", "model-auth", "model-quota", "model-not-found", "model-rate-limited"}
 
 
 class ChatSettings(BaseModel):
@@ -89,7 +89,8 @@ class RetryPolicy(BaseModel):
     max_retries: int = Field(default=4, ge=0)
     base_delay: float = Field(default=1.0, ge=0)  # first backoff; doubles each retry, with jitter
     max_delay: float = Field(default=30.0, ge=0)
-    max_retry_after: float = Field(default=120.0, ge=0)  # a server asking for longer is capped here
+    # A server asking to wait longer ends the run, saying when to come back (a silent hour helps nobody).
+    max_retry_after: float = Field(default=60.0, ge=0)
     # Seconds the server may stay silent (no chunk to any of our requests) before an attempt is abandoned.
     idle_timeout: float = Field(default=120.0, gt=0)
 
@@ -160,6 +161,8 @@ async def complete(
         try:
             message = await _invoke(chat_model, messages, max_tokens, endpoint)
         except Retry as retry:
+            if retry.wait is not None and retry.wait > policy.max_retry_after:
+                raise endpoint.fail(_come_back_later(retry.wait)) from None
             if attempt > policy.max_retries:
                 raise ModelError(
                     f"模型服务连续 {attempt} 次请求失败（最后一次：{retry.reason}），请稍后重试或检查 OPENAI_BASE_URL",
@@ -211,6 +214,14 @@ async def _invoke(chat_model: BaseChatModel, messages: Sequence[Any], max_tokens
             raise ModelError("模型服务返回的内容不是有效的 JSON，请检查 OPENAI_BASE_URL 是否指向 OpenAI 兼容接口",
                              code="model-bad-response") from None
         raise ModelError(f"模型服务返回了错误：{short(str(error))}", code="model-bad-response") from None
+
+
+def _come_back_later(wait: float) -> ModelError:
+    at = time.localtime(time.time() + wait)
+    when = time.strftime("%H:%M" if wait < 20 * 3600 else "%m月%d日 %H:%M", at)
+    span = f"{round(wait / 3600, 1):g} 小时" if wait >= 3600 else f"{max(1, round(wait / 60))} 分钟"
+    return ModelError(f"模型服务限流，要求 {span}后再试（约 {when} 之后）：本次运行先停在这里，届时重新运行同一命令即可续做",
+                      code="model-rate-limited")
 
 
 def _base_url(chat_model: Any) -> str:

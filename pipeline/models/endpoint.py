@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -33,8 +34,8 @@ class IdleTimeout(Exception):
 
 
 class Interrupted(Exception):
-    """The stream ended without a finish reason: the server dropped the answer (llama-cpp-python's server
-    stops the answer it is generating whenever a new request arrives)."""
+    """The stream ended without a finish reason: the answer was cut (a dropped connection, a proxy timing out,
+    llama-cpp-python's server stopping the answer it is generating whenever a new request arrives)."""
 
 
 class Endpoint:
@@ -164,17 +165,29 @@ class Endpoint:
                     pass
         # A choice arrived (langchain marks its chunks in response_metadata); a stream with none is the empty
         # result the caller reports.
+        # A choice arrived (langchain marks its chunks in response_metadata); a stream with none is the empty
+        # result the caller reports.
         began = merged is not None and bool(getattr(merged, "content", "") or getattr(merged, "response_metadata", None))
-        if not ended and began and overlapped:
-            # Begun, never finished, while other requests of ours were in flight: the server dropped this answer
-            # for the next (llama-cpp-python does), so from now on it gets one request at a time. (Alone, an
-            # answer without a finish reason is taken as it is: in-process and some local servers send none.)
-            if self.limit != 1:
+        if not ended and began and (overlapped or _speaks_http(chat_model)):
+            # Begun, never finished: a server always ends a whole answer with a finish reason, so this one was cut
+            # (a dropped connection, a proxy timeout, llama-cpp-python dropping it for the next request, which
+            # even sends [DONE]). It is asked again, never taken as finished, whatever the concurrency.
+            if overlapped and self.limit != 1:
+                # other requests of ours were in flight: the server drops an answer for the next one
                 self.limit = 1
                 log.info("模型服务收到新请求时会中断正在生成的回答：已把同时请求数降为 1")
             raise Interrupted()
         self.succeeded = True
         return merged
+
+
+def _speaks_http(chat_model: Any) -> bool:
+    """An OpenAI-compatible client (its servers send finish reasons); in-process test models may send none."""
+    if "langchain_openai" not in sys.modules:  # never imported: cannot be one (and stays unloaded)
+        return False
+    from langchain_openai.chat_models.base import BaseChatOpenAI
+
+    return isinstance(chat_model, BaseChatOpenAI)
 
 
 def _finished(chunk: Any) -> bool:

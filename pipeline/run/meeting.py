@@ -16,7 +16,7 @@ from typing import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.core.atomic import ensure_dir, write_atomic
+from pipeline.core.atomic import claim, ensure_dir
 from pipeline.core.errors import OutputError, PipelineError
 from pipeline.core.owned import OwnedFiles
 from pipeline.core.resources import lexicon
@@ -34,7 +34,7 @@ from pipeline.review.meeting_rules import (PairCopy, check_criticisms, check_led
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
 from pipeline.review.unsourced import check_unsourced
-from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name
+from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name, write_outputs
 from pipeline.draft import factory  # the one place real models are built (tests patch it there)
 from pipeline.review.copyrate import load_corpus
 
@@ -154,6 +154,7 @@ class MeetingJob:
         self.path = path
         self.options = options
         self.meeting, self.spec = load_meeting(path)  # a bad file stops here: nothing is written
+        self.claims: dict = {}
         self.group: Profile = group_profile(self.meeting, self.spec, path)
         names = _names()
         year = self.meeting.meeting.year or self.spec.year or ""
@@ -185,6 +186,7 @@ class MeetingJob:
             raise OutputError(f"会议材料已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
         # --force replaces what duizhao wrote, never a file the user made or edited since.
         OwnedFiles(self.folder).clear_for(existing, "会议目录", remove_others=False)
+        self.claims = claim(self.targets())  # checked again when written: a file saved there meanwhile is kept
 
     async def draft(self, retriever, progress: Progress) -> list[tuple[UnitResult, dict[Path, bytes]]]:
         for job in self.jobs:
@@ -266,7 +268,7 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     documents, pairs = job.materials(outcomes, corpus_loader() if corpus_loader else None, files)
     documents += job.criticism_sheets(files) + job.ledger(files)
     files[job.index_path] = render_index(job.index_title(), documents, pairs).encode("utf-8")
-    write_atomic(files)
+    write_outputs(files, job.claims, sum(len(j.outline.items()) for j in job.jobs))
     OwnedFiles(job.folder).record(list(files))
     return MeetingResult(meeting=str(path), spec=job.spec.id, folder=str(job.folder),
                          system=job.group_job.drafter.system, documents=documents,

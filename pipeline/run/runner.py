@@ -22,7 +22,7 @@ from pipeline.draft.notes import reference_notes
 from pipeline.draft.item_facts import item_sentences
 from pipeline.draft.strict import drop_unsourced
 from pipeline.material.sentences import unconfirmed
-from pipeline.core.atomic import ensure_dir, write_atomic
+from pipeline.core.atomic import Appeared, Claims, claim, ensure_dir, write_atomic
 from pipeline.core.owned import OwnedFiles
 from pipeline.review.additions import check_additions, item_findings
 from pipeline.review.crossdraft import CrossCopy, DraftText, cross_check, earlier_drafts
@@ -116,9 +116,11 @@ class UnitJob:
         self.retriever = retriever
         self.workdir = options.outdir / ".duizhao" / self.name
         self.document = None  # set once drafted
+        self.hits: dict[str, list] = {}  # the 范文 passages each item was drafted with, once retrieved
         self.targets = {ext: options.outdir / f"{self.name}.{ext}" for ext in ("md", "json", "docx")}
         if not options.docx:
             del self.targets["docx"]
+        self.claims: Claims = {}
 
     def check_targets(self) -> None:
         existing = [p for p in self.targets.values() if p.exists()]
@@ -126,6 +128,8 @@ class UnitJob:
             raise OutputError(f"草稿已存在，未覆盖：{existing[0]}（确需重写请加 --force）", code="exists")
         # --force replaces drafts duizhao wrote, never a file the user made or edited since.
         self.owned().clear_for(existing, "输出目录", remove_others=False)
+        # Claimed now, checked again when written: a file the user saves there meanwhile is kept.
+        self.claims = claim(self.targets.values())
 
     def owned(self) -> OwnedFiles:
         """The drafts duizhao wrote into the output folder (listed in its .duizhao working folder)."""
@@ -146,6 +150,7 @@ class UnitJob:
                 found = sorted(found, key=lambda hit: getattr(hit, "voice", "collective") != "personal")
             hits[item.key] = found[: self.options.k]
         self._persist("retrieval.json", {k: [h.model_dump() for h in v] for k, v in hits.items()})
+        self.hits = hits
         return hits
 
     def _persist(self, name: str, data) -> None:
@@ -184,7 +189,7 @@ class UnitJob:
     async def run(self, semaphore: asyncio.Semaphore, progress: Progress,
                   retrieval: ThreadPoolExecutor | None = None) -> UnitResult:
         result, files = await self.build(semaphore, progress, retrieval)
-        write_atomic(files)
+        write_outputs(files, self.claims, len(self.outline.items()))
         self.owned().record(list(files))
         return result
 
@@ -248,6 +253,15 @@ class UnitJob:
         result.outputs = [str(p) for p in files]
         result.seconds = round(time.monotonic() - started, 2)
         return result, files
+
+
+def write_outputs(files: dict[Path, bytes], claims: Claims, items: int) -> None:
+    """The final files, all or none; a file that appeared at one of their paths while drafting is kept."""
+    try:
+        write_atomic(files, claims)
+    except Appeared as exc:
+        raise OutputError(f"{exc.path} 是起草期间新出现（或被修改）的文件，已保留，未覆盖；本次草稿未写入（{items} 段已缓存）："
+                          f"请把该文件改名或移走后重新运行同一命令，不会重新起草", code="exists") from None
 
 
 def profile_paths(paths: list[Path]) -> list[Path]:

@@ -18,7 +18,7 @@ from pipeline.web.meeting_forms import align_members, carry_member_extras, check
 from pipeline.web.opinions import assign, opinion_lines
 from pipeline.web.review_view import replace_paragraph
 from pipeline.web.security import read_upload, upload_suffix
-from pipeline.web.context import (app_state, attachment, current_review, guarded, request_session,
+from pipeline.web.context import (app_state, attachment, current_review, guarded, heavy, request_session,
                                   review_context)
 from pipeline.web.store import valid_id
 
@@ -106,17 +106,15 @@ async def upload_profile(request: Request, file: UploadFile = File(...)):
     upload_suffix(file.filename, (".yaml", ".yml"), "单位资料")
     data = await read_upload(file, config.max_yaml_bytes, "单位资料")
     session = request_session(request)
-    loaded = service.yaml_data(data, "上传的单位资料")
-    if meeting.is_meeting(loaded):  # a meeting file (members and their criticisms): the whole meeting
-        session.save_form(meeting.form_from_meeting(loaded, "上传的会议文件"))
-        return {"redirect": "/form"}
-    session.save_form(service.form_from_data(loaded, "上传的单位资料"))
+    # Read off the event loop, by the same strict loader as `duizhao draft`.
+    form = await heavy(request, service.upload_form, data, "上传的文件")
+    session.save_form(form)
     return {"redirect": "/form"}
 
 
 @router.post("/api/opinions")
 @guarded
-def propose_opinions(request: Request, body: OpinionText):
+async def propose_opinions(request: Request, body: OpinionText):
     session = request_session(request)
     form = session.form()
     if form is None or not form.spec:
@@ -125,7 +123,8 @@ def propose_opinions(request: Request, body: OpinionText):
     lines = opinion_lines(body.text)
     if not lines:
         raise InputError("没有可分配的意见：请每行粘贴一条")
-    proposals = assign(lines, spec, form, app_state(request).retriever().embedder)
+    state = app_state(request)
+    proposals = await heavy(request, lambda: assign(lines, spec, form, state.retriever().embedder))
     return {"opinions": [p.model_dump() for p in proposals], "aspects": list(form.aspects)}
 
 
@@ -144,8 +143,6 @@ def start_draft(request: Request, body: DraftRequest):
     profile, spec, text = service.checked_profile(form)
     items = service.outline_items(profile, spec)
     session.folder.mkdir(parents=True, exist_ok=True)
-    profile_path = session.path("profile.yaml")
-    profile_path.write_text(text, encoding="utf-8")
     drafter = state.drafter(body.offline)
 
     def work(job) -> str:
@@ -153,8 +150,8 @@ def start_draft(request: Request, body: DraftRequest):
             if event in ("start", "done", "cached"):
                 job.emit(event, key=key)
 
-        retriever = state.retriever()
-        drafted = service.draft_profile(profile_path, session.path("out"), drafter, retriever, progress)
+        # The form's profile goes to the runner as it is, in memory; what comes back is objects, not files.
+        drafted = service.draft_unit(profile, spec, session.path("out"), drafter, state.retriever(), progress)
         text_now = service.render(drafted.document)
         meta = {"unit": drafted.unit, "spec": spec.id, "system": drafted.system,
                 "drafted": time.strftime("%Y-%m-%d %H:%M")}
@@ -212,9 +209,14 @@ async def upload_material(request: Request, file: UploadFile = File(...)):
     suffix = upload_suffix(file.filename, (".docx", ".txt", ".md"), "材料")
     data = await read_upload(file, config.max_material_bytes, "材料")
     session = request_session(request)
-    session.folder.mkdir(parents=True, exist_ok=True)
-    text = service.material_text(data, suffix, session.folder)
-    service.review_text(text, None)  # refuse what cannot be reviewed before replacing the session's draft
+    limits = config.upload_limits
+
+    def read() -> str:
+        text = service.material_text(data, suffix, limits)
+        service.review_text(text, None)  # refuse what cannot be reviewed before replacing the session's draft
+        return text
+
+    text = await heavy(request, read)
     session.save_draft(text, {}, {"unit": "", "spec": None, "system": "upload",
                                   "drafted": time.strftime("%Y-%m-%d %H:%M")}, None)
     return {"redirect": "/review"}
@@ -228,7 +230,7 @@ def edit_paragraph(request: Request, edit: ParagraphEdit):
     text = replace_paragraph(review, edit.index, edit.text)
     meta = session.meta()
     spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
-    checked = service.review_text(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
+    checked = service.reviewed(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
     session.save_text(text)
     templates = app_state(request).templates
     html = templates.get_template("_review_body.html").render(**review_context(session, checked))

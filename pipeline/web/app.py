@@ -27,6 +27,8 @@ from pipeline.web.jobs import Jobs
 from pipeline.web.meeting import RESULT_FILE as MEETING_RESULT
 from pipeline.web.meeting_forms import align_members, has_members
 from pipeline.web.security import make_guard
+from pipeline.web.work import BodyLimit, Workers
+from pipeline.run.review import UploadLimits
 from pipeline.web.store import TOUCH_EVERY, LastSeen, Session, new_id, remove_stale_sessions, valid_id
 
 HERE = Path(__file__).resolve().parent
@@ -51,6 +53,11 @@ class WebConfig:
     max_material_bytes: int = 5 * 1024 * 1024
     # The session cookie lives this long after the last visit; a folder unused this long is removed.
     session_days: int = 90
+    # What one uploaded material may expand to (a .docx is a zip): see run/review.py.
+    upload_limits: UploadLimits = field(default_factory=UploadLimits)
+    max_json_bytes: int = 2 * 1024 * 1024  # a filled form is tens of KB
+    # Uploads read at once, server-wide (each session: one at a time).
+    parse_workers: int = 2
 
 
 @dataclass
@@ -59,6 +66,7 @@ class State:
     jobs: Jobs
     templates: Jinja2Templates
     last_seen: LastSeen
+    work: Workers = field(default_factory=Workers)
     _retriever: object = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -113,6 +121,7 @@ def create_app(config: WebConfig) -> FastAPI:
         try:
             yield
         finally:
+            state.work.shutdown()
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
@@ -122,7 +131,7 @@ def create_app(config: WebConfig) -> FastAPI:
     # Data for the page's scripts stays readable Chinese (still HTML-safe: tojson escapes < > & ').
     templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
     sessions = config.data_dir / "sessions"
-    state = State(config, Jobs(config.workers), templates, LastSeen(sessions))
+    state = State(config, Jobs(config.workers), templates, LastSeen(sessions), Workers(config.parse_workers))
     app.state.web = state
     sessions.mkdir(parents=True, exist_ok=True)
 
@@ -143,6 +152,8 @@ def create_app(config: WebConfig) -> FastAPI:
 
     # Added last, so it runs first: nothing answers before the token and host are checked.
     app.middleware("http")(make_guard(config.token, config.loopback, config.max_material_bytes + 256 * 1024))
+    # Outermost: a body is counted as it streams in, before anything reads it.
+    app.add_middleware(BodyLimit, json_limit=config.max_json_bytes, upload_limit=config.max_material_bytes + 256 * 1024)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
     def page(request: Request, name: str, **context) -> HTMLResponse:

@@ -8,6 +8,7 @@ import functools
 from urllib.parse import quote
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from pipeline.core.errors import InputError, ModelError, PipelineError
@@ -38,12 +39,19 @@ def guarded(handler):
     @functools.wraps(handler)
     async def wrapper(*args, **kwargs):
         try:
-            result = handler(*args, **kwargs)
-            return await result if asyncio.iscoroutine(result) else result
+            if asyncio.iscoroutinefunction(handler):
+                return await handler(*args, **kwargs)
+            # A plain handler reads and writes files and runs checks: never on the event loop.
+            return await run_in_threadpool(handler, *args, **kwargs)
         except Exception as exc:  # noqa: BLE001 - the outer layer turns every failure into one message
             return failure(exc)
 
     return wrapper
+
+
+async def heavy(request: Request, fn, *args):
+    """`fn(*args)` on the bounded workers, counted against the session's quota."""
+    return await app_state(request).work.run(request.state.session_id, fn, *args)
 
 
 def current_review(session: Session):
@@ -53,7 +61,7 @@ def current_review(session: Session):
     meta = session.meta()
     spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
     profile = service.load_saved_profile(session.path("drafted-profile.yaml"))
-    return service.review_text(text, spec, profile)
+    return service.reviewed(text, spec, profile)
 
 
 def review_context(session: Session, review) -> dict:

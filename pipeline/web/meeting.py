@@ -17,8 +17,8 @@ from io import BytesIO
 
 from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon
-from pipeline.material.meeting import check_meeting, is_meeting_data, load_meeting
-from pipeline.review.copyrate import load_corpus
+from pipeline.run.inputs import load_input
+from pipeline.run.review import load_corpus
 from pipeline.run.meeting import document_names, draft_meeting
 from pipeline.run.runner import DraftOptions
 from pipeline.web.context import app_state, attachment, guarded, request_session
@@ -26,8 +26,8 @@ from pipeline.material.document import Document, render
 from pipeline.material.profile import Profile
 from pipeline.web.forms import FormState, profile_yaml
 from pipeline.web.review_view import SEVERITY
-from pipeline.web.meeting_forms import align_members, checked_meeting, from_meeting, refuse_external_profile
-from pipeline.web.service import align_form, file_stem
+from pipeline.web.meeting_forms import checked_meeting
+from pipeline.web.service import file_stem
 
 router = APIRouter()
 SEVERITY_ORDER = {"error": 0, "warning": 1}
@@ -38,16 +38,12 @@ MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingm
          ".json": "application/json"}
 
 
-def is_meeting(data: object) -> bool:
-    return is_meeting_data(data)
-
-
-def form_from_meeting(loaded: object, name: str) -> FormState:
-    """The form an uploaded meeting file fills in, checked as `duizhao draft` would check the file."""
-    whole, spec = check_meeting(loaded, name, None)
-    refuse_external_profile(whole, name)
-    form = align_form(from_meeting(whole), spec)
-    return form.model_copy(update={"members": align_members(form.members, spec)})
+def load_meeting(path: Path):
+    """The session's meeting file, read as `duizhao draft` reads it: (meeting, spec)."""
+    loaded = load_input(path.read_bytes(), "会议资料")
+    if loaded.meeting is None:
+        raise InputError("会议资料中没有班子成员")
+    return loaded.meeting, loaded.spec
 
 
 def save_meeting(session, data: bytes) -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import yaml
 
 from pipeline.core.errors import InputError
-from pipeline.material.meeting import Member, MeetingFile, check_meeting
-from pipeline.material.specs import MeetingSpec, match_aspect
+from pipeline.material.meeting import Member, MeetingFile
+from pipeline.material.specs import MeetingSpec
+from pipeline.run.inputs import aspect_name, checked_meeting_data
 from pipeline.web.forms import (FormState, LastYearRow, MemberForm, Row, from_profile, nonblank_lines, problem_data,
                                 profile_data)
 
@@ -67,7 +68,7 @@ def meeting_yaml(meeting: MeetingFile) -> str:
 
 def checked_meeting(state: FormState) -> tuple[MeetingFile, MeetingSpec, str]:
     """The form as a validated meeting file, its spec and its YAML text."""
-    meeting, spec = check_meeting(meeting_data(state), WHERE, None)
+    meeting, spec = checked_meeting_data(meeting_data(state), WHERE)
     return meeting, spec, meeting_yaml(meeting)
 
 
@@ -104,7 +105,7 @@ def align_members(members: list[MemberForm], spec: MeetingSpec) -> list[MemberFo
             continue
         aspects: dict[str, list[Row]] = {a.name: [] for a in spec.aspects}
         for key, rows in member.aspects.items():
-            aspects.setdefault(match_aspect(key, spec) or key, []).extend(rows)
+            aspects.setdefault(aspect_name(key, spec) or key, []).extend(rows)
         aligned.append(member.model_copy(update={"aspects": aspects}))
     return aligned
 

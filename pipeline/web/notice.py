@@ -13,11 +13,10 @@ from pipeline.core.errors import InputError
 from pipeline.web import service
 from pipeline.web.context import app_state, guarded, request_session
 from pipeline.web.security import read_upload, upload_suffix
-from pipeline.review.structure import role_name
-from pipeline.material.load import read_text
-from pipeline.material.notice import read_notice
-from pipeline.material.notice_spec import default_id, spec_from_notice
-from pipeline.material.notice_spec import new_spec
+from pipeline.run.inputs import new_spec, notice_spec
+from pipeline.run.names import role_name
+from pipeline.run.review import upload_text
+from pipeline.web.context import heavy
 
 router = APIRouter()
 NOTICE = "notice{suffix}"
@@ -44,21 +43,14 @@ async def read_notice_upload(request: Request, file: UploadFile = File(...)):
     suffix = upload_suffix(file.filename, (".docx", ".txt", ".md"), "会议通知")
     data = await read_upload(file, app_state(request).config.max_material_bytes, "会议通知")
     session = request_session(request)
+    limits = app_state(request).config.upload_limits
+    spec = await heavy(request, lambda: notice_spec(upload_text(data, suffix, limits)))
+    # Kept for the confirmation, which saves the spec from it; a notice that cannot be read replaces nothing.
     session.folder.mkdir(parents=True, exist_ok=True)
     old = _saved_notice(session)
     if old is not None:
         old.unlink()
-    path = session.path(NOTICE.format(suffix=suffix))
-    path.write_bytes(data)
-    try:
-        reading = read_notice(read_text(path), "上传的通知")
-    except InputError:
-        path.unlink(missing_ok=True)
-        raise
-    except Exception as exc:  # a corrupt .docx: one line, the upload removed
-        path.unlink(missing_ok=True)
-        raise InputError(f"无法读取上传的会议通知：{type(exc).__name__}") from exc
-    spec = spec_from_notice(reading, default_id(reading), "上传的通知")
+    session.path(NOTICE.format(suffix=suffix)).write_bytes(data)
     return {"spec": _summary(spec)}
 
 

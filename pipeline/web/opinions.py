@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.material.specs import MeetingSpec
-from pipeline.models.embed import embed_texts
+from pipeline.run.models import embed_texts
 from pipeline.web.forms import FormState, Opinion
 
 MAX_LINES = 200

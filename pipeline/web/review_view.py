@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.review.structure import Finding
 from pipeline.core.errors import InputError
-from pipeline.review.report_html import block_of, mark_ranges
+from pipeline.run.review import Finding, block_of, mark_ranges
 
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
 MARK_KINDS = {"stock": "套话", "concrete": "具体事例", "objective": "客观归因", "redundant": "重复表述"}

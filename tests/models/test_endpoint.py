@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from stub_server import Reply, StubServer, hang
+from stub_server import Reply, StubServer, cut, hang
 
+import pytest
+
+from pipeline.core.errors import ModelError
 from pipeline.models.chat import ChatSettings, RetryPolicy, build_chat_model, complete, strip_reasoning
 from pipeline.models.endpoint import endpoint_for
 
@@ -85,3 +88,24 @@ def test_a_server_that_drops_an_answer_for_the_next_request_gets_one_at_a_time(c
     assert [r.text for r in results] == [ANSWER] * 4 and all(r.finish_reason == "stop" for r in results)
     assert limit == 1 and "中断正在生成的回答" in caplog.text
     assert sum(r.attempts for r in results) == 4 + interrupted
+
+
+def test_a_cut_answer_alone_is_asked_again_never_taken_as_finished():
+    """One request in flight (--concurrency 1, a local server): the stream closes with no finish reason and no
+    [DONE]. Before, the fragment was the answer and the draft said 通过."""
+    fragment = "班子在这方面还存在差距，比如，电梯安"
+    with StubServer() as server:
+        server.queue(cut(fragment), ANSWER)
+        policy = RetryPolicy(max_retries=2, base_delay=0.01, idle_timeout=5)
+        completion = asyncio.run(complete(model_for(server), MESSAGES, 400, policy=policy))
+        asked = len(server.chat_requests)
+    assert completion.text == ANSWER and completion.attempts == 2 and asked == 2
+
+
+def test_an_answer_cut_every_time_fails_the_item_honestly():
+    with StubServer(default=None) as server:
+        server.queue(*(cut("比如，电梯安") for _ in range(3)))
+        policy = RetryPolicy(max_retries=2, base_delay=0.01, idle_timeout=5)
+        with pytest.raises(ModelError, match="中断了回答") as caught:
+            asyncio.run(complete(model_for(server), MESSAGES, 400, policy=policy))
+    assert caught.value.code == "model-retries-exhausted"

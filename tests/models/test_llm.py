@@ -249,3 +249,13 @@ def test_embeddings_are_deterministic_unit_vectors(stub_server):
     assert all(math.isclose(sum(v * v for v in vec), 1.0, rel_tol=1e-5) for vec in vectors)
     cosine = [sum(a * b for a, b in zip(vectors[0], other)) for other in vectors[1:]]
     assert cosine[0] > cosine[1]  # shared words point the same way
+
+
+def test_retry_after_past_a_minute_ends_at_once_saying_when(stub_server):
+    for seconds, said in ((3600, "1 小时后再试"), (600, "10 分钟后再试")):
+        stub_server.queue(rate_limited(seconds))
+        started = time.monotonic()
+        with pytest.raises(ModelError, match=said) as caught:
+            run(chat(stub_server), policy=RetryPolicy(max_retries=4, base_delay=0.001))
+        assert time.monotonic() - started < 5 and caught.value.code == "model-rate-limited"
+        assert "重新运行同一命令" in str(caught.value)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from stub_server import (Reply, StubServer, auth_error, content_filter, empty_choices, filtered_finish, hang,
+from stub_server import (Reply, StubServer, auth_error, content_filter, cut, empty_choices, filtered_finish, hang,
                          invalid_json, rate_limited, server_error)
 from typer.testing import CliRunner
 
@@ -104,6 +104,27 @@ def test_transient_fault_is_retried_and_the_draft_completes(tmp_path, retriever,
     assert max(item["attempts"] for item in record["items"]) >= 2
 
 
+def test_a_cut_answer_at_concurrency_1_is_asked_again(tmp_path, retriever):
+    """The usual setting for a local server: one request in flight. A stream that closes with no finish reason and
+    no [DONE] shipped as finished before ("比如，电梯安。比如，电梯安全专项整治中……" and 通过)."""
+    hit = {"n": 0}
+
+    def responder(request):
+        if is_target(request) and hit["n"] == 0:
+            hit["n"] += 1
+            return cut("班子在这方面还存在差距，比如，电梯安")
+        return answer(request)
+
+    with StubServer(responder=responder) as server:
+        [result] = run(tmp_path, factory(server.url), retriever, concurrency=1)
+        targeted = [r for r in server.chat_requests if is_target(r.body)]
+    assert result.ok, result
+    assert len(targeted) >= 2  # the cut answer and the one asked again (a guard re-ask may follow)
+    assert "电梯安。" not in (tmp_path / f"{UNIT}.md").read_text(encoding="utf-8")
+    record = json.loads((tmp_path / f"{UNIT}.json").read_text(encoding="utf-8"))
+    assert max(item["attempts"] for item in record["items"]) >= 2
+
+
 def test_truncated_answers_keep_whole_sentences(tmp_path, retriever):
     def responder(request):
         text = answer(request) + "此外，在落实制度方面还有一些需要改进的地方，下一步将认真加以解决并" * 5
@@ -129,6 +150,7 @@ PERSISTENT = {
     "content filter (finish_reason)": (lambda: filtered_finish("部分内容"), "内容审核", 1),
     "invalid JSON": (invalid_json, "不是有效的 JSON", 1),
     "empty choices": (empty_choices, "空结果", 1),
+    "cut every time (no finish reason, no [DONE])": (lambda: cut("班子在这方面还存在差距，比如，电梯安"), "中断了回答", 3),
 }
 
 

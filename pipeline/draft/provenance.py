@@ -55,6 +55,11 @@ def _steps() -> re.Pattern:
 
 
 @lru_cache(maxsize=1)
+def _resolve() -> re.Pattern:
+    return re.compile(_words()["resolve_pattern"])
+
+
+@lru_cache(maxsize=1)
 def _fault() -> re.Pattern:
     return re.compile(_words()["fault_pattern"])
 
@@ -159,6 +164,10 @@ def judge(text: str, pool: _Pool) -> tuple[str, list[str]]:
     verbatim = [f.id for f in pool.facts if len(bare) >= 4 and bare in f.text]
     if verbatim:  # a fact, or a clause of one, as the unit wrote it (学用结合不够: nothing but the genre's words)
         return "unit", verbatim
+    if _resolve().search(bare) and not re.search(r"\d", bare) and not _steps().search(bare) \
+            and not _fault().search(bare):
+        # The closing's resolve (我们将以整改实效推动……) promises nothing checkable: no number, step or fault.
+        return "formula", []
     values = _sentence_numbers(text)
     if any(v not in pool.numbers for v in values):
         return "model", []

@@ -81,12 +81,20 @@ CLASSIFIERS = {"unit": lambda: constant("unit"), "model": lambda: constant("mode
 
 def contexts(labelled) -> dict[str, Context]:
     """Per item: the facts and context the pipeline itself judges a drafted item against."""
-    if labelled.profile is None:
-        return {item: Context(strings[1:], strings[:1]) for item, strings in labelled.contexts.items()}
     from pipeline.draft.item_facts import item_context, item_facts
 
-    profile = load_profile(labelled.profile)
-    outline = make_outline(profile, resolve_spec(profile))
+    if labelled.meeting is not None:
+        from pipeline.material.meeting import load_meeting, member_profile
+
+        meeting, spec = load_meeting(labelled.meeting)
+        member = next(m for m in meeting.members if m.name == labelled.member)
+        profile = member_profile(meeting, member, spec)
+        outline = make_outline(profile, spec, voice="personal")
+    elif labelled.profile is None:
+        return {item: Context(strings[1:], strings[:1]) for item, strings in labelled.contexts.items()}
+    else:
+        profile = load_profile(labelled.profile)
+        outline = make_outline(profile, resolve_spec(profile))
     return {i.key: Context(item_facts(i, outline, profile), item_context(i, outline, profile))
             for i in outline.items()}
 

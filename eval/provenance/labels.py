@@ -58,6 +58,8 @@ class LabelledSet:
     answers: list[Answer]
     profile: Path | None = None
     contexts: dict[str, list[str]] = field(default_factory=dict)  # item -> the unit's strings, when no profile
+    meeting: Path | None = None  # a meeting file and one of its members: a personal material (direct path only)
+    member: str = ""
 
     def counts(self) -> dict[str, int]:
         out = dict.fromkeys(KINDS, 0)
@@ -110,7 +112,9 @@ def load_set(path: Path) -> LabelledSet:
             contexts[entry["item"]] = _capture_context(capture)
         answers.append(Answer(entry["item"], entry["role"], list(entry.get("match") or []), labelled, paragraphs, raw))
     profile = (path.parent / data["profile"]).resolve() if data.get("profile") else None
-    return LabelledSet(data["set"], data.get("kind", "capable"), answers, profile, contexts)
+    meeting = (path.parent / data["meeting"]).resolve() if data.get("meeting") else None
+    return LabelledSet(data["set"], data.get("kind", "capable"), answers, profile, contexts, meeting,
+                       data.get("member", ""))
 
 
 def load_sets(names: list[str] | None = None, root: Path = SETS) -> list[LabelledSet]:

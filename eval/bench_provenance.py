@@ -13,6 +13,7 @@ marked `model`. Targets: recall >= 90 %, false marks <= 10 %; `--check` exits 1 
     .venv/bin/python eval/bench_provenance.py                  # the pipeline's classifier, both paths
     .venv/bin/python eval/bench_provenance.py --classifier unit --direct-only   # a baseline: everything unit
     .venv/bin/python eval/bench_provenance.py --examples 5 --check
+    .venv/bin/python eval/bench_provenance.py --serve township-2025-niandu   # the replay alone, for duizhao draft
 """
 
 from __future__ import annotations
@@ -206,6 +207,26 @@ def examples(t, k: int) -> list[str]:
     return out
 
 
+def serve(name: str) -> int:
+    """The replay on its own: point OPENAI_BASE_URL at it and draft the set's profile with `duizhao draft`."""
+    import time
+
+    from stub_server import StubServer
+
+    [labelled] = labels.load_sets([name]) or [None]
+    if labelled is None or labelled.profile is None:
+        raise SystemExit(f"没有可回放的标注集：{name}")
+    unit = load_profile(labelled.profile).unit.name
+    with StubServer(responder=labels.responder(labelled, unit)) as stub:
+        print(f"OPENAI_BASE_URL={stub.url} OPENAI_API_KEY=replay DUIZHAO_MODEL=replay  "
+              f"duizhao draft {labelled.profile.relative_to(ROOT)}  （Ctrl-C 结束）", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--classifier", choices=sorted(CLASSIFIERS), default="pipeline",
@@ -215,7 +236,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strict", action="store_true", help="also draft with --strict (model sentences dropped)")
     parser.add_argument("--examples", type=int, default=3, help="missed and wrongly marked sentences shown per kind")
     parser.add_argument("--check", action="store_true", help="exit 1 when a target is missed")
+    parser.add_argument("--serve", metavar="SET", help="only serve SET's answers by item (for duizhao draft by hand)")
     args = parser.parse_args(argv)
+    if args.serve:
+        return serve(args.serve)
 
     classify = CLASSIFIERS[args.classifier]()
     sets = labels.load_sets(args.sets)

@@ -49,6 +49,21 @@ def _evaluation() -> frozenset[str]:
     return frozenset(_words()["evaluation_words"])
 
 
+@lru_cache(maxsize=1)
+def _steps() -> re.Pattern:
+    return re.compile(_words()["step_pattern"])
+
+
+@lru_cache(maxsize=1)
+def _resolve() -> re.Pattern:
+    return re.compile(_words()["resolve_pattern"])
+
+
+@lru_cache(maxsize=1)
+def _fault() -> re.Pattern:
+    return re.compile(_words()["fault_pattern"])
+
+
 def _citation() -> re.Pattern:
     return re.compile(_words()["citation"])
 
@@ -101,6 +116,12 @@ class _Pool:
         self.fact_grams = _bigrams(self.fact_text)
         self.context_grams = _bigrams(self.context)
 
+    def fact_words(self) -> list[list[str]]:
+        """Each fact's own claim words, the judging ones left out."""
+        if not hasattr(self, "_fact_words"):
+            self._fact_words = [[w for w in claim_words(f.text) if w not in _evaluation()] for f in self.facts]
+        return self._fact_words
+
     @staticmethod
     def _in(word: str, text: str, grams: set[str]) -> bool:
         # A paraphrase keeps the fact's words or at least every two-character piece of them (考核→考核工作).
@@ -140,17 +161,31 @@ def judge(text: str, pool: _Pool) -> tuple[str, list[str]]:
         return "formula", []
     if any(p.search(bare) for p in _patterns()):
         return "formula", []
+    verbatim = [f.id for f in pool.facts if len(bare) >= 4 and bare in f.text]
+    if verbatim:  # a fact, or a clause of one, as the unit wrote it (学用结合不够: nothing but the genre's words)
+        return "unit", verbatim
+    if _resolve().search(bare) and not re.search(r"\d", bare) and not _steps().search(bare) \
+            and not _fault().search(bare):
+        # The closing's resolve (我们将以整改实效推动……) promises nothing checkable: no number, step or fault.
+        return "formula", []
     values = _sentence_numbers(text)
     if any(v not in pool.numbers for v in values):
         return "model", []
     words = claim_words(text)
-    from_facts = [w for w in words if pool.in_facts(w)]
+    # A word that judges (到位, 滞后) states no fact, and one word of the facts (学习, 社区) is a topic, not a
+    # fact stated: "主体责任落实不够到位", "对理论学习重视不够" are admissions the unit did not make.
+    stated = [w for w in words if pool.in_facts(w) and w not in _evaluation()]
+    whole = any(f and set(f) <= set(stated) for f in pool.fact_words())  # a short fact restated whole (学用结合不够)
+    from_facts = [w for w in words if pool.in_facts(w)] if len(stated) >= 2 or values or whole else []
     uncovered = [w for w in words if w not in from_facts and not pool.in_context(w)]
     if from_facts or values:
         uncovered = [w for w in uncovered if w not in _evaluation()]
     if not from_facts and not values:
-        # Nothing of the unit's facts: only connectives and the item's own headings make a formula.
-        return ("formula", []) if not uncovered else ("model", [])
+        # Nothing of the unit's facts: only connectives and the item's own headings make a formula, unless they
+        # admit a fault in the genre's own words (班子担当精神不够强, 理想信念还不够坚定).
+        if uncovered or _fault().search(bare):
+            return "model", []
+        return "formula", []
     # A whole clause of new words is a new claim, however much of the sentence restates the facts
     # (落实刚性约束要求不够坚决，政绩观存在偏差).
     for clause in _CLAUSE.findall(_SLOT.sub("，", text)):
@@ -159,6 +194,10 @@ def judge(text: str, pool: _Pool) -> tuple[str, list[str]]:
             return "model", []
     # A paraphrase may add a word of its own per three it keeps, never more.
     if len(uncovered) * 3 > len(from_facts) + 2 * len(values):
+        return "model", []
+    # A step taken (建立台账, 挂牌督办) that no fact names is a measure or a result of the model's, however much of
+    # the sentence restates the problem ("针对纠纷调处不及时的问题，建立纠纷调处台账").
+    if any(step not in pool.fact_text for step in _steps().findall(bare)):
         return "model", []
     return "unit", pool.supporting(from_facts, set(values))
 

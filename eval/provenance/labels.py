@@ -138,6 +138,10 @@ def pick_answer(answers: list[Answer], unit: str, request: dict) -> Answer | Non
     first = users[0]
     role = request_role(first)
     fitting = [a for a in answers if a.role == role and all(m in first for m in a.match)]
+    if role == "causes":  # one request per root: the answer that opens on the root the request names
+        named = re.search(r"(\S{2,4})方面的原因", first)
+        on_root = [a for a in fitting if named and named.group(1) in a.text[:30]]
+        fitting = on_root or fitting
     return max(fitting, key=lambda a: sum(map(len, a.match)), default=None)
 
 

@@ -113,8 +113,11 @@ def build_messages(item: OutlineItem, outline: Outline, profile: Profile, refere
 def left_empty(item: OutlineItem, outline: Outline, profile: Profile) -> bool:
     """A part the unit gave nothing for (no problem in an aspect, no case, no preparation): only its 【待补】 is
     written, no model is asked to fill it."""
-    if item.role in ("closing", "causes"):
-        return False  # the closing asserts nothing; a cause explains problems the unit gave
+    if item.role == "closing":
+        return False  # the closing asserts nothing
+    if item.role == "causes":
+        # A root the unit wrote no analysis for: anything a model wrote there would be an admission nobody made.
+        return not (item.note.strip() or item.details)
     return not item_facts(item, outline, profile)
 
 

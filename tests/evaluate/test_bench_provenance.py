@@ -86,7 +86,8 @@ def test_replay_through_the_http_path_and_the_record_matches_the_labels(sets, re
     drafted = {item["key"] for item in record["items"]}
     assert set(asked) <= drafted
     outputs = bench.record_sentences(record)
-    t = labels.tally(labelled.answers, outputs)
+    # Parts the unit left empty are asked of no model: only the answers replayed can be in the draft.
+    t = labels.tally([a for a in labelled.answers if a.item in asked], outputs)
     # Where the record kept a labelled sentence word for word, the tally has the record's source for it.
     for answer in labelled.answers:
         kept = {labels.norm(text): source for text, source in outputs.get(answer.item, [])}
@@ -116,5 +117,6 @@ def test_the_pipeline_classifier_marks_admissions_made_of_the_genres_own_words(s
     labelled = sets["street-2025-niandu"]
     causes = [a for a in labelled.answers if a.role == "causes"]
     classify, contexts = bench.pipeline_classifier(), bench.contexts(labelled)
-    m = labels.tally(causes, {a.item: classify(a.text, contexts[a.item]) for a in causes}).metrics()
+    # An item the outline no longer has (the causes part follows the spec's roots) is judged as the benchmark does.
+    m = labels.tally(causes, {a.item: classify(a.text, contexts.get(a.item, bench.Context([]))) for a in causes}).metrics()
     assert m["model"] >= 10 and m["recall"] == 1.0

@@ -28,6 +28,8 @@ aspects:
   工作纪律:
     - problem: 先施工后报告
       facts: [社区微改造项目5月先开工、6月才向街道党工委报告]
+causes:  # a root the unit analysed: the model is asked to write it out (a root left empty is asked of none)
+  纪律规矩: 对请示报告制度的严肃性认识不足
 last_year:
   - problem: 组织生活不够规范
     fixed: 每月固定开展主题党日，全年开展12次

@@ -182,7 +182,9 @@ def test_connection_refused_drafts_nothing_and_a_rerun_drafts_all(tmp_path, retr
         url = server.url  # the port is closed once the server stops
     with pytest.raises(ModelError, match="无法连接模型服务"):
         run(tmp_path, factory(url, retries=1), retriever)
-    assert drafts(tmp_path) == [] and cached(tmp_path) == 0
+    # Nothing the model should have written is kept; only the parts the unit left empty (asked of no model) are.
+    kept = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / ".duizhao" / "items").glob("*.json")]
+    assert drafts(tmp_path) == [] and all("left-empty" in item["flags"] for item in kept)
     with StubServer(responder=answer) as server:
         [result] = run(tmp_path, factory(server.url), retriever)
         assert result.ok and len(server.chat_requests) >= item_count

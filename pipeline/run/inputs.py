@@ -21,7 +21,7 @@ from pipeline.material.specs import (MeetingSpec, aspect_for_key, builtin_specs,
 __all__ = ["Loaded", "known_specs", "spec_of", "load_input", "load_unit", "read_unit", "checked_unit", "checked_meeting_data",
            "cause_roots", "aspect_name", "is_meeting_data", "is_meeting_file", "load_spec",
            "builtin_specs", "user_specs", "spec_reference", "profile_template", "meeting_template", "new_spec", "notice_spec",
-           "free_spec_id", "delete_user_spec",
+           "free_spec_id", "delete_user_spec", "profile_paths",
            "MeetingFile", "MeetingSpec", "Profile"]
 
 UNIT = "单位资料"
@@ -136,3 +136,19 @@ def notice_spec(text: str, what: str = "上传的通知") -> MeetingSpec:
     """A spec proposed from a notice's text, not saved: shown to the user for confirmation."""
     reading = read_notice(text, what)
     return spec_from_notice(reading, default_id(reading), what)
+
+
+def profile_paths(paths: list[Path]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            # 我支部.YAML counts; editor lock and backup files (.~lock…, ._name) do not.
+            found += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
+                            and not p.name.startswith((".", "~")))
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise InputError(f"单位资料文件不存在：{path}")
+    if not found:
+        raise InputError(f"没有找到单位资料（.yaml）：{' '.join(map(str, paths))}")
+    return found

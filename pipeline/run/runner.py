@@ -28,7 +28,9 @@ from pipeline.core.owned import OwnedFiles
 from pipeline.review.additions import check_additions, item_findings
 from pipeline.review.repeats import check_repeats
 from pipeline.run.last_year import with_last_year
-from pipeline.review.crossdraft import CrossCopy, DraftText, cross_check, earlier_drafts
+from pipeline.review.crossdraft import CrossCopy
+from pipeline.run.crosscheck import compare_drafts
+from pipeline.run.inputs import profile_paths
 from pipeline.review.structure import check_structure
 from pipeline.review.unsourced import check_unsourced
 from pipeline.material.document import Document, count_chars, render
@@ -309,22 +311,6 @@ def write_outputs(files: dict[Path, bytes], claims: Claims, items: int) -> None:
                           f"请把该文件改名或移走后重新运行同一命令，不会重新起草", code="exists") from None
 
 
-def profile_paths(paths: list[Path]) -> list[Path]:
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            # 我支部.YAML counts; editor lock and backup files (.~lock…, ._name) do not.
-            found += sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in (".yaml", ".yml")
-                            and not p.name.startswith((".", "~")))
-        elif path.is_file():
-            found.append(path)
-        else:
-            raise InputError(f"单位资料文件不存在：{path}")
-    if not found:
-        raise InputError(f"没有找到单位资料（.yaml）：{' '.join(map(str, paths))}")
-    return found
-
-
 async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: Callable[[], Drafter],
                     retriever_factory: Callable[[], PassageSource],
                     progress: Progress | None = None) -> list[UnitResult]:
@@ -383,28 +369,6 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
         retrieval.shutdown(wait=False, cancel_futures=True)
     compare_drafts(jobs, results, options.outdir)
     return sorted(results, key=lambda r: order.get(r.profile, len(order)))
-
-
-def compare_drafts(jobs: list[UnitJob], results: list[UnitResult], outdir: Path) -> None:
-    """Cross-draft 查重 of the batch: each new draft against the others and the earlier drafts in `outdir`;
-    what is found joins the unit's result (and its error and warning counts)."""
-    done = [job for job in jobs if job.document is not None]
-    if not done:
-        return
-    names = {job.targets["md"].name: job for job in done}
-    drafts = [DraftText(name, job.document, job.spec) for name, job in names.items()]
-    earlier = earlier_drafts(outdir, set(names))
-    if len(drafts) + len(earlier) < 2:
-        return
-    by_profile = {r.profile: r for r in results}
-    for cross in cross_check(drafts, earlier):
-        result = by_profile.get(str(names[cross.draft].path))
-        if result is None:
-            continue
-        result.cross_copy = cross
-        result.errors += sum(f.severity == "error" for f in cross.findings)
-        result.warnings += sum(f.severity == "warning" for f in cross.findings)
-        result.ok = result.ok and result.errors == 0
 
 
 def draft_files(paths: list[Path], options: DraftOptions, settings, progress: Progress | None = None,

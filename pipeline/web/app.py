@@ -18,7 +18,9 @@ from fastapi.templating import Jinja2Templates
 from pipeline.core.errors import PipelineError
 from pipeline.web import service
 from pipeline.web.api import router as api_router
+from pipeline.web.county import router as county_router
 from pipeline.web.downloads import router as download_router
+from pipeline.web.ledger import router as ledger_router
 from pipeline.web.meeting import router as meeting_router
 from pipeline.web.notice import router as notice_router
 from pipeline.web.context import clerk_words, current_review, review_context, session_spec, spec_rows
@@ -206,5 +208,7 @@ def create_app(config: WebConfig) -> FastAPI:
     app.include_router(download_router)
     app.include_router(notice_router)
     app.include_router(meeting_router)
+    app.include_router(county_router)
+    app.include_router(ledger_router)
 
     return app

@@ -1,0 +1,19 @@
+"use strict";
+// Several materials for one review, and the kept 整改台账: each uploaded, then its result page.
+const countyUpload = document.getElementById("county-upload");
+if (countyUpload) {
+  countyUpload.addEventListener("click", async function () {
+    const input = document.getElementById("county-files");
+    if (!input.files.length) { showMessage("请先选择要审查的材料（可多选）"); return; }
+    const form = new FormData();
+    Array.from(input.files).forEach(function (file) { form.append("files", file); });
+    try {
+      const data = await busy(countyUpload, "正在审查…", function () { return api("/api/county", {body: form}); });
+      window.location.href = data.redirect;
+    } catch (e) { showMessage(e.message); }
+  });
+}
+const ledgerUpload = document.getElementById("ledger-upload");
+if (ledgerUpload) {
+  ledgerUpload.addEventListener("click", function () { uploadFile("ledger-file", "/api/ledger", this); });
+}

@@ -49,6 +49,7 @@ def drafts(tmp_path_factory, retriever) -> dict[str, Path]:
     return found
 
 
+@pytest.mark.slow
 def test_several_materials_reviewed_in_one_upload(client, drafts, tmp_path):
     county = drafts["county-2025-niandu"]
     word = tmp_path / "青石镇.docx"
@@ -74,6 +75,7 @@ def test_several_materials_reviewed_in_one_upload(client, drafts, tmp_path):
     assert rows["青石镇.docx"][1] == "青石镇领导班子"
 
 
+@pytest.mark.slow
 def test_a_bad_file_in_the_batch_replaces_nothing(client, drafts):
     county = drafts["county-2025-niandu"]
     assert client.post("/api/county", files=[("files", (county.name, county.read_bytes()))], headers=H).status_code == 200

@@ -50,6 +50,7 @@ def _review(session, files: list[tuple[str, bytes]], limits) -> ReviewResult:
         (folder / name).write_bytes(data)
     sheet = session.path(SHEET)
     sheet.unlink(missing_ok=True)
+    session.path(RESULT).unlink(missing_ok=True)  # never an earlier batch's rows beside these files
     result = review_folder(folder, output=sheet)
     session.path(RESULT).write_text(result.model_dump_json(), encoding="utf-8")
     return result

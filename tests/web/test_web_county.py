@@ -133,3 +133,21 @@ def test_a_broken_ledger_names_row_and_column_and_offers_no_report(client, ledge
     assert client.get("/ledger/report").status_code == 404
     wrong = client.post("/api/ledger", files={"file": ("整改清单.xlsx", b"not a zip")}, headers=H)
     assert wrong.status_code == 400 and "不是有效的 Excel" in wrong.json()["error"]
+
+
+def test_a_ledger_that_unpacks_too_large_is_refused(client, tmp_path):
+    import zipfile
+
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (40 * 1024 * 1024))
+    reply = client.post("/api/ledger", files={"file": ("整改清单.xlsx", bomb.getvalue())}, headers=H)
+    assert reply.status_code == 400 and "解压后过大" in reply.json()["error"]
+    assert client.get("/ledger").url.path == "/"
+
+
+def test_a_batch_past_the_upload_limit_is_refused_whole(client):
+    each = "字" * (1024 * 1024)  # 3 MB of UTF-8 each: two pass one at a time, not together
+    files = [("files", (f"{n}.txt", each.encode("utf-8"))) for n in range(2)]
+    assert client.post("/api/county", files=files, headers=H).status_code == 413
+    assert client.get("/county").url.path == "/"

@@ -10,7 +10,10 @@ if (countyUpload) {
     try {
       const data = await busy(countyUpload, "正在审查…", function () { return api("/api/county", {body: form}); });
       window.location.href = data.redirect;
-    } catch (e) { showMessage(e.message); }
+    } catch (e) {
+      // The request body as a whole is bounded: a county's materials may need more than one upload.
+      showMessage(e.message.indexOf("413") >= 0 ? "所选材料合计超过上传上限：请分成几批上传" : e.message);
+    }
   });
 }
 const ledgerUpload = document.getElementById("ledger-upload");

@@ -99,6 +99,9 @@ class FormState(Loose):
     opinions_text: str = ""  # pasted 征求意见 not yet placed under an aspect: saved as typed
     # A meeting's 班子成员: with any, the form is a whole meeting (the meeting file), not one unit's profile.
     members: list[MemberForm] = []
+    # The meeting's own facts (material/meeting_facts.py), field → text or lines; used only with members.
+    session: dict[str, str | list[str]] = {}
+    outcome: dict[str, str | list[str]] = {}
     # Profile fields the form has no inputs for (from an uploaded YAML): carried through unchanged, so a
     # round trip through the workbench loses nothing.
     extra: dict = {}

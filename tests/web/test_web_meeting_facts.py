@@ -81,3 +81,11 @@ def test_a_meeting_drafted_from_the_form_uses_the_typed_date_and_place(client, t
     assert "2026年1月16日下午" in plan and "河西村村委会二楼会议室" in plan
     report = archive.read("情况报告.md").decode("utf-8")
     assert "共提出批评意见6条" in report
+
+
+def test_a_form_saved_with_the_facts_among_its_extras_shows_them_as_inputs():
+    old = FormState.model_validate(meeting_form(TWO) | {"extra": {"session": {"date": "2026年1月16日下午",
+                                                                              "study_sessions": 4, "absent": ["李芳（培训）"]},
+                                                                  "signature_note": "x"}})
+    assert old.session["date"] == "2026年1月16日下午" and old.session["study_sessions"] == "4"
+    assert "session" not in old.extra and old.extra["signature_note"] == "x"

@@ -67,7 +67,7 @@ def save_form(request: Request, form: FormState):
     old = session.form()
     if old is not None and old.spec == form.spec:
         # The page sends what it has inputs for; what it does not show is kept from the saved form.
-        kept = {name: getattr(old, name) for name in ("extra", "case_extra", "opinions") if name not in form.model_fields_set}
+        kept = {name: getattr(old, name) for name in ("extra", "case_extra", "opinions", "session", "outcome") if name not in form.model_fields_set}
         kept["members"] = carry_member_extras(old.members, form.members)
         form = form.model_copy(update=kept)
     session.save_form(form)

@@ -6,7 +6,7 @@ autosave never loses text; the YAML carries exactly what the profile model accep
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from pipeline.core.errors import InputError
 from pipeline.material.profile import CaseStudy, Problem, Profile, parse_profile
@@ -99,10 +99,24 @@ class FormState(Loose):
     opinions_text: str = ""  # pasted 征求意见 not yet placed under an aspect: saved as typed
     # A meeting's 班子成员: with any, the form is a whole meeting (the meeting file), not one unit's profile.
     members: list[MemberForm] = []
+    # The meeting's own facts (material/meeting_facts.py), field → text or lines; used only with members.
+    session: dict[str, str | list[str]] = {}
+    outcome: dict[str, str | list[str]] = {}
     # Profile fields the form has no inputs for (from an uploaded YAML): carried through unchanged, so a
     # round trip through the workbench loses nothing.
     extra: dict = {}
     case_extra: dict = {}
+
+    @model_validator(mode="after")
+    def _facts_out_of_extra(self):
+        # A form saved before the meeting's facts had inputs carried them among the extras: they become the inputs.
+        for part in ("session", "outcome"):
+            facts = self.extra.get(part)
+            if isinstance(facts, dict) and not getattr(self, part):
+                setattr(self, part, {key: value if isinstance(value, list) else "" if value is None else str(value)
+                                     for key, value in facts.items()})
+                self.extra = {key: value for key, value in self.extra.items() if key != part}
+        return self
 
 
 def nonblank_lines(values: list[str]) -> list[str]:

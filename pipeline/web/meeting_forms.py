@@ -7,6 +7,7 @@ import yaml
 
 from pipeline.core.errors import InputError
 from pipeline.material.meeting import Member, MeetingFile
+from pipeline.material.meeting_facts import Outcome, Session
 from pipeline.material.specs import MeetingSpec
 from pipeline.run.inputs import aspect_name, checked_meeting_data
 from pipeline.web.forms import (FormState, LastYearRow, MemberForm, Row, from_profile, nonblank_lines, problem_data,
@@ -14,6 +15,33 @@ from pipeline.web.forms import (FormState, LastYearRow, MemberForm, Row, from_pr
 
 WHERE = "（表单）"
 MEMBER_HANDLED = {"name", "post", "duties", "aspects", "last_year", "criticisms", "causes"}
+FACTS = {"session": Session, "outcome": Outcome}  # the meeting's own facts, each an input of the form
+
+
+def _is_list(model, key: str) -> bool:
+    return getattr(model.model_fields[key].annotation, "__origin__", None) is list
+
+
+def facts_data(values: dict, model) -> dict:
+    """The typed facts in the meeting file's shape: lists one per line, the rest as typed (the model converts and
+    checks numbers, so a wrong one gets the CLI's own message)."""
+    data: dict = {}
+    for key in model.model_fields:
+        value = values.get(key)
+        lines = nonblank_lines(value if isinstance(value, list) else [value or ""])
+        if lines and _is_list(model, key):
+            data[key] = lines
+        elif lines:
+            data[key] = "\n".join(lines)
+    return data
+
+
+def facts_form(facts, model) -> dict:
+    """Every fact's input as the page sends it: text, or lines for a list."""
+    facts = facts or model()
+    values = {key: getattr(facts, key) for key in model.model_fields}
+    return {key: list(value) if _is_list(model, key) else ("" if value is None else str(value))
+            for key, value in values.items()}
 
 
 def has_members(state: FormState) -> bool:
@@ -59,6 +87,12 @@ def meeting_data(state: FormState) -> dict:
             raise InputError(f"第 {number} 位班子成员：请填写姓名（或删去这位成员）")
     names = [m.name.strip() for m in members]
     data["members"] = [_member_data(member, names) for member in members]
+    for part, model in FACTS.items():
+        # The form's inputs own these facts (an older saved form kept them among the extras).
+        facts = facts_data(getattr(state, part), model) if getattr(state, part) else data.get(part)
+        data.pop(part, None)
+        if facts:
+            data[part] = facts
     return data
 
 
@@ -100,8 +134,9 @@ def _member_form(member: Member) -> MemberForm:
 def from_meeting(meeting: MeetingFile) -> FormState:
     """The form an uploaded meeting file fills in: the 班子's part as a unit's, then the members."""
     state = from_profile(meeting)  # a meeting file is a profile plus its members
-    extra = {k: v for k, v in state.extra.items() if k != "profile"}
-    return state.model_copy(update={"members": [_member_form(m) for m in meeting.members], "extra": extra})
+    extra = {k: v for k, v in state.extra.items() if k != "profile" and k not in FACTS}
+    facts = {part: facts_form(getattr(meeting, part), model) for part, model in FACTS.items()}
+    return state.model_copy(update={"members": [_member_form(m) for m in meeting.members], "extra": extra, **facts})
 
 
 def align_members(members: list[MemberForm], spec: MeetingSpec) -> list[MemberForm]:

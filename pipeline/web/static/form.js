@@ -36,6 +36,12 @@ function collect() {
     state.case_study[el.dataset.c] = el.dataset.c === "facts" || el.dataset.c === "gaps" ? splitLines(el.value) : el.value;
   });
   state.members = collectMembers();
+  state.session = {};
+  state.outcome = {};
+  form.querySelectorAll("[data-fact]").forEach(function (el) {
+    const [part, key] = el.dataset.fact.split(".");
+    state[part][key] = el.dataset.many ? splitLines(el.value) : el.value;
+  });
   return state;
 }
 

@@ -88,6 +88,7 @@ function collectMembers() {
 function refreshDraftLabel() {
   const whole = memberElements().length > 0;
   draftButton.dataset.redirect = whole ? "/meeting" : "/review";
+  document.getElementById("meeting-facts").hidden = !whole;  // the meeting's own facts go with its members
   if (!draftButton.disabled) draftButton.textContent = whole ? "起草全部会议材料" : "起草";
 }
 

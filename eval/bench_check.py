@@ -60,22 +60,28 @@ class Base:
         return tuple(self.reference.unit_names(self.title))
 
 
-def drafts(workdir: Path) -> list[Base]:
+def offline_drafts(workdir: Path) -> tuple[list[tuple[Path, Path]], Path]:
+    """Honest offline drafts of every example and the fresh profile ((profile, .md) each) and the township
+    meeting's folder, all under `workdir`."""
     store = Store.open(store_dir=workdir / "store")
     embedder = HashingEmbeddings()
     ingest([data_dir("corpus")], store, embedder)
     options = DraftOptions(outdir=workdir / "out", docx=False)
     profiles = [*sorted((ROOT / "examples").glob("*.yaml")), FRESH]
     results = asyncio.run(draft_all(profiles, options, OfflineDrafter, lambda: Retriever(store, embedder)))
-    bases = []
+    units = []
     for path, result in zip(profiles, results):
         if result.error:
             sys.exit(f"{path}: {result.error}")
-        md = next(Path(o) for o in result.outputs if o.endswith(".md"))
-        bases.append(_base(path.stem, md, path))
+        units.append((path, next(Path(o) for o in result.outputs if o.endswith(".md"))))
     meeting = asyncio.run(draft_meeting(MEETING, options.model_copy(update={"outdir": workdir / "meeting"}),
                                         OfflineDrafter, lambda: Retriever(store, embedder)))
-    folder = Path(meeting.folder)
+    return units, Path(meeting.folder)
+
+
+def drafts(workdir: Path) -> list[Base]:
+    units, folder = offline_drafts(workdir)
+    bases = [_base(path.stem, md, path) for path, md in units]
     chosen = [*sorted(folder.glob("班子*.md")), *sorted(folder.glob("个人*.md"))[:3], *sorted(folder.glob("相互*.md"))[:3]]
     return bases + [_base(f"meeting/{p.stem}", p, MEETING) for p in chosen]
 

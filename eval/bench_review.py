@@ -7,40 +7,22 @@ name, a few planted copies among them; then the whole folder reviewed as `duizha
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from pipeline.core.resources import data_dir
-from pipeline.corpus.ingest import ingest
-from pipeline.corpus.retrieve import Retriever
-from pipeline.corpus.store import Store
-from pipeline.draft.drafter import OfflineDrafter
-from pipeline.models.embed import HashingEmbeddings
-from pipeline.run.meeting import draft_meeting
-from pipeline.run.county import review_folder
-from pipeline.run.runner import DraftOptions, draft_all
+from bench_check import offline_drafts  # eval/, beside this file: the same honest drafts the check benchmark plants into
 
-ROOT = Path(__file__).resolve().parent.parent
-FRESH = ROOT / "tests" / "fixtures" / "review" / "zhongyiyuan-2025.yaml"
-MEETING = ROOT / "examples" / "meetings" / "township-2025-niandu.yaml"
+from pipeline.run.county import review_folder
+
 PLACES = ["东岭", "西河", "南山", "北坪", "石桥", "柳湾", "梅岭", "桃源", "青松", "白沙", "红星", "金田", "龙泉", "凤山", "云台"]
 
 
 def honest(workdir: Path) -> list[Path]:
-    store = Store.open(store_dir=workdir / "store")
-    embedder = HashingEmbeddings()
-    ingest([data_dir("corpus")], store, embedder)
-    options = DraftOptions(outdir=workdir / "out", docx=False)
-    profiles = [*sorted((ROOT / "examples").glob("*.yaml")), FRESH]
-    results = asyncio.run(draft_all(profiles, options, OfflineDrafter, lambda: Retriever(store, embedder)))
-    mds = [Path(o) for r in results for o in r.outputs if o.endswith(".md")]
-    meeting = asyncio.run(draft_meeting(MEETING, options.model_copy(update={"outdir": workdir / "meeting"}),
-                                        OfflineDrafter, lambda: Retriever(store, embedder)))
-    return mds + sorted(p for p in Path(meeting.folder).glob("*.md") if p.name != "index.md")
+    units, meeting = offline_drafts(workdir)
+    return [md for _, md in units] + sorted(p for p in meeting.glob("*.md") if p.name != "index.md")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import docx
@@ -40,6 +41,33 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+@contextmanager
+def serving(tmp: Path, embedder: str):
+    """`duizhao serve` on a free local port with its data under `tmp`, no model configured; (base URL, process)."""
+    env = dict(os.environ, DUIZHAO_EMBEDDER=embedder, DUIZHAO_STORE_DIR=str(tmp / "store"),
+               DUIZHAO_CACHE_DIR=str(tmp / "cache"), PYTHONPATH=str(ROOT))
+    for key in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
+        env.pop(key, None)
+    port = free_port()
+    command = [sys.executable, "-m", "pipeline.cli.main", "serve", "--port", str(port), "--no-browser",
+               "--data", str(tmp / "web")]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            if server.poll() is not None:
+                sys.exit(f"the server stopped: {server.stdout.read()[-2000:]}")
+            try:
+                httpx.get(base + "/", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        yield base, server
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
 
 
 def profiles(users: int) -> list[bytes]:
@@ -139,32 +167,12 @@ def main() -> None:
     parser.add_argument("--meeting", action="store_true", help="each user drafts a whole meeting")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = dict(os.environ, DUIZHAO_EMBEDDER=args.embedder, DUIZHAO_STORE_DIR=str(Path(tmp) / "store"),
-                   DUIZHAO_CACHE_DIR=str(Path(tmp) / "cache"), PYTHONPATH=str(ROOT))
-        for key in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
-            env.pop(key, None)
-        command = [sys.executable, "-m", "pipeline.cli.main", "serve", "--port", str(port), "--no-browser",
-                   "--data", str(Path(tmp) / "web")]
-        server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                if server.poll() is not None:
-                    sys.exit(f"the server stopped: {server.stdout.read()[-2000:]}")
-                try:
-                    httpx.get(base + "/", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+        with serving(Path(tmp), args.embedder) as (base, server):
             payloads = (meetings if args.meeting else profiles)(args.users + 2)
             warm, _ = run_users(base, payloads[:1])  # first use: the packaged 范文 are ingested into the store
             single, alone = run_users(base, payloads[1:2])
             wall, results = run_users(base, payloads[2:])
             peak = peak_rss_mb(server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
     complete = sum(1 for r in results if r and r["complete"])
     print(f"{'whole meetings' if args.meeting else 'unit drafts'}; embedder {args.embedder}; "
           f"first use (ingest + draft) {warm:.1f} s")

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -24,7 +22,7 @@ import docx
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import HEADERS, ROOT, free_port, peak_rss_mb  # noqa: E402
+from bench_web import HEADERS, ROOT, peak_rss_mb, serving  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 from pipeline.run.review import UploadLimits  # noqa: E402
@@ -136,24 +134,7 @@ def main() -> None:
     args = parser.parse_args()
     heavy = worst_docx(UploadLimits())
     with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        env = dict(os.environ, DUIZHAO_EMBEDDER="hash", DUIZHAO_STORE_DIR=str(Path(tmp) / "store"),
-                   DUIZHAO_CACHE_DIR=str(Path(tmp) / "cache"), PYTHONPATH=str(ROOT))
-        for key in ("OPENAI_BASE_URL", "OPENAI_API_KEY"):
-            env.pop(key, None)
-        command = [sys.executable, "-m", "pipeline.cli.main", "serve", "--port", str(port), "--no-browser",
-                   "--data", str(Path(tmp) / "web")]
-        server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(600):
-                if server.poll() is not None:
-                    sys.exit(f"the server stopped: {server.stdout.read()[-2000:]}")
-                try:
-                    httpx.get(base + "/", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.2)
+        with serving(Path(tmp), "hash") as (base, server):
             with httpx.Client(base_url=base, timeout=600) as warm:  # the copy-check index is built once, first
                 warm.get("/")
                 warm.post("/api/material", files={"file": ("材料.txt", material())}, headers=HEADERS)
@@ -161,9 +142,6 @@ def main() -> None:
             calm = phase(base, args.clerks, args.seconds, None)
             loaded = phase(base, args.clerks, args.seconds, heavy)
             peak = peak_rss_mb(server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=20)
     print(f"worst upload the limits allow: {len(heavy) // 1024} KB on the wire, unpacks to "
           f"{UploadLimits().unpacked_bytes // 1024 // 1024} MB ({UploadLimits().xml_bytes // 1024 // 1024} MB of XML)")
     for name, found in (("clerks alone", calm), ("with the heavy uploads", loaded)):

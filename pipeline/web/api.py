@@ -80,8 +80,14 @@ def form_feedback(request: Request, form: FormState):
     """The reviewer's warnings on each field as typed, and what each part still lacks."""
     request_session(request)
     spec = session_spec(request, form.spec)
-    aspects = {name: [row.model_dump() for row in rows] for name, rows in form.aspects.items()}
-    return service.form_feedback(spec, aspects, form.causes)
+    result = service.form_feedback(spec, _dumped(form.aspects), form.causes)
+    # Each member's rows and 剖析 under the same rules, in the order of the page's members.
+    result["members"] = [service.form_feedback(spec, _dumped(m.aspects), m.causes) for m in form.members]
+    return result
+
+
+def _dumped(aspects: dict) -> dict[str, list[dict]]:
+    return {name: [row.model_dump() for row in rows] for name, rows in aspects.items()}
 
 
 @router.get("/api/profile.yaml")

@@ -240,6 +240,40 @@ def test_form_warns_while_typing_and_meters_each_part(server, tmp_path):
         browser.close()
 
 
+def test_member_fields_warn_while_typing_and_meter_their_causes(server):
+    """A member's problem fields get the same warnings as the 班子's, and the meter has a line for its 剖析."""
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.set_default_timeout(60_000)
+        page.goto(server + "/")
+        page.locator("tr", has_text="2025-niandu-minzhu").get_by_role("button", name="选用").click()
+        page.wait_for_url("**/form")
+        page.locator("#add-member").click()
+        member = page.locator(".member").first
+        member.locator("[data-m=name]").fill("王志强")
+        aspect = member.locator("fieldset.member-aspect").first
+        aspect.locator(".add-row").click()
+        aspect.locator("[data-r=problem]").fill("理论学习不够深入")
+        problem_warning = aspect.locator("[data-r=problem]").locator("xpath=..").locator(".warn")
+        expect(problem_warning).to_contain_text("万能问题")
+        expect(page.locator("fieldset.aspect .warn")).to_have_count(0)  # the 班子's own fields are untouched
+        aspect.locator("[data-r=facts]").fill("今年参加的6次集中学习中有4次没有写心得")
+        expect(problem_warning).to_have_count(0)
+        aspect.locator("[data-r=deadline]").fill("长期坚持")
+        expect(aspect.locator("[data-r=deadline]").locator("xpath=..").locator(".warn")).to_contain_text("不是完成时限")
+        meter_line = page.locator("#meter [data-part=member-causes]")
+        expect(meter_line).to_have_text("王志强 原因分析：缺 理想信念、党性修养、宗旨意识、担当精神 四个方面")
+        member.locator("[data-mc=理想信念]").fill("对理论武装的重要性认识不深")
+        member.locator("[data-mc=党性修养]").fill("受客观条件限制，工作忙")
+        expect(member.locator("[data-mc=党性修养]").locator("xpath=..").locator(".warn")).to_be_visible()
+        expect(meter_line).to_have_text("王志强 原因分析：缺 宗旨意识、担当精神 两个方面")
+        expect(page.locator("#meter [data-part=causes]")).to_contain_text("四个方面")  # the 班子's line stays its own
+        browser.close()
+
+
 def test_unsupported_sentences_kept_and_deleted_in_chromium(server, tmp_path):
     """A draft .md with two sentences its unit never gave: both coloured on the review page; one is kept (本单位确认),
     the other deleted, and the Word file then has neither highlight."""

@@ -66,29 +66,37 @@ function warnBox(anchor, text) {
   box.textContent = text;
   anchor.appendChild(box);
 }
+// Warnings under one part's problem fields and 剖析: the 班子's (form, fieldset.aspect, data-cause-note) or a
+// member's (its element, fieldset.member-aspect, data-mc).
+function placeWarnings(scope, aspectSelector, noteAttr, data) {
+  scope.querySelectorAll(aspectSelector).forEach(function (fs) {
+    const rows = fs.querySelectorAll(".row");
+    data.fields.filter(function (f) { return f.aspect === fs.dataset.aspect; }).forEach(function (f) {
+      const el = rows[f.row] && rows[f.row].querySelector("[data-r=" + f.field + "]");
+      if (el) warnBox(el.closest("label"), f.warnings.join("；"));
+    });
+  });
+  Object.keys(data.causes).forEach(function (root) {
+    const el = scope.querySelector("[" + noteAttr + "='" + root + "']");
+    if (el) warnBox(el.closest("label"), data.causes[root].join("；"));
+  });
+}
+function meterLine(meter, line, text, part) {
+  const li = document.createElement("li");
+  li.className = line.ok ? "ok" : "lack";
+  li.dataset.part = part;
+  li.textContent = text;
+  meter.appendChild(li);
+  return li;
+}
 function feedback(state) {
   return api("/api/form/feedback", {body: state}).then(function (data) {
     form.querySelectorAll(".warn").forEach(function (el) { el.remove(); });
-    form.querySelectorAll("fieldset.aspect").forEach(function (fs) {
-      const rows = fs.querySelectorAll(".row");
-      data.fields.filter(function (f) { return f.aspect === fs.dataset.aspect; }).forEach(function (f) {
-        const el = rows[f.row] && rows[f.row].querySelector("[data-r=" + f.field + "]");
-        if (el) warnBox(el.closest("label"), f.warnings.join("；"));
-      });
-    });
-    Object.keys(data.causes).forEach(function (root) {
-      const el = form.querySelector("[data-cause-note='" + root + "']");
-      if (el) warnBox(el.closest("label"), data.causes[root].join("；"));
-    });
+    placeWarnings(form, "fieldset.aspect", "data-cause-note", data);
     const meter = document.getElementById("meter");
     meter.innerHTML = "";
-    data.meter.forEach(function (line) {
-      const li = document.createElement("li");
-      li.className = line.ok ? "ok" : "lack";
-      li.dataset.part = line.part;
-      li.textContent = line.text;
-      meter.appendChild(li);
-    });
+    data.meter.forEach(function (line) { meterLine(meter, line, line.text, line.part); });
+    memberFeedback(data.members || [], meter);
   }).catch(function () { /* the warnings are advice: a failed request leaves the form as it is */ });
 }
 function saveSoon() {

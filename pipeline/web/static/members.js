@@ -85,6 +85,17 @@ function collectMembers() {
   });
 }
 
+// Each member's warnings under its own fields, and one meter line for its 剖析 (form.js asks the server).
+function memberFeedback(results, meter) {
+  memberElements().forEach(function (member, index) {
+    const data = results[index];
+    if (!data) return;
+    placeWarnings(member, "fieldset.member-aspect", "data-mc", data);
+    const line = data.meter.find(function (l) { return l.part === "causes"; });
+    if (line) meterLine(meter, line, (memberName(member) || "新成员") + " " + line.text, "member-causes").dataset.mid = member.dataset.mid;
+  });
+}
+
 function refreshDraftLabel() {
   const whole = memberElements().length > 0;
   draftButton.dataset.redirect = whole ? "/meeting" : "/review";

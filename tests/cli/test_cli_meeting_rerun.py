@@ -20,16 +20,27 @@ def invoke(*args):
                                                                  "OPENAI_API_KEY": ""})
 
 
-@pytest.fixture
-def drafted(tmp_path):
-    meeting = tmp_path / "meeting.yaml"
-    shutil.copy(BRANCH, meeting)
-    out = tmp_path / "out"
-    first = invoke("draft", meeting, "-o", out, "--offline")
+pytestmark = pytest.mark.slow  # each drafts a whole meeting (offline)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    """One meeting drafted once; each test reruns it in a copy of its own."""
+    base = tmp_path_factory.mktemp("first")
+    shutil.copy(BRANCH, base / "meeting.yaml")
+    first = invoke("draft", base / "meeting.yaml", "-o", base / "out", "--offline")
     assert first.exit_code in (0, 1), first.output
+    return base, first.exit_code
+
+
+@pytest.fixture
+def drafted(first_run, tmp_path):
+    base, code = first_run
+    shutil.copytree(base, tmp_path / "run")
+    meeting, out = tmp_path / "run" / "meeting.yaml", tmp_path / "run" / "out"
     folder = next(p for p in out.iterdir() if p.is_dir() and p.name != ".duizhao")
     files = {p: p.read_bytes() for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")}
-    return meeting, out, first.exit_code, files
+    return meeting, out, code, files
 
 
 def test_rerun_of_a_finished_meeting_says_done_and_rewrites_nothing(drafted):

@@ -254,4 +254,11 @@ def print_meeting_result(result) -> None:
         limit = lexicon("meeting")["checks"]["pair_copy_limit"]
         out.print(words["copy"].format(rate=result.max_pair_copy, a=result.max_pair[0], b=result.max_pair[1], limit=limit))
     system = "无模型拼合" if result.system == "offline" else result.system.removeprefix("model:")
+    if result.kept:
+        out.print(f"以下文件起草后已被修改，保留未动：{'、'.join(result.kept)}")
+    if result.done_before:
+        out.print(f"会议材料此前已起草完成（同一会议文件、同一起草方式，本次未重写；要重新起草请加 --force）：{result.folder}")
+        return
+    if result.restored:
+        out.print(f"此前已起草完成，本次只补写缺少的 {len(result.restored)} 份文件：{'、'.join(result.restored)}")
     out.print(f"已写入 {result.folder}（{len(result.documents)} 份文件，起草方式：{system}，用时 {result.seconds:.1f} 秒）")

@@ -8,6 +8,7 @@ written until every document is drafted and checked, then all files land at once
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import time
 from io import BytesIO
@@ -16,7 +17,7 @@ from typing import Callable
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.core.atomic import claim, ensure_dir
+from pipeline.core.atomic import claim, ensure_dir, write_file
 from pipeline.core.errors import OutputError, PipelineError
 from pipeline.core.owned import OwnedFiles
 from pipeline.core.resources import lexicon
@@ -70,6 +71,9 @@ class MeetingResult(BaseModel):
     max_pair: list[str] = []
     seconds: float = 0.0
     units: list[UnitResult] = []  # one per drafted material: cached items, tokens, time
+    done_before: bool = False  # a rerun of the same command: the materials were already written
+    restored: list[str] = []  # files written again because they were missing
+    kept: list[str] = []  # files the user changed since: left as they are
 
     @property
     def ok(self) -> bool:
@@ -196,6 +200,29 @@ class MeetingJob:
         paths += paper_targets(self.meeting, self.folder)
         return paths + [p.with_suffix(ext) for p in self.sheet_paths.values() for ext in (".md", ".json", ".docx")]
 
+    def stamp(self) -> dict:
+        """What the materials were drafted from: the meeting file's bytes, the drafter, the options."""
+        try:
+            source = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except OSError:
+            source = None
+        options = json.loads(self.options.model_dump_json(exclude={"force", "outdir", "concurrency"}))
+        return {"meeting": source, "system": self.group_job.drafter.system, "options": options}
+
+    @property
+    def record_path(self) -> Path:
+        return self.folder / ".duizhao" / "meeting.json"
+
+    def finished_before(self, stamp: dict) -> MeetingResult | None:
+        """The result of an earlier run of the same command (same meeting file, drafter and options), or None."""
+        if stamp["meeting"] is None:
+            return None
+        try:
+            record = json.loads(self.record_path.read_text(encoding="utf-8"))
+            return MeetingResult.model_validate(record["result"]) if record.get("stamp") == stamp else None
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None
+
     def check_targets(self) -> None:
         existing = [p for p in self.targets() if p.exists()]
         if existing and not self.options.force:
@@ -287,20 +314,40 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     progress = progress or (lambda *args: None)
     started = time.monotonic()
     job = MeetingJob(path, options, drafter_factory, loaded)
-    job.check_targets()
+    stamp = job.stamp()
+    before = None if options.force else job.finished_before(stamp)
+    missing: list[Path] = []
+    if before is None:
+        job.check_targets()
+    else:  # the same command again: keep what is there (the user's edits too), write only what is missing
+        owned = OwnedFiles(job.folder)
+        kept = [p.name for p in job.targets() if p.exists() and not owned.owns(p)]
+        missing = [p for p in job.targets() if not p.exists()]
+        if not missing:
+            return before.model_copy(update={"done_before": True, "kept": kept, "restored": [],
+                                             "seconds": round(time.monotonic() - started, 2)})
+        job.claims = claim(missing)
     ensure_dir(job.folder)
     outcomes = await job.draft(retriever_factory(), progress)
     files: dict[Path, bytes] = {}
     documents, pairs = job.materials(outcomes, corpus_loader() if corpus_loader else None, files)
     documents += job.criticism_sheets(files) + job.ledger(files) + job.papers(files)
     files[job.index_path] = render_index(job.index_title(), documents, pairs).encode("utf-8")
+    result = MeetingResult(meeting=str(path), spec=job.spec.id, folder=str(job.folder),
+                           system=job.group_job.drafter.system, documents=documents,
+                           max_pair_copy=round(pairs[0].rate, 4) if pairs else 0.0,
+                           max_pair=[pairs[0].a, pairs[0].b] if pairs else [], units=[u for u, _ in outcomes])
+    # Recorded before the files land: a run stopped while writing is completed by the next run of the same command.
+    write_file(job.record_path, json.dumps({"stamp": stamp, "result": result.model_dump(mode="json")},
+                                           ensure_ascii=False).encode("utf-8"))
+    if before is not None:
+        files = {p: data for p, data in files.items() if p in set(missing)}
+        result.restored = [p.name for p in files]
+        result.kept = [p.name for p in job.targets() if p.exists() and not OwnedFiles(job.folder).owns(p)]
     write_outputs(files, job.claims, sum(len(j.outline.items()) for j in job.jobs))
     OwnedFiles(job.folder).record(list(files))
-    return MeetingResult(meeting=str(path), spec=job.spec.id, folder=str(job.folder),
-                         system=job.group_job.drafter.system, documents=documents,
-                         max_pair_copy=round(pairs[0].rate, 4) if pairs else 0.0,
-                         max_pair=[pairs[0].a, pairs[0].b] if pairs else [], units=[u for u, _ in outcomes],
-                         seconds=round(time.monotonic() - started, 2))
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
 
 
 def draft_meeting_file(path: Path, options: DraftOptions, settings, progress: Progress | None = None,

@@ -9,9 +9,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from pipeline.cli.main import app
+from test_data_loss import BASE_ENV, invoke, one_error  # the CLI runner and the one-line-error check of the data-safety cases
+
 from pipeline.core.errors import OutputError, StoreError
 from pipeline.core.resources import data_dir
 from pipeline.draft.drafter import OfflineDrafter
@@ -20,22 +20,6 @@ from pipeline.run.runner import DraftOptions, draft_all
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "agency-2024-dangji.yaml"
 UNIT = "县市场监督管理局机关第一党支部"
-BASE_ENV = {"COLUMNS": "120", "DUIZHAO_EMBEDDER": "hash", "OPENAI_BASE_URL": None, "OPENAI_API_KEY": None,
-            "DUIZHAO_CHROMA_URL": None, "DUIZHAO_STORE_DIR": None, "DUIZHAO_MAX_FILE_MB": None, "DUIZHAO_DEBUG": None}
-
-
-def invoke(*args, **env):
-    return CliRunner().invoke(app, [str(a) for a in args], env={**BASE_ENV, **env})
-
-
-def one_error(result, words: str, exit_code: int = 2) -> str:
-    assert result.exit_code == exit_code, (result.exit_code, result.output, result.exception)
-    assert "Traceback" not in result.stderr
-    errors = [line for line in result.stderr.splitlines() if line.startswith("错误")]
-    assert len(errors) == 1 and words in errors[0], result.stderr
-    return errors[0]
-
-
 # --- a file the user saves into the output folder while the draft runs -------------------------------------
 
 class SavingMeanwhile(OfflineDrafter):

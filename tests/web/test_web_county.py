@@ -10,7 +10,6 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from pipeline.draft.drafter import OfflineDrafter
@@ -20,21 +19,11 @@ from pipeline.material.load import load_document, read_text
 from pipeline.material.meeting import group_profile, load_meeting
 from pipeline.material.meeting_docs import ledger_header, ledger_title, meeting_ledger_rows
 from pipeline.run.runner import DraftOptions, draft_all
-from pipeline.web.app import WebConfig, create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = [ROOT / "examples" / f"{name}.yaml" for name in ("county-2025-niandu", "township-2024-niandu")]
 TOWNSHIP = ROOT / "examples" / "meetings" / "township-2025-niandu.yaml"
 H = {"X-Duizhao": "1"}
-
-
-@pytest.fixture
-def client(tmp_path, retriever, monkeypatch):
-    monkeypatch.setenv("DUIZHAO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
-    app = create_app(WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever,
-                               model_available=lambda: False))
-    return TestClient(app, base_url="http://127.0.0.1")
 
 
 @pytest.fixture(scope="module")

@@ -6,10 +6,7 @@ from __future__ import annotations
 import io
 
 import docx
-import pytest
-from fastapi.testclient import TestClient
 
-from pipeline.web.app import WebConfig, create_app
 
 
 H = {"X-Duizhao": "1"}
@@ -24,15 +21,6 @@ NOTICE = """关于召开2026年度县级党员领导干部民主生活会的通�
 三、有关要求
 会前要广泛征求意见，深入开展谈心谈话。
 """
-
-
-@pytest.fixture
-def client(tmp_path, retriever, monkeypatch):
-    monkeypatch.setenv("DUIZHAO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
-    app = create_app(WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever,
-                               model_available=lambda: False))
-    return TestClient(app, base_url="http://127.0.0.1")
 
 
 def as_docx(text: str) -> bytes:

@@ -171,3 +171,20 @@ def test_an_upload_shows_it_is_being_read(page, tmp_path):
     page.locator("#material-upload").click()
     page.wait_for_url("**/review")
     assert any(s.startswith("true|true|正在读取") for s in states), states
+
+
+def test_typing_during_a_save_is_not_reported_saved_and_survives_a_reload(page):
+    from playwright.sync_api import expect
+
+    _pick(page, "2024-dangji-zuzhi")
+    held = []
+    page.route("**/api/form", lambda route: held.append(route) if not held else route.continue_())
+    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
+    expect(page.locator("#saved")).to_have_text("保存中…")  # the first save is on its way, and held there
+    page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]").fill("学习条例联系实际不够")
+    held[0].continue_()
+    # The first save's answer must not claim the second change is saved; the second save follows it.
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    page.reload()
+    expect(page.locator("[data-f=unit_name]")).to_have_value("城关镇东山村党支部")
+    expect(page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]")).to_have_value("学习条例联系实际不够")

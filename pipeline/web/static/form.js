@@ -47,14 +47,18 @@ function collect() {
 
 let timer = null;
 let saving = Promise.resolve();
-function save() {
+// Saves go one after another, so an older form never lands after a newer one; the label says 已自动保存 only
+// when nothing typed is still waiting. `leaving`: the page is closing, the request must outlive it.
+function save(leaving) {
   clearTimeout(timer);
   timer = null;
   savedLabel.textContent = "保存中…";
-  const state = collect();
-  saving = api("/api/form", {body: state}).then(function (data) {
-    savedLabel.textContent = "已自动保存 " + data.at;
-    return feedback(state);
+  saving = saving.then(function () {
+    const state = collect();
+    return api("/api/form", {body: state, keepalive: leaving === true}).then(function (data) {
+      if (timer === null) savedLabel.textContent = "已自动保存 " + data.at;
+      return feedback(state);
+    });
   }).catch(function (e) { savedLabel.textContent = "未能保存：" + e.message; });
   return saving;
 }
@@ -108,7 +112,7 @@ form.addEventListener("input", saveSoon);
 // Once every script is in (members.js collects the members): the warnings and meter of the saved form.
 window.addEventListener("load", function () { feedback(collect()); });
 form.addEventListener("change", saveSoon);
-window.addEventListener("beforeunload", function () { if (timer) save(); });
+window.addEventListener("beforeunload", function () { if (timer) save(true); });
 
 function addRow(container, templateId, values) {
   const node = document.getElementById(templateId).content.firstElementChild.cloneNode(true);

@@ -202,3 +202,23 @@ def test_specs_show_a_user_file(tmp_path):
     result = run("specs", "show", path)
     assert result.exit_code == 0
     assert yaml.safe_load(result.stdout)["id"] == "my-branch"
+
+
+@pytest.mark.parametrize("kind", ["word", "wps", "libreoffice"])
+def test_an_auto_numbered_docx_is_checked_by_its_sections(kind, tmp_path):
+    """一、/（一）/1. drawn by Word's, WPS's or LibreOffice's automatic numbering are the material's structure."""
+    from tests.material.numbered_docx import LIBREOFFICE_DOCX, TITLE, word_docx, wps_docx
+
+    path = {"word": lambda: word_docx(tmp_path / "材料.docx"), "wps": lambda: wps_docx(tmp_path / "材料.docx"),
+            "libreoffice": lambda: LIBREOFFICE_DOCX}[kind]()
+    result = run("check", "--json", path)
+    data = json.loads(result.stdout)
+    assert not [f for f in data["findings"] if f["severity"] == "error"], data["findings"]
+    assert data["structure"]["title"] == TITLE
+    sections = data["structure"]["sections"]
+    assert [s["role"] for s in sections] == ["preamble", "problems", "causes", "measures", "closing"]
+    assert [s["heading"] for s in sections[1:4]] == ["一、存在的问题", "二、原因分析", "三、整改措施"]
+    assert [[(i["marker"], i["points"]) for i in s["items"]] for s in (sections[1], sections[3])] == [
+        [("（一）", 2), ("（二）", 2), ("（三）", 1)]] * 2
+    structure_only = run("check", "--structure-only", path)
+    assert structure_only.exit_code == 0, structure_only.output

@@ -103,3 +103,31 @@ def test_profile_last_year_prints_a_block_that_loads_into_the_profile(tmp_path):
     assert second.measure == "每月集中学习1次"
     bad = CliRunner().invoke(app, ["profile", "last-year", str(tmp_path / "无.docx")])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("kind", ["word", "wps", "libreoffice"])
+def test_draft_covers_each_problem_of_an_auto_numbered_docx(kind, tmp_path, monkeypatch, retriever):
+    """Last year's .docx of another unit, its 一、/（一）/1. all automatic numbering (Word, WPS layout, LibreOffice)."""
+    from tests.material.numbered_docx import LIBREOFFICE_DOCX, PROBLEMS, word_docx, wps_docx
+
+    monkeypatch.setattr(pipeline.draft.factory, "retriever_factory", lambda settings, on_ingest=None: lambda: retriever)
+    monkeypatch.setattr(pipeline.draft.factory, "drafter_factory", lambda settings: OfflineDrafter)
+    last = {"word": lambda: word_docx(tmp_path / "上年度.docx"), "wps": lambda: wps_docx(tmp_path / "上年度.docx"),
+            "libreoffice": lambda: LIBREOFFICE_DOCX}[kind]()
+    profile = profile_2025(tmp_path)
+    data = yaml.safe_load(profile.read_text(encoding="utf-8"))
+    data["last_year"] = [{"problem": PROBLEMS[0], "fixed": "全年开展专题研讨4次，形成研讨成果12篇"}]
+    profile.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["draft", str(profile), "--offline", "-o", str(out), "--no-docx",
+                                      "--last-year", str(last), "--yes"])
+    assert result.exit_code in (0, 1), result.output
+    assert f"5. {PROBLEMS[4]}（措施：修订工程项目变更审核办法，实行集体审议；责任人：纪检组长；" in result.stderr
+    [md] = out.glob("*.md")
+    text = md.read_text(encoding="utf-8")
+    part = text[text.index("上年度查摆的"):text.index("## 二、")]
+    assert f"一是“{PROBLEMS[0]}”：全年开展专题研讨4次，形成研讨成果12篇。" in part  # the unit's own result
+    for problem in PROBLEMS[1:]:  # the measure promised, and the result still to write
+        line = next(line for line in part.splitlines() if f"“{problem}”" in line)
+        assert "的问题，上年度确定的整改措施是" in line and line.endswith("，【待补：整改结果】。")
+    assert part.count("【待补：整改结果】") == 4

@@ -15,8 +15,9 @@ from docx.oxml.ns import qn
 
 from pipeline.text.numbering import CN_NUMERALS, MAX_NUMBER, int_to_cn
 
+# Counting formats written 一 … 十一 … 一百零五 (LibreOffice saves its 一, 二, 三 as taiwaneseCountingThousand).
 _CHINESE = {"chineseCounting", "chineseCountingThousand", "japaneseCounting", "taiwaneseCounting",
-            "taiwaneseCountingThousand", "koreanCounting", "ideographTraditional"}
+            "taiwaneseCountingThousand"}
 _TIANGAN = "甲乙丙丁戊己庚辛壬癸"
 _DIZHI = "子丑寅卯辰巳午未申酉戌亥"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
@@ -66,9 +67,9 @@ def _level(lvl) -> Level:
     rpr = lvl.find(qn("w:rPr"))
     restart = _val(lvl, "w:lvlRestart")
     fmt = _val(lvl, "w:numFmt")
-    if fmt is None:  # Word 2010's custom formats sit in mc:AlternateContent; its Fallback names a plain one
-        fmt = next((f.get(qn("w:val")) for f in lvl.iter(qn("w:numFmt"))), "decimal")
-    return Level(start=_int(_val(lvl, "w:start"), 0 if fmt in ("decimalZero",) else 1), fmt=fmt or "decimal",
+    if fmt is None:  # Word 2010's custom formats sit in mc:AlternateContent; its Fallback (last) names a plain one
+        fmt = ([f.get(qn("w:val")) for f in lvl.iter(qn("w:numFmt"))] or ["decimal"])[-1]
+    return Level(start=_int(_val(lvl, "w:start"), 1), fmt=fmt or "decimal",
                  text=_val(lvl, "w:lvlText") or "", restart=None if restart is None else _int(restart, 0),
                  legal=lvl.find(qn("w:isLgl")) is not None,
                  hidden=rpr is not None and rpr.find(qn("w:vanish")) is not None, style=_val(lvl, "w:pStyle") or "")
@@ -147,7 +148,7 @@ def format_number(number: int, fmt: str) -> str:
     """One counter in the list's number format (一 / 1 / ① / a / 甲 …); formats not listed show as decimals."""
     if number < 1:
         return str(number) if fmt not in ("decimalZero",) else f"{number:02d}"
-    if fmt in _CHINESE and fmt != "ideographTraditional" and number <= MAX_NUMBER:
+    if fmt in _CHINESE and number <= MAX_NUMBER:
         return int_to_cn(number)
     if fmt == "ideographDigital":
         return "".join("〇" if d == "0" else CN_NUMERALS[int(d) - 1] for d in str(number))

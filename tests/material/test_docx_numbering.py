@@ -68,7 +68,7 @@ def _numbered(tmp_path, levels: str, nums: str, paragraphs: list[tuple[str, str]
     numbering = document.part.part_related_by(RT.NUMBERING).element
     for child in list(numbering):
         numbering.remove(child)
-    numbering.append(parse_xml(f'<w:abstractNum xmlns:w="{W}" w:abstractNumId="7">{levels}</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:abstractNum xmlns:w="{W}" xmlns:mc="{MC}" w:abstractNumId="7">{levels}</w:abstractNum>'))
     for num in parse_xml(f'<w:x xmlns:w="{W}">{nums}</w:x>'):
         numbering.append(num)
     if style_num:
@@ -82,6 +82,9 @@ def _numbered(tmp_path, levels: str, nums: str, paragraphs: list[tuple[str, str]
     path = tmp_path / "n.docx"
     document.save(path)
     return read_text(path).split("\n")[1:]
+
+
+MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"
 
 
 def _lvl(ilvl: int, fmt: str, text: str, start: int = 1, extra: str = "") -> str:
@@ -124,3 +127,12 @@ def test_a_numbering_part_that_names_missing_lists_reads_as_plain_text(tmp_path)
     lines = _numbered(tmp_path, _lvl(0, "decimal", "%1."), '<w:num w:numId="1"><w:abstractNumId w:val="99"/></w:num>',
                       [(_pr(1), "无定义的列表"), (_pr(5), "无此编号")])
     assert lines == ["无定义的列表", "无此编号"]
+
+
+def test_a_word_2010_custom_format_is_read_through_its_fallback(tmp_path):
+    custom = (f'<w:lvl w:ilvl="0"><w:start w:val="1"/><mc:AlternateContent><mc:Choice Requires="w14">'
+              '<w:numFmt w:val="custom" w:format="01, 02, 03, ..."/></mc:Choice><mc:Fallback>'
+              '<w:numFmt w:val="decimalZero"/></mc:Fallback></mc:AlternateContent><w:lvlText w:val="%1、"/></w:lvl>')
+    lines = _numbered(tmp_path, custom, '<w:num w:numId="1"><w:abstractNumId w:val="7"/></w:num>',
+                      [(_pr(1), "第一项"), (_pr(1), "第二项")])
+    assert lines == ["01、第一项", "02、第二项"]

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli.main import app
 from pipeline.material.specs import MeetingSpec, builtin_specs, load_spec
+from tests.material.numbered_docx import KINDS, TITLE, auto_numbered
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
@@ -204,13 +205,10 @@ def test_specs_show_a_user_file(tmp_path):
     assert yaml.safe_load(result.stdout)["id"] == "my-branch"
 
 
-@pytest.mark.parametrize("kind", ["word", "wps", "libreoffice"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_an_auto_numbered_docx_is_checked_by_its_sections(kind, tmp_path):
     """一、/（一）/1. drawn by Word's, WPS's or LibreOffice's automatic numbering are the material's structure."""
-    from tests.material.numbered_docx import LIBREOFFICE_DOCX, TITLE, word_docx, wps_docx
-
-    path = {"word": lambda: word_docx(tmp_path / "材料.docx"), "wps": lambda: wps_docx(tmp_path / "材料.docx"),
-            "libreoffice": lambda: LIBREOFFICE_DOCX}[kind]()
+    path = auto_numbered(kind, tmp_path)
     result = run("check", "--json", path)
     data = json.loads(result.stdout)
     assert not [f for f in data["findings"] if f["severity"] == "error"], data["findings"]

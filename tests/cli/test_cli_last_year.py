@@ -16,6 +16,7 @@ from pipeline.draft.drafter import OfflineDrafter
 from pipeline.export.ledger import ledger_xlsx
 from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
 from pipeline.material.profile import load_profile, resolve_spec
+from tests.material.numbered_docx import KINDS, PROBLEMS, auto_numbered
 
 ROOT = Path(__file__).resolve().parents[2]
 TOWNSHIP = ROOT / "examples" / "township-2024-niandu.yaml"
@@ -105,15 +106,12 @@ def test_profile_last_year_prints_a_block_that_loads_into_the_profile(tmp_path):
     assert bad.exit_code == 2
 
 
-@pytest.mark.parametrize("kind", ["word", "wps", "libreoffice"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_draft_covers_each_problem_of_an_auto_numbered_docx(kind, tmp_path, monkeypatch, retriever):
     """Last year's .docx of another unit, its 一、/（一）/1. all automatic numbering (Word, WPS layout, LibreOffice)."""
-    from tests.material.numbered_docx import LIBREOFFICE_DOCX, PROBLEMS, word_docx, wps_docx
-
     monkeypatch.setattr(pipeline.draft.factory, "retriever_factory", lambda settings, on_ingest=None: lambda: retriever)
     monkeypatch.setattr(pipeline.draft.factory, "drafter_factory", lambda settings: OfflineDrafter)
-    last = {"word": lambda: word_docx(tmp_path / "上年度.docx"), "wps": lambda: wps_docx(tmp_path / "上年度.docx"),
-            "libreoffice": lambda: LIBREOFFICE_DOCX}[kind]()
+    last = auto_numbered(kind, tmp_path)
     profile = profile_2025(tmp_path)
     data = yaml.safe_load(profile.read_text(encoding="utf-8"))
     data["last_year"] = [{"problem": PROBLEMS[0], "fixed": "全年开展专题研讨4次，形成研讨成果12篇"}]

@@ -50,6 +50,16 @@ SIGNATURE = ["某县水利局党组", "2024年1月15日"]
 PROBLEMS = [text.rstrip("。") for level, text in LINES[:LINES.index((0, "原因分析"))] if level == 2]
 
 
+KINDS = ("word", "wps", "libreoffice")
+
+
+def auto_numbered(kind: str, folder: Path) -> Path:
+    """Last year's material as one of KINDS writes it (the LibreOffice one is the committed fixture)."""
+    if kind == "libreoffice":
+        return LIBREOFFICE_DOCX
+    return {"word": word_docx, "wps": wps_docx}[kind](folder / "上年度材料.docx")
+
+
 def typed_text() -> str:
     """The same material with its numbers typed in: what the reader must see in each .docx."""
     counters = [0, 0, 0]

@@ -12,6 +12,7 @@ import pytest
 from pipeline.core.errors import InputError
 from pipeline.export.preview import soffice_binary
 from pipeline.material.last_year import read_last_year, split_measure
+from tests.material.numbered_docx import KINDS, PROBLEMS, auto_numbered, typed_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,19 +82,10 @@ def test_a_docx_written_by_libreoffice_reads_as_its_text(tmp_path):
     assert from_docx == [(e.aspect, e.problem) for e in read_last_year(source)]
 
 
-def _auto_numbered(kind: str, tmp_path: Path) -> Path:
-    from tests.material.numbered_docx import LIBREOFFICE_DOCX, word_docx, wps_docx
-
-    return {"word": lambda: word_docx(tmp_path / "上年度.docx"), "wps": lambda: wps_docx(tmp_path / "上年度.docx"),
-            "libreoffice": lambda: LIBREOFFICE_DOCX}[kind]()
-
-
-@pytest.mark.parametrize("kind", ["word", "wps", "libreoffice"])
+@pytest.mark.parametrize("kind", KINDS)
 def test_another_units_auto_numbered_docx_gives_each_problem_with_its_measure(kind, tmp_path):
     """Word's, WPS's and LibreOffice's automatic numbering: the headings and points carry no typed number."""
-    from tests.material.numbered_docx import PROBLEMS, typed_text
-
-    entries = read_last_year(_auto_numbered(kind, tmp_path))
+    entries = read_last_year(auto_numbered(kind, tmp_path))
     assert [e.problem for e in entries] == PROBLEMS
     assert [e.aspect for e in entries] == ["在理论学习方面"] * 2 + ["在担当作为方面"] * 2 + ["在廉洁自律方面"]
     assert [(e.owner, e.deadline) for e in entries] == [

@@ -23,7 +23,8 @@ _DIZHI = "子丑寅卯辰巳午未申酉戌亥"
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"), (40, "xl"),
           (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))
-# A label ending in one of these is separated from the text already (一、 （一） 1.); any other gets a space.
+# A label ending in one of these (or a circled number) is separated from the text already (一、 （一） 1.); any
+# other gets a space.
 _CLOSED = "、.．)）:："
 
 
@@ -102,6 +103,10 @@ def _styles(document, numbering: Numbering) -> dict[str, tuple[str, int]]:
             current = _val(by_id[current], "w:basedOn")
         if num_id is not None:
             found[style_id] = (num_id, ilvl if ilvl is not None else style_levels.get(style_id, 0))
+    default = next((i for i, s in by_id.items() if s.get(qn("w:type")) == "paragraph"
+                    and s.get(qn("w:default")) in ("1", "true")), None)
+    if default in found:  # a paragraph naming no style has the default one
+        found[""] = found[default]
     return found
 
 
@@ -202,11 +207,11 @@ def paragraph_label(numbering: Numbering | None, paragraph) -> str:
         return ""
     ppr = paragraph._p.pPr
     num_id, ilvl = _num_pr(ppr)
-    style_num = numbering.styles.get(_val(ppr, "w:pStyle") or "", (None, None))
-    if num_id is None:
-        num_id, ilvl = style_num
+    style_num, style_ilvl = numbering.styles.get(_val(ppr, "w:pStyle") or "", (None, None))
+    if num_id is None:  # the style's list, at the paragraph's own level where it names one
+        num_id, ilvl = style_num, style_ilvl if ilvl is None else ilvl
     elif ilvl is None:
-        ilvl = style_num[1] if style_num[0] == num_id else 0
+        ilvl = style_ilvl if style_num == num_id else 0
     if num_id is None or num_id == "0" or num_id not in numbering.nums:
         return ""  # numId 0 switches a style's numbering off
     ilvl = ilvl or 0
@@ -224,4 +229,4 @@ def paragraph_label(numbering: Numbering | None, paragraph) -> str:
             number = "" if shown.fmt == "none" else format_number(value, "decimal" if level.legal else shown.fmt)
             label = label.replace(f"%{index}", number)
     label = label.strip()
-    return label if not label or label[-1] in _CLOSED else label + " "
+    return label if not label or label[-1] in _CLOSED + _CIRCLED else label + " "

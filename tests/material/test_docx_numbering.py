@@ -63,7 +63,8 @@ def test_the_libreoffice_fixture_is_what_libreoffice_makes_of_its_source(tmp_pat
 
 def _numbered(tmp_path, levels: str, nums: str, paragraphs: list[tuple[str, str]], style_num: str = ""):
     """A small .docx: `levels` one abstractNum's w:lvl elements, `nums` its w:num elements, paragraphs (numPr
-    XML or "", text); `style_num` puts a numPr on Heading 1."""
+    XML or "", text; "style" or "style:<numPr XML>" for a Heading 1 paragraph); `style_num` puts a numPr on
+    Heading 1."""
     document = docx.Document()
     numbering = document.part.part_related_by(RT.NUMBERING).element
     for child in list(numbering):
@@ -76,8 +77,9 @@ def _numbered(tmp_path, levels: str, nums: str, paragraphs: list[tuple[str, str]
             f'<w:numPr xmlns:w="{W}">{style_num}</w:numPr>'))
     document.add_paragraph(TITLE)
     for num_pr, text in paragraphs:
-        paragraph = document.add_paragraph(text, style="Heading 1" if num_pr == "style" else None)
-        if num_pr and num_pr != "style":
+        paragraph = document.add_paragraph(text, style="Heading 1" if num_pr.startswith("style") else None)
+        num_pr = num_pr.removeprefix("style").removeprefix(":")
+        if num_pr:
             paragraph._p.get_or_add_pPr().insert(0, parse_xml(f'<w:numPr xmlns:w="{W}">{num_pr}</w:numPr>'))
     path = tmp_path / "n.docx"
     document.save(path)
@@ -115,12 +117,14 @@ def test_a_higher_level_restarts_the_lower_and_a_legal_list_shows_decimals(tmp_p
 
 
 def test_style_numbering_bullets_empty_items_and_numbering_switched_off(tmp_path):
-    levels = _lvl(0, "chineseCounting", "%1、") + _lvl(1, "bullet", "\uf0b7")
+    levels = _lvl(0, "chineseCounting", "%1、") + _lvl(1, "chineseCounting", "（%2）") + _lvl(2, "bullet", "\uf0b7")
     lines = _numbered(tmp_path, levels, '<w:num w:numId="1"><w:abstractNumId w:val="7"/></w:num>',
-                      [("style", "存在的问题"), (_pr(1, 1), "要点"), (_pr(1, 0), ""), ("style", "整改措施"),
-                       (_pr(0), "不编号的标题"), (_pr(1, None), "直接编号，级别取默认")], style_num=_pr(1))
+                      [("style", "存在的问题"), (_pr(1, 2), "要点"), (_pr(1, 0), ""), ("style", "整改措施"),
+                       ("style:" + '<w:ilvl w:val="1"/>', "样式的列表，本段的级别"), (_pr(0), "不编号的标题"),
+                       (_pr(1, None), "直接编号，级别取默认")], style_num=_pr(1))
     # An empty numbered paragraph shows 二、 in Word, so the next heading is 三、.
-    assert lines == ["一、存在的问题", "要点", "三、整改措施", "不编号的标题", "四、直接编号，级别取默认"]
+    assert lines == ["一、存在的问题", "要点", "三、整改措施", "（一）样式的列表，本段的级别", "不编号的标题",
+                     "四、直接编号，级别取默认"]
 
 
 def test_a_numbering_part_that_names_missing_lists_reads_as_plain_text(tmp_path):
@@ -136,3 +140,17 @@ def test_a_word_2010_custom_format_is_read_through_its_fallback(tmp_path):
     lines = _numbered(tmp_path, custom, '<w:num w:numId="1"><w:abstractNumId w:val="7"/></w:num>',
                       [(_pr(1), "第一项"), (_pr(1), "第二项")])
     assert lines == ["01、第一项", "02、第二项"]
+
+
+def test_a_paragraph_naming_no_style_takes_the_default_styles_numbering(tmp_path):
+    document = docx.Document()
+    numbering = document.part.part_related_by(RT.NUMBERING).element
+    numbering.append(parse_xml(f'<w:abstractNum xmlns:w="{W}" w:abstractNumId="7">'
+                               f'{_lvl(0, "decimalEnclosedCircle", "%1")}</w:abstractNum>'))
+    numbering.append(parse_xml(f'<w:num xmlns:w="{W}" w:numId="70"><w:abstractNumId w:val="7"/></w:num>'))
+    document.styles["Normal"].element.get_or_add_pPr().insert(0, parse_xml(
+        f'<w:numPr xmlns:w="{W}">{_pr(70)}</w:numPr>'))
+    for text in ("甲", "乙"):
+        document.add_paragraph(text)
+    document.save(tmp_path / "d.docx")
+    assert read_text(tmp_path / "d.docx").split("\n") == ["①甲", "②乙"]

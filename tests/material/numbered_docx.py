@@ -159,8 +159,9 @@ def wps_docx(path: Path) -> Path:
     """Laid out as WPS Office writes a .docx: numeric style ids ("1" Normal, "2" 标题 1, "3" 标题 2) whose pPr
     carry the numbering, a multilevel abstractNum in chineseCounting with w:pStyle links and w:suff nothing,
     eastAsia fonts on every run, the wpsCustomData namespace, app.xml naming WPS Office_11.1 and custom.xml's
-    KSOProductBuildVer. Built here to the XML of a .docx saved by WPS Office 11.1 (WPS does not run on this
-    machine), not saved by WPS itself. The points are the list's third level ("%3．", full-width dot, restarting
+    KSOProductBuildVer. Built here, not saved by WPS itself (WPS does not run on this machine): the numbering and
+    styles follow those of a .docx saved by WPS Office 11.1.0.11875 found in a public repository, whose own body
+    has no numbered paragraph to read. The points are the list's third level ("%3．", full-width dot, restarting
     under each （一）), set on the paragraph itself as WPS does for body text."""
     body = [_wps_paragraph(TITLE)]
     for level, text in LINES:

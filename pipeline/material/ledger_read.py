@@ -165,7 +165,8 @@ def read_ledger(path: str | Path) -> LedgerSheet:
         if values.get("问题"):
             result.entries.append(LedgerEntry(
                 row=number, number=values.get("序号", ""), aspect=values.get("方面", ""), problem=values["问题"],
-                source=values.get("来源", ""), kind=source_kind(values.get("来源", "")), measure=values.get("整改措施", ""), owner=values.get("责任人", ""),
+                source=values.get("来源", ""), kind=source_kind(values.get("来源", "")),
+                measure=values.get("整改措施", ""), owner=values.get("责任人", ""),
                 deadline=deadline, status=status, result=values.get("完成情况", ""),
                 evidence=values.get("佐证材料", ""), due=due))
     if not result.entries and not result.errors:

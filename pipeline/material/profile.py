@@ -75,8 +75,8 @@ class Problem(Strict):
         return value
 
     def raised_in(self) -> str:
-        """The ledger's key for where this problem was raised: group (查摆, the default) or opinions."""
-        return lexicon("meeting")["ledger"]["problem_sources"].get(self.source, "group")
+        """Where this problem was raised: self (查摆 by the body or member, the default) or opinions (征求意见)."""
+        return lexicon("meeting")["ledger"]["problem_sources"].get(self.source, "self")
 
 
 def causes_mapping(value):

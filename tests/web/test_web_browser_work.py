@@ -1,7 +1,7 @@
 """In real headless Chromium, the workbench keeps what the clerk did and says when it is busy: the draft button
 stays under the cursor while the autosave label changes, pasted opinions survive a reload, proposing aspects shows
-a busy button, a confirmed notice keeps the filled form and the step can be undone, a spec from a notice can be
-deleted, and an invented session id in the cookie is replaced."""
+a busy button, confirmed opinions keep their source (征求意见), a confirmed notice keeps the filled form and the
+step can be undone, a spec from a notice can be deleted, and an invented session id in the cookie is replaced."""
 
 from __future__ import annotations
 
@@ -79,6 +79,21 @@ def test_pasted_opinions_survive_a_reload_and_proposing_them_shows_busy(page):
     seen = page.evaluate("window.seen")
     assert any(disabled and busy == "true" and "正在分配" in text for disabled, busy, text in seen), seen
     expect(page.locator("#opinions-assign")).to_be_enabled()
+    # Confirmed, each opinion is a problem row raised in 征求意见: tagged, and the hidden source survives a reload.
+    page.locator("#opinions-confirm").click()
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    page.reload()
+    sourced = page.locator(".row:has([data-r=source][value=征求意见])")
+    expect(sourced).to_have_count(2)
+    problems = sourced.locator("[data-r=problem]").evaluate_all("els => els.map(e => e.value)")
+    assert sorted(problems) == sorted(["村民诉求回复不及时", "三会一课有时走过场"])
+    expect(page.locator(".source-tag:visible")).to_have_count(2)
+    # The clerk says one was found by the 班子 itself: the tag goes, and stays gone.
+    sourced.first.locator(".drop-source").click()
+    expect(page.locator(".source-tag:visible")).to_have_count(1)
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    page.reload()
+    expect(page.locator(".row:has([data-r=source][value=征求意见])")).to_have_count(1)
 
 
 def test_a_confirmed_notice_keeps_the_form_and_can_be_undone_and_its_spec_deleted(page, tmp_path):

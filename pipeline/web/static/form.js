@@ -132,8 +132,16 @@ form.addEventListener("click", function (event) {
   } else if (target.classList.contains("remove")) {
     target.closest(".row").remove();
     saveSoon();
+  } else if (target.classList.contains("drop-source")) {
+    markSource(target.closest(".row"), "");  // the clerk says it was not raised in 征求意见
+    saveSoon();
   }
 });
+// Where a problem row was raised: the hidden input the ledger's 来源 comes from, and its visible tag.
+function markSource(row, source) {
+  row.querySelector("[data-r=source]").value = source;
+  row.querySelector(".source-tag").hidden = source !== "征求意见";
+}
 document.getElementById("add-last-year").addEventListener("click", function () {
   addRow(document.getElementById("last-year"), "ly-template");
   saveSoon();
@@ -179,8 +187,9 @@ document.getElementById("opinions-assign").addEventListener("click", async funct
           return Array.from(row.querySelectorAll("[data-r]")).every(function (el) { return !el.value.trim(); });
         });
         const text = li.querySelector(".opinion-text").textContent;
-        if (empty) empty.querySelector("[data-r=problem]").value = text;
-        else addRow(rows, "row-template", {problem: text});
+        const row = empty || addRow(rows, "row-template");
+        row.querySelector("[data-r=problem]").value = text;
+        markSource(row, "征求意见");
       });
       const count = form.querySelector("[data-f=opinions_count]");
       if (!count.value.trim()) count.value = String(list.querySelectorAll("li").length);

@@ -39,6 +39,7 @@ def docx_paragraphs(path: Path) -> list[str]:
     from docx.opc.exceptions import PackageNotFoundError  # lazy: heavy library, loaded only where used
 
     from pipeline.material.docx_numbering import paragraph_label, read_numbering  # lazy: imports python-docx
+    from pipeline.material.docx_text import shown_text  # lazy: imports python-docx
 
     with open(path, "rb") as handle:
         head = handle.read(8)
@@ -55,7 +56,7 @@ def docx_paragraphs(path: Path) -> list[str]:
         document = docx.Document(str(path))
         numbering = read_numbering(document)
         # Every numbered paragraph is counted (an empty one shows its number too); only those with text are kept.
-        labelled = [(paragraph_label(numbering, p), p.text) for p in document.paragraphs]
+        labelled = [(paragraph_label(numbering, p), shown_text(p)) for p in document.paragraphs]
         texts = [label + text.lstrip() if label else text for label, text in labelled if text.strip()]
         # A long title is often broken into lines inside its one paragraph (our export does so too).
         return [texts[0].replace("\n", ""), *texts[1:]] if texts else texts

@@ -5,6 +5,7 @@ every step that replaces what was typed keeps it and can be undone."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -132,7 +133,11 @@ def test_an_uploaded_material_over_an_edited_draft_can_be_undone(app):
     assert "我亲手改过的这一段" in client.get("/review").text
     client.post("/api/material", files={"file": ("b.txt", second.encode("utf-8"))}, data={"replace": "true"}, headers=H)
     page = client.get("/review").text
-    assert "调研不够" in page and "撤销“上传材料”" in page
+    assert "调研不够" in page and "撤销“上传材料”" in page and "下载之前的材料（Word）" in page
+    # The edited material can be downloaded as it was, without undoing.
+    kept = client.get("/download/kept/md")
+    assert kept.status_code == 200 and "我亲手改过的这一段" in kept.text and quote("之前的版本") in kept.headers["content-disposition"]
+    assert "我亲手改过的这一段" not in client.get("/download/md").text
     assert client.post("/api/draft/undo", headers=H).json() == {"redirect": "/review"}
     back = client.get("/review").text
     assert "我亲手改过的这一段" in back and "调研不够" not in back

@@ -163,6 +163,9 @@ def test_a_session_past_its_quota_loses_only_its_drafting_caches(tmp_path):
 def test_a_spec_change_keeps_what_was_typed_and_can_be_undone(app):
     client = clerk(app)
     client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H)
+    assert 'data-ask=""' in client.get("/").text.split('data-spec="generic-zuzhi"')[1][:20]  # an empty form: not asked
+    assert client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H).status_code == 200
+    assert client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H).status_code == 200
     client.post("/api/form", json={"spec": "2024-dangji-zuzhi", "unit_name": "东山村党支部",
                                    "aspects": {"廉洁纪律": [{"problem": "公务接待把关不严"}]}}, headers=H)
     start = client.get("/").text
@@ -176,3 +179,21 @@ def test_a_spec_change_keeps_what_was_typed_and_can_be_undone(app):
     client.post("/api/form/undo", headers=H)
     back = client.get("/form").text
     assert 'data-spec="2024-dangji-zuzhi"' in back and 'data-aspect="廉洁纪律"' in back and "公务接待把关不严" in back
+
+
+def test_a_new_draft_over_an_edited_one_is_refused_unless_asked(app):
+    from tests.web.test_web_meeting import wait
+
+    client = clerk(app)
+    client.post("/api/profile", files={"file": ("a.yaml", EXAMPLE.read_bytes())}, headers=H)
+    assert 'data-ask=""' in client.get("/form").text  # nothing edited yet: not asked
+    assert wait(client, client.post("/api/draft", json={}, headers=H).json()["job"])["status"] == "done"
+    assert client.post("/api/paragraph", json={"index": 1, "text": "我亲手改过的这一段。"}, headers=H).status_code == 200
+    asked = "审改页中的草稿有您的 1 处修改，将被新起草的草稿替换"
+    assert asked in client.get("/form").text
+    refused = client.post("/api/draft", json={}, headers=H)
+    assert refused.status_code == 409 and refused.json()["error"].startswith(asked)
+    assert "我亲手改过的这一段" in client.get("/download/md").text
+    assert wait(client, client.post("/api/draft", json={"replace": True}, headers=H).json()["job"])["status"] == "done"
+    assert "我亲手改过的这一段" not in client.get("/download/md").text
+    assert "我亲手改过的这一段" in client.get("/download/kept/md").text

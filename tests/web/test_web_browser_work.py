@@ -108,10 +108,22 @@ def _read_notice(page, notice) -> None:
 def test_a_confirmed_notice_asks_keeps_the_form_and_can_be_undone_and_its_spec_deleted(page, server, tmp_path):
     from playwright.sync_api import expect
 
+    # The form is filled elsewhere (another tab) after this page was shown: the server asks instead, and a
+    # cancel leaves it as it is.
+    api = {"X-Duizhao": "1"}
+    page.request.post(server + "/api/spec", data={"spec": "2024-dangji-zuzhi"}, headers=api)
+    page.request.post(server + "/api/form", data={"spec": "2024-dangji-zuzhi", "unit_name": "城关镇东山村党支部",
+                                                  "aspects": {"政治纪律": [{"problem": "学习条例联系实际不够"}]}},
+                      headers=api)
+    page.dialogs.answers.append(False)
+    with page.expect_response("**/api/spec") as refused:
+        page.locator("tr", has_text="generic-zuzhi").get_by_role("button", name="选用").click()
+    assert refused.value.status == 409
+    expect(page.locator("#message")).to_be_hidden()
+    assert page.dialogs.asked[-1].startswith("当前表格已填写的内容（单位名称、1 个问题）将改按会议规范")
     _pick(page, "2024-dangji-zuzhi")
-    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
-    page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]").fill("学习条例联系实际不够")
-    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    expect(page.locator("[data-f=unit_name]")).to_have_value("城关镇东山村党支部")
+    expect(page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]")).to_have_value("学习条例联系实际不够")
     notice = tmp_path / "通知.txt"
     notice.write_text(NOTICE, encoding="utf-8")
     _read_notice(page, notice)

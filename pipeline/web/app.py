@@ -28,6 +28,7 @@ from pipeline.web.forms import MemberForm
 from pipeline.web.jobs import Jobs
 from pipeline.web.meeting import RESULT_FILE as MEETING_RESULT
 from pipeline.web.meeting_forms import align_members, has_members
+from pipeline.web.replacing import draft_edits, filled, meeting_edits, question
 from pipeline.web.security import make_guard
 from pipeline.web.spec_owners import SpecOwners
 from pipeline.web.work import BodyLimit, Workers
@@ -173,8 +174,10 @@ def create_app(config: WebConfig) -> FastAPI:
     def start(request: Request):
         session = state.session(request)
         form = session.form()
+        # The steps here that replace what the clerk typed ask with these first (see replacing.py).
         return page(request, "start.html", specs=spec_rows(request), form=form,
-                    has_draft=session.draft_text() is not None)
+                    has_draft=session.draft_text() is not None, ask=question, filled=filled(form),
+                    ask_import=question("import", filled(form)), ask_material=question("material", draft_edits(session)))
 
     @app.get("/form", response_class=HTMLResponse)
     def form_page(request: Request):
@@ -190,7 +193,9 @@ def create_app(config: WebConfig) -> FastAPI:
         return page(request, "form.html", form=form, spec=spec, model=state.model_available(), roots=service.spec_roots(spec),
                     job=job.id if job else "", has_draft=session.draft_text() is not None,
                     blank_member=align_members([MemberForm()], spec)[0], whole_meeting=has_members(form),
-                    has_meeting=session.path(MEETING_RESULT).is_file(), undo=session.undo_step())
+                    has_meeting=session.path(MEETING_RESULT).is_file(), undo=session.undo_step(),
+                    ask_draft=question("meeting", meeting_edits(session)) if has_members(form)
+                    else question("draft", draft_edits(session)))
 
     @app.get("/review", response_class=HTMLResponse)
     def review_page(request: Request):

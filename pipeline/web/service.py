@@ -85,12 +85,12 @@ def switch_spec(old: FormState | None, spec: MeetingSpec) -> FormState:
     return form.model_copy(update={"aspects": aspects, "members": align_members(old.members, spec)})
 
 
-def upload_form(data: bytes, name: str) -> FormState:
+def upload_form(data: bytes, name: str, specs: dict[str, MeetingSpec] | None = None) -> FormState:
     """The form an uploaded profile or meeting file fills in, read and checked exactly as `duizhao draft` reads
     a file: a key given twice or an aspect the spec does not name is refused, nothing is remapped."""
     from pipeline.web.meeting_forms import align_members, from_meeting, refuse_external_profile
 
-    loaded = inputs.load_input(data, name)
+    loaded = inputs.load_input(data, name, specs)
     if loaded.meeting is not None:
         refuse_external_profile(loaded.meeting, name)
         form = align_form(from_meeting(loaded.meeting), loaded.spec)

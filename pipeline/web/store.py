@@ -155,6 +155,14 @@ class Session:
         except OSError:
             return None
 
+    def kept_draft(self) -> Session | None:
+        """The material the last upload or new draft replaced, read as the session's own (for its download)."""
+        if self.draft_undo_step() is None:
+            return None
+        kept = Session(self.folder.parent, self.id)
+        kept.folder = self.path("draft-undo")  # the same names inside: draft.txt, meta.json …
+        return kept
+
     def undo_draft(self) -> None:
         """Bring back the material the last upload or new draft replaced; that step becomes undoable in turn."""
         aside = self.path("draft-undo")

@@ -114,8 +114,10 @@ def merge_rows(typed: list[LastYear], found: list[LastYear]) -> tuple[list[LastY
             continue
         current = merged[index]
         fields = (*SHOWN[1:], *CARRIED)
+        # Where it was read is no one's text: the latest reading names it.
         merged[index] = current.model_copy(update={name: getattr(entry, name) for name in fields
-                                                   if getattr(entry, name) and not getattr(current, name)})
+                                                   if getattr(entry, name) and (not getattr(current, name)
+                                                                                or name == "source")})
         differences += [Difference(row=index, field=name, typed=getattr(current, name), read=getattr(entry, name))
                         for name in SHOWN[1:] if getattr(entry, name) and getattr(current, name)
                         and getattr(entry, name).strip() != getattr(current, name).strip()]

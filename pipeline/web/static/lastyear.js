@@ -33,7 +33,7 @@ function showFound(data) {
   lyFound.innerHTML = "";
   const head = document.createElement("p");
   head.className = "hint";
-  head.textContent = "从" + data.source + "读出 " + data.entries.length + " 条。请逐条核对、修改；不加入的取消勾选或删除，然后确认。";
+  head.textContent = "从" + data.source + " 读出 " + data.entries.length + " 条。请逐条核对、修改；不加入的取消勾选或删除，然后确认。";
   lyFound.appendChild(head);
   if (data.warnings.length) {
     const more = document.createElement("details");

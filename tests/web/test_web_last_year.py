@@ -209,3 +209,12 @@ def test_a_members_ledger_rows_survive_the_meeting_file_round_trip(client, tmp_p
     [member] = load_meeting(downloaded)[0].members
     done = next(e for e in member.last_year if e.fixed == "全年形成调研报告3篇")
     assert done.status == "已完成" and done.source.startswith("整改清单 会议整改清单.xlsx 第") and done.measure
+
+
+def test_a_status_written_otherwise_is_kept_on_the_page(client):
+    """A profile's 状态 outside the ledger's four stays selected, so an autosave never drops it."""
+    state = {"spec": "generic-zuzhi", "unit_name": "东山村党支部",
+             "last_year": [{"problem": "三会一课不规范", "status": "基本完成"}]}
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    assert client.post("/api/form", json=state, headers=H).json()["saved"]
+    assert '<option value="基本完成" selected>基本完成</option>' in client.get("/form").text

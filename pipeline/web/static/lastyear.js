@@ -14,7 +14,11 @@ function lyRowData(row) {
 function fillLyRow(node, values) {
   Object.keys(values).forEach(function (key) {
     const el = node.querySelector("[data-r=" + key + "]");
-    if (el) el.value = values[key] || "";
+    if (!el) return;
+    if (el.tagName === "SELECT" && values[key] && !Array.from(el.options).some(function (o) { return o.value === values[key]; })) {
+      el.add(new Option(values[key], values[key]));  // a 状态 written otherwise in the clerk's file is kept as written
+    }
+    el.value = values[key] || "";
   });
   node.querySelector(".ly-source").textContent = values.source ? "来自：" + values.source : "";
   return node;

@@ -1,15 +1,19 @@
 """In real headless Chromium, 上年度整改 from last year's Word material: the clerk uploads it, edits one row,
 unticks one, confirms (a row she typed about the same problem stays hers: the dialog offers what was read, she
-keeps her text), reloads, and drafts offline: the review lists each kept problem in 上年度整改落实情况."""
+keeps her text), reloads, and drafts offline: the review lists each kept problem in 上年度整改落实情况. A meeting's
+ledger and a member's own material go to the rows of whose problems they are."""
 
 from __future__ import annotations
 
 import pytest
 
+from pipeline.export.ledger import ledger_xlsx
+from pipeline.material.meeting import group_profile, load_meeting
+from pipeline.material.meeting_docs import ledger_header, ledger_title, meeting_ledger_rows
 from pipeline.web.app import WebConfig
 from tests.web.live import live_server
 from tests.web.test_web_browser import ARGS, CHROMIUM
-from tests.web.test_web_last_year import hospital_docx  # noqa: F401 - the fixture: last year's draft in Word
+from tests.web.test_web_last_year import TOWNSHIP, hospital_docx, seed_docx  # noqa: F401 - fixtures: last year in Word
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")]
@@ -95,3 +99,39 @@ def test_last_years_material_is_listed_edited_confirmed_kept_and_drafted(page, h
     assert "“上年度‘病历书写不规范’的问题整改不彻底”的问题，上年度确定的整改措施是" in part
     assert part.count("【待补：整改结果】") >= 1
     assert "党员发挥先锋模范作用不够均衡" not in text  # the row she unticked
+
+
+def test_a_meeting_ledger_and_a_members_own_material_go_to_whose_rows_they_are(page, tmp_path, seed_docx):  # noqa: F811
+    from playwright.sync_api import expect
+
+    meeting, spec = load_meeting(TOWNSHIP)
+    ledger = tmp_path / "会议整改清单.xlsx"
+    ledger.write_bytes(ledger_xlsx(ledger_title(meeting, spec), ledger_header(),
+                                   meeting_ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)))
+    page.locator("tr", has_text="generic-zuzhi").get_by_role("button", name="选用").click()
+    page.wait_for_url("**/form")
+    page.locator("[data-f=unit_name]").fill("青石镇党委")
+    page.locator("#add-member").click()
+    page.locator(".member [data-m=name]").fill("刘芳")
+    page.locator(".member [data-m=post]").fill("组织委员")
+
+    page.locator("#ly-ledger-file").set_input_files(str(ledger))
+    page.locator("#ly-ledger").click()
+    found = page.locator("#ly-found .found-row")
+    expect(found.first).to_be_visible()
+    others = page.locator("#ly-found .found-row", has_text="表单中没有这位成员")
+    assert others.count() > 0 and others.locator(".found-keep:checked").count() == 0  # another member's rows: left out
+    group_rows = found.count() - page.locator("#ly-found .found-row[data-who]:not([data-who=''])").count()
+    hers = page.locator("#ly-found .found-row[data-who='刘芳']").count()
+    page.locator("#ly-confirm").click()
+    expect(page.locator("#ly-found")).to_contain_text("已加入")
+    expect(page.locator("#last-year .ly-row")).to_have_count(group_rows)
+    expect(page.locator(".member .member-last-year .ly-row")).to_have_count(hers)
+
+    page.locator(".member .ly-member-file").set_input_files(str(seed_docx))  # her own last year's material
+    page.locator(".member .ly-member-read").click()
+    expect(page.locator("#ly-found .found-row").first).to_contain_text("成员：刘芳")
+    page.locator("#ly-confirm").click()
+    expect(page.locator("#ly-found")).to_contain_text("已加入 12 条")
+    expect(page.locator(".member .member-last-year .ly-row")).to_have_count(hers + 12)
+    expect(page.locator("#last-year .ly-row")).to_have_count(group_rows)

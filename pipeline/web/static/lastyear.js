@@ -80,23 +80,30 @@ function closeFound(note) {
   lyFound.hidden = !note;
 }
 
-async function readLastYear(inputId, url, button) {
-  const input = document.getElementById(inputId);
+// `who`: a member's own material, whose problems go to that member's rows.
+async function readLastYear(input, url, button, who) {
   if (!input.files.length) { showMessage("请先选择文件"); return; }
   const body = new FormData();
   body.append("file", input.files[0]);
   try {
     const data = await busy(button, "正在读取…", function () { return api(url, {body: body}); });
+    if (who) data.entries.forEach(function (entry) { entry.who = entry.who || who; });
     showMessage("");
     showFound(data);
   } catch (e) { showMessage(e.message); }
 }
 
 document.getElementById("ly-material").addEventListener("click", function () {
-  readLastYear("ly-material-file", "/api/last-year/material", this);
+  readLastYear(document.getElementById("ly-material-file"), "/api/last-year/material", this);
 });
 document.getElementById("ly-ledger").addEventListener("click", function () {
-  readLastYear("ly-ledger-file", "/api/last-year/ledger", this);
+  readLastYear(document.getElementById("ly-ledger-file"), "/api/last-year/ledger", this);
+});
+membersBox.addEventListener("click", function (event) {
+  if (!event.target.classList.contains("ly-member-read")) return;
+  const member = event.target.closest(".member");
+  if (!memberName(member)) { showMessage("请先填写这位成员的姓名"); return; }
+  readLastYear(member.querySelector(".ly-member-file"), "/api/last-year/material", event.target, memberName(member));
 });
 
 const FIELD_NAMES = {measure: "整改措施", owner: "责任人", deadline: "时限", status: "状态", fixed: "完成情况"};

@@ -20,6 +20,7 @@ from pipeline.web import service
 from pipeline.web.api import router as api_router
 from pipeline.web.county import router as county_router
 from pipeline.web.downloads import router as download_router
+from pipeline.web.last_year import router as last_year_router
 from pipeline.web.ledger import router as ledger_router
 from pipeline.web.meeting import router as meeting_router
 from pipeline.web.notice import router as notice_router
@@ -138,6 +139,7 @@ def create_app(config: WebConfig) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     # Data for the page's scripts stays readable Chinese (still HTML-safe: tojson escapes < > & ').
     templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+    templates.env.globals["ledger_statuses"] = service.ledger_statuses()  # the 状态 choices of a last-year row
     sessions = config.data_dir / "sessions"
     state = State(config, Jobs(config.workers), templates, LastSeen(sessions), Workers(config.parse_workers),
                   owners=SpecOwners(config.data_dir))
@@ -215,5 +217,6 @@ def create_app(config: WebConfig) -> FastAPI:
     app.include_router(meeting_router)
     app.include_router(county_router)
     app.include_router(ledger_router)
+    app.include_router(last_year_router)
 
     return app

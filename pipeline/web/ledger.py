@@ -4,14 +4,12 @@ cells, the overdue (逾期) and the done rows; the progress report is offered wh
 
 from __future__ import annotations
 
-import zipfile
-from io import BytesIO
-
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pipeline.core.errors import InputError
 from pipeline.run.ledger import LedgerReview, check_ledger_file
+from pipeline.run.review import check_xlsx
 from pipeline.web.context import app_state, attachment, guarded, heavy, request_session
 from pipeline.web.downloads import DOCX
 from pipeline.web.security import read_upload, upload_suffix
@@ -22,19 +20,8 @@ REPORT = "ledger-report.docx"
 RESULT = "ledger.json"
 
 
-def _check_xlsx(data: bytes, limits) -> None:
-    """An .xlsx is a zip: bounded by what it unpacks to, as an uploaded .docx is."""
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError):
-        raise InputError("上传的文件不是有效的 Excel 表格（.xlsx）：请在 Excel 或 WPS 中另存为 .xlsx 后重新上传") from None
-    if len(infos) > limits.parts or sum(i.file_size for i in infos) > limits.unpacked_bytes:
-        raise InputError("这个表格解压后过大，不像一份整改清单：请只保留整改清单工作表后重新上传")
-
-
 def _review(session, data: bytes, limits) -> LedgerReview:
-    _check_xlsx(data, limits)
+    check_xlsx(data, limits)
     path, report = session.path(LEDGER), session.path(REPORT)
     path.write_bytes(data)
     report.unlink(missing_ok=True)  # a report is never left over from an earlier ledger

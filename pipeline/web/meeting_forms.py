@@ -10,8 +10,8 @@ from pipeline.material.meeting import Member, MeetingFile
 from pipeline.material.meeting_facts import Outcome, Session
 from pipeline.material.specs import MeetingSpec
 from pipeline.run.inputs import aspect_name, checked_meeting_data
-from pipeline.web.forms import (FormState, LastYearRow, MemberForm, Row, from_profile, nonblank_lines, problem_data,
-                                profile_data)
+from pipeline.web.forms import (FormState, MemberForm, Row, from_profile, last_year_data, last_year_rows, nonblank_lines,
+                                problem_data, profile_data)
 
 WHERE = "（表单）"
 MEMBER_HANDLED = {"name", "post", "duties", "aspects", "last_year", "criticisms", "causes"}
@@ -60,7 +60,7 @@ def _member_data(member: MemberForm, names: list[str]) -> dict:
                for aspect, rows in member.aspects.items()}
     if any(aspects.values()):
         entry["aspects"] = {aspect: problems for aspect, problems in aspects.items() if problems}
-    last_year = [{"problem": r.problem.strip(), "fixed": r.fixed.strip()} for r in member.last_year if r.problem.strip()]
+    last_year = last_year_data(member.last_year)
     if last_year:
         entry["last_year"] = last_year
     criticisms = {target.strip(): nonblank_lines(points) for target, points in member.criticisms.items() if nonblank_lines(points)}
@@ -125,7 +125,7 @@ def _member_form(member: Member) -> MemberForm:
                                             cause=p.cause, root=p.root, measure=p.measure, owner=p.owner,
                                             deadline=p.deadline, source=p.source) for p in problems]
                                for aspect, problems in member.aspects.items()},
-                      last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in member.last_year],
+                      last_year=last_year_rows(member.last_year),
                       criticisms={target: list(points) for target, points in member.criticisms.items()},
                       causes={cause.root: cause.note for cause in member.causes},
                       extra={k: v for k, v in dumped.items() if k not in MEMBER_HANDLED})

@@ -13,10 +13,11 @@ from pipeline.run.review import Review, UploadLimits, material_text, report_html
 from pipeline.run.confirm import confirm_in_text, confirm_recorded
 from pipeline.run.unit import Drafted, draft_planned, draft_unit, plan_unit, planned_items, safe_name
 from pipeline.run.form import form_feedback as run_form_feedback, form_roots
+from pipeline.run.last_year_form import ledger_statuses
 from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
 
 __all__ = ["Review", "UploadLimits", "material_text", "report_html", "review_text", "Drafted", "draft_unit",
-           "cause_roots", "known_specs", "spec_of", "draft_planned", "plan_unit", "planned_items"]
+           "cause_roots", "known_specs", "spec_of", "draft_planned", "plan_unit", "planned_items", "ledger_statuses"]
 
 STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
 docx_bytes = output.docx_bytes

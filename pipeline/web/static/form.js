@@ -23,8 +23,7 @@ function collect() {
     });
   });
   form.querySelectorAll("#last-year .ly-row").forEach(function (row) {
-    state.last_year.push({problem: row.querySelector("[data-r=problem]").value,
-                          fixed: row.querySelector("[data-r=fixed]").value});
+    state.last_year.push(lyRowData(row));
   });
   state.causes = {};
   form.querySelectorAll("[data-cause]").forEach(function (box) {

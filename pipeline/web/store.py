@@ -14,10 +14,14 @@ import time
 from pathlib import Path
 
 from pipeline.core.atomic import write_atomic
+from pipeline.run.drafted import has_confirmed
 from pipeline.web.forms import FormState
 
 ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 TOUCH_EVERY = 600.0  # seconds: "last seen" is written at most this often per session
+MEETING_RESULT = "meeting-result.json"  # the workbench's record of the meeting last drafted (its folder, its files)
+MEETING_GIVEN = "meeting-given.json"  # the form that meeting was drafted from, and what its page shows of it
+EDITED = "edited.json"  # the drafts the clerk edited in the review page (by their record, relative to the session)
 log = logging.getLogger(__name__)
 
 
@@ -173,17 +177,77 @@ class Session:
         shutil.rmtree(aside, ignore_errors=True)
         swap.rename(aside)
 
+    def keep_meeting_given(self, form: FormState, summary: dict) -> None:
+        """What the clerk gave for the meeting drafted (the form as filled then) and its page's summary of it."""
+        self._write(MEETING_GIVEN, json.dumps({"form": form.model_dump(mode="json"), "summary": summary},
+                                              ensure_ascii=False).encode("utf-8"))
+
+    def meeting_given(self) -> tuple[FormState, dict] | None:
+        kept = self._read_json(MEETING_GIVEN, None)
+        try:
+            return FormState.model_validate(kept["form"]), dict(kept["summary"])
+        except (TypeError, KeyError, ValueError):
+            return None
+
     def size(self) -> int:
-        return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file() and not p.is_symlink())
+        return _bytes(self.folder)
+
+    def _drafts(self) -> list[tuple[float, Path, list[Path]]]:
+        """Every draft the session holds, oldest first, by its key: a unit's record in out/ (with its .md/.docx and
+        its stage files), a meeting's folder in meeting-out/."""
+        drafts = []
+        out, meetings = self.path("out"), self.path("meeting-out")
+        for record in sorted(out.glob("*.json")) if out.is_dir() else []:
+            files = [p for p in out.iterdir() if p.stem == record.stem and p.is_file()] + [out / ".duizhao" / record.stem]
+            drafts.append((record.stat().st_mtime, record, files))
+        for folder in sorted(meetings.iterdir()) if meetings.is_dir() else []:
+            if folder.is_dir() and not folder.is_symlink() and folder.name != ".duizhao":
+                drafts.append((folder.stat().st_mtime, folder, [folder]))
+        return sorted(drafts, key=lambda d: d[0])
+
+    def _key(self, record: str | None) -> Path | None:
+        """The draft a record belongs to: out/<unit>.json itself, or the meeting folder meeting-out/<meeting>."""
+        parts = Path(record).parts if record else ()
+        return self.folder.joinpath(*parts[:2]) if len(parts) >= 2 else None
+
+    def _kept_drafts(self) -> set[Path]:
+        """Drafts that stay whatever the quota: the current one, the one an undo brings back, the meeting its page
+        lists, and every draft the clerk edited."""
+        records = [self.meta().get("record"), self._read_json("draft-undo/meta.json", {}).get("record"),
+                   *self._read_json(EDITED, [])]
+        kept = {key for key in map(self._key, records) if key is not None}
+        folder = self._read_json(MEETING_RESULT, {}).get("folder")
+        return kept | ({Path(folder)} if folder else set())
+
+    def _mark_edited(self) -> None:
+        record = self.meta().get("record")
+        edited = self._read_json(EDITED, [])
+        if record and record not in edited:
+            self._write(EDITED, json.dumps([*edited, record], ensure_ascii=False).encode("utf-8"))
 
     def trim(self, quota: int) -> int:
-        """Keep the session within its quota: past it, the drafting caches go (they are made again as needed),
-        never what the clerk typed or the drafts she sees. The bytes the session holds after."""
-        if not self.folder.is_dir() or self.size() <= quota:
-            return self.size() if self.folder.is_dir() else 0
-        for cache in sorted(self.folder.rglob(".duizhao")):
-            if cache.is_dir() and not cache.is_symlink():
-                shutil.rmtree(cache, ignore_errors=True)
+        """Keep the session within its quota. Past it, superseded drafts go, oldest first: never the current one,
+        the one an undo brings back, the meeting its page lists, or one the clerk edited or confirmed sentences in;
+        then the drafting caches (made again as needed). The form, uploads and the draft she sees always stay.
+        The bytes the session holds after."""
+        if not self.folder.is_dir():
+            return 0
+        size = self.size()
+        if size <= quota:
+            return size
+        kept = {p.resolve() for p in self._kept_drafts()}
+        for _, key, files in self._drafts():
+            if size <= quota:
+                break
+            if key.resolve() in kept or (key.suffix == ".json" and has_confirmed(key)):
+                continue
+            for path in files:
+                size -= _bytes(path)
+                _remove(path)
+        if size > quota:
+            for cache in sorted(self.folder.rglob(".duizhao")):
+                if cache.is_dir() and not cache.is_symlink():
+                    shutil.rmtree(cache, ignore_errors=True)
         return self.size()
 
     def draft_text(self) -> str | None:
@@ -193,7 +257,24 @@ class Session:
             return None
 
     def save_text(self, text: str) -> None:
+        """The clerk's edit of the current draft: kept, and the draft marked as edited (pruning keeps it)."""
         self._write("draft.txt", text.encode("utf-8"))
+        self._mark_edited()
+
+
+def _bytes(path: Path) -> int:
+    if path.is_symlink() or not path.exists():
+        return 0
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 class LastSeen:

@@ -21,6 +21,7 @@ from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon
 from pipeline.run.drafted import edited_file, open_material
 from pipeline.run.meeting import document_names, draft_meeting
+from pipeline.run.meeting_source import read_source
 from pipeline.run.output import marked_text
 from pipeline.run.review import load_corpus
 from pipeline.run.runner import DraftOptions
@@ -101,6 +102,7 @@ def draft_meeting_job(request: Request, body: MeetingDraft):
 def start_from_form(state, session, form: FormState, offline: bool) -> dict:
     """The form as a whole meeting: checked, drafted from memory; the session keeps the form it came from."""
     whole, spec = form_meeting(form)
+    read_source((whole, spec))  # what a meeting in memory cannot be drafted from is refused before anything is kept
     session.keep_meeting_given(form, meeting_summary(whole, spec))
     return _submit(state, session, offline, whole, spec)
 

@@ -1,6 +1,7 @@
-"""A drafted material read back from the record the runner wrote beside it (its .json), for whoever lists, opens or
-serves it: the document, the profile it was drafted from, the drafter; the clerk's edited text rendered again as
-Word (with the draft's comments) or Markdown; whether sentences in it were confirmed."""
+"""Drafts read back from what the runner wrote, for whoever lists, opens, serves or prunes them: a material's
+document, the profile it was drafted from and the drafter (from its .json record); the clerk's edited text rendered
+again as Word (with the draft's comments) or Markdown; whether sentences in it were confirmed; the drafts an output
+folder holds and the drafting caches that may go (made again as needed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,10 @@ from pipeline.material.document import Document
 from pipeline.material.profile import Profile
 from pipeline.run.inputs import spec_of
 from pipeline.run.output import docx_bytes, document_from_text, markdown_text, with_notes
+
+
+WORK = ".duizhao"  # the runner's working folder in each output folder (run/runner.py)
+OWNED = "files.json"  # in it, the list of the drafts duizhao wrote: what lets a new draft replace them
 
 
 @dataclass
@@ -56,3 +61,32 @@ def has_confirmed(record: Path) -> bool:
                    for s in i.get("sentences") or [])
     except (OSError, ValueError, AttributeError):
         return False
+
+
+@dataclass
+class Draft:
+    key: Path  # a unit's .json record, or a meeting's folder
+    files: list[Path]  # everything that goes with it
+    time: float
+
+
+def unit_drafts(outdir: Path) -> list[Draft]:
+    """Each unit drafted into `outdir`: its record, the .md/.docx beside it and its stage files."""
+    drafts = []
+    for record in sorted(outdir.glob("*.json")) if outdir.is_dir() else []:
+        files = [p for p in outdir.iterdir() if p.stem == record.stem and p.is_file()] + [outdir / WORK / record.stem]
+        drafts.append(Draft(record, files, record.stat().st_mtime))
+    return drafts
+
+
+def meeting_drafts(outdir: Path) -> list[Draft]:
+    """Each meeting drafted into `outdir`: its folder."""
+    return [Draft(folder, [folder], folder.stat().st_mtime) for folder in sorted(outdir.iterdir())
+            if folder.is_dir() and not folder.is_symlink() and folder.name != WORK] if outdir.is_dir() else []
+
+
+def caches(root: Path) -> list[Path]:
+    """The drafting caches under `root` (items cached by their input, stage files, rerun records): made again as
+    needed. Never the list of what duizhao wrote, without which a new draft could not replace its own files."""
+    return [p for work in sorted(root.rglob(WORK)) if work.is_dir() and not work.is_symlink()
+            for p in work.iterdir() if p.name != OWNED]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from pipeline.core.atomic import write_atomic
-from pipeline.run.drafted import has_confirmed
+from pipeline.run.drafted import caches, has_confirmed, meeting_drafts, unit_drafts
 from pipeline.web.forms import FormState
 
 ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -192,19 +192,6 @@ class Session:
     def size(self) -> int:
         return _bytes(self.folder)
 
-    def _drafts(self) -> list[tuple[float, Path, list[Path]]]:
-        """Every draft the session holds, oldest first, by its key: a unit's record in out/ (with its .md/.docx and
-        its stage files), a meeting's folder in meeting-out/."""
-        drafts = []
-        out, meetings = self.path("out"), self.path("meeting-out")
-        for record in sorted(out.glob("*.json")) if out.is_dir() else []:
-            files = [p for p in out.iterdir() if p.stem == record.stem and p.is_file()] + [out / ".duizhao" / record.stem]
-            drafts.append((record.stat().st_mtime, record, files))
-        for folder in sorted(meetings.iterdir()) if meetings.is_dir() else []:
-            if folder.is_dir() and not folder.is_symlink() and folder.name != ".duizhao":
-                drafts.append((folder.stat().st_mtime, folder, [folder]))
-        return sorted(drafts, key=lambda d: d[0])
-
     def _key(self, record: str | None) -> Path | None:
         """The draft a record belongs to: out/<unit>.json itself, or the meeting folder meeting-out/<meeting>."""
         parts = Path(record).parts if record else ()
@@ -236,18 +223,18 @@ class Session:
         if size <= quota:
             return size
         kept = {p.resolve() for p in self._kept_drafts()}
-        for _, key, files in self._drafts():
+        drafts = unit_drafts(self.path("out")) + meeting_drafts(self.path("meeting-out"))
+        for draft in sorted(drafts, key=lambda d: d.time):
             if size <= quota:
                 break
-            if key.resolve() in kept or (key.suffix == ".json" and has_confirmed(key)):
+            if draft.key.resolve() in kept or (draft.key.suffix == ".json" and has_confirmed(draft.key)):
                 continue
-            for path in files:
+            for path in draft.files:
                 size -= _bytes(path)
                 _remove(path)
         if size > quota:
-            for cache in sorted(self.folder.rglob(".duizhao")):
-                if cache.is_dir() and not cache.is_symlink():
-                    shutil.rmtree(cache, ignore_errors=True)
+            for path in caches(self.folder):
+                _remove(path)
         return self.size()
 
     def draft_text(self) -> str | None:

@@ -66,3 +66,5 @@ def test_past_the_quota_the_oldest_unedited_draft_goes_and_the_edited_and_curren
     assert sorted(p.stem for p in out.glob("*.json")) == sorted([first, fifth, last, third])
     assert len(list(items.glob("*"))) < cached
     assert third in client.get("/review").text and "本支部亲笔改写的一段" not in client.get("/review").text
+    draft(client, third)  # the same unit again, its caches cleared once more: drafted over its own files
+    assert third in client.get("/review").text

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.atomic import write_atomic
-from pipeline.core.errors import InputError
+from pipeline.core.errors import InputError, PipelineError
 from pipeline.core.resources import lexicon
 from pipeline.run.drafted import edited_file, open_material
 from pipeline.run.meeting import document_names, draft_meeting
@@ -29,7 +29,7 @@ from pipeline.web.context import app_state, attachment, guarded, request_session
 from pipeline.web.forms import FormState, profile_yaml
 from pipeline.web.meeting_forms import form_meeting, meeting_summary
 from pipeline.web.review_view import SEVERITY
-from pipeline.web.service import file_stem
+from pipeline.web.service import file_stem, upload_form
 from pipeline.web.store import MEETING_RESULT
 
 router = APIRouter()
@@ -69,10 +69,26 @@ class MeetingDraft(BaseModel):
     offline: bool = True
 
 
+def _given(session) -> tuple[FormState, dict] | None:
+    """The form the session's meeting was drafted from. A session from before kept a YAML copy instead: read once
+    as an upload is read, and kept as the form from then on."""
+    kept = session.meeting_given()
+    old = session.path("meeting.yaml")
+    if kept is None and old.is_file():
+        try:
+            form = upload_form(old.read_bytes(), "会议资料")
+            session.keep_meeting_given(form, meeting_summary(*form_meeting(form)))
+        except PipelineError:
+            return None
+        old.unlink(missing_ok=True)
+        kept = session.meeting_given()
+    return kept
+
+
 @router.get("/meeting", response_class=HTMLResponse)
 def meeting_page(request: Request):
     session = request_session(request)
-    kept = session.meeting_given()
+    kept = _given(session)
     if kept is None:
         return RedirectResponse("/", 303)
     state = app_state(request)
@@ -91,7 +107,7 @@ def draft_meeting_job(request: Request, body: MeetingDraft):
     """Draft again the meeting last drafted, from the form as the clerk had filled it then."""
     state = app_state(request)
     session = request_session(request)
-    kept = session.meeting_given()
+    kept = _given(session)
     if kept is None:
         raise InputError("请先填写或导入会议资料")
     if state.jobs.running_for(session.id):

@@ -54,3 +54,15 @@ def test_a_meeting_naming_another_file_is_refused_in_the_clerks_words(client):
     reply = client.post("/api/draft", json={"offline": True}, headers=H)
     assert reply.status_code == 400 and "ledger_file" in reply.json()["error"], reply.text
     assert client.get("/meeting", follow_redirects=False).status_code == 303
+
+
+def test_a_session_from_before_keeps_its_meeting_page(client, tmp_path):
+    """Sessions saved before kept the meeting as YAML: the page reads it once, as an upload, and keeps the form."""
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    client.post("/api/form", json=meeting_form(TWO), headers=H)
+    session = Session(tmp_path / "data" / "sessions", client.cookies["duizhao_session"])
+    session.path("meeting.yaml").write_bytes(client.get("/api/profile.yaml").content)
+    page = client.get("/meeting")
+    assert page.status_code == 200 and "河西村党支部" in page.text and "<td>组织委员</td>" in page.text
+    assert not session.path("meeting.yaml").exists()
+    assert session.meeting_given()[0].members[1].name == "李芳"

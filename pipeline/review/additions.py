@@ -151,7 +151,7 @@ def check_owners(document: Document, profile: Profile) -> list[Finding]:
             for owner in invented_owners(unit.text, allowed, profile.unit.self_name)]
 
 
-def check_numbers(document: Document, profile: Profile) -> list[Finding]:
+def check_numbers(document: Document, profile: Profile, severity: Severity = "warning") -> list[Finding]:
     allowed = set(numbers(profile_text(profile) + document.title)) | _SMALL_COUNTS
     # The preamble states the preparation: a count from elsewhere in the profile there is a changed count, and
     # so is a small one (谈心谈话5人次); the pipeline writes no count of its own there.
@@ -166,15 +166,15 @@ def check_numbers(document: Document, profile: Profile) -> list[Finding]:
                    if value not in (prepared if role == "preamble" else allowed)]
             new += invented_dates(clause, prepared_text if role == "preamble" else given)
             if new:
-                findings.append(_finding("number-invented", "warning", unit, numbers="、".join(new),
+                findings.append(_finding("number-invented", severity, unit, numbers="、".join(new),
                                          clause=_short(clause)))
     return findings
 
 
-def check_deadlines(document: Document, profile: Profile) -> list[Finding]:
+def check_deadlines(document: Document, profile: Profile, severity: Severity = "warning") -> list[Finding]:
     """A measure's time limit the profile never set (the drafter puts the unit's own or a slot in its place)."""
     allowed = profile_text(profile) + document.title
-    return [_finding("deadline-invented", "warning", unit, deadline=found.text)
+    return [_finding("deadline-invented", severity, unit, deadline=found.text)
             for _, unit in _units(document, ("measures",))
             for found in deadlines(unit.text) if not given(found, allowed)]
 
@@ -242,18 +242,22 @@ def check_causes_and_measures(document: Document, profile: Profile) -> list[Find
     return findings
 
 
-def check_additions(document: Document, profile: Profile | None = None, drafted: bool = True) -> list[Finding]:
+def check_additions(document: Document, profile: Profile | None = None, drafted: bool = True,
+                    final: bool = False) -> list[Finding]:
     """Every rule above; those needing the unit's facts run only when its profile is given. `drafted`: the
     document was drafted from this profile, so every owner, number and point must come from it (a material the
-    user wrote from fuller notes is held only to last year's problems the profile lists)."""
+    user wrote from fuller notes is held only to last year's problems the profile lists). `final`: a number or
+    time limit the profile never gave is an error, as it is for any other material checked with `--final`."""
+    severity: Severity = "error" if final else "warning"
     text = profile_text(profile) if profile is not None else ""
     findings = check_pending(document) + check_titles(document, text) + check_praise(document, profile)
     if profile is not None:
         if profile.last_year:
             findings += check_last_year(document, profile)
         if drafted:
-            findings += check_owners(document, profile) + check_numbers(document, profile) + check_points(document, profile)
-            findings += check_deadlines(document, profile) + check_preparation(document, profile)
+            findings += (check_owners(document, profile) + check_numbers(document, profile, severity)
+                         + check_points(document, profile))
+            findings += check_deadlines(document, profile, severity) + check_preparation(document, profile)
         findings += check_causes_and_measures(document, profile)
     return findings
 

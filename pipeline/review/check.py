@@ -121,7 +121,7 @@ def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profi
     else:  # a document of its own shape: none of the 对照检查 skeleton's parts is asked of it
         report, result = CheckReport(ok=True, spec=spec.id if spec else None), None
     # What the model added or could not write: the marker in any format, the .json record's own flags.
-    added = check_additions(document, profile if content else None, drafted=record is not None)
+    added = check_additions(document, profile if content else None, drafted=record is not None, final=final)
     if record is not None:
         added += check_record(record, document, added)
     elif sibling_record is not None:  # the draft's own record beside a .md / .docx: which items the model failed

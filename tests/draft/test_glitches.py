@@ -1,6 +1,6 @@
 """The no-model draft reads as correct Chinese: no pattern of lexicon/glitches.yaml in the offline draft of any
-example, meeting member, 相互批评意见 or generated profile (missing fields, one item, many items, personal voice),
-and causes stand where the unit filed them."""
+example, meeting member, 相互批评意见, meeting document (会议方案 … 情况报告) or generated profile (missing fields,
+one item, many items, personal voice), and causes stand where the unit filed them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from pipeline.draft.glitches import glitches
 from pipeline.draft.plan import make_outline
 from pipeline.material.document import render
 from pipeline.material.meeting import group_profile, load_meeting, member_profile, parse_meeting
-from pipeline.material.meeting_docs import criticism_sheet
+from pipeline.material.meeting_docs import criticism_sheet, meeting_ledger_rows
+from pipeline.material.meeting_papers import meeting_papers
 from pipeline.material.profile import load_profile, parse_profile, resolve_spec
 from pipeline.material.specs import builtin_specs, expected_roots
 
@@ -74,6 +75,12 @@ def meeting_data(spec) -> dict:
                  "aspects": {a: [_problem(n, "本人", True)] for n, a in enumerate(aspects, 1)}}]}
 
 
+def _papers(name: str, meeting, spec, group):
+    """The meeting's other documents; no profile: they are not held to a unit's causes."""
+    for paper in meeting_papers(meeting, spec, group, meeting_ledger_rows(meeting, group, spec)):
+        yield f"{name}:{paper.stem}", None, spec, paper.document
+
+
 def _drafts():
     for path in EXAMPLES:
         profile = load_profile(path)
@@ -83,6 +90,7 @@ def _drafts():
         meeting, spec = load_meeting(path)
         group = group_profile(meeting, spec, path)
         yield path.stem, group, spec, offline(group, spec)
+        yield from _papers(path.stem, meeting, spec, group)
         for member in meeting.members:
             profile = member_profile(meeting, member, spec)
             yield f"{path.stem}:{member.name}", profile, spec, offline(profile, spec, "personal")
@@ -92,6 +100,7 @@ def _drafts():
             profile = parse_profile(data)
             yield f"{spec.id}:{name}", profile, spec, offline(profile, spec)
         meeting = parse_meeting(meeting_data(spec))
+        yield from _papers(spec.id, meeting, spec, group_profile(meeting, spec, ROOT))
         for member in meeting.members:
             profile = member_profile(meeting, member, spec)
             yield f"{spec.id}:{member.name}", profile, spec, offline(profile, spec, "personal")
@@ -104,6 +113,7 @@ DRAFTS = list(_drafts())
 def test_the_drafts_cover_every_kind():
     assert len(DRAFTS) >= 100
     assert sum(":批评" in name for name, *_ in DRAFTS) >= 20
+    assert sum("情况报告" in name for name, *_ in DRAFTS) >= 5
 
 
 @pytest.mark.parametrize("name,profile,spec,document", DRAFTS, ids=[d[0] for d in DRAFTS])

@@ -162,6 +162,10 @@ def test_a_drafted_preamble_and_measures_are_held_to_the_units_preparation_and_t
     assert messages(found, "preparation-missing") == ["开头没有写出会前准备的事实：“谈心谈话36人次”",
                                                       "开头没有写出会前准备的事实：“征求意见建议21条”"]
     assert messages(found, "deadline-invented") == ["整改措施写了单位资料没有的完成时限：“2027年3月底前”"]
+    assert {f.severity for f in found if f.code in ("number-invented", "deadline-invented")} == {"warning"}
+    # Handed in (`check --final`), a number or time limit the unit never gave stops the material, as in any other.
+    final = check_additions(document, load_profile(profile_path), final=True)
+    assert {f.severity for f in final if f.code in ("number-invented", "deadline-invented")} == {"error"}
     # A material the user wrote from fuller notes is not held to them.
     assert not {"preparation-missing", "deadline-invented"} & {f.code for f in check_additions(
         document, load_profile(profile_path), drafted=False)}

@@ -192,23 +192,26 @@ class Session:
     def size(self) -> int:
         return _bytes(self.folder)
 
-    def _key(self, record: str | None) -> Path | None:
+    def _key(self, record) -> Path | None:
         """The draft a record belongs to: out/<unit>.json itself, or the meeting folder meeting-out/<meeting>."""
-        parts = Path(record).parts if record else ()
+        parts = Path(record).parts if isinstance(record, str) and record else ()
         return self.folder.joinpath(*parts[:2]) if len(parts) >= 2 else None
 
     def _kept_drafts(self) -> set[Path]:
         """Drafts that stay whatever the quota: the current one, the one an undo brings back, the meeting its page
         lists, and every draft the clerk edited."""
-        records = [self.meta().get("record"), self._read_json("draft-undo/meta.json", {}).get("record"),
-                   *self._read_json(EDITED, [])]
+        metas = [self.meta(), self._read_json("draft-undo/meta.json", {}), self._read_json(MEETING_RESULT, {})]
+        metas = [m if isinstance(m, dict) else {} for m in metas]
+        edited = self._read_json(EDITED, [])
+        records = [metas[0].get("record"), metas[1].get("record"), *(edited if isinstance(edited, list) else [])]
         kept = {key for key in map(self._key, records) if key is not None}
-        folder = self._read_json(MEETING_RESULT, {}).get("folder")
-        return kept | ({Path(folder)} if folder else set())
+        folder = metas[2].get("folder")
+        return kept | ({Path(folder)} if isinstance(folder, str) and folder else set())
 
     def _mark_edited(self) -> None:
         record = self.meta().get("record")
         edited = self._read_json(EDITED, [])
+        edited = edited if isinstance(edited, list) else []
         if record and record not in edited:
             self._write(EDITED, json.dumps([*edited, record], ensure_ascii=False).encode("utf-8"))
 

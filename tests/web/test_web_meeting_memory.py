@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -20,7 +21,7 @@ def drafted(client, form: dict) -> None:
     assert status["status"] == "done", status["message"]
 
 
-@pytest.mark.slow  # three small meetings drafted offline
+@pytest.mark.slow  # four small meetings drafted offline
 def test_a_meeting_is_drafted_from_memory_and_an_old_one_goes_past_the_quota(client, tmp_path):
     client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
     drafted(client, meeting_form(TWO))
@@ -30,19 +31,25 @@ def test_a_meeting_is_drafted_from_memory_and_an_old_one_goes_past_the_quota(cli
     assert kept["form"]["unit_name"] == "河西村党支部" and [m["name"] for m in kept["form"]["members"]] == ["周明", "李芳"]
     page = client.get("/meeting").text
     assert "河西村党支部" in page and "<td>组织委员</td>" in page
-    # Another meeting (the unit renamed): the earlier folder is listed nowhere, and stays while within the quota.
+    # The clerk edits one of its materials in the review page.
+    button = re.search(r'class="review-doc" data-n="(\d+)"', page).group(1)
+    assert client.post(f"/api/meeting/review/{button}", headers=H).status_code == 200
+    assert client.post("/api/paragraph", json={"index": 2, "text": "亲笔改写。"}, headers=H).status_code == 200
+    # Other meetings (the unit renamed): earlier folders are listed nowhere, and stay while within the quota.
     drafted(client, {**meeting_form(TWO), "unit_name": "河东村党支部"})
+    drafted(client, {**meeting_form(TWO), "unit_name": "河南村党支部"})
     folders = sorted(p.name for p in session.path("meeting-out").iterdir() if p.is_dir())
-    assert len(folders) == 2 and any("河西村" in f for f in folders)
-    # Past the quota, the next draft (again from the form kept for this meeting) first removes the earlier one.
+    assert len(folders) == 3
+    # Past the quota, the next draft (again from the form kept for this meeting) first removes the superseded
+    # unedited one; the edited and the current stay.
     client.app.state.web.config.session_quota = 1
     client.post("/api/form", json={**meeting_form(TWO), "unit_name": "改了但未起草"}, headers=H)
     started = client.post("/api/meeting/draft", json={"offline": True}, headers=H).json()
     assert wait(client, started["job"])["status"] == "done"
-    folders = [p.name for p in session.path("meeting-out").iterdir() if p.is_dir()]
-    assert len(folders) == 1 and "河东村" in folders[0]
+    folders = sorted(p.name for p in session.path("meeting-out").iterdir() if p.is_dir())
+    assert len(folders) == 2 and any("河西村" in f for f in folders) and any("河南村" in f for f in folders)
     page = client.get("/meeting").text
-    assert "河东村党支部" in page and "改了但未起草" not in page
+    assert "河南村党支部" in page and "改了但未起草" not in page
     archive = zipfile.ZipFile(io.BytesIO(client.get("/meeting/all.zip").content))
     assert any("李芳" in name for name in archive.namelist())
 

@@ -68,3 +68,26 @@ def test_past_the_quota_the_oldest_unedited_draft_goes_and_the_edited_and_curren
     assert third in client.get("/review").text and "本支部亲笔改写的一段" not in client.get("/review").text
     draft(client, third)  # the same unit again, its caches cleared once more: drafted over its own files
     assert third in client.get("/review").text
+
+
+def test_a_draft_with_a_confirmed_sentence_stays_past_the_quota(tmp_path, retriever, monkeypatch):
+    """Oldest first, but a draft in which the unit confirmed a sentence (本单位确认) is never the one to go."""
+    from pipeline.draft.drafter import ModelDrafter, OfflineDrafter
+    from pipeline.run.confirm import confirm_recorded
+    from pipeline.run.inputs import load_unit
+    from pipeline.run.unit import draft_unit
+    from pipeline.web.store import new_id
+    from tests.web.test_web_provenance import CLAIM, EXAMPLE, Inventing
+
+    monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
+    session = Session(tmp_path / "sessions", new_id())
+    profile, spec = load_unit(EXAMPLE)
+    model = Inventing(default="")
+    confirmed = draft_unit(profile, spec, session.path("out"), lambda: ModelDrafter(model, "fake"), retriever)
+    assert confirm_recorded(session.path(confirmed.record), CLAIM, keep=True)
+    other = profile.model_copy(update={"unit": profile.unit.model_copy(update={"name": "另一个单位"})}, deep=True)
+    later = draft_unit(other, spec, session.path("out"), OfflineDrafter, retriever)
+    before = session.size()
+    assert session.trim(before - 1) < before
+    assert session.path(confirmed.record).is_file()  # the older one, kept for its confirmed sentence
+    assert not session.path(later.record).exists()  # the newer, unconfirmed one went instead

@@ -375,5 +375,5 @@ def draft_meeting_documents(source: MeetingSource, options: DraftOptions) -> Mee
     ensure_dir(folder)
     write_outputs(files, claims, 0)
     OwnedFiles(folder).record(list(files))
-    return MeetingResult(meeting=str(path or ""), spec=spec.id, folder=str(folder), system="offline", documents=documents,
-                         seconds=round(time.monotonic() - started, 2))
+    return MeetingResult(meeting=str(path or ""), spec=spec.id, folder=str(folder), system="offline",
+                         documents=documents, seconds=round(time.monotonic() - started, 2))

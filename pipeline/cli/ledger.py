@@ -46,6 +46,8 @@ def ledger(
     counts = "，".join(f"{name} {count} 项" for name, count in review.counts.items())
     typer.echo(f"{review.title}：共 {len(review.entries)} 项（{counts}）；截至 {review.today.isoformat()} 逾期 "
                f"{len(review.overdue)} 项")
+    if review.by_source:
+        typer.echo("按来源：" + "，".join(f"{name} {count} 项" for name, count in review.by_source.items()))
     for entry in review.overdue:
         typer.echo(f"  逾期 第{entry.row}行 {entry.problem}（{entry.owner or '未填责任人'}，时限 {entry.deadline}，"
                    f"{entry.status}）")

@@ -30,6 +30,7 @@ class LedgerEntry(BaseModel):
     aspect: str = ""
     problem: str
     source: str = ""
+    kind: str = ""  # where 来源 says it was raised (source_kind): opinions for 征求意见 …
     measure: str = ""
     owner: str = ""
     deadline: str = ""
@@ -164,7 +165,8 @@ def read_ledger(path: str | Path) -> LedgerSheet:
         if values.get("问题"):
             result.entries.append(LedgerEntry(
                 row=number, number=values.get("序号", ""), aspect=values.get("方面", ""), problem=values["问题"],
-                source=values.get("来源", ""), measure=values.get("整改措施", ""), owner=values.get("责任人", ""),
+                source=values.get("来源", ""), kind=source_kind(values.get("来源", "")),
+                measure=values.get("整改措施", ""), owner=values.get("责任人", ""),
                 deadline=deadline, status=status, result=values.get("完成情况", ""),
                 evidence=values.get("佐证材料", ""), due=due))
     if not result.entries and not result.errors:
@@ -172,15 +174,29 @@ def read_ledger(path: str | Path) -> LedgerSheet:
     return result
 
 
+def _source_patterns() -> dict[str, str]:
+    """Each 来源 the ledger writes (lexicon meeting.yaml ledger.sources) as a pattern; the group is whose row it is."""
+    patterns = {}
+    for key, template in lexicon("meeting")["ledger"]["sources"].items():
+        pattern = re.escape(template).replace(re.escape("{by}"), ".+?")
+        patterns[key] = pattern.replace(re.escape("{name}"), "(.+?)").replace(re.escape("{to}"), "(.+?)")
+    return patterns
+
+
+def source_kind(source: str) -> str:
+    """Where a 来源 cell says the problem was raised (group, personal, opinions, criticism, case, carried);
+    '' for a 来源 the clerk wrote in words of their own."""
+    key = next((key for key, pattern in _source_patterns().items() if re.fullmatch(pattern, source.strip())), "")
+    return key.removesuffix("_personal")  # 征求意见（X）: raised in 征求意见, about member X
+
+
 def whose(source: str) -> str:
-    """The member a 来源 cell names as the problem's owner (个人查摆（X）, 相互批评（A提给X）); '' for the 班子's."""
-    sources = lexicon("meeting")["ledger"]["sources"]
-    personal = re.escape(sources["personal"]).replace(re.escape("{name}"), "(.+?)")
-    criticism = re.escape(sources["criticism"]).replace(re.escape("{by}"), ".+?").replace(re.escape("{to}"), "(.+?)")
-    for pattern in (personal, criticism):
+    """The member a 来源 cell names as the problem's owner (个人查摆（X）, 征求意见（X）, 相互批评（A提给X）); '' for
+    the 班子's."""
+    for pattern in _source_patterns().values():
         match = re.fullmatch(pattern, source.strip())
         if match:
-            return match.group(1)
+            return match.group(1) if match.groups() else ""
     return ""
 
 

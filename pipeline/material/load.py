@@ -38,6 +38,8 @@ def docx_paragraphs(path: Path) -> list[str]:
     import docx  # lazy: heavy library, loaded only where used
     from docx.opc.exceptions import PackageNotFoundError  # lazy: heavy library, loaded only where used
 
+    from pipeline.material.docx_numbering import paragraph_label, read_numbering  # lazy: imports python-docx
+
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
@@ -51,7 +53,10 @@ def docx_paragraphs(path: Path) -> list[str]:
         if unpacked > 10 * max_file_bytes():
             raise InputError(f"Word 文件解压后过大（{unpacked // 1024 // 1024} MB）：{path}")
         document = docx.Document(str(path))
-        texts = [p.text for p in document.paragraphs if p.text.strip()]
+        numbering = read_numbering(document)
+        # Every numbered paragraph is counted (an empty one shows its number too); only those with text are kept.
+        labelled = [(paragraph_label(numbering, p), p.text) for p in document.paragraphs]
+        texts = [label + text.lstrip() if label else text for label, text in labelled if text.strip()]
         # A long title is often broken into lines inside its one paragraph (our export does so too).
         return [texts[0].replace("\n", ""), *texts[1:]] if texts else texts
     # A zip with broken XML parts raises lxml errors, not python-docx ones.

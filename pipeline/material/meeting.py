@@ -205,7 +205,7 @@ def meeting_template(spec: MeetingSpec, reference: str | None = None) -> str:
     words = yaml.safe_load(prompt_text("meeting_template.yaml"))
     fill = words["fill"]
     problem = {"problem": fill["problem"], "detail": fill["detail"], "facts": [fill["fact"]], "impact": fill["impact"],
-               "cause": fill["cause"], "root": "", "measure": fill["measure"], "deadline": fill["deadline"]}
+               "cause": fill["cause"], "root": "", "measure": fill["measure"], "deadline": fill["deadline"], "source": ""}
     causes = {root: fill["root_note"].format(root=root) for root in expected_roots(spec)}
     aspects = {name: [dict(problem, owner=fill["owner"])] for name in spec.aspect_names()}
     members = [{"name": fill[f"member{n}"], "post": fill[f"post{n}"], "duties": [fill["duty"]],

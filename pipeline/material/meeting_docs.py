@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.core.resources import lexicon
 from pipeline.material.document import Document, Item, Point, Section
 from pipeline.material.meeting import Member, MeetingFile, meeting_label
-from pipeline.material.profile import Profile
+from pipeline.material.profile import Problem, Profile
 from pipeline.material.specs import MeetingSpec, aspect_for_key, spoken_name
 from pipeline.text.numbering import level2_marker, shi_marker
 from pipeline.text.slots import is_pending
@@ -105,14 +105,22 @@ def ledger_rows(sources: list[tuple[str, dict, str]], spec: MeetingSpec) -> list
     rows: list[LedgerRow] = []
     for who, aspects, default_owner in sources:
         group = who == words["group"] or not default_owner
-        kind, source = ("group", words["sources"]["group"]) if group else (
-            "personal", words["sources"]["personal"].format(name=who))
         for aspect, problems in ordered(aspects):
             for problem in problems:
+                kind, source = _raised(problem, who, group)
                 _row(rows, problem=problem.problem.rstrip("。"), who=who, aspect=aspect, kind=kind, source=source,
                      measure=problem.measure, owner=problem.owner or default_owner, deadline=problem.deadline,
                      facts=list(problem.facts))
     return rows
+
+
+def _raised(problem: Problem, who: str, group: bool) -> tuple[str, str]:
+    """The row's kind and 来源: 征求意见 where the problem says so (with the member's name on a member's row, so
+    the ledger read back knows whose it is), else 班子查摆 / 个人查摆（name）."""
+    sources = _words()["ledger"]["sources"]
+    if problem.raised_in() == "opinions":
+        return "opinions", sources["opinions"] if group else sources["opinions_personal"].format(name=who)
+    return ("group", sources["group"]) if group else ("personal", sources["personal"].format(name=who))
 
 
 def extra_rows(rows: list[LedgerRow], who: str, profile: Profile | Member, default_owner: str = "") -> None:

@@ -58,11 +58,25 @@ class Problem(Strict):
     measure: str = ""
     owner: str = ""  # 责任人
     deadline: str = ""  # 完成时限
+    source: str = ""  # where it was raised: empty (查摆 by the body or member itself) or 征求意见
 
     @field_validator("root")
     @classmethod
     def _standard_root(cls, value: str) -> str:
         return _check_root(value.strip()) if value.strip() else ""
+
+    @field_validator("source")
+    @classmethod
+    def _known_source(cls, value: str) -> str:
+        words = lexicon("meeting")["ledger"]
+        value = value.strip()
+        if value and value not in words["problem_sources"]:
+            raise ValueError(words["problem_source_bad"].format(value=value, allowed="、".join(words["problem_sources"])))
+        return value
+
+    def raised_in(self) -> str:
+        """Where this problem was raised: self (查摆 by the body or member, the default) or opinions (征求意见)."""
+        return lexicon("meeting")["ledger"]["problem_sources"].get(self.source, "self")
 
 
 def causes_mapping(value):

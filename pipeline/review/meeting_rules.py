@@ -165,9 +165,9 @@ def check_ledger(rows, problems: list[tuple[str, str]]) -> list[Finding]:
         if (who, problem.rstrip("。")) not in listed:
             findings.append(_finding("ledger-missing", "error", problem=problem, who=who))
     for row in rows:
-        # A problem the meeting found needs its measure now; a criticism received, a case gap or a problem
-        # carried over gets one after the meeting (the row is 未开始 until then).
-        severity = "error" if getattr(row, "kind", "group") in ("group", "personal") else "warning"
+        # A problem the material states (found itself or raised in 征求意见) needs its measure now; a criticism
+        # received, a case gap or a problem carried over gets one after the meeting (the row is 未开始 until then).
+        severity = "error" if getattr(row, "kind", "group") in ("group", "personal", "opinions") else "warning"
         for field, code in (("owner", "ledger-owner"), ("deadline", "ledger-deadline"), ("measure", "ledger-measure")):
             if not getattr(row, field).strip() or is_pending(getattr(row, field)):
                 findings.append(_finding(code, severity, f"第{row.number}行", row=row.number, problem=row.problem))

@@ -29,6 +29,7 @@ class LedgerReview(BaseModel):
     entries: list[LedgerEntry] = []
     issues: list[LedgerIssue] = []
     counts: dict[str, int] = {}
+    by_source: dict[str, int] = {}  # rows per 来源 (班子查摆, 征求意见, 相互批评 …; a member's name left out)
     overdue: list[LedgerEntry] = []
     done: list[LedgerEntry] = []
     report: str | None = None  # the progress report written, if any
@@ -51,12 +52,24 @@ def is_overdue(entry: LedgerEntry, today: date) -> bool:
     return entry.status in statuses()[:2] and entry.due is not None and entry.due < today
 
 
+def source_counts(entries: list[LedgerEntry]) -> dict[str, int]:
+    """Rows per 来源 in the ledger's order: the ledger's own 来源 without the names in （）, or the clerk's words."""
+    sources = lexicon("meeting")["ledger"]["sources"]
+    counts: dict[str, int] = {}
+    for entry in entries:
+        label = (sources[entry.kind] if entry.kind else entry.source).split("（")[0].strip()
+        if label:
+            counts[label] = counts.get(label, 0) + 1
+    return counts
+
+
 def review_ledger(path: str | Path, today: date | None = None) -> LedgerReview:
     sheet = read_ledger(path)
     today = today or date.today()
     names = statuses()
     return LedgerReview(path=str(path), title=sheet.title, today=today, entries=sheet.entries, issues=sheet.issues,
                         counts={name: sum(e.status == name for e in sheet.entries) for name in names},
+                        by_source=source_counts(sheet.entries),
                         overdue=[e for e in sheet.entries if is_overdue(e, today)],
                         done=[e for e in sheet.entries if e.status == names[2]])
 

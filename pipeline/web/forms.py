@@ -30,6 +30,7 @@ class Row(Loose):
     measure: str = ""
     owner: str = ""
     deadline: str = ""
+    source: str = ""  # 征求意见 for a row placed from the pasted opinions (a hidden input; the clerk may drop it)
 
     def empty(self) -> bool:
         return not any(getattr(self, name).strip() for name in ROW_FIELDS) and not any(f.strip() for f in self.facts)
@@ -137,7 +138,7 @@ def problem_data(row: Row, aspect: str, number: int, whose: str = "") -> dict:
         raise InputError(f"{whose}“{aspect}”第 {number} 行：请填写问题概括（或删去这一行）")
     data: dict = {"problem": row.problem.strip(), "facts": nonblank_lines(row.facts)}
     # Fields the profile format knows go into the YAML; the rest stays in the form only.
-    for name in ("detail", "impact", "cause", "root", "measure", "owner", "deadline"):
+    for name in ("detail", "impact", "cause", "root", "measure", "owner", "deadline", "source"):
         value = getattr(row, name).strip()
         if value and name in Problem.model_fields:
             data[name] = value
@@ -235,7 +236,7 @@ def from_profile(profile: Profile) -> FormState:
     case = profile.case_study
     aspects = {name: [Row(problem=p.problem, facts=list(p.facts),
                           **{k: str(getattr(p, k) or "") for k in ("detail", "impact", "cause", "root", "measure",
-                                                                    "owner", "deadline")
+                                                                    "owner", "deadline", "source")
                              if k in Problem.model_fields}) for p in problems]
                for name, problems in profile.aspects.items()}
     return FormState(

@@ -139,7 +139,7 @@ def _member_form(member: Member) -> MemberForm:
     return MemberForm(name=member.name, post=member.post, duties=list(member.duties),
                       aspects={aspect: [Row(problem=p.problem, detail=p.detail, facts=list(p.facts), impact=p.impact,
                                             cause=p.cause, root=p.root, measure=p.measure, owner=p.owner,
-                                            deadline=p.deadline) for p in problems]
+                                            deadline=p.deadline, source=p.source) for p in problems]
                                for aspect, problems in member.aspects.items()},
                       last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in member.last_year],
                       criticisms={target: list(points) for target, points in member.criticisms.items()},

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli.main import app
 from pipeline.material.specs import MeetingSpec, builtin_specs, load_spec
+from tests.material.numbered_docx import KINDS, TITLE, auto_numbered
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "corpus"
@@ -202,3 +203,20 @@ def test_specs_show_a_user_file(tmp_path):
     result = run("specs", "show", path)
     assert result.exit_code == 0
     assert yaml.safe_load(result.stdout)["id"] == "my-branch"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_auto_numbered_docx_is_checked_by_its_sections(kind, tmp_path):
+    """一、/（一）/1. drawn by Word's, WPS's or LibreOffice's automatic numbering are the material's structure."""
+    path = auto_numbered(kind, tmp_path)
+    result = run("check", "--json", path)
+    data = json.loads(result.stdout)
+    assert not [f for f in data["findings"] if f["severity"] == "error"], data["findings"]
+    assert data["structure"]["title"] == TITLE
+    sections = data["structure"]["sections"]
+    assert [s["role"] for s in sections] == ["preamble", "problems", "causes", "measures", "closing"]
+    assert [s["heading"] for s in sections[1:4]] == ["一、存在的问题", "二、原因分析", "三、整改措施"]
+    assert [[(i["marker"], i["points"]) for i in s["items"]] for s in (sections[1], sections[3])] == [
+        [("（一）", 2), ("（二）", 2), ("（三）", 1)]] * 2
+    structure_only = run("check", "--structure-only", path)
+    assert structure_only.exit_code == 0, structure_only.output

@@ -16,6 +16,7 @@ from pipeline.draft.drafter import OfflineDrafter
 from pipeline.export.ledger import ledger_xlsx
 from pipeline.material.meeting_docs import ledger_header, unit_ledger_rows, unit_ledger_title
 from pipeline.material.profile import load_profile, resolve_spec
+from tests.material.numbered_docx import KINDS, PROBLEMS, auto_numbered
 
 ROOT = Path(__file__).resolve().parents[2]
 TOWNSHIP = ROOT / "examples" / "township-2024-niandu.yaml"
@@ -103,3 +104,28 @@ def test_profile_last_year_prints_a_block_that_loads_into_the_profile(tmp_path):
     assert second.measure == "每月集中学习1次"
     bad = CliRunner().invoke(app, ["profile", "last-year", str(tmp_path / "无.docx")])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_draft_covers_each_problem_of_an_auto_numbered_docx(kind, tmp_path, monkeypatch, retriever):
+    """Last year's .docx of another unit, its 一、/（一）/1. all automatic numbering (Word, WPS layout, LibreOffice)."""
+    monkeypatch.setattr(pipeline.draft.factory, "retriever_factory", lambda settings, on_ingest=None: lambda: retriever)
+    monkeypatch.setattr(pipeline.draft.factory, "drafter_factory", lambda settings: OfflineDrafter)
+    last = auto_numbered(kind, tmp_path)
+    profile = profile_2025(tmp_path)
+    data = yaml.safe_load(profile.read_text(encoding="utf-8"))
+    data["last_year"] = [{"problem": PROBLEMS[0], "fixed": "全年开展专题研讨4次，形成研讨成果12篇"}]
+    profile.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["draft", str(profile), "--offline", "-o", str(out), "--no-docx",
+                                      "--last-year", str(last), "--yes"])
+    assert result.exit_code in (0, 1), result.output
+    assert f"5. {PROBLEMS[4]}（措施：修订工程项目变更审核办法，实行集体审议；责任人：纪检组长；" in result.stderr
+    [md] = out.glob("*.md")
+    text = md.read_text(encoding="utf-8")
+    part = text[text.index("上年度查摆的"):text.index("## 二、")]
+    assert f"一是“{PROBLEMS[0]}”：全年开展专题研讨4次，形成研讨成果12篇。" in part  # the unit's own result
+    for problem in PROBLEMS[1:]:  # the measure promised, and the result still to write
+        line = next(line for line in part.splitlines() if f"“{problem}”" in line)
+        assert "的问题，上年度确定的整改措施是" in line and line.endswith("，【待补：整改结果】。")
+    assert part.count("【待补：整改结果】") == 4

@@ -12,6 +12,7 @@ import pytest
 from pipeline.core.errors import InputError
 from pipeline.export.preview import soffice_binary
 from pipeline.material.last_year import read_last_year, split_measure
+from tests.material.numbered_docx import KINDS, PROBLEMS, auto_numbered, typed_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,3 +80,19 @@ def test_a_docx_written_by_libreoffice_reads_as_its_text(tmp_path):
     assert converted.is_file()
     from_docx = [(e.aspect, e.problem) for e in read_last_year(converted)]
     assert from_docx == [(e.aspect, e.problem) for e in read_last_year(source)]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_another_units_auto_numbered_docx_gives_each_problem_with_its_measure(kind, tmp_path):
+    """Word's, WPS's and LibreOffice's automatic numbering: the headings and points carry no typed number."""
+    entries = read_last_year(auto_numbered(kind, tmp_path))
+    assert [e.problem for e in entries] == PROBLEMS
+    assert [e.aspect for e in entries] == ["在理论学习方面"] * 2 + ["在担当作为方面"] * 2 + ["在廉洁自律方面"]
+    assert [(e.owner, e.deadline) for e in entries] == [
+        ("党组书记", "2024年6月底前"), ("分管副局长", "2024年10月底前"), ("工程建设股", "2024年12月底前"),
+        ("农村水利股", "2024年3月底前"), ("纪检组长", "2024年3月底前")]
+    assert entries[0].measure == "完善党组理论学习中心组学习制度，每季度开展1次专题研讨"
+    typed = tmp_path / "typed.txt"
+    typed.write_text(typed_text(), encoding="utf-8")
+    assert [e.model_dump(exclude={"source"}) for e in entries] == [
+        e.model_dump(exclude={"source"}) for e in read_last_year(typed)]

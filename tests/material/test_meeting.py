@@ -125,7 +125,7 @@ def test_ledger_has_one_row_per_problem_with_owner_and_deadline():
     rows = meeting_ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)
     assert ledger_header() == ["序号", "方面", "问题", "来源", "整改措施", "责任人", "完成时限", "状态", "完成情况", "佐证材料"]
     problems = len(meeting.problems()) + sum(len(m.problems()) for m in meeting.members)
-    own = [r for r in rows if r.kind in ("group", "personal")]
+    own = [r for r in rows if r.kind in ("group", "personal", "opinions")]
     assert len(own) == problems == 5 + 7 * 5
     assert [r.number for r in rows] == list(range(1, len(rows) + 1))
     assert all(r.owner and r.deadline and r.measure and r.status == "整改中" for r in own)

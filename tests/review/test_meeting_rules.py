@@ -93,3 +93,10 @@ def test_ledger_rows_need_owner_deadline_and_every_problem():
     findings = check_ledger(rows, [("张三", "问题1"), ("张三", "问题2"), ("张三", "问题3"), ("李四", "问题9")])
     assert sorted(codes(findings)) == ["ledger-deadline", "ledger-missing", "ledger-owner"]
     assert check_ledger([row(1)], [("张三", "问题1。")]) == []
+
+
+def test_a_problem_raised_in_opinions_needs_its_measure_now_a_criticism_after_the_meeting():
+    raised = row(1, measure="").model_copy(update={"kind": "opinions", "source": "征求意见"})
+    received = row(2, measure="").model_copy(update={"kind": "criticism", "source": "相互批评（李四提给张三）"})
+    findings = check_ledger([raised, received], [("张三", "问题1")])
+    assert [(f.code, f.severity) for f in findings] == [("ledger-measure", "error"), ("ledger-measure", "warning")]

@@ -1,7 +1,7 @@
 """In real headless Chromium, the workbench keeps what the clerk did and says when it is busy: the draft button
 stays under the cursor while the autosave label changes, pasted opinions survive a reload, proposing aspects shows
-a busy button, a confirmed notice keeps the filled form and the step can be undone, a spec from a notice can be
-deleted, and an invented session id in the cookie is replaced."""
+a busy button, confirmed opinions keep their source (征求意见), a confirmed notice keeps the filled form and the
+step can be undone, a spec from a notice can be deleted, and an invented session id in the cookie is replaced."""
 
 from __future__ import annotations
 
@@ -79,6 +79,21 @@ def test_pasted_opinions_survive_a_reload_and_proposing_them_shows_busy(page):
     seen = page.evaluate("window.seen")
     assert any(disabled and busy == "true" and "正在分配" in text for disabled, busy, text in seen), seen
     expect(page.locator("#opinions-assign")).to_be_enabled()
+    # Confirmed, each opinion is a problem row raised in 征求意见: tagged, and the hidden source survives a reload.
+    page.locator("#opinions-confirm").click()
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    page.reload()
+    sourced = page.locator(".row:has([data-r=source][value=征求意见])")
+    expect(sourced).to_have_count(2)
+    problems = sourced.locator("[data-r=problem]").evaluate_all("els => els.map(e => e.value)")
+    assert sorted(problems) == sorted(["村民诉求回复不及时", "三会一课有时走过场"])
+    expect(page.locator(".source-tag:visible")).to_have_count(2)
+    # The clerk says one was found by the 班子 itself: the tag goes, and stays gone.
+    sourced.first.locator(".drop-source").click()
+    expect(page.locator(".source-tag:visible")).to_have_count(1)
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    page.reload()
+    expect(page.locator(".row:has([data-r=source][value=征求意见])")).to_have_count(1)
 
 
 def test_a_confirmed_notice_keeps_the_form_and_can_be_undone_and_its_spec_deleted(page, tmp_path):
@@ -171,3 +186,20 @@ def test_an_upload_shows_it_is_being_read(page, tmp_path):
     page.locator("#material-upload").click()
     page.wait_for_url("**/review")
     assert any(s.startswith("true|true|正在读取") for s in states), states
+
+
+def test_typing_during_a_save_is_not_reported_saved_and_survives_a_reload(page):
+    from playwright.sync_api import expect
+
+    _pick(page, "2024-dangji-zuzhi")
+    held = []
+    page.route("**/api/form", lambda route: held.append(route) if not held else route.continue_())
+    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
+    expect(page.locator("#saved")).to_have_text("保存中…")  # the first save is on its way, and held there
+    page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]").fill("学习条例联系实际不够")
+    held[0].continue_()
+    # The first save's answer must not claim the second change is saved; the second save follows it.
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    page.reload()
+    expect(page.locator("[data-f=unit_name]")).to_have_value("城关镇东山村党支部")
+    expect(page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]")).to_have_value("学习条例联系实际不够")

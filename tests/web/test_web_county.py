@@ -102,6 +102,8 @@ def test_a_filled_ledger_shows_overdue_and_done_rows_and_the_report(client, ledg
     done = page.split("已完成（", 1)[1]
     assert "建立落实台账，每月调度1次，已调度12次" in done and "调度会记录12份" in done
     assert "下载进展报告" in page
+    by_source = page.split('class="hint by-source">', 1)[1].split("</span>", 1)[0]
+    assert " · 班子查摆 4 · " in by_source and " · 征求意见 2" in by_source  # the example's two raised in 征求意见
     report = client.get("/ledger/report")
     assert report.status_code == 200
     path = ledger.with_name("报告.docx")

@@ -196,6 +196,35 @@ def test_bad_meeting_file_changes_nothing(client):
     assert client.get("/meeting/all.zip").status_code == 404
 
 
+def test_a_problem_raised_in_opinions_keeps_its_source_through_the_form(client, tmp_path):
+    township = MEETING.parent / "township-2025-niandu.yaml"
+    original, _ = load_meeting(township)
+    raised = [("班子", p.problem) for _, p in original.problems() if p.source == "征求意见"] + \
+        [(m.name, p.problem) for m in original.members for _, p in m.problems() if p.source == "征求意见"]
+    assert len(raised) == 2  # the example shows one of the 班子's and one of a member's
+    assert upload(client, township.read_bytes()).status_code == 200
+    page = client.get("/form").text
+    # Each such row carries the source in a hidden input and shows the tag the clerk can remove; others hide it.
+    assert page.count('<input type="hidden" data-r="source" value="征求意见">') == 2
+    assert page.count('<span class="source-tag">来自征求意见') == 2
+    again, _ = downloaded_meeting(client, tmp_path)
+    assert [("班子", p.problem) for _, p in again.problems() if p.source == "征求意见"] + \
+        [(m.name, p.problem) for m in again.members for _, p in m.problems() if p.source == "征求意见"] == raised
+    # The page confirms a pasted opinion into a row: its hidden input is saved, and the clerk's removal too.
+    form = meeting_form(yaml.safe_load(yaml.safe_dump(TWO, allow_unicode=True)))
+    form["aspects"]["思想认识"][0]["source"] = "征求意见"
+    form["members"][1]["aspects"]["纪律规矩"][0]["source"] = "征求意见"
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    assert client.post("/api/form", json=form, headers=H).status_code == 200
+    typed, _ = downloaded_meeting(client, tmp_path)
+    assert typed.aspects["思想认识"][0].source == typed.member("李芳").aspects["纪律规矩"][0].source == "征求意见"
+    assert typed.member("周明").aspects["作为担当"][0].source == ""
+    form["aspects"]["思想认识"][0]["source"] = ""
+    assert client.post("/api/form", json=form, headers=H).status_code == 200
+    assert downloaded_meeting(client, tmp_path)[0].aspects["思想认识"][0].source == ""
+    assert 'data-r="source" value="征求意见"' in client.get("/form").text  # 李芳's row still has it
+
+
 def test_unit_ledger_from_the_form(client):
     from openpyxl import load_workbook
 

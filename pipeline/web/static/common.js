@@ -10,7 +10,9 @@ async function api(url, options) {
   }
   let response;
   try {
-    response = await fetch(url, {method: options.method || "POST", headers, body, credentials: "same-origin"});
+    // A keepalive request (the last save as the page closes) may carry at most 64 KB; a bigger form goes plainly.
+    const keepalive = Boolean(options.keepalive) && typeof body === "string" && new Blob([body]).size < 60000;
+    response = await fetch(url, {method: options.method || "POST", headers, body, credentials: "same-origin", keepalive});
   } catch (e) {
     throw new Error("连接不上工作台服务，请确认 duizhao serve 仍在运行");
   }

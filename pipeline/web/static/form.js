@@ -47,14 +47,18 @@ function collect() {
 
 let timer = null;
 let saving = Promise.resolve();
-function save() {
+// Saves go one after another, so an older form never lands after a newer one; the label says 已自动保存 only
+// when nothing typed is still waiting. `leaving`: the page is closing, the request must outlive it.
+function save(leaving) {
   clearTimeout(timer);
   timer = null;
   savedLabel.textContent = "保存中…";
-  const state = collect();
-  saving = api("/api/form", {body: state}).then(function (data) {
-    savedLabel.textContent = "已自动保存 " + data.at;
-    return feedback(state);
+  saving = saving.then(function () {
+    const state = collect();
+    return api("/api/form", {body: state, keepalive: leaving === true}).then(function (data) {
+      if (timer === null) savedLabel.textContent = "已自动保存 " + data.at;
+      return feedback(state);
+    });
   }).catch(function (e) { savedLabel.textContent = "未能保存：" + e.message; });
   return saving;
 }
@@ -108,7 +112,7 @@ form.addEventListener("input", saveSoon);
 // Once every script is in (members.js collects the members): the warnings and meter of the saved form.
 window.addEventListener("load", function () { feedback(collect()); });
 form.addEventListener("change", saveSoon);
-window.addEventListener("beforeunload", function () { if (timer) save(); });
+window.addEventListener("beforeunload", function () { if (timer) save(true); });
 
 function addRow(container, templateId, values) {
   const node = document.getElementById(templateId).content.firstElementChild.cloneNode(true);
@@ -128,8 +132,16 @@ form.addEventListener("click", function (event) {
   } else if (target.classList.contains("remove")) {
     target.closest(".row").remove();
     saveSoon();
+  } else if (target.classList.contains("drop-source")) {
+    markSource(target.closest(".row"), "");  // the clerk says it was not raised in 征求意见
+    saveSoon();
   }
 });
+// Where a problem row was raised: the hidden input the ledger's 来源 comes from, and its visible tag.
+function markSource(row, source) {
+  row.querySelector("[data-r=source]").value = source;
+  row.querySelector(".source-tag").hidden = source !== "征求意见";
+}
 document.getElementById("add-last-year").addEventListener("click", function () {
   addRow(document.getElementById("last-year"), "ly-template");
   saveSoon();
@@ -175,8 +187,9 @@ document.getElementById("opinions-assign").addEventListener("click", async funct
           return Array.from(row.querySelectorAll("[data-r]")).every(function (el) { return !el.value.trim(); });
         });
         const text = li.querySelector(".opinion-text").textContent;
-        if (empty) empty.querySelector("[data-r=problem]").value = text;
-        else addRow(rows, "row-template", {problem: text});
+        const row = empty || addRow(rows, "row-template");
+        row.querySelector("[data-r=problem]").value = text;
+        markSource(row, "征求意见");
       });
       const count = form.querySelector("[data-f=opinions_count]");
       if (!count.value.trim()) count.value = String(list.querySelectorAll("li").length);

@@ -106,10 +106,26 @@ def meeting_yaml(meeting: MeetingFile) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
+def form_meeting(state: FormState) -> tuple[MeetingFile, MeetingSpec]:
+    """The form as a meeting checked as `duizhao draft` checks a meeting file, in memory (what is drafted)."""
+    return checked_meeting_data(meeting_data(state), WHERE)
+
+
 def checked_meeting(state: FormState) -> tuple[MeetingFile, MeetingSpec, str]:
-    """The form as a validated meeting file, its spec and its YAML text."""
-    meeting, spec = checked_meeting_data(meeting_data(state), WHERE)
+    """The form as a validated meeting file, its spec and its YAML text (for the download)."""
+    meeting, spec = form_meeting(state)
     return meeting, spec, meeting_yaml(meeting)
+
+
+def meeting_summary(meeting: MeetingFile, spec: MeetingSpec) -> dict:
+    """What the meeting page shows of the meeting drafted: unit, spec, members, and the meeting's own facts the
+    会议方案, 主持词 and 情况报告 state (what is missing there is 【待补】)."""
+    members = [{"name": m.name, "post": m.post, "problems": len(m.problems()),
+                "criticisms": sum(len(v) for v in m.criticisms.values())} for m in meeting.members]
+    facts = meeting.session.model_dump(exclude_defaults=True) if meeting.session else {}
+    shown = {label: facts[key] for key, label in (("date", "时间"), ("place", "地点"), ("chair", "主持"),
+                                                 ("supervisor", "到会指导")) if key in facts}
+    return {"unit": meeting.unit.name, "spec": spec.name, "members": members, "session": shown}
 
 
 def refuse_external_profile(meeting: MeetingFile, name: str) -> None:

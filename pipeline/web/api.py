@@ -16,7 +16,8 @@ from pipeline.web import meeting, service
 from pipeline.web.forms import FormState, Row
 from pipeline.web.meeting_forms import align_members, carry_member_extras, checked_meeting, has_members
 from pipeline.web.opinions import assign, opinion_lines
-from pipeline.web.replacing import ask_first, draft_edits, filled, meeting_edits, note_edit
+from pipeline.web.meeting import meeting_edits
+from pipeline.web.replacing import ask_first, draft_edits, filled, note_edit
 from pipeline.web.review_view import replace_paragraph
 from pipeline.web.security import read_upload, upload_suffix
 from pipeline.web.context import (app_state, attachment, current_review, guarded, heavy, request_session,

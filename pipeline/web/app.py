@@ -29,7 +29,8 @@ from pipeline.web.forms import MemberForm
 from pipeline.web.jobs import Jobs
 from pipeline.web.meeting import RESULT_FILE as MEETING_RESULT
 from pipeline.web.meeting_forms import align_members, has_members
-from pipeline.web.replacing import draft_edits, filled, meeting_edits, question
+from pipeline.web.meeting import meeting_edits
+from pipeline.web.replacing import draft_edits, filled, question
 from pipeline.web.security import make_guard
 from pipeline.web.spec_owners import SpecOwners
 from pipeline.web.work import BodyLimit, Workers

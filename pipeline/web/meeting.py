@@ -28,6 +28,7 @@ from pipeline.run.runner import DraftOptions
 from pipeline.web.context import app_state, attachment, guarded, request_session
 from pipeline.web.forms import FormState, profile_yaml
 from pipeline.web.meeting_forms import form_meeting, meeting_summary
+from pipeline.web.replacing import ask_first, question
 from pipeline.web.review_view import SEVERITY
 from pipeline.web.service import file_stem, upload_form
 from pipeline.web.store import MEETING_RESULT
@@ -67,6 +68,13 @@ def _listing(found: dict, root: Path) -> list[tuple[dict, list[tuple[int, Path]]
 class MeetingDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
     offline: bool = True
+    replace: bool = False  # the clerk was asked, and agreed, to draft again over materials she edited
+
+
+def meeting_edits(session) -> int:
+    """The meeting's materials the clerk edited in the review page (a new meeting draft starts without them)."""
+    folder = session.path(EDITS)
+    return sum(1 for _ in folder.glob("*.txt")) if folder.is_dir() else 0
 
 
 def _given(session) -> tuple[FormState, dict] | None:
@@ -98,7 +106,8 @@ def meeting_page(request: Request):
         found["listing"] = _listing(found, session.path("meeting-out").resolve())
     return state.templates.TemplateResponse(request, "meeting.html", {
         "meeting": kept[1], "result": found, "kinds": lexicon("meeting")["index"]["kinds"],
-        "model": state.model_available(), "job": job.id if job else "", "severity": SEVERITY})
+        "model": state.model_available(), "job": job.id if job else "", "severity": SEVERITY,
+        "ask_draft": question("meeting", meeting_edits(session))})
 
 
 @router.post("/api/meeting/draft")
@@ -112,6 +121,7 @@ def draft_meeting_job(request: Request, body: MeetingDraft):
         raise InputError("请先填写或导入会议资料")
     if state.jobs.running_for(session.id):
         raise InputError("正在起草，请等待完成")
+    ask_first(body.replace, "meeting", meeting_edits(session))
     return start_from_form(state, session, kept[0], body.offline)
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from pipeline.core.errors import InputError
 from pipeline.web.forms import FormState, nonblank_lines
-from pipeline.web.meeting import EDITS
 
 REPLACE = "replace"  # the error code: answered 409, the message is the question to ask
 QUESTIONS = {
@@ -73,9 +72,3 @@ def draft_edits(session) -> int:
 def note_edit(session) -> None:
     meta = session.meta()
     session.save_meta({**meta, "edits": int(meta.get("edits") or 0) + 1})
-
-
-def meeting_edits(session) -> int:
-    """The meeting's materials the clerk edited in the review page (a new meeting draft starts without them)."""
-    folder = session.path(EDITS)
-    return sum(1 for _ in folder.glob("*.txt")) if folder.is_dir() else 0

@@ -15,9 +15,10 @@ from pipeline.web.store import Session
 from tests.web.test_web_meeting import H, TWO, meeting_form, wait
 
 
-def drafted(client, form: dict) -> None:
+def drafted(client, form: dict, replace: bool = False) -> None:
     assert client.post("/api/form", json=form, headers=H).status_code == 200
-    status = wait(client, client.post("/api/draft", json={"offline": True}, headers=H).json()["job"])
+    body = {"offline": True, "replace": True} if replace else {"offline": True}
+    status = wait(client, client.post("/api/draft", json=body, headers=H).json()["job"])
     assert status["status"] == "done", status["message"]
 
 
@@ -35,8 +36,14 @@ def test_a_meeting_is_drafted_from_memory_and_an_old_one_goes_past_the_quota(cli
     button = re.search(r'class="review-doc" data-n="(\d+)"', page).group(1)
     assert client.post(f"/api/meeting/review/{button}", headers=H).status_code == 200
     assert client.post("/api/paragraph", json={"index": 2, "text": "亲笔改写。"}, headers=H).status_code == 200
-    # Other meetings (the unit renamed): earlier folders are listed nowhere, and stay while within the quota.
-    drafted(client, {**meeting_form(TWO), "unit_name": "河东村党支部"})
+    # The meeting page's own 起草全部材料 asks first too, with the question the page carries.
+    assert client.post("/api/meeting/draft", json={"offline": True}, headers=H).status_code == 409
+    assert "修改过 1 份会议材料" in client.get("/meeting").text
+    # Other meetings (the unit renamed): drafting over the edited one is asked about first; earlier folders are
+    # listed nowhere, and stay while within the quota.
+    client.post("/api/form", json={**meeting_form(TWO), "unit_name": "河东村党支部"}, headers=H)
+    assert client.post("/api/draft", json={"offline": True}, headers=H).status_code == 409
+    drafted(client, {**meeting_form(TWO), "unit_name": "河东村党支部"}, replace=True)
     drafted(client, {**meeting_form(TWO), "unit_name": "河南村党支部"})
     folders = sorted(p.name for p in session.path("meeting-out").iterdir() if p.is_dir())
     assert len(folders) == 3

@@ -98,6 +98,9 @@ def parse_numbers(values: list[str], count: int) -> list[int]:
             low, high = int(found.group(1)), int(found.group(2) or found.group(1))
             numbers += list(range(low, high + 1))
     wrong = [n for n in numbers if not 1 <= n <= count]
+    if wrong and not count:
+        # An offline draft writes only the unit's own words: nothing to confirm, say so instead of "1–0".
+        raise InputError("这份草稿没有待核实的句子（每一句都有资料依据或已由本单位确认），不必 --keep / --delete")
     if wrong:
         raise InputError(f"没有第 {wrong[0]} 句（待核实的句子共 {count} 句，编号 1–{count}）")
     return list(dict.fromkeys(numbers))

@@ -100,3 +100,6 @@ def test_confirm_keeps_and_deletes_by_number_and_rewrites_every_output(tmp_path,
         final = runner.invoke(app, ["check", str(tmp_path / f"临河县水利局领导班子.{ext}"), "--final",
                                     "--structure-only", "--json"])
         assert '"unsourced"' not in final.output, ext
+    # Nothing left to check: --keep says so, not "编号 1–0".
+    nothing = runner.invoke(app, ["confirm", str(json_path), "--keep", "1"])
+    assert nothing.exit_code == 2 and "没有待核实的句子" in nothing.output and "1–0" not in nothing.output

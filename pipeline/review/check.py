@@ -13,7 +13,7 @@ from pipeline.material.load import load_document
 from pipeline.material.parse import ParseResult
 from pipeline.material.profile import LastYear, Profile
 from pipeline.material.specs import MeetingSpec, load_spec
-from pipeline.review.structure import CheckReport, Finding, check_structure, guess_spec
+from pipeline.review.structure import CheckReport, Finding, check_slots, check_structure, guess_spec
 from pipeline.material.load import read_text
 from pipeline.text.overlap import content_digest
 from pipeline.review.additions import check_additions, check_record
@@ -118,8 +118,10 @@ def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profi
         profile = reference.profile_for(found_kind, document.title)
     if found_kind.examined:
         report, result = _examined(parsed, spec, profile, content, corpus, target_chars, final, raw_text, siblings)
-    else:  # a document of its own shape: none of the 对照检查 skeleton's parts is asked of it
+    else:  # a document of its own shape: none of the 对照检查 skeleton's parts is asked of it, but a slot left to
+        # fill (【待补】, template text, XX) counts as in any material: a warning, an error in a 送审稿.
         report, result = CheckReport(ok=True, spec=spec.id if spec else None), None
+        report = _with(report, check_slots(document, final))
     # What the model added or could not write: the marker in any format, the .json record's own flags.
     added = check_additions(document, profile if content else None, drafted=record is not None, final=final)
     if record is not None:

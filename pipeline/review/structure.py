@@ -260,7 +260,7 @@ def _slots_in(text: str) -> list[str]:
     return [text for _, text in sorted(found)]
 
 
-def _check_slots(document: Document, final: bool = False) -> list[Finding]:
+def check_slots(document: Document, final: bool = False) -> list[Finding]:
     findings = _slot_findings(_slots_in(document.title), "标题", [], final)
     for s_index, section in enumerate(document.sections):
         places = [(section_label(section), [s_index], section.intro)]
@@ -325,7 +325,7 @@ def check_structure(parsed: ParseResult, spec: MeetingSpec | None = None, final:
     if spec is not None:
         findings += _check_aspects(document, spec)
         findings += _check_subparts(document, spec)
-    findings += _check_slots(document, final)
+    findings += check_slots(document, final)
     kinds = lexicon("findings")["artifact-kinds"]
     for cleaning in parsed.cleaning:
         findings.append(_finding("artifact", "warning", kind=kinds.get(cleaning.code, cleaning.code),

@@ -107,7 +107,7 @@ def eval_run(
     outdir: Path = typer.Option(Path("eval-out"), "-o", "--outdir", help="输出目录（草稿与 quality.csv / quality.json）"),
     model: Optional[str] = typer.Option(None, "--model", help="模型名（默认取 DUIZHAO_MODEL）"),
     cache: bool = typer.Option(False, "--cache", help="复用已起草段落的缓存（用时不再是真实起草时间）"),
-    store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认 ./vectorstore）"),
+    store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认取 DUIZHAO_STORE_DIR，或当前目录已有的 ./vectorstore，否则在用户数据目录下）"),
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
     as_json: bool = typer.Option(False, "--json", help="输出 JSON"),
 ):

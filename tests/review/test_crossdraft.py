@@ -159,6 +159,10 @@ def test_a_later_draft_is_compared_with_the_earlier_ones_in_the_folder(tmp_path,
     again = DraftOptions(outdir=tmp_path / "out", docx=False, force=True)
     (redrafted,) = asyncio.run(draft_all([second], again, OfflineDrafter, lambda: retriever))
     assert redrafted.cross_copy.other == "县市场监督管理局机关第一党支部.md"
+    # Rerunning the same command keeps the draft, and says what was said of it: still 雷同, still not passed.
+    (kept,) = asyncio.run(draft_all([second], options, OfflineDrafter, lambda: retriever))
+    assert kept.done_before and not kept.ok and kept.cross_copy.other == "县市场监督管理局机关第一党支部.md"
+    assert kept.errors == redrafted.errors
 
 
 # ---- check --corpus DIR ------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import typer
 from pipeline.cli.errors import handles_errors
 
 specs_app = typer.Typer(help="会议规范：列出（年度、对象、状态、来源）、查看结构，或从会议通知生成（specs new --from）。", invoke_without_command=True)
-profile_app = typer.Typer(help="单位资料（YAML）：生成模板。", no_args_is_help=True)
+profile_app = typer.Typer(help="单位资料（YAML）：生成模板，或把上年度材料读成“last_year:”一段。", no_args_is_help=True)
 meeting_app = typer.Typer(help="会议文件（YAML）：班子和每位成员的材料、相互批评意见、整改清单一次起草。", no_args_is_help=True)
 
 
@@ -54,7 +54,7 @@ def specs_new(
     propose = notice_proposer(offline)
     spec, path = new_spec(source, spec_id, force=force, propose=propose)
     print_spec(spec)
-    typer.echo(f"已保存：{path}（状态 unconfirmed：请逐项与通知原文核对方面和结构，需要时直接修改该文件）\n"
+    typer.echo(f"已保存：{path}（状态为“未确认”，即文件中的 status: unconfirmed；请逐项与通知原文核对方面和结构，需要时直接修改该文件）\n"
                f"下一步：duizhao profile init --spec {spec.id} > 单位资料.yaml", err=True)
 
 

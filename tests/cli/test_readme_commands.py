@@ -112,3 +112,10 @@ def test_every_readme_benchmark_script_and_flag_exists(script, args):
                                env={**os.environ, "COLUMNS": "200"}, timeout=120).stdout
         missing = [f for f in missing if not re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", shown)]
     assert not missing, f"README runs {script} with {missing}, which it does not declare"
+
+
+def test_every_environment_variable_readme_names_is_read():
+    # A setting README tells the clerk to export is one the program reads (by its exact name).
+    names = set(re.findall(r"\bDUIZHAO_[A-Z_]*[A-Z]\b", README.read_text(encoding="utf-8")))
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "pipeline").rglob("*.py"))
+    assert names and not [n for n in sorted(names) if f'"{n}"' not in source and f"'{n}'" not in source]

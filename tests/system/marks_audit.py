@@ -40,6 +40,7 @@ ANSWER = ("班子成员与分管科室负责人之间开展谈心谈话，这些
 
 OPEN, CLOSE = "〖无依据：", "〗"
 COMMENT = "资料中没有依据"
+FINDING = "资料中没有依据：“"  # lexicon/additions.yaml findings.unsourced
 
 
 def _count(text: str, needle: str) -> int:
@@ -51,30 +52,23 @@ def leaks_plain(text: str, where: str) -> list[str]:
     return [f"{where}: {n}" for n in NEEDLES if n in text]
 
 
-def quote_spans(text: str) -> list[tuple[int, int]]:
-    """The outermost “…” quotations of `text` (nested quotes stay inside their sentence's)."""
-    spans, depth, start = [], 0, 0
-    for position, char in enumerate(text):
-        if char == "“":
-            start = position if depth == 0 else start
-            depth += 1
-        elif char == "”" and depth:
-            depth -= 1
-            if depth == 0:
-                spans.append((start, position + 1))
-    return spans
+def marked_spans(text: str) -> list[tuple[int, int]]:
+    """Where `text` carries the mark in words: the .md notation 〖无依据：…〗, and the quotation of the finding that
+    names a sentence unsupported (资料中没有依据：“…”（模型所写…)."""
+    spans = [m.span() for m in re.finditer(re.escape(OPEN) + r"[^" + CLOSE + r"]*" + CLOSE, text)]
+    return spans + [m.span(1) for m in re.finditer(re.escape(FINDING) + r"(.*?)”（", text, re.S)]
 
 
-def _quoted(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+def _within(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(a <= start and end <= b for a, b in spans)
 
 
 def leaks_report(text: str, where: str) -> list[str]:
-    """A report about materials (the meeting index, review report, county sheet, a findings list): a claim only
-    as a finding's quotation of the material (“…”), never as the report's own words."""
-    spans = quote_spans(text)
+    """A report about materials (the meeting index, county sheet, a findings list): a claim only where the report
+    marks it — quoted inside 〖无依据：…〗, or by the finding that names it unsupported."""
+    spans = marked_spans(text)
     return [f"{where}: {n} (…{text[max(0, m.start() - 30):m.end()]}…)" for n in NEEDLES
-            for m in re.finditer(re.escape(n), text) if not _quoted(text, m.start(), m.end(), spans)]
+            for m in re.finditer(re.escape(n), text) if not _within(m.start(), m.end(), spans)]
 
 
 def leaks_md(text: str, where: str) -> list[str]:
@@ -178,16 +172,16 @@ class _Marked(HTMLParser):
 
 
 def leaks_page(html: str, where: str) -> list[str]:
-    """A page: every occurrence of a claim inside the m-unsourced span, or quoted (“…”) by a finding about it."""
+    """A page: every occurrence of a claim inside the m-unsourced span, or marked in words (see marked_spans)."""
     parser = _Marked()
     parser.feed(html)
     text = "".join(parser.text)
-    spans = quote_spans(text)
+    spans = marked_spans(text)
     leaks = []
     for needle in NEEDLES:
         for match in re.finditer(re.escape(needle), text):
             marked = all(parser.mask[match.start():match.end()])
-            if not (marked or _quoted(text, match.start(), match.end(), spans)):
+            if not (marked or _within(match.start(), match.end(), spans)):
                 leaks.append(f"{where}: {needle} (unmarked: …{text[max(0, match.start() - 20):match.end() + 10]}…)")
     return leaks
 

@@ -40,3 +40,18 @@ def test_html_review_report_marks_the_sentences():
     page = render_report_html(document, CheckReport(findings=[], ok=False, metrics={}), source="x.md")
     assert 'class="m-unsourced"' in page
     assert not leaks_page(page, "report.html")
+
+
+def test_a_finding_that_quotes_a_model_sentence_carries_its_mark():
+    from marks_audit import leaks_report
+
+    from pipeline.review.structure import Finding
+    from pipeline.review.unsourced import check_unsourced, mark_findings
+
+    document = material()
+    quoting = [Finding(code="person-absent", severity="error", message=f"问题只写工作，没有落到本人身上：{ANSWER[:30]}"),
+               Finding(code="pair-copy", severity="error", message=f"最长重复：“{ANSWER[25:60]}”）")]
+    marked = mark_findings([*quoting, *check_unsourced(document)], document.unsourced)
+    messages = "\n".join(f.message for f in marked)
+    assert leaks_report("\n".join(f.message for f in quoting), "before")  # the audit sees the bare quotes
+    assert not leaks_report(messages, "findings") and messages.count("〖无依据：") >= 2

@@ -7,10 +7,13 @@ record, the marked span of the review page); where a format cannot carry a mark 
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import time
 from pathlib import Path
 
+import docx
 import pytest
 from fastapi.testclient import TestClient
 from marks_audit import ANSWER, leaks_file, leaks_page, leaks_plain, leaks_report, leaks_xlsx, marked_count
@@ -51,9 +54,11 @@ def drafted(tmp_path_factory):
         store = ["--store", str(root / "store"), "--concurrency", "4"]
         group = runner.invoke(app, ["draft", str(GROUP), "-o", str(root / "group"), *store], env=env)
         meeting = runner.invoke(app, ["draft", str(MEETING), "-o", str(root / "meeting"), *store], env=env)
+        strict = runner.invoke(app, ["draft", str(GROUP), "-o", str(root / "strict"), "--strict", *store], env=env)
         asked = len(server.chat_requests)
     assert group.exit_code in (0, 1), group.output
     assert meeting.exit_code in (0, 1), meeting.output
+    assert strict.exit_code in (0, 1), strict.output
     assert asked > 20  # the model path, not the offline composer
     return root
 
@@ -72,6 +77,34 @@ def test_cli_meeting_every_file(drafted):
     leaks, marked = walk(folder, "meeting")
     assert not leaks, "\n".join(leaks)
     assert marked >= 10
+
+
+def test_strict_draft_leaves_no_claim_outside_its_slot(drafted):
+    """--strict drops them: a claim is then only quoted inside the 【待补】 that says what was dropped (the record
+    keeps the model's raw answer and what was removed, under those names, apart from the document)."""
+    [md] = list((drafted / "strict").glob("*.md"))
+    record = json.loads(md.with_suffix(".json").read_text(encoding="utf-8"))
+    word = docx.Document(str(md.with_suffix(".docx")))
+    for name, text in ((md.name, md.read_text(encoding="utf-8")),
+                       ("document of the .json", json.dumps(record["document"], ensure_ascii=False)),
+                       ("docx", "\n".join(p.text for p in word.paragraphs))):
+        text = re.sub(r"【待补：[^【】]*】", "", text)
+        assert not leaks_plain(text, name), leaks_plain(text, name)
+    assert "此处删去了资料中没有依据的内容" in next((drafted / "strict").glob("*.md")).read_text(encoding="utf-8")
+
+
+def test_export_and_html_report_of_the_md(drafted, tmp_path):
+    """What the clerk makes of the .md by hand: `duizhao export` to Word, `duizhao check --html`."""
+    source = next((drafted / "group").glob("*.md"))
+    runner = CliRunner()
+    assert runner.invoke(app, ["export", str(source), "-o", str(tmp_path / "a.docx")]).exit_code == 0
+    checked = runner.invoke(app, ["check", str(source), "--final", "--json", "--html", str(tmp_path / "a.html")])
+    assert checked.exit_code == 1, checked.output  # the claims stand: findings
+    leaks = leaks_file("a.docx", (tmp_path / "a.docx").read_bytes(), "export")
+    leaks += leaks_file("a.html", (tmp_path / "a.html").read_bytes(), "check --html")
+    messages = "\n".join(f["message"] for f in json.loads(checked.stdout)["findings"])
+    leaks += leaks_report(messages, "check --json")
+    assert not leaks, "\n".join(leaks)
 
 
 @pytest.mark.soffice
@@ -189,8 +222,6 @@ def test_workbench_meeting_pages_downloads_and_reviews(workbench, drafted):
     wait(client, client.post("/api/draft", json={"offline": False}, headers=H).json()["job"])
     page = client.get("/meeting").text
     leaks = leaks_page(page, "/meeting")
-    import re
-
     numbers = sorted({int(n) for n in re.findall(r'href="/meeting/files/(\d+)"', page)})
     assert len(numbers) > 20
     for number in numbers:
@@ -199,6 +230,13 @@ def test_workbench_meeting_pages_downloads_and_reviews(workbench, drafted):
         if name.endswith(".json") and "材料" in name:  # each material opened in the review page
             assert client.post(f"/api/meeting/review/{number}", headers=H).status_code == 200
             leaks += leaks_page(client.get("/review").text, f"/review of {name}")
+            # The clerk edits its title: from now on its downloads are rendered again from her text.
+            edited = client.post("/api/paragraph", json={"index": 0, "text": name[:-5] + "（修改稿）"}, headers=H)
+            assert edited.status_code == 200, edited.text
+            leaks += leaks_page(edited.json()["html"], f"/api/paragraph of {name}")
+    for number in numbers:  # again, now that the materials were edited
+        name, data = fetched(client, f"/meeting/files/{number}")
+        leaks += leaks_file(name, data, f"/meeting/files/{number} (edited)")
     name, data = fetched(client, "/meeting/all.zip")
     leaks += leaks_file(name, data, "/meeting/all.zip")
     # The county review and the ledger report over the workbench's own downloads.

@@ -213,6 +213,9 @@ def test_workbench_unit_draft_pages_and_downloads(workbench):
     for kind in ("docx", "md", "zip", "html", "xlsx"):
         name, data = fetched(client, f"/download/{kind}")
         leaks += leaks_file(name, data, f"/download/{kind}")
+    for url in ("/", "/form"):  # the start page and the form hold the unit's own words only
+        leaks += leaks_plain(client.get(url).text, url)
+    leaks += leaks_plain(client.get("/api/profile.yaml").text, "/api/profile.yaml")
     assert not leaks, "\n".join(leaks)
 
 

@@ -1,0 +1,42 @@
+"""A Word table as rows of cell texts, one per grid column, the way the clerk sees it.
+
+python-docx gives a horizontally merged cell (gridSpan) once per grid column it spans and a vertically merged one
+(vMerge) again on every row it spans. Here a cell spanning columns counts once (its other columns are empty), and
+a cell continuing the one above is marked `Above`: it shows the same text, and a reader can tell that the row
+belongs to the row above rather than being a new one.
+"""
+
+from __future__ import annotations
+
+
+class Above(str):
+    """The text of a cell merged with the cell above it (Word's vMerge="continue")."""
+
+
+def _text(cell) -> str:
+    return "\n".join(p.text for p in cell.paragraphs).strip()
+
+
+def _root(tc):
+    """The cell a vertical merge starts from (a malformed "continue" on the first row is its own root)."""
+    while tc.vMerge == "continue":
+        try:
+            tc = tc._tc_above
+        except (ValueError, IndexError):
+            break
+    return tc
+
+
+def table_rows(table) -> list[list[str]]:
+    """Each row's cells in grid order: '' where a row starts late, or for the further columns a cell spans."""
+    from docx.table import _Cell  # lazy: heavy library, loaded only where used
+
+    rows: list[list[str]] = []
+    for row in table.rows:
+        cells: list[str] = [""] * row.grid_cols_before
+        for tc in row._tr.tc_lst:
+            text = _text(_Cell(_root(tc), table))
+            cells.append(Above(text) if tc.vMerge == "continue" else text)
+            cells += [""] * (tc.grid_span - 1)  # the spanned columns of one cell hold nothing of their own
+        rows.append(cells)
+    return rows

@@ -146,11 +146,11 @@ def _sheets(path: Path) -> list[_Grid]:
 
 
 def _tables(path: Path) -> list[_Grid]:
-    """Each table of a .docx, titled by the paragraph above it (the clerk's heading), else the file's title."""
+    """Each table of a .docx, titled by the file's title, else the paragraph above it (the clerk's heading)."""
     from docx.table import Table  # lazy: heavy library, loaded only where used
 
     document = open_docx(path)
-    fallback = (document.core_properties.title or "").strip() or path.stem
+    own = (document.core_properties.title or "").strip()
     grids, above = [], ""
     for element in document.element.body.iterchildren():
         tag = element.tag.rsplit("}", 1)[-1]
@@ -160,7 +160,7 @@ def _tables(path: Path) -> list[_Grid]:
         elif tag == "tbl":
             name = _words()["table_name"] if not grids else _words()["table_nth"].format(n=len(grids) + 1)
             rows = list(enumerate(table_rows(Table(element, document)), 1))
-            grids.append(_Grid(above.replace("\n", "") or fallback, rows, name))
+            grids.append(_Grid(own or above.replace("\n", "") or path.stem, rows, name))
     return grids
 
 
@@ -222,7 +222,7 @@ def _find(path: Path, required: list[str]) -> tuple[_Grid, list[tuple[int, list]
         if position >= 0:
             return grid, _fold(grid.rows[position + 1:], columns), columns
     words, wanted = _words(), "”“".join(required)
-    if grids and grids[0].table:
+    if path.suffix.lower() == ".docx":
         raise InputError(words["no_table"].format(path=path, columns=wanted))
     raise InputError(words["no_header"].format(path=path, rows=_HEADER_ROWS, columns=wanted))
 

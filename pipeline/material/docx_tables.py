@@ -40,3 +40,25 @@ def table_rows(table) -> list[list[str]]:
             cells += [""] * (tc.grid_span - 1)  # the spanned columns of one cell hold nothing of their own
         rows.append(cells)
     return rows
+
+
+def body_tables(document) -> list[tuple[list[str], object]]:
+    """Each table of the document's body, with the paragraphs above it (list numbers drawn in, as
+    `docx_paragraphs` reads them): a reader can tell which heading a table stands under."""
+    from docx.table import Table  # lazy: heavy library, loaded only where used
+    from docx.text.paragraph import Paragraph  # lazy: heavy library, loaded only where used
+
+    from pipeline.material.docx_numbering import paragraph_label, read_numbering  # lazy: imports python-docx
+
+    numbering = read_numbering(document)
+    found, lines = [], []
+    for element in document.element.body.iterchildren():
+        tag = element.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            paragraph = Paragraph(element, document._body)
+            label = paragraph_label(numbering, paragraph)
+            if paragraph.text.strip():
+                lines.append(label + paragraph.text.strip().replace("\n", ""))
+        elif tag == "tbl":
+            found.append((list(lines), Table(element, document._body)))
+    return found

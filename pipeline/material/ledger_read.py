@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.core.errors import InputError
 from pipeline.core.files import check_file
 from pipeline.core.resources import lexicon
-from pipeline.material.docx_tables import Above, table_rows
+from pipeline.material.docx_tables import Above, body_tables, table_rows
 from pipeline.material.load import open_docx
 from pipeline.material.profile import LastYear
 from pipeline.text.deadlines import due_date
@@ -93,6 +93,7 @@ class _Grid:
     title: str
     rows: list[tuple[int, list]]
     table: str = ""  # "" for a sheet; 表格 / 第2个表格 for a Word table
+    before: list[str] = field(default_factory=list)  # a Word table: the document's paragraphs above it
 
     def at(self, row: int) -> str:
         words = _words()
@@ -147,20 +148,13 @@ def _sheets(path: Path) -> list[_Grid]:
 
 def _tables(path: Path) -> list[_Grid]:
     """Each table of a .docx, titled by the file's title, else the paragraph above it (the clerk's heading)."""
-    from docx.table import Table  # lazy: heavy library, loaded only where used
-
     document = open_docx(path)
     own = (document.core_properties.title or "").strip()
-    grids, above = [], ""
-    for element in document.element.body.iterchildren():
-        tag = element.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = "".join(element.itertext()).strip()
-            above = text or above
-        elif tag == "tbl":
-            name = _words()["table_name"] if not grids else _words()["table_nth"].format(n=len(grids) + 1)
-            rows = list(enumerate(table_rows(Table(element, document)), 1))
-            grids.append(_Grid(own or above.replace("\n", "") or path.stem, rows, name))
+    grids = []
+    for before, table in body_tables(document):
+        name = _words()["table_name"] if not grids else _words()["table_nth"].format(n=len(grids) + 1)
+        title = own or (before[-1] if before else "") or path.stem
+        grids.append(_Grid(title, list(enumerate(table_rows(table), 1)), name, before))
     return grids
 
 
@@ -287,17 +281,21 @@ def read_ledger(path: str | Path) -> LedgerSheet:
     return result
 
 
-def docx_table_entries(path: str | Path) -> list[LedgerEntry]:
-    """The rows of the first table in a .docx whose header names 问题 and a 整改措施/责任人/完成时限/状态 column
-    (a material's 问题清单 or 整改清单), unchecked; [] when it has none."""
+def docx_tables(path: str | Path) -> list[tuple[list[str], LedgerSheet]]:
+    """Each table of a .docx whose header names 问题 and a 整改措施/责任人/完成时限/状态 column (a material's
+    问题清单 or 整改清单), its rows unchecked, with the paragraphs above it."""
     path = Path(path)
+    found = []
     for grid in _tables(path):
         position, columns = _header(grid, ["问题"])
-        if position >= 0:
-            rows = [(n, _values(cells, columns)) for n, cells in _fold(grid.rows[position + 1:], columns)]
-            return [_entry(grid, n, values, _due(None, values.get("完成时限", ""))) for n, values in rows
-                    if values.get("问题")]
-    return []
+        if position < 0:
+            continue
+        rows = [(n, _values(cells, columns)) for n, cells in _fold(grid.rows[position + 1:], columns)]
+        entries = [_entry(grid, n, values, _due(None, values.get("完成时限", ""))) for n, values in rows
+                   if values.get("问题")]
+        if entries:
+            found.append((grid.before, LedgerSheet(path=str(path), title=grid.title, entries=entries)))
+    return found
 
 
 def _source_patterns() -> dict[str, str]:

@@ -4,10 +4,14 @@ down its rows), as many units write it: each row is one of last year's problems;
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
 from pathlib import Path
 
 import docx
+import pytest
 
+from pipeline.export.preview import soffice_binary
 from pipeline.material.last_year import read_last_year
 
 TITLE = "县自然资源局党组2024年度民主生活会对照检查材料"
@@ -64,3 +68,17 @@ def test_the_problems_table_is_read_row_by_row(tmp_path):
 def test_the_table_is_read_also_when_the_text_names_problems(tmp_path):
     entries = read_last_year(tabled_material(tmp_path, text_problems=True))
     assert [e.problem for e in entries] == PROBLEMS and entries[1].measure == "班子成员每人牵头1个调研课题"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not soffice_binary(), reason="LibreOffice (soffice) missing: run .ci/install-system.sh")
+def test_the_table_reads_the_same_after_libreoffice_writer_saved_it(tmp_path):
+    path = tabled_material(tmp_path)
+    with tempfile.TemporaryDirectory() as profile:
+        for target, source, outdir in (("odt", path, tmp_path / "odt"),
+                                       ("docx:MS Word 2007 XML", tmp_path / "odt" / f"{path.stem}.odt", tmp_path / "back")):
+            subprocess.run([soffice_binary(), f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to",
+                            target, "--outdir", str(outdir), str(source)], check=True, capture_output=True, timeout=180)
+    saved = tmp_path / "back" / path.name
+    assert saved.read_bytes() != path.read_bytes()
+    assert [e.model_dump() for e in read_last_year(saved)] == [e.model_dump() for e in read_last_year(path)]

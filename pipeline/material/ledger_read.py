@@ -107,18 +107,31 @@ class _Grid:
             words["sheet_col"].format(letter=get_column_letter(index + 1))
 
 
-def _header(grid: _Grid, required: list[str]) -> tuple[int, dict[str, int]]:
-    """The position in `grid.rows` of the header row (within the first rows) and each named column's index."""
+def _named(cells: list, skip_above: bool = False) -> dict[str, int]:
     names = {alias: name for name, aliases in _words()["columns"].items() for alias in aliases}
-    for position, (_, cells) in enumerate(grid.rows[:_HEADER_ROWS]):
-        found: dict[str, int] = {}
-        for index, value in enumerate(cells):
-            name = names.get("".join(_text(value).split()))
-            if name and name not in found:
-                found[name] = index
+    found: dict[str, int] = {}
+    for index, value in enumerate(cells):
+        name = names.get("".join(_text(value).split()))
+        if name and name not in found and not (skip_above and isinstance(value, Above)):
+            found[name] = index
+    return found
+
+
+def _header(grid: _Grid, required: list[str]) -> tuple[int, dict[str, int]]:
+    """The position in `grid.rows` of the header's last row (within the first rows) and each named column's
+    index. A Word header of two rows (整改情况 over 状态 and 完成情况, the other cells merged down) is read as one:
+    the lower row names the columns it splits."""
+    rows = grid.rows[:_HEADER_ROWS]
+    for position, (_, cells) in enumerate(rows):
+        found, last = _named(cells), position
+        if position + 1 < len(rows) and any(isinstance(value, Above) for value in rows[position + 1][1]):
+            lower = _named(rows[position + 1][1], skip_above=True)
+            if lower:  # (a first data row merged with the header names no column)
+                found = {name: index for name, index in found.items() if index not in lower.values()} | lower
+                last = position + 1
         if all(name in found for name in required) and (
                 required != ["问题"] or any(name in found for name in _words()["table_marks"])):
-            return position, found
+            return last, found
     return -1, {}
 
 
@@ -185,7 +198,9 @@ def _fold(rows: list[tuple[int, list]], columns: dict[str, int]) -> list[tuple[i
     folded: list[tuple[int, list, list[str]]] = []
     for number, cells in rows:
         own = _text(cells[status]) if status is not None and status < len(cells) else ""
-        if folded and problem < len(cells) and isinstance(cells[problem], Above):
+        if problem < len(cells) and isinstance(cells[problem], Above):
+            if not folded:
+                continue  # the lower row of a two-row header
             first, kept, states = folded[-1]
             width = max(len(kept), len(cells))
             kept, cells = [*kept, *[""] * (width - len(kept))], [*cells, *[""] * (width - len(cells))]

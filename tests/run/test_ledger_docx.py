@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from pipeline.cli.main import app
 from pipeline.export.ledger import ledger_docx, ledger_xlsx
 from pipeline.export.preview import soffice_binary
-from pipeline.material.ledger_read import read_ledger
+from pipeline.material.ledger_read import docx_tables, read_ledger
 from pipeline.material.load import read_text
 from pipeline.material.meeting import group_profile, load_meeting
 from pipeline.material.meeting_docs import ledger_header, ledger_title, meeting_ledger_rows
@@ -161,6 +161,32 @@ def test_the_ledger_table_is_found_after_other_tables(word):
     read = read_ledger(word)
     assert read.entries and read.entries[0].at == "第2个表格第2行"
     assert read.entries[0].problem == "贯彻上级决策部署有时打折扣"
+
+
+def test_a_units_own_word_table_with_a_two_row_header(tmp_path):
+    """A unit's own layout: a title, then 整改情况 over 状态 and 完成情况, the other header cells merged down."""
+    document = docx.Document()
+    document.add_paragraph("青石镇2025年度整改台账（4月更新）")
+    table = document.add_table(rows=4, cols=7)
+    for index in range(5):
+        table.cell(0, index).merge(table.cell(1, index))
+    table.cell(0, 5).merge(table.cell(0, 6))
+    for index, name in enumerate(["序号", "问题", "整改措施", "责任人", "完成时限", "整改情况"]):
+        table.cell(0, index).text = name
+    table.cell(1, 5).text, table.cell(1, 6).text = "状态", "完成情况"
+    for row, texts in ((2, ["1", "为民办实事跟进不及时", "建立办结回访制度", "党委副书记", "2026年3月底", "已完成", "回访率100%"]),
+                       (3, ["2", "调研成果转化不够", "每季度通报调研成果转化", "党委书记", "2026年6月底", "整改中", ""])):
+        for index, text in enumerate(texts):
+            table.cell(row, index).text = text
+    path = tmp_path / "台账.docx"
+    document.save(str(path))
+    read = read_ledger(path)
+    assert read.title == "青石镇2025年度整改台账（4月更新）" and not read.errors
+    assert [(e.at, e.problem, e.status, e.result) for e in read.entries] == [
+        ("表格第3行", "为民办实事跟进不及时", "已完成", "回访率100%"), ("表格第4行", "调研成果转化不够", "整改中", "")]
+    [(_, listed)] = docx_tables(path)  # read as a material's table: the same rows, 整改情况 split in two
+    assert [(e.problem, e.status, e.result) for e in listed.entries] == [
+        ("为民办实事跟进不及时", "已完成", "回访率100%"), ("调研成果转化不够", "整改中", "")]
 
 
 def test_cli_reads_a_word_ledger_and_names_the_accepted_types(word, tmp_path):

@@ -14,7 +14,10 @@ class Above(str):
 
 
 def _text(cell) -> str:
-    return "\n".join(p.text for p in cell.paragraphs).strip()
+    from pipeline.material.docx_text import shown_text  # lazy: imports python-docx
+
+    # As Word shows it with tracked changes accepted: a status changed under 修订 reads as the new one.
+    return "\n".join(shown_text(p) for p in cell.paragraphs).strip()
 
 
 def _root(tc):
@@ -49,6 +52,7 @@ def body_tables(document) -> list[tuple[list[str], object]]:
     from docx.text.paragraph import Paragraph  # lazy: heavy library, loaded only where used
 
     from pipeline.material.docx_numbering import paragraph_label, read_numbering  # lazy: imports python-docx
+    from pipeline.material.docx_text import shown_text  # lazy: imports python-docx
 
     numbering = read_numbering(document)
     found, lines = [], []
@@ -56,9 +60,9 @@ def body_tables(document) -> list[tuple[list[str], object]]:
         tag = element.tag.rsplit("}", 1)[-1]
         if tag == "p":
             paragraph = Paragraph(element, document._body)
-            label = paragraph_label(numbering, paragraph)
-            if paragraph.text.strip():
-                lines.append(label + paragraph.text.strip().replace("\n", ""))
+            label, text = paragraph_label(numbering, paragraph), shown_text(paragraph).strip()
+            if text:
+                lines.append(label + text.replace("\n", ""))
         elif tag == "tbl":
             found.append((list(lines), Table(element, document._body)))
     return found

@@ -64,12 +64,13 @@ def open_docx(path: Path):
 def docx_paragraphs(path: Path) -> list[str]:
     """The body paragraphs' text with their list numbers (paragraphs inside tables are not read here)."""
     from pipeline.material.docx_numbering import paragraph_label, read_numbering  # lazy: imports python-docx
+    from pipeline.material.docx_text import shown_text  # lazy: imports python-docx
 
     document = open_docx(path)
     try:
         numbering = read_numbering(document)
         # Every numbered paragraph is counted (an empty one shows its number too); only those with text are kept.
-        labelled = [(paragraph_label(numbering, p), p.text) for p in document.paragraphs]
+        labelled = [(paragraph_label(numbering, p), shown_text(p)) for p in document.paragraphs]
     except (KeyError, ValueError, LxmlError) as exc:
         raise NotMaterial(_NOT_DOCX.format(path=path)) from exc
     texts = [label + text.lstrip() if label else text for label, text in labelled if text.strip()]
@@ -78,17 +79,28 @@ def docx_paragraphs(path: Path) -> list[str]:
 
 
 def docx_unsourced(path: Path) -> list[str]:
-    """The sentences a .docx still shows as unsupported: runs in the highlight duizhao gives them."""
+    """The sentences a .docx still shows as unsupported: runs in the highlight duizhao gives them, or under its
+    "资料中没有依据" comment (a clerk may clear the colour and forget the comment, or the other way round: either
+    mark left standing means the sentence is not yet confirmed)."""
     import docx  # lazy: heavy library, loaded only where used
     from docx.enum.text import WD_COLOR_INDEX  # lazy: heavy library, loaded only where used
+    from docx.oxml.ns import qn  # lazy: heavy library, loaded only where used
+    from docx.text.run import Run  # lazy: heavy library, loaded only where used
 
-    colour = getattr(WD_COLOR_INDEX, lexicon("provenance")["highlight"])
+    words = lexicon("provenance")
+    colour = getattr(WD_COLOR_INDEX, words["highlight"])
+    document = docx.Document(str(path))
+    flagged = {str(c.comment_id) for c in document.comments if c.text.strip().startswith(words["comment"])}
     found = []
-    for paragraph in docx.Document(str(path)).paragraphs:
-        run_text = ""
-        for run in paragraph.runs:
-            if run.font.highlight_color == colour:
-                run_text += run.text
+    for paragraph in document.paragraphs:
+        run_text, open_ranges = "", set()
+        for child in paragraph._p.iter(qn("w:commentRangeStart"), qn("w:commentRangeEnd"), qn("w:r")):
+            if child.tag == qn("w:commentRangeStart"):
+                open_ranges.add(child.get(qn("w:id")))
+            elif child.tag == qn("w:commentRangeEnd"):
+                open_ranges.discard(child.get(qn("w:id")))
+            elif Run(child, paragraph).font.highlight_color == colour or open_ranges & flagged:
+                run_text += Run(child, paragraph).text
             elif run_text:
                 found.append(run_text)
                 run_text = ""

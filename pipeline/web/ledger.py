@@ -4,14 +4,12 @@ cells, the overdue (逾期) and the done rows; the progress report is offered wh
 
 from __future__ import annotations
 
-import zipfile
-from io import BytesIO
-
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pipeline.core.errors import InputError
 from pipeline.run.ledger import LedgerReview, check_ledger_file
+from pipeline.run.review import check_ledger_upload
 from pipeline.web.context import app_state, attachment, guarded, heavy, request_session
 from pipeline.web.downloads import DOCX
 from pipeline.web.security import read_upload, upload_suffix
@@ -23,21 +21,8 @@ RESULT = "ledger.json"
 _SUFFIXES = (".xlsx", ".docx")  # what the clerk keeps the ledger in: an Excel sheet or a Word table
 
 
-def _check_zip(data: bytes, suffix: str, limits) -> None:
-    """An .xlsx or .docx is a zip: bounded by what it unpacks to, as an uploaded material is."""
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError):
-        if suffix == ".docx":
-            raise InputError("上传的文件不是有效的 Word 文件（.docx）：请在 Word 或 WPS 中另存为 .docx 后重新上传") from None
-        raise InputError("上传的文件不是有效的 Excel 表格（.xlsx）：请在 Excel 或 WPS 中另存为 .xlsx 后重新上传") from None
-    if len(infos) > limits.parts or sum(i.file_size for i in infos) > limits.unpacked_bytes:
-        raise InputError("这个文件解压后过大，不像一份整改清单：请只保留整改清单后重新上传")
-
-
 def _review(session, data: bytes, suffix: str, limits) -> LedgerReview:
-    _check_zip(data, suffix, limits)
+    check_ledger_upload(data, suffix, limits)
     path, report = session.path(LEDGER + suffix), session.path(REPORT)
     for old in _SUFFIXES:  # one ledger at a time: the last uploaded
         session.path(LEDGER + old).unlink(missing_ok=True)

@@ -37,3 +37,28 @@ def test_md_and_docx_give_the_marked_sentences_back(tmp_path):
     word = write_docx(DOCUMENT, tmp_path / "草稿.docx")
     assert load_document(word).document.unsourced == [CLAIM]
     assert load_document(write_docx(read.model_copy(update={"unsourced": []}), tmp_path / "核实后.docx")).document.unsourced == []
+
+
+def test_a_docx_sentence_keeps_counting_while_either_its_colour_or_its_comment_stands(tmp_path):
+    """A clerk in Word may clear the pink and leave the comment, or delete the comment and leave the pink."""
+    import docx
+
+    word = write_docx(DOCUMENT, tmp_path / "草稿.docx")
+    uncoloured = docx.Document(str(word))
+    for paragraph in uncoloured.paragraphs:
+        for run in paragraph.runs:
+            run.font.highlight_color = None
+    uncoloured.save(str(tmp_path / "去掉底纹.docx"))
+    assert load_document(tmp_path / "去掉底纹.docx").document.unsourced == [CLAIM]
+
+    uncommented = docx.Document(str(word))
+    for comment in uncommented.comments:
+        comment._comment_elm.getparent().remove(comment._comment_elm)
+    uncommented.save(str(tmp_path / "删去批注.docx"))
+    assert load_document(tmp_path / "删去批注.docx").document.unsourced == [CLAIM]
+
+    for paragraph in uncoloured.paragraphs:  # both cleared: confirmed
+        for node in paragraph._p.xpath(".//w:commentRangeStart | .//w:commentRangeEnd"):
+            node.getparent().remove(node)
+    uncoloured.save(str(tmp_path / "核实后.docx"))
+    assert load_document(tmp_path / "核实后.docx").document.unsourced == []

@@ -232,3 +232,14 @@ def test_the_word_ledger_survives_a_round_trip_through_libreoffice_writer(word, 
     before, after = review_ledger(word, APRIL), review_ledger(saved, APRIL)
     assert [e.model_dump() for e in after.entries] == [e.model_dump() for e in before.entries]
     assert [e.row for e in after.overdue] == [e.row for e in before.overdue] and not after.errors
+
+
+def test_the_forms_ledger_upload_takes_a_word_table(word):
+    from pipeline.run.last_year_form import ledger_entries
+
+    found = ledger_entries(fill_word(word, FILLED).read_bytes(), "青石镇整改清单.docx", today=APRIL)
+    assert found.source == "整改清单 青石镇整改清单.docx"
+    first = found.entries[0]
+    assert (first.fixed, first.status, first.source) == ("建立落实台账，每月调度1次，已调度12次", "已完成",
+                                                         "整改清单 青石镇整改清单.docx 表格第2行")
+    assert any(e.overdue for e in found.entries)

@@ -152,7 +152,8 @@ def test_a_meeting_form_that_cannot_be_a_meeting_file_is_one_message(client, cha
 def test_switching_spec_keeps_members_and_typed_rows(client):
     client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
     client.post("/api/form", json=meeting_form(TWO), headers=H)
-    assert client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H).status_code == 200
+    assert client.post("/api/spec", json={"spec": "2024-dangji-zuzhi", "replace": True},
+                       headers=H).status_code == 200
     page = client.get("/form").text
     assert 'value="周明"' in page and 'value="李芳"' in page and "开支委会临时通知多" in page
     assert "学习和村里工作结合不紧" in page and "推动村道硬化办法不多" in page  # typed rows are not lost

@@ -32,10 +32,15 @@ def _root(tc):
 
 def table_rows(table) -> list[list[str]]:
     """Each row's cells in grid order: '' where a row starts late, or for the further columns a cell spans."""
+    from docx.oxml.ns import qn  # lazy: heavy library, loaded only where used
     from docx.table import _Cell  # lazy: heavy library, loaded only where used
 
     rows: list[list[str]] = []
     for row in table.rows:
+        properties = row._tr.trPr
+        if properties is not None and properties.find(qn("w:del")) is not None:
+            rows.append([])  # a row deleted under 修订 (tracked changes): gone once accepted, its number kept
+            continue
         cells: list[str] = [""] * row.grid_cols_before
         for tc in row._tr.tc_lst:
             text = _text(_Cell(_root(tc), table))

@@ -149,6 +149,22 @@ def test_merged_cells_count_once(word):
     assert [e.owner for e in sheet.entries if e.row in (5, 6)] == [texts[4][4], texts[4][4]]
 
 
+def test_a_row_deleted_under_tracked_changes_is_gone(word):
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    document = docx.Document(str(word))
+    row = document.tables[0].rows[2]
+    deleted = OxmlElement("w:del")
+    deleted.set(qn("w:id"), "1")
+    deleted.set(qn("w:author"), "办公室")
+    row._tr.get_or_add_trPr().append(deleted)
+    problem = row.cells[1].text
+    document.save(str(word))
+    entries = read_ledger(word).entries
+    assert problem not in [e.problem for e in entries] and [e.row for e in entries][:2] == [2, 4]
+
+
 def test_the_ledger_table_is_found_after_other_tables(word):
     document = docx.Document(str(word))
     ledger_table = document.tables[0]._tbl

@@ -63,6 +63,9 @@ def choose_spec(request: Request, choice: SpecChoice):
     return {"redirect": "/form"}
 
 
+STALE_PAGE = "这个页面已过时：表格已在另一个页面换了会议规范或导入了资料。请刷新页面后再填写（刚才这次修改没有保存）"
+
+
 @router.post("/api/form")
 @guarded
 def save_form(request: Request, form: FormState):
@@ -70,6 +73,9 @@ def save_form(request: Request, form: FormState):
     if form.spec:
         session_spec(request, form.spec)
     old = session.form()
+    if old is not None and form.spec and old.spec != form.spec:
+        # A page left open from before another spec was chosen (in another tab) must not write its old form over.
+        raise InputError(STALE_PAGE, code="stale")
     if old is not None and old.spec == form.spec:
         # The page sends what it has inputs for; what it does not show is kept from the saved form.
         kept = {name: getattr(old, name) for name in ("extra", "case_extra", "opinions", "session", "outcome") if name not in form.model_fields_set}

@@ -29,7 +29,7 @@ def request_session(request: Request) -> Session:
 def failure(exc: Exception) -> JSONResponse:
     if isinstance(exc, PipelineError):
         status = 400 if isinstance(exc, InputError) else 502 if isinstance(exc, ModelError) else 500
-        status = 404 if exc.code == "not-found" else 409 if exc.code == "replace" else status
+        status = 404 if exc.code == "not-found" else 409 if exc.code in ("replace", "stale") else status
         return JSONResponse({"error": clerk_words(str(exc)), "code": exc.code}, status_code=status)
     return JSONResponse({"error": f"内部错误（{type(exc).__name__}）", "code": "internal"}, status_code=500)
 

@@ -197,3 +197,15 @@ def test_a_new_draft_over_an_edited_one_is_refused_unless_asked(app):
     assert wait(client, client.post("/api/draft", json={"replace": True}, headers=H).json()["job"])["status"] == "done"
     assert "我亲手改过的这一段" not in client.get("/download/md").text
     assert "我亲手改过的这一段" in client.get("/download/kept/md").text
+
+
+def test_a_page_left_open_from_another_spec_cannot_save_over_the_form(client):
+    """Two tabs: one changes the spec; the other, still showing the old spec's form, autosaves: refused, told to reload."""
+    client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H)
+    old_tab = {"spec": "2024-dangji-zuzhi", "unit_name": "城关镇东山村党支部"}
+    assert client.post("/api/form", json=old_tab, headers=H).status_code == 200
+    assert client.post("/api/spec", json={"spec": "generic-zuzhi", "replace": True}, headers=H).status_code == 200
+    stale = client.post("/api/form", json={**old_tab, "unit_name": "旧页面里的改动"}, headers=H)
+    assert stale.status_code == 409 and "刷新" in stale.json()["error"]
+    page = client.get("/form").text
+    assert "城关镇东山村党支部" in page and "旧页面里的改动" not in page

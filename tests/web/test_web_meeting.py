@@ -215,7 +215,7 @@ def test_a_problem_raised_in_opinions_keeps_its_source_through_the_form(client, 
     form = meeting_form(yaml.safe_load(yaml.safe_dump(TWO, allow_unicode=True)))
     form["aspects"]["思想认识"][0]["source"] = "征求意见"
     form["members"][1]["aspects"]["纪律规矩"][0]["source"] = "征求意见"
-    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    assert client.post("/api/spec", json={"spec": "generic-zuzhi", "replace": True}, headers=H).status_code == 200
     assert client.post("/api/form", json=form, headers=H).status_code == 200
     typed, _ = downloaded_meeting(client, tmp_path)
     assert typed.aspects["思想认识"][0].source == typed.member("李芳").aspects["纪律规矩"][0].source == "征求意见"

@@ -18,7 +18,8 @@ def draft(client, unit: str) -> None:
             "aspects": {"思想认识": [{"problem": "学习和村里工作结合不紧", "facts": ["全年集中学习6次，4次是读文件"],
                                   "measure": "每次学习围绕一件村里实事研讨"}]}}
     assert client.post("/api/form", json=form, headers=H).status_code == 200
-    job = client.post("/api/draft", json={"offline": True}, headers=H).json()["job"]
+    # The clerk agrees to draft over an edited draft (the workbench asks; the edited one is kept aside).
+    job = client.post("/api/draft", json={"offline": True, "replace": True}, headers=H).json()["job"]
     for _ in range(600):
         status = client.get(f"/api/jobs/{job}").json()
         if status["status"] in ("done", "failed"):

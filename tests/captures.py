@@ -1,4 +1,4 @@
-"""The 29 captured real model exchanges (a copy of shared/llm-outputs/captures.jsonl) and how tests clean them."""
+"""The 29 captured real model exchanges (prompts and a small model's answers) and how tests clean them."""
 
 from __future__ import annotations
 

@@ -34,48 +34,73 @@ OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy .doc/.xls/.wps (and encr
 _OLD_WORD = "旧版 Word(.doc/.wps) 或加密的文件，只是扩展名为 .docx：请在 Word/WPS 中“另存为” .docx 后再用"
 
 
-def docx_paragraphs(path: Path) -> list[str]:
+_NOT_DOCX = "不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）"
+
+
+def open_docx(path: Path):
+    """The python-docx Document of a .docx a user gave, after the checks every reader of one needs (an old
+    .doc under a .docx name, a broken package, a zip bomb)."""
     import docx  # lazy: heavy library, loaded only where used
     from docx.opc.exceptions import PackageNotFoundError  # lazy: heavy library, loaded only where used
-
-    from pipeline.material.docx_numbering import paragraph_label, read_numbering  # lazy: imports python-docx
 
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
         raise NotMaterial(f"{path} 是{_OLD_WORD}")
     if not zipfile.is_zipfile(path):
-        raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）")
+        raise NotMaterial(_NOT_DOCX.format(path=path))
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         # A small file that unpacks to gigabytes is a zip bomb, not a material.
         if unpacked > 10 * max_file_bytes():
             raise InputError(f"Word 文件解压后过大（{unpacked // 1024 // 1024} MB）：{path}")
-        document = docx.Document(str(path))
-        numbering = read_numbering(document)
-        # Every numbered paragraph is counted (an empty one shows its number too); only those with text are kept.
-        labelled = [(paragraph_label(numbering, p), p.text) for p in document.paragraphs]
-        texts = [label + text.lstrip() if label else text for label, text in labelled if text.strip()]
-        # A long title is often broken into lines inside its one paragraph (our export does so too).
-        return [texts[0].replace("\n", ""), *texts[1:]] if texts else texts
+        return docx.Document(str(path))
     # A zip with broken XML parts raises lxml errors, not python-docx ones.
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, EOFError) as exc:
-        raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）") from exc
+        raise NotMaterial(_NOT_DOCX.format(path=path)) from exc
+
+
+def docx_paragraphs(path: Path) -> list[str]:
+    """The body paragraphs' text with their list numbers (paragraphs inside tables are not read here)."""
+    from pipeline.material.docx_numbering import paragraph_label, read_numbering  # lazy: imports python-docx
+    from pipeline.material.docx_text import shown_text  # lazy: imports python-docx
+
+    document = open_docx(path)
+    try:
+        numbering = read_numbering(document)
+        # Every numbered paragraph is counted (an empty one shows its number too); only those with text are kept.
+        labelled = [(paragraph_label(numbering, p), shown_text(p)) for p in document.paragraphs]
+    except (KeyError, ValueError, LxmlError) as exc:
+        raise NotMaterial(_NOT_DOCX.format(path=path)) from exc
+    texts = [label + text.lstrip() if label else text for label, text in labelled if text.strip()]
+    # A long title is often broken into lines inside its one paragraph (our export does so too).
+    return [texts[0].replace("\n", ""), *texts[1:]] if texts else texts
 
 
 def docx_unsourced(path: Path) -> list[str]:
-    """The sentences a .docx still shows as unsupported: runs in the highlight duizhao gives them."""
+    """The sentences a .docx still shows as unsupported: runs in the highlight duizhao gives them, or under its
+    "资料中没有依据" comment (a clerk may clear the colour and forget the comment, or the other way round: either
+    mark left standing means the sentence is not yet confirmed)."""
     import docx  # lazy: heavy library, loaded only where used
     from docx.enum.text import WD_COLOR_INDEX  # lazy: heavy library, loaded only where used
+    from docx.oxml.ns import qn  # lazy: heavy library, loaded only where used
+    from docx.text.run import Run  # lazy: heavy library, loaded only where used
 
-    colour = getattr(WD_COLOR_INDEX, lexicon("provenance")["highlight"])
+    words = lexicon("provenance")
+    colour = getattr(WD_COLOR_INDEX, words["highlight"])
+    document = docx.Document(str(path))
+    flagged = {str(c.comment_id) for c in document.comments if c.text.strip().startswith(words["comment"])}
     found = []
-    for paragraph in docx.Document(str(path)).paragraphs:
-        run_text = ""
-        for run in paragraph.runs:
-            if run.font.highlight_color == colour:
-                run_text += run.text
+    for paragraph in document.paragraphs:
+        run_text, open_ranges = "", set()
+        for child in paragraph._p.iter(qn("w:commentRangeStart"), qn("w:commentRangeEnd"), qn("w:r")):
+            if child.tag == qn("w:commentRangeStart"):
+                open_ranges.add(child.get(qn("w:id")))
+            elif child.tag == qn("w:commentRangeEnd"):
+                open_ranges.discard(child.get(qn("w:id")))
+            elif Run(child, paragraph).font.highlight_color == colour or open_ranges & flagged:
+                run_text += Run(child, paragraph).text
             elif run_text:
                 found.append(run_text)
                 run_text = ""

@@ -55,21 +55,22 @@ def read_data(source: bytes | str | Path, name: str, what: str = UNIT) -> object
     return yaml_from_bytes(source, what, name) if isinstance(source, bytes) else read_yaml(source, what)
 
 
-def load_input(source: bytes | str | Path, name: str | None = None) -> Loaded:
+def load_input(source: bytes | str | Path, name: str | None = None,
+               specs: dict[str, MeetingSpec] | None = None) -> Loaded:
     """A unit profile or a meeting file, checked as `duizhao draft` checks it. Bytes (an upload) may only name a
-    known spec by id; a path may also name a spec file beside it."""
+    known spec by id (among `specs`, when the caller may use only some); a path may also name a spec file beside it."""
     upload = isinstance(source, bytes)
     name = name or str(source)
     data = read_data(source, name, MEETING if not upload and is_meeting_file(source) else UNIT)
     if upload and isinstance(data, dict) and isinstance(data.get("meeting"), dict):
         spec_id = data["meeting"].get("spec")
         if isinstance(spec_id, str):
-            spec_of(spec_id)  # a path in an upload is never opened
+            spec_of(spec_id, specs)  # a path in an upload is never opened
     if is_meeting_data(data):
         meeting, spec = check_meeting(data, name, None if upload else Path(source).parent)
         return Loaded(spec, meeting=meeting)
     profile = parse_profile(data, name)
-    spec = spec_of(profile.meeting.spec) if upload else resolve_spec(profile, Path(source).parent)
+    spec = spec_of(profile.meeting.spec, specs) if upload else resolve_spec(profile, Path(source).parent)
     validate_against_spec(profile, spec, name)
     return Loaded(spec, profile=profile)
 

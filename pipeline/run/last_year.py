@@ -47,19 +47,26 @@ def _resolve(given: Path | None, key: str | None, base: Path | None) -> Path | N
     return path
 
 
+def pair(entries: list[LastYear], found: list[LastYear]) -> list[int | None]:
+    """For each of `found`, the index of the same problem in `entries`, or None. Each listed problem takes at most
+    one of `found`, and two of `found` never pair with each other: two rows of one ledger are two problems, however
+    alike their wording."""
+    free = list(range(len(entries)))
+    pairs: list[int | None] = []
+    for entry in found:
+        match = best_match(entry.problem, [entries[i].problem for i in free])
+        pairs.append(None if match is None else free.pop(match))
+    return pairs
+
+
 def merge(entries: list[LastYear], found: list[LastYear], overwrite: tuple[str, ...] = ()) -> list[LastYear]:
     """`entries` with each of `found` merged into the same problem (its empty fields filled, and `overwrite`
     fields replaced when `found` has them), or appended when it is a problem not listed yet."""
     merged = list(entries)
-    # Each listed problem takes at most one of `found`, and two of `found` never merge into each other: two
-    # rows of one ledger are two problems, however alike their wording.
-    free = list(range(len(entries)))
-    for entry in found:
-        match = best_match(entry.problem, [merged[i].problem for i in free])
-        if match is None:
+    for entry, index in zip(found, pair(entries, found)):
+        if index is None:
             merged.append(entry)
             continue
-        index = free.pop(match)
         current = merged[index]
         update = {name: getattr(entry, name) for name in _FILLED
                   if getattr(entry, name) and (not getattr(current, name) or name in overwrite)}

@@ -1,5 +1,5 @@
-"""Draft a whole meeting from one meeting file: the 班子 material, every member's personal material and
-相互批评意见, the 整改清单 (.xlsx and .docx), and an index with every file's check result.
+"""Draft a whole meeting from one meeting file (or one already loaded in memory): the 班子 material, every
+member's personal material and 相互批评意见, the 整改清单 (.xlsx and .docx), and an index with every file's check result.
 
 All materials are drafted concurrently through the same cached item drafting as a profile; nothing final is
 written until every document is drafted and checked, then all files land at once in one folder per meeting.
@@ -8,7 +8,6 @@ written until every document is drafted and checked, then all files land at once
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import time
 from io import BytesIO
@@ -24,7 +23,7 @@ from pipeline.core.resources import lexicon
 from pipeline.export.docx import build_docx
 from pipeline.export.ledger import ledger_docx, ledger_xlsx
 from pipeline.material.document import Document, count_chars, render
-from pipeline.material.meeting import MeetingFile, group_profile, load_meeting, meeting_label, member_profile
+from pipeline.material.meeting import MeetingFile, group_profile, meeting_label, member_profile
 from pipeline.material.meeting_docs import criticism_sheet, ledger_header, ledger_title, meeting_ledger_rows
 from pipeline.material.parse import ParseResult
 from pipeline.material.profile import Profile
@@ -39,6 +38,7 @@ from pipeline.review.meeting_rules import (PairCopy, check_ledger, check_persona
 from pipeline.review.structure import Finding, check_structure
 from pipeline.review.unsourced import check_unsourced, mark_findings
 from pipeline.run.last_year import gather_meeting_last_year
+from pipeline.run.meeting_source import MeetingSource, digest, file_digest, last_year_files, read_source
 from pipeline.run.meeting_papers import paper_targets, write_papers
 from pipeline.run.runner import DraftOptions, Progress, UnitJob, UnitResult, safe_name, write_outputs
 from pipeline.draft import factory  # the one place real models are built (tests patch it there)
@@ -165,26 +165,28 @@ def meeting_folder(meeting: MeetingFile, spec: MeetingSpec, outdir: Path) -> Pat
 
 
 class MeetingJob:
-    """One meeting file: its jobs (班子 + members), its sheets, and every file it writes."""
+    """One meeting: its jobs (班子 + members), its sheets, and every file it writes."""
 
-    def __init__(self, path: Path, options: DraftOptions, drafter_factory,
-                 loaded: tuple[MeetingFile, MeetingSpec] | None = None):
-        """From the meeting file at `path`, or from a meeting already read and checked (`loaded`, in memory)."""
-        self.path = path
+    def __init__(self, source: MeetingSource, options: DraftOptions, drafter_factory):
+        """From the meeting file at a path, or from a meeting already loaded and checked (in memory)."""
         self.options = options
         # A bad file stops here: nothing is written.
-        self.meeting, self.spec = loaded if loaded is not None else load_meeting(path)
+        path, self.meeting, self.spec = read_source(source)
+        self.path = path
+        where = path or Path(safe_name(self.meeting.unit.name))  # what results name the meeting by
         self.claims: dict = {}
-        self.group: Profile = group_profile(self.meeting, self.spec, path)
-        self.meeting, self.group = gather_meeting_last_year(self.meeting, self.group, path, options.last_year,
+        self.group: Profile = group_profile(self.meeting, self.spec, where)
+        self.source = digest(self.meeting, self.spec, self.group)  # before last year is gathered into them
+        self.read_files = last_year_files(self.meeting, self.group, where, options.last_year, options.ledger)
+        self.meeting, self.group = gather_meeting_last_year(self.meeting, self.group, where, options.last_year,
                                                             options.ledger)
         names = _names()
         self.folder = meeting_folder(self.meeting, self.spec, options.outdir)
         job_options = options.model_copy(update={"outdir": self.folder})
         group_name, *member_names = document_names(self.meeting)
-        self.group_job = UnitJob(path, job_options, drafter_factory, profile=self.group, spec=self.spec,
+        self.group_job = UnitJob(where, job_options, drafter_factory, profile=self.group, spec=self.spec,
                                  name=group_name)
-        self.member_jobs = [UnitJob(path, job_options, drafter_factory, voice="personal", spec=self.spec,
+        self.member_jobs = [UnitJob(where, job_options, drafter_factory, voice="personal", spec=self.spec,
                                     profile=member_profile(self.meeting, m, self.spec), name=name)
                             for m, name in zip(self.meeting.members, member_names)]
         self.sheets = {m.name: criticism_sheet(self.meeting, m, self.spec) for m in self.meeting.members}
@@ -202,22 +204,18 @@ class MeetingJob:
         return paths + [p.with_suffix(ext) for p in self.sheet_paths.values() for ext in (".md", ".json", ".docx")]
 
     def stamp(self) -> dict:
-        """What the materials were drafted from: the meeting file's bytes, the drafter, the options."""
-        try:
-            source = hashlib.sha256(self.path.read_bytes()).hexdigest()
-        except OSError:
-            source = None
+        """What the materials were drafted from: the meeting's content (from a file or from memory alike), the
+        bytes of last year's material and ledger it read, the drafter, the options."""
         options = json.loads(self.options.model_dump_json(exclude={"force", "outdir", "concurrency"}))
-        return {"meeting": source, "system": self.group_job.drafter.system, "options": options}
+        files = {key: file_digest(path) for key, path in self.read_files.items()}
+        return {"meeting": self.source, "files": files, "system": self.group_job.drafter.system, "options": options}
 
     @property
     def record_path(self) -> Path:
         return self.folder / ".duizhao" / "meeting.json"
 
     def finished_before(self, stamp: dict) -> MeetingResult | None:
-        """The result of an earlier run of the same command (same meeting file, drafter and options), or None."""
-        if stamp["meeting"] is None:
-            return None
+        """The result of an earlier run of the same command (same meeting, files read, drafter and options), or None."""
         try:
             record = json.loads(self.record_path.read_text(encoding="utf-8"))
             return MeetingResult.model_validate(record["result"]) if record.get("stamp") == stamp else None
@@ -308,15 +306,14 @@ class MeetingJob:
                                                             meeting=meeting_label(self.meeting, self.spec))
 
 
-async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retriever_factory,
+async def draft_meeting(source: MeetingSource, options: DraftOptions, drafter_factory, retriever_factory,
                         corpus_loader: Callable[[], object] | None = None,
-                        progress: Progress | None = None,
-                        loaded: tuple[MeetingFile, MeetingSpec] | None = None) -> MeetingResult:
-    """Draft and check every document of the meeting in `path` (or `loaded`, the meeting already read and checked);
-    write them into one folder under options.outdir."""
+                        progress: Progress | None = None) -> MeetingResult:
+    """Draft and check every document of the meeting `source` (a meeting file's path, or a meeting already loaded
+    in memory: see read_source); write them into one folder under options.outdir."""
     progress = progress or (lambda *args: None)
     started = time.monotonic()
-    job = MeetingJob(path, options, drafter_factory, loaded)
+    job = MeetingJob(source, options, drafter_factory)
     stamp = job.stamp()
     before = None if options.force else job.finished_before(stamp)
     missing: list[Path] = []
@@ -336,7 +333,7 @@ async def draft_meeting(path: Path, options: DraftOptions, drafter_factory, retr
     documents, pairs = job.materials(outcomes, corpus_loader() if corpus_loader else None, files)
     documents += job.criticism_sheets(files) + job.ledger(files) + job.papers(files)
     files[job.index_path] = render_index(job.index_title(), documents, pairs).encode("utf-8")
-    result = MeetingResult(meeting=str(path), spec=job.spec.id, folder=str(job.folder),
+    result = MeetingResult(meeting=str(job.path or ""), spec=job.spec.id, folder=str(job.folder),
                            system=job.group_job.drafter.system, documents=documents,
                            max_pair_copy=round(pairs[0].rate, 4) if pairs else 0.0,
                            max_pair=[pairs[0].a, pairs[0].b] if pairs else [], units=[u for u, _ in outcomes])
@@ -362,12 +359,12 @@ def draft_meeting_file(path: Path, options: DraftOptions, settings, progress: Pr
                                      corpus_loader=lambda: load_corpus(None), progress=progress))
 
 
-def draft_meeting_documents(path: Path, options: DraftOptions) -> MeetingResult:
+def draft_meeting_documents(source: MeetingSource, options: DraftOptions) -> MeetingResult:
     """Only the meeting's other documents (会议方案 … 情况报告), before the materials exist: offline, into the
     meeting's folder, each checked as its kind; existing files are kept unless --force (and then only duizhao's)."""
     started = time.monotonic()
-    meeting, spec = load_meeting(path)
-    group = group_profile(meeting, spec, path)
+    path, meeting, spec = read_source(source)
+    group = group_profile(meeting, spec, path or Path("."))
     folder = meeting_folder(meeting, spec, options.outdir)
     existing = [p for p in paper_targets(meeting, folder) if p.exists()]
     if existing and not options.force:
@@ -381,5 +378,5 @@ def draft_meeting_documents(path: Path, options: DraftOptions) -> MeetingResult:
     ensure_dir(folder)
     write_outputs(files, claims, 0)
     OwnedFiles(folder).record(list(files))
-    return MeetingResult(meeting=str(path), spec=spec.id, folder=str(folder), system="offline", documents=documents,
-                         seconds=round(time.monotonic() - started, 2))
+    return MeetingResult(meeting=str(path or ""), spec=spec.id, folder=str(folder), system="offline",
+                         documents=documents, seconds=round(time.monotonic() - started, 2))

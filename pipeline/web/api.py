@@ -7,7 +7,7 @@ import asyncio
 import json
 import time
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,10 +16,12 @@ from pipeline.web import meeting, service
 from pipeline.web.forms import FormState, Row
 from pipeline.web.meeting_forms import align_members, carry_member_extras, checked_meeting, has_members
 from pipeline.web.opinions import assign, opinion_lines
+from pipeline.web.meeting import meeting_edits
+from pipeline.web.replacing import ask_first, draft_edits, filled, note_edit
 from pipeline.web.review_view import replace_paragraph
 from pipeline.web.security import read_upload, upload_suffix
 from pipeline.web.context import (app_state, attachment, current_review, guarded, heavy, request_session,
-                                  review_context, session_spec)
+                                  review_context, session_spec, visible_specs)
 from pipeline.web.store import valid_id
 
 router = APIRouter()
@@ -28,6 +30,7 @@ router = APIRouter()
 class SpecChoice(BaseModel):
     model_config = ConfigDict(extra="forbid")
     spec: str
+    replace: bool = False  # the clerk was asked, and agreed, to change the spec of a filled form
 
 
 class OpinionText(BaseModel):
@@ -38,6 +41,7 @@ class OpinionText(BaseModel):
 class DraftRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     offline: bool = True
+    replace: bool = False  # the clerk agreed to a new draft over the one she edited
 
 
 class ParagraphEdit(BaseModel):
@@ -53,9 +57,13 @@ def choose_spec(request: Request, choice: SpecChoice):
     spec = session_spec(request, choice.spec)
     old = session.form()
     if old is None or old.spec != spec.id:
+        ask_first(choice.replace, "spec", filled(old), spec.name)
         # Rows typed under the old spec stay (see switch_spec), and the change can be undone on the form page.
         session.replace_form(service.switch_spec(old, spec), "更换会议规范")
     return {"redirect": "/form"}
+
+
+STALE_PAGE = "这个页面已过时：表格已在另一个页面换了会议规范或导入了资料。请刷新页面后再填写（刚才这次修改没有保存）"
 
 
 @router.post("/api/form")
@@ -65,6 +73,9 @@ def save_form(request: Request, form: FormState):
     if form.spec:
         session_spec(request, form.spec)
     old = session.form()
+    if old is not None and form.spec and old.spec != form.spec:
+        # A page left open from before another spec was chosen (in another tab) must not write its old form over.
+        raise InputError(STALE_PAGE, code="stale")
     if old is not None and old.spec == form.spec:
         # The page sends what it has inputs for; what it does not show is kept from the saved form.
         kept = {name: getattr(old, name) for name in ("extra", "case_extra", "opinions", "session", "outcome") if name not in form.model_fields_set}
@@ -97,6 +108,7 @@ def download_profile(request: Request):
     form = session.form()
     if form is None:
         raise InputError("还没有填写单位资料")
+    session_spec(request, form.spec)
     if has_members(form):
         whole, _, text = checked_meeting(form)
         name = service.file_stem(whole.unit.name) + "-会议.yaml"
@@ -108,13 +120,14 @@ def download_profile(request: Request):
 
 @router.post("/api/profile")
 @guarded
-async def upload_profile(request: Request, file: UploadFile = File(...)):
+async def upload_profile(request: Request, file: UploadFile = File(...), replace: bool = Form(False)):
     config = app_state(request).config
     upload_suffix(file.filename, (".yaml", ".yml"), "单位资料")
     data = await read_upload(file, config.max_yaml_bytes, "单位资料")
     session = request_session(request)
-    # Read off the event loop, by the same strict loader as `duizhao draft`.
-    form = await heavy(request, service.upload_form, data, "上传的文件")
+    # Read off the event loop, by the same strict loader as `duizhao draft`, naming only specs this session may use.
+    form = await heavy(request, service.upload_form, data, "上传的文件", visible_specs(request))
+    ask_first(replace, "import", filled(session.form()))
     session.replace_form(form, "导入文件")  # the form typed before the import can be brought back
     return {"redirect": "/form"}
 
@@ -155,9 +168,12 @@ def start_draft(request: Request, body: DraftRequest):
         raise InputError("还没有填写单位资料")
     if state.jobs.running_for(session.id):
         raise InputError("正在起草，请等待完成")
+    session_spec(request, form.spec)
     if has_members(form):  # a whole meeting: every material, then the meeting page lists them
+        ask_first(body.replace, "meeting", meeting_edits(session))
         return meeting.start_from_form(state, session, form, body.offline)
     profile, spec, text = service.checked_profile(form)
+    ask_first(body.replace, "draft", draft_edits(session))  # the edited draft is kept aside, see save_draft
     session.folder.mkdir(parents=True, exist_ok=True)
     session.trim(state.config.session_quota)
     # Planned once: the outline the progress list shows is the one drafted.
@@ -224,7 +240,7 @@ async def job_events(request: Request, job_id: str):
 
 @router.post("/api/material")
 @guarded
-async def upload_material(request: Request, file: UploadFile = File(...)):
+async def upload_material(request: Request, file: UploadFile = File(...), replace: bool = Form(False)):
     config = app_state(request).config
     suffix = upload_suffix(file.filename, (".docx", ".txt", ".md"), "材料")
     data = await read_upload(file, config.max_material_bytes, "材料")
@@ -237,6 +253,7 @@ async def upload_material(request: Request, file: UploadFile = File(...)):
         return text
 
     text = await heavy(request, read)
+    ask_first(replace, "material", draft_edits(session))
     session.save_draft(text, {}, {"unit": "", "spec": None, "system": "upload",
                                   "drafted": time.strftime("%Y-%m-%d %H:%M")}, None, keep="上传材料")
     return {"redirect": "/review"}
@@ -263,6 +280,7 @@ def edit_paragraph(request: Request, edit: ParagraphEdit):
     spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
     checked = service.reviewed(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
     session.save_text(text)
+    note_edit(session)  # a new draft over it asks first
     meeting.keep_edit(session, text)  # a meeting's material: kept with it, for every download of the meeting
     templates = app_state(request).templates
     html = templates.get_template("_review_body.html").render(**review_context(session, checked))
@@ -291,6 +309,7 @@ def decide_sentence(request: Request, decision: SentenceDecision):
     spec = service.spec_of(meta["spec"]) if meta.get("spec") else None
     checked = service.reviewed(text, spec, service.load_saved_profile(session.path("drafted-profile.yaml")))
     session.save_text(text)
+    note_edit(session)
     meeting.keep_edit(session, text)  # a meeting's material: its downloads follow the decision
     html = app_state(request).templates.get_template("_review_body.html").render(**review_context(session, checked))
     return {"html": html, "ok": checked.report.ok, "errors": checked.report.count("error"),

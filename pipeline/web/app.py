@@ -20,6 +20,7 @@ from pipeline.web import service
 from pipeline.web.api import router as api_router
 from pipeline.web.county import router as county_router
 from pipeline.web.downloads import router as download_router
+from pipeline.web.last_year import router as last_year_router
 from pipeline.web.ledger import router as ledger_router
 from pipeline.web.meeting import router as meeting_router
 from pipeline.web.notice import router as notice_router
@@ -28,6 +29,8 @@ from pipeline.web.forms import MemberForm
 from pipeline.web.jobs import Jobs
 from pipeline.web.meeting import RESULT_FILE as MEETING_RESULT
 from pipeline.web.meeting_forms import align_members, has_members
+from pipeline.web.meeting import meeting_edits
+from pipeline.web.replacing import draft_edits, filled, question
 from pipeline.web.security import make_guard
 from pipeline.web.spec_owners import SpecOwners
 from pipeline.web.work import BodyLimit, Workers
@@ -137,6 +140,7 @@ def create_app(config: WebConfig) -> FastAPI:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     # Data for the page's scripts stays readable Chinese (still HTML-safe: tojson escapes < > & ').
     templates.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+    templates.env.globals["ledger_statuses"] = service.ledger_statuses()  # the 状态 choices of a last-year row
     sessions = config.data_dir / "sessions"
     state = State(config, Jobs(config.workers), templates, LastSeen(sessions), Workers(config.parse_workers),
                   owners=SpecOwners(config.data_dir))
@@ -173,8 +177,10 @@ def create_app(config: WebConfig) -> FastAPI:
     def start(request: Request):
         session = state.session(request)
         form = session.form()
+        # The steps here that replace what the clerk typed ask with these first (see replacing.py).
         return page(request, "start.html", specs=spec_rows(request), form=form,
-                    has_draft=session.draft_text() is not None)
+                    has_draft=session.draft_text() is not None, ask=question, filled=filled(form),
+                    ask_import=question("import", filled(form)), ask_material=question("material", draft_edits(session)))
 
     @app.get("/form", response_class=HTMLResponse)
     def form_page(request: Request):
@@ -190,7 +196,9 @@ def create_app(config: WebConfig) -> FastAPI:
         return page(request, "form.html", form=form, spec=spec, model=state.model_available(), roots=service.spec_roots(spec),
                     job=job.id if job else "", has_draft=session.draft_text() is not None,
                     blank_member=align_members([MemberForm()], spec)[0], whole_meeting=has_members(form),
-                    has_meeting=session.path(MEETING_RESULT).is_file(), undo=session.undo_step())
+                    has_meeting=session.path(MEETING_RESULT).is_file(), undo=session.undo_step(),
+                    ask_draft=question("meeting", meeting_edits(session)) if has_members(form)
+                    else question("draft", draft_edits(session)))
 
     @app.get("/review", response_class=HTMLResponse)
     def review_page(request: Request):
@@ -210,5 +218,6 @@ def create_app(config: WebConfig) -> FastAPI:
     app.include_router(meeting_router)
     app.include_router(county_router)
     app.include_router(ledger_router)
+    app.include_router(last_year_router)
 
     return app

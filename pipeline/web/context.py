@@ -29,7 +29,7 @@ def request_session(request: Request) -> Session:
 def failure(exc: Exception) -> JSONResponse:
     if isinstance(exc, PipelineError):
         status = 400 if isinstance(exc, InputError) else 502 if isinstance(exc, ModelError) else 500
-        status = 404 if exc.code == "not-found" else status
+        status = 404 if exc.code == "not-found" else 409 if exc.code in ("replace", "stale") else status
         return JSONResponse({"error": clerk_words(str(exc)), "code": exc.code}, status_code=status)
     return JSONResponse({"error": f"内部错误（{type(exc).__name__}）", "code": "internal"}, status_code=500)
 
@@ -55,11 +55,17 @@ async def heavy(request: Request, fn, *args):
     return await app_state(request).work.run(request.state.session_id, fn, *args)
 
 
+def visible_specs(request: Request) -> dict:
+    """The specs this session may use: built-in, the administrator's, its own from notices. Another session's
+    spec is not among them, so every message about specs reads as if it did not exist."""
+    owners = app_state(request).owners.all()
+    session = request.state.session_id
+    return {key: spec for key, spec in service.known_specs().items() if owners.get(key, session) == session}
+
+
 def session_spec(request: Request, spec_id: str):
     """A spec by id, if this session may use it: another session's spec from a notice is unknown here."""
-    if not app_state(request).owners.visible(spec_id, request.state.session_id):
-        raise InputError(f"未知的会议规范：{spec_id}")
-    return service.spec_of(spec_id)
+    return service.spec_of(spec_id, visible_specs(request))
 
 
 def spec_rows(request: Request) -> list[dict]:

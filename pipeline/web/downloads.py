@@ -21,11 +21,24 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 @router.get("/download/{kind}")
 @guarded
 def download(request: Request, kind: str):
+    return _download(request_session(request), kind)
+
+
+@router.get("/download/kept/{kind}")
+@guarded
+def download_kept(request: Request, kind: str):
+    """The material the last new draft or upload replaced (the clerk's edits in it too), without undoing."""
+    kept = request_session(request).kept_draft()
+    if kept is None:
+        raise InputError("没有被替换的材料", code="not-found")
+    return _download(kept, kind, "-之前的版本")
+
+
+def _download(session, kind: str, label: str = ""):
     if kind not in ("docx", "md", "zip", "html", "xlsx"):
         raise InputError("不支持的下载格式", code="not-found")
-    session = request_session(request)
     review = current_review(session)
-    stem = service.file_stem(session.meta().get("unit") or review.document.title or "对照检查材料")
+    stem = service.file_stem(session.meta().get("unit") or review.document.title or "对照检查材料") + label
     document = service.with_notes(review.document, session.notes())
     if kind == "docx":
         return attachment(service.docx_bytes(document), f"{stem}.docx", DOCX)

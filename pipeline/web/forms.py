@@ -37,8 +37,31 @@ class Row(Loose):
 
 
 class LastYearRow(Loose):
+    """One of last year's problems: typed, or read from last year's material or the kept 整改清单 and confirmed."""
+
     problem: str = ""
-    fixed: str = ""
+    measure: str = ""  # last year's 整改措施
+    owner: str = ""
+    deadline: str = ""
+    status: str = ""  # 未开始 / 整改中 / 已完成 / 长期坚持
+    fixed: str = ""  # 完成情况: the unit's own result
+    # Carried, not shown as inputs: where it was read, its aspect and 佐证材料.
+    aspect: str = ""
+    evidence: str = ""
+    source: str = ""
+
+
+LAST_YEAR_FIELDS = tuple(LastYearRow.model_fields)
+
+
+def last_year_data(rows: list[LastYearRow]) -> list[dict]:
+    """The rows with a problem, in the profile's `last_year` shape (empty fields left out)."""
+    return [{name: getattr(r, name).strip() for name in LAST_YEAR_FIELDS if name == "problem" or getattr(r, name).strip()}
+            for r in rows if r.problem.strip()]
+
+
+def last_year_rows(entries) -> list[LastYearRow]:
+    return [LastYearRow(**{name: getattr(e, name) for name in LAST_YEAR_FIELDS}) for e in entries]
 
 
 class CaseStudyForm(Loose):
@@ -177,7 +200,7 @@ def profile_data(state: FormState) -> dict:
         data["work"] = nonblank_lines(state.work)
     data["aspects"] = {name: [problem_data(row, name, n) for n, row in enumerate(rows, 1) if not row.empty()]
                        for name, rows in state.aspects.items()}
-    last_year = [{"problem": r.problem.strip(), "fixed": r.fixed.strip()} for r in state.last_year if r.problem.strip()]
+    last_year = last_year_data(state.last_year)
     if last_year:
         data["last_year"] = last_year
     case = state.case_study
@@ -245,7 +268,7 @@ def from_profile(profile: Profile) -> FormState:
         talks="" if prep.talks is None else str(prep.talks),
         opinions_count="" if prep.opinions is None else str(prep.opinions),
         study=prep.study_items(), other=list(prep.other), work=list(profile.work), aspects=aspects,
-        last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in profile.last_year],
+        last_year=last_year_rows(profile.last_year),
         case_study=CaseStudyForm(title=case.title, facts=list(case.facts), lesson=case.lesson, gaps=list(case.gaps))
         if case else CaseStudyForm(),
         target_chars=str(profile.target_chars or ""), strict="1" if profile.strict else "", extra=extra, case_extra=case_extra,

@@ -1,41 +1,31 @@
 """The kept 整改清单 from the workbench: the clerk uploads the filled ledger, the library's `check_ledger_file`
-(the same as `duizhao ledger 整改清单.xlsx --report 进展报告.docx`) validates it, and the page lists the broken
+(the same as `duizhao ledger 整改清单.xlsx|.docx --report 进展报告.docx`) validates it, and the page lists the broken
 cells, the overdue (逾期) and the done rows; the progress report is offered when the ledger has no errors."""
 
 from __future__ import annotations
-
-import zipfile
-from io import BytesIO
 
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pipeline.core.errors import InputError
 from pipeline.run.ledger import LedgerReview, check_ledger_file
+from pipeline.run.review import check_ledger_upload
 from pipeline.web.context import app_state, attachment, guarded, heavy, request_session
 from pipeline.web.downloads import DOCX
 from pipeline.web.security import read_upload, upload_suffix
 
 router = APIRouter()
-LEDGER = "ledger.xlsx"  # the clerk's file, only read
+LEDGER = "ledger"  # the clerk's file (.xlsx or .docx), only read
 REPORT = "ledger-report.docx"
 RESULT = "ledger.json"
+_SUFFIXES = (".xlsx", ".docx")  # what the clerk keeps the ledger in: an Excel sheet or a Word table
 
 
-def _check_xlsx(data: bytes, limits) -> None:
-    """An .xlsx is a zip: bounded by what it unpacks to, as an uploaded .docx is."""
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            infos = archive.infolist()
-    except (zipfile.BadZipFile, EOFError, ValueError):
-        raise InputError("上传的文件不是有效的 Excel 表格（.xlsx）：请在 Excel 或 WPS 中另存为 .xlsx 后重新上传") from None
-    if len(infos) > limits.parts or sum(i.file_size for i in infos) > limits.unpacked_bytes:
-        raise InputError("这个表格解压后过大，不像一份整改清单：请只保留整改清单工作表后重新上传")
-
-
-def _review(session, data: bytes, limits) -> LedgerReview:
-    _check_xlsx(data, limits)
-    path, report = session.path(LEDGER), session.path(REPORT)
+def _review(session, data: bytes, suffix: str, limits) -> LedgerReview:
+    check_ledger_upload(data, suffix, limits)
+    path, report = session.path(LEDGER + suffix), session.path(REPORT)
+    for old in _SUFFIXES:  # one ledger at a time: the last uploaded
+        session.path(LEDGER + old).unlink(missing_ok=True)
     path.write_bytes(data)
     report.unlink(missing_ok=True)  # a report is never left over from an earlier ledger
     review = check_ledger_file(path, report=report)
@@ -47,11 +37,11 @@ def _review(session, data: bytes, limits) -> LedgerReview:
 @guarded
 async def upload_ledger(request: Request, file: UploadFile = File(...)):
     config = app_state(request).config
-    upload_suffix(file.filename, (".xlsx",), "整改台账")
+    suffix = upload_suffix(file.filename, _SUFFIXES, "整改台账")
     data = await read_upload(file, config.max_material_bytes, "整改台账")
     session = request_session(request)
     session.folder.mkdir(parents=True, exist_ok=True)
-    await heavy(request, _review, session, data, config.upload_limits)
+    await heavy(request, _review, session, data, suffix, config.upload_limits)
     return {"redirect": "/ledger"}
 
 

@@ -1,5 +1,6 @@
-"""A whole meeting (the 班子 material, each member's own, criticism sheets, 整改清单) from an uploaded meeting
-file, where the library drafts meetings: drafted as one job, every document listed with its check result."""
+"""A whole meeting (the 班子 material, each member's own, criticism sheets, 整改清单) from the form (typed in or
+filled from an uploaded meeting file): drafted from memory as one job, every document listed with its check result.
+The session keeps the form the meeting came from; the drafted materials are read through run/ only."""
 
 from __future__ import annotations
 
@@ -7,73 +8,38 @@ import asyncio
 import json
 import shutil
 import time
+import zipfile
+from io import BytesIO
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict
 
-import zipfile
-from io import BytesIO
-
-from pipeline.core.errors import InputError
+from pipeline.core.atomic import write_atomic
+from pipeline.core.errors import InputError, PipelineError
 from pipeline.core.resources import lexicon
-from pipeline.run.inputs import load_input
-from pipeline.run.review import load_corpus
+from pipeline.run.drafted import edited_file, open_material
 from pipeline.run.meeting import document_names, draft_meeting
+from pipeline.run.meeting_source import read_source
+from pipeline.run.output import marked_text
+from pipeline.run.review import load_corpus
 from pipeline.run.runner import DraftOptions
 from pipeline.web.context import app_state, attachment, guarded, request_session
-from pipeline.material.document import Document, render
-from pipeline.material.profile import Profile
 from pipeline.web.forms import FormState, profile_yaml
+from pipeline.web.meeting_forms import form_meeting, meeting_summary
+from pipeline.web.replacing import ask_first, question
 from pipeline.web.review_view import SEVERITY
-from pipeline.web.meeting_forms import checked_meeting
-from pipeline.core.atomic import write_atomic
-from pipeline.run.output import docx_bytes, document_from_text, markdown_text, with_notes
-from pipeline.web.service import file_stem, marked_text, spec_of
+from pipeline.web.service import file_stem, upload_form
+from pipeline.web.store import MEETING_RESULT
 
 router = APIRouter()
 SEVERITY_ORDER = {"error": 0, "warning": 1}
-MEETING_FILE = "meeting.yaml"
-RESULT_FILE = "meeting-result.json"
+RESULT_FILE = MEETING_RESULT  # the workbench's own record of the last draft (not the runner's)
 EDITS = "meeting-edits"  # the clerk's edited text of each material, by the material's file name
 MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".md": "text/markdown",
          ".json": "application/json"}
-
-
-def load_meeting(path: Path):
-    """The session's meeting file, read as `duizhao draft` reads it: (meeting, spec)."""
-    loaded = load_input(path.read_bytes(), "会议资料")
-    if loaded.meeting is None:
-        raise InputError("会议资料中没有班子成员")
-    return loaded.meeting, loaded.spec
-
-
-def save_meeting(session, data: bytes) -> None:
-    """Check the meeting file as `duizhao draft` would, then keep it; a bad file changes nothing."""
-
-    session.folder.mkdir(parents=True, exist_ok=True)
-    candidate = session.path("meeting.new.yaml")
-    candidate.write_bytes(data)
-    try:
-        load_meeting(candidate)
-    except Exception:
-        candidate.unlink(missing_ok=True)
-        raise
-    candidate.replace(session.path(MEETING_FILE))
-
-
-def summary(session) -> dict:
-
-    meeting, spec = load_meeting(session.path(MEETING_FILE))
-    members = [{"name": m.name, "post": m.post, "problems": len(m.problems()),
-                "criticisms": sum(len(v) for v in m.criticisms.values())} for m in meeting.members]
-    # The meeting's own facts the 会议方案, 主持词 and 情况报告 state (what is missing there is 【待补】).
-    facts = meeting.session.model_dump(exclude_defaults=True) if meeting.session else {}
-    shown = {label: facts[key] for key, label in (("date", "时间"), ("place", "地点"), ("chair", "主持"),
-                                                 ("supervisor", "到会指导")) if key in facts}
-    return {"unit": meeting.unit.name, "spec": spec.name, "members": members, "session": shown}
 
 
 def result(session) -> dict | None:
@@ -102,12 +68,36 @@ def _listing(found: dict, root: Path) -> list[tuple[dict, list[tuple[int, Path]]
 class MeetingDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
     offline: bool = True
+    replace: bool = False  # the clerk was asked, and agreed, to draft again over materials she edited
+
+
+def meeting_edits(session) -> int:
+    """The meeting's materials the clerk edited in the review page (a new meeting draft starts without them)."""
+    folder = session.path(EDITS)
+    return sum(1 for _ in folder.glob("*.txt")) if folder.is_dir() else 0
+
+
+def _given(session) -> tuple[FormState, dict] | None:
+    """The form the session's meeting was drafted from. A session from before kept a YAML copy instead: read once
+    as an upload is read, and kept as the form from then on."""
+    kept = session.meeting_given()
+    old = session.path("meeting.yaml")
+    if kept is None and old.is_file():
+        try:
+            form = upload_form(old.read_bytes(), "会议资料")
+            session.keep_meeting_given(form, meeting_summary(*form_meeting(form)))
+        except PipelineError:
+            return None
+        old.unlink(missing_ok=True)
+        kept = session.meeting_given()
+    return kept
 
 
 @router.get("/meeting", response_class=HTMLResponse)
 def meeting_page(request: Request):
     session = request_session(request)
-    if not session.path(MEETING_FILE).is_file():
+    kept = _given(session)
+    if kept is None:
         return RedirectResponse("/", 303)
     state = app_state(request)
     job = state.jobs.running_for(session.id)
@@ -115,33 +105,36 @@ def meeting_page(request: Request):
     if found is not None:
         found["listing"] = _listing(found, session.path("meeting-out").resolve())
     return state.templates.TemplateResponse(request, "meeting.html", {
-        "meeting": summary(session), "result": found, "kinds": lexicon("meeting")["index"]["kinds"],
-        "model": state.model_available(), "job": job.id if job else "", "severity": SEVERITY})
+        "meeting": kept[1], "result": found, "kinds": lexicon("meeting")["index"]["kinds"],
+        "model": state.model_available(), "job": job.id if job else "", "severity": SEVERITY,
+        "ask_draft": question("meeting", meeting_edits(session))})
 
 
 @router.post("/api/meeting/draft")
 @guarded
 def draft_meeting_job(request: Request, body: MeetingDraft):
-    """Draft again from the meeting file last drafted or uploaded."""
+    """Draft again the meeting last drafted, from the form as the clerk had filled it then."""
     state = app_state(request)
     session = request_session(request)
-    if not session.path(MEETING_FILE).is_file():
+    kept = _given(session)
+    if kept is None:
         raise InputError("请先填写或导入会议资料")
     if state.jobs.running_for(session.id):
         raise InputError("正在起草，请等待完成")
-    return _submit(state, session, body.offline)
+    ask_first(body.replace, "meeting", meeting_edits(session))
+    return start_from_form(state, session, kept[0], body.offline)
 
 
 def start_from_form(state, session, form: FormState, offline: bool) -> dict:
-    """The form as a whole meeting: checked, kept as the session's meeting file, then drafted."""
-    whole, spec, text = checked_meeting(form)
-    save_meeting(session, text.encode("utf-8"))  # the session's own copy, for the meeting page and downloads
-    return _submit(state, session, offline, (whole, spec))
+    """The form as a whole meeting: checked, drafted from memory; the session keeps the form it came from."""
+    whole, spec = form_meeting(form)
+    read_source((whole, spec))  # what a meeting in memory cannot be drafted from is refused before anything is kept
+    session.keep_meeting_given(form, meeting_summary(whole, spec))
+    return _submit(state, session, offline, whole, spec)
 
 
-def _submit(state, session, offline: bool, loaded=None) -> dict:
-    """Draft the meeting: the one checked from the form (in memory), else the one the session keeps."""
-    whole, spec = loaded or load_meeting(session.path(MEETING_FILE))
+def _submit(state, session, offline: bool, whole, spec) -> dict:
+    """Draft the meeting checked from the form, in memory: nothing is written for the runner to read back."""
     session.trim(state.config.session_quota)
     names = document_names(whole)
     items = [{"key": name, "label": name} for name in names]
@@ -162,22 +155,19 @@ def _submit(state, session, offline: bool, loaded=None) -> dict:
                     job.emit("done-item", key=unit)
 
         options = DraftOptions(outdir=session.path("meeting-out"), force=True)
-        done = asyncio.run(draft_meeting(session.path(MEETING_FILE), options, drafter, state.retriever,
-                                         corpus_loader=lambda: load_corpus(None), progress=progress,
-                                         loaded=(whole, spec)))
+        done = asyncio.run(draft_meeting((whole, spec), options, drafter, state.retriever,
+                                         corpus_loader=lambda: load_corpus(None), progress=progress))
         documents = [{"kind": d.kind, "name": d.name, "errors": d.errors, "warnings": d.warnings,
                       "files": [str(f) for f in d.files],
                       # What the check found, shown under each material (errors first, as a reviewer reads them).
                       "findings": [{"severity": f.severity, "message": f.message, "location": f.location}
                                    for f in sorted(d.findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 9))
                                    if f.severity in SEVERITY_ORDER]} for d in done.documents]
-        record = {"unit": summary(session)["unit"], "folder": str(done.folder), "system": done.system,
+        record = {"unit": whole.unit.name, "folder": str(done.folder), "system": done.system,
                   "documents": documents, "drafted": time.strftime("%Y-%m-%d %H:%M")}
         session.path(RESULT_FILE).write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
-        # Folders of earlier meetings (another unit name) are listed nowhere any more: they go.
-        for folder in session.path("meeting-out").iterdir():
-            if folder.is_dir() and folder.resolve() != Path(done.folder).resolve() and folder.name != ".duizhao":
-                shutil.rmtree(folder, ignore_errors=True)
+        # Folders of earlier meetings (another unit name) are listed nowhere any more: Session.trim removes them
+        # oldest first when the session is past its quota, unless the clerk edited them.
         # Edits belong to the materials they were made in: a new draft starts clean, the old edits are kept aside.
         if session.path(EDITS).is_dir():
             shutil.rmtree(session.path(EDITS + ".previous"), ignore_errors=True)
@@ -197,13 +187,9 @@ def review_meeting_material(request: Request, number: int):
     files = _files(session)
     if not 0 <= number < len(files) or files[number].suffix != ".json":
         raise InputError("没有这份材料", code="not-found")
-    try:
-        record = json.loads(files[number].read_text(encoding="utf-8"))
-        document = Document.model_validate(record["document"])
-        profile = Profile.model_validate(record["profile"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"无法打开这份材料：{files[number].name}") from exc
-    meta = {"unit": profile.unit.name, "spec": profile.meeting.spec, "system": record.get("system", ""),
+    material = open_material(files[number])
+    document, profile = material.document, material.profile
+    meta = {"unit": profile.unit.name, "spec": profile.meeting.spec, "system": material.system,
             "drafted": result(session).get("drafted", ""), "meeting": True, "material": files[number].stem,
             "record": files[number].relative_to(session.folder).as_posix()}
     # The clerk's own edits of this material, if she made any: opening another material never loses them.
@@ -236,19 +222,10 @@ def keep_edit(session, text: str) -> None:
 def _file_bytes(session, path: Path) -> bytes:
     """A drafted file as it is now: a material the clerk edited is rendered again from her text (Word with the
     draft's comments, Markdown); other files as drafted."""
-    if path.suffix not in (".docx", ".md"):
+    text = edited_text(session, path) if path.suffix in (".docx", ".md") else None
+    if text is None or not path.with_suffix(".json").is_file():
         return path.read_bytes()
-    text = edited_text(session, path)
-    record = path.with_suffix(".json")
-    if text is None or not record.is_file():
-        return path.read_bytes()
-    saved = json.loads(record.read_text(encoding="utf-8"))
-    profile = Profile.model_validate(saved["profile"])
-    document = Document.model_validate(saved["document"])
-    edited = document_from_text(text, spec_of(profile.meeting.spec))
-    if path.suffix == ".md":
-        return markdown_text(edited).encode("utf-8")
-    return docx_bytes(with_notes(edited, [n.model_dump() for n in document.notes]))
+    return edited_file(path, text)
 
 
 def _files(session) -> list[Path]:

@@ -10,8 +10,8 @@ from pipeline.material.meeting import Member, MeetingFile
 from pipeline.material.meeting_facts import Outcome, Session
 from pipeline.material.specs import MeetingSpec
 from pipeline.run.inputs import aspect_name, checked_meeting_data
-from pipeline.web.forms import (FormState, LastYearRow, MemberForm, Row, from_profile, nonblank_lines, problem_data,
-                                profile_data)
+from pipeline.web.forms import (FormState, MemberForm, Row, from_profile, last_year_data, last_year_rows, nonblank_lines,
+                                problem_data, profile_data)
 
 WHERE = "（表单）"
 MEMBER_HANDLED = {"name", "post", "duties", "aspects", "last_year", "criticisms", "causes"}
@@ -60,7 +60,7 @@ def _member_data(member: MemberForm, names: list[str]) -> dict:
                for aspect, rows in member.aspects.items()}
     if any(aspects.values()):
         entry["aspects"] = {aspect: problems for aspect, problems in aspects.items() if problems}
-    last_year = [{"problem": r.problem.strip(), "fixed": r.fixed.strip()} for r in member.last_year if r.problem.strip()]
+    last_year = last_year_data(member.last_year)
     if last_year:
         entry["last_year"] = last_year
     criticisms = {target.strip(): nonblank_lines(points) for target, points in member.criticisms.items() if nonblank_lines(points)}
@@ -106,10 +106,26 @@ def meeting_yaml(meeting: MeetingFile) -> str:
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=1000)
 
 
+def form_meeting(state: FormState) -> tuple[MeetingFile, MeetingSpec]:
+    """The form as a meeting checked as `duizhao draft` checks a meeting file, in memory (what is drafted)."""
+    return checked_meeting_data(meeting_data(state), WHERE)
+
+
 def checked_meeting(state: FormState) -> tuple[MeetingFile, MeetingSpec, str]:
-    """The form as a validated meeting file, its spec and its YAML text."""
-    meeting, spec = checked_meeting_data(meeting_data(state), WHERE)
+    """The form as a validated meeting file, its spec and its YAML text (for the download)."""
+    meeting, spec = form_meeting(state)
     return meeting, spec, meeting_yaml(meeting)
+
+
+def meeting_summary(meeting: MeetingFile, spec: MeetingSpec) -> dict:
+    """What the meeting page shows of the meeting drafted: unit, spec, members, and the meeting's own facts the
+    会议方案, 主持词 and 情况报告 state (what is missing there is 【待补】)."""
+    members = [{"name": m.name, "post": m.post, "problems": len(m.problems()),
+                "criticisms": sum(len(v) for v in m.criticisms.values())} for m in meeting.members]
+    facts = meeting.session.model_dump(exclude_defaults=True) if meeting.session else {}
+    shown = {label: facts[key] for key, label in (("date", "时间"), ("place", "地点"), ("chair", "主持"),
+                                                 ("supervisor", "到会指导")) if key in facts}
+    return {"unit": meeting.unit.name, "spec": spec.name, "members": members, "session": shown}
 
 
 def refuse_external_profile(meeting: MeetingFile, name: str) -> None:
@@ -125,7 +141,7 @@ def _member_form(member: Member) -> MemberForm:
                                             cause=p.cause, root=p.root, measure=p.measure, owner=p.owner,
                                             deadline=p.deadline, source=p.source) for p in problems]
                                for aspect, problems in member.aspects.items()},
-                      last_year=[LastYearRow(problem=r.problem, fixed=r.fixed) for r in member.last_year],
+                      last_year=last_year_rows(member.last_year),
                       criticisms={target: list(points) for target, points in member.criticisms.items()},
                       causes={cause.root: cause.note for cause in member.causes},
                       extra={k: v for k, v in dumped.items() if k not in MEMBER_HANDLED})

@@ -11,9 +11,10 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.errors import InputError
 from pipeline.web import service
-from pipeline.web.context import app_state, guarded, request_session
+from pipeline.web.context import app_state, guarded, request_session, visible_specs
+from pipeline.web.replacing import ask_first, filled, question
 from pipeline.web.security import read_upload, upload_suffix
-from pipeline.run.inputs import delete_user_spec, free_spec_id, new_spec, notice_spec
+from pipeline.run.inputs import delete_user_spec, free_spec_id, known_specs, new_spec, notice_spec, user_spec_path
 from pipeline.run.names import role_name
 from pipeline.run.review import upload_text
 from pipeline.web.context import heavy
@@ -51,12 +52,14 @@ async def read_notice_upload(request: Request, file: UploadFile = File(...)):
     if old is not None:
         old.unlink()
     session.path(NOTICE.format(suffix=suffix)).write_bytes(data)
-    return {"spec": _summary(spec)}
+    # The confirmation asks with this before it changes a filled form (and sends nothing if the clerk cancels).
+    return {"spec": _summary(spec), "ask": question("notice", filled(session.form()), spec.name)}
 
 
 class Confirm(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str | None = None  # the clerk never has to invent one: by default the notice's own, made unique
+    replace: bool = False  # the clerk was asked, and agreed, to move a filled form to the new spec
 
 
 @router.post("/api/notice/confirm")
@@ -70,12 +73,21 @@ def confirm_notice(request: Request, body: Confirm):
         raise InputError("请先上传会议通知")
     if body.id is not None and not _ID.match(body.id):
         raise InputError(f"规范编号只能用小写字母、数字和连字符：{body.id}")
-    spec_id = body.id or free_spec_id(notice_spec(upload_text(path.read_bytes(), path.suffix)).id)
+    proposed = notice_spec(upload_text(path.read_bytes(), path.suffix))
+    ask_first(body.replace, "notice", filled(session.form()), proposed.name)  # before anything is saved
+    spec_id = _free(request, body.id) if body.id else free_spec_id(proposed.id)
     spec, _ = new_spec(path, spec_id)
     state.owners.own(spec.id, session.id)
     session.replace_form(service.switch_spec(session.form(), spec), "确认会议通知")
     session.save_meta({**session.meta(), "notice_spec": spec.id, "notice_saved": time.strftime("%Y-%m-%d %H:%M")})
     return {"redirect": "/form", "spec": spec.id}
+
+
+def _free(request: Request, wanted: str) -> str:
+    """The id the clerk chose, or the next free one when another session's spec has it: whether a spec this session
+    cannot see exists is never told (its own and built-in ids are refused as before)."""
+    taken = wanted in known_specs() or user_spec_path(wanted).exists()
+    return free_spec_id(wanted) if taken and wanted not in visible_specs(request) else wanted
 
 
 @router.post("/api/specs/{spec_id}/delete")

@@ -13,10 +13,11 @@ from pipeline.run.review import Review, UploadLimits, material_text, report_html
 from pipeline.run.confirm import confirm_in_text, confirm_recorded
 from pipeline.run.unit import Drafted, draft_planned, draft_unit, plan_unit, planned_items, safe_name
 from pipeline.run.form import form_feedback as run_form_feedback, form_roots
+from pipeline.run.last_year_form import ledger_statuses
 from pipeline.web.forms import FormState, Row, from_profile, profile_yaml, to_profile
 
 __all__ = ["Review", "UploadLimits", "material_text", "report_html", "review_text", "Drafted", "draft_unit",
-           "cause_roots", "known_specs", "spec_of", "draft_planned", "plan_unit", "planned_items"]
+           "cause_roots", "known_specs", "spec_of", "draft_planned", "plan_unit", "planned_items", "ledger_statuses"]
 
 STATUS = {"confirmed": "已确认", "unconfirmed": "未确认", "local-practice": "地方做法"}
 docx_bytes = output.docx_bytes
@@ -85,12 +86,12 @@ def switch_spec(old: FormState | None, spec: MeetingSpec) -> FormState:
     return form.model_copy(update={"aspects": aspects, "members": align_members(old.members, spec)})
 
 
-def upload_form(data: bytes, name: str) -> FormState:
+def upload_form(data: bytes, name: str, specs: dict[str, MeetingSpec] | None = None) -> FormState:
     """The form an uploaded profile or meeting file fills in, read and checked exactly as `duizhao draft` reads
     a file: a key given twice or an aspect the spec does not name is refused, nothing is remapped."""
     from pipeline.web.meeting_forms import align_members, from_meeting, refuse_external_profile
 
-    loaded = inputs.load_input(data, name)
+    loaded = inputs.load_input(data, name, specs)
     if loaded.meeting is not None:
         refuse_external_profile(loaded.meeting, name)
         form = align_form(from_meeting(loaded.meeting), loaded.spec)

@@ -24,6 +24,10 @@ class SpecOwners:
             return {}
         return data if isinstance(data, dict) else {}
 
+    def all(self) -> dict[str, str]:
+        """spec id → the session that owns it, read once."""
+        return self._read()
+
     def owner(self, spec_id: str) -> str | None:
         return self._read().get(spec_id)
 

@@ -14,10 +14,14 @@ import time
 from pathlib import Path
 
 from pipeline.core.atomic import write_atomic
+from pipeline.run.drafted import caches, has_confirmed, meeting_drafts, unit_drafts
 from pipeline.web.forms import FormState
 
 ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 TOUCH_EVERY = 600.0  # seconds: "last seen" is written at most this often per session
+MEETING_RESULT = "meeting-result.json"  # the workbench's record of the meeting last drafted (its folder, its files)
+MEETING_GIVEN = "meeting-given.json"  # the form that meeting was drafted from, and what its page shows of it
+EDITED = "edited.json"  # the drafts the clerk edited in the review page (by their record, relative to the session)
 log = logging.getLogger(__name__)
 
 
@@ -155,6 +159,14 @@ class Session:
         except OSError:
             return None
 
+    def kept_draft(self) -> Session | None:
+        """The material the last upload or new draft replaced, read as the session's own (for its download)."""
+        if self.draft_undo_step() is None:
+            return None
+        kept = Session(self.folder.parent, self.id)
+        kept.folder = self.path("draft-undo")  # the same names inside: draft.txt, meta.json …
+        return kept
+
     def undo_draft(self) -> None:
         """Bring back the material the last upload or new draft replaced; that step becomes undoable in turn."""
         aside = self.path("draft-undo")
@@ -173,17 +185,67 @@ class Session:
         shutil.rmtree(aside, ignore_errors=True)
         swap.rename(aside)
 
+    def keep_meeting_given(self, form: FormState, summary: dict) -> None:
+        """What the clerk gave for the meeting drafted (the form as filled then) and its page's summary of it."""
+        self._write(MEETING_GIVEN, json.dumps({"form": form.model_dump(mode="json"), "summary": summary},
+                                              ensure_ascii=False).encode("utf-8"))
+
+    def meeting_given(self) -> tuple[FormState, dict] | None:
+        kept = self._read_json(MEETING_GIVEN, None)
+        try:
+            return FormState.model_validate(kept["form"]), dict(kept["summary"])
+        except (TypeError, KeyError, ValueError):
+            return None
+
     def size(self) -> int:
-        return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file() and not p.is_symlink())
+        return _bytes(self.folder)
+
+    def _key(self, record) -> Path | None:
+        """The draft a record belongs to: out/<unit>.json itself, or the meeting folder meeting-out/<meeting>."""
+        parts = Path(record).parts if isinstance(record, str) and record else ()
+        return self.folder.joinpath(*parts[:2]) if len(parts) >= 2 else None
+
+    def _kept_drafts(self) -> set[Path]:
+        """Drafts that stay whatever the quota: the current one, the one an undo brings back, the meeting its page
+        lists, and every draft the clerk edited."""
+        metas = [self.meta(), self._read_json("draft-undo/meta.json", {}), self._read_json(MEETING_RESULT, {})]
+        metas = [m if isinstance(m, dict) else {} for m in metas]
+        edited = self._read_json(EDITED, [])
+        records = [metas[0].get("record"), metas[1].get("record"), *(edited if isinstance(edited, list) else [])]
+        kept = {key for key in map(self._key, records) if key is not None}
+        folder = metas[2].get("folder")
+        return kept | ({Path(folder)} if isinstance(folder, str) and folder else set())
+
+    def _mark_edited(self) -> None:
+        record = self.meta().get("record")
+        edited = self._read_json(EDITED, [])
+        edited = edited if isinstance(edited, list) else []
+        if record and record not in edited:
+            self._write(EDITED, json.dumps([*edited, record], ensure_ascii=False).encode("utf-8"))
 
     def trim(self, quota: int) -> int:
-        """Keep the session within its quota: past it, the drafting caches go (they are made again as needed),
-        never what the clerk typed or the drafts she sees. The bytes the session holds after."""
-        if not self.folder.is_dir() or self.size() <= quota:
-            return self.size() if self.folder.is_dir() else 0
-        for cache in sorted(self.folder.rglob(".duizhao")):
-            if cache.is_dir() and not cache.is_symlink():
-                shutil.rmtree(cache, ignore_errors=True)
+        """Keep the session within its quota. Past it, superseded drafts go, oldest first: never the current one,
+        the one an undo brings back, the meeting its page lists, or one the clerk edited or confirmed sentences in;
+        then the drafting caches (made again as needed). The form, uploads and the draft she sees always stay.
+        The bytes the session holds after."""
+        if not self.folder.is_dir():
+            return 0
+        size = self.size()
+        if size <= quota:
+            return size
+        kept = {p.resolve() for p in self._kept_drafts()}
+        drafts = unit_drafts(self.path("out")) + meeting_drafts(self.path("meeting-out"))
+        for draft in sorted(drafts, key=lambda d: d.time):
+            if size <= quota:
+                break
+            if draft.key.resolve() in kept or (draft.key.suffix == ".json" and has_confirmed(draft.key)):
+                continue
+            for path in draft.files:
+                size -= _bytes(path)
+                _remove(path)
+        if size > quota:
+            for path in caches(self.folder):
+                _remove(path)
         return self.size()
 
     def draft_text(self) -> str | None:
@@ -193,7 +255,24 @@ class Session:
             return None
 
     def save_text(self, text: str) -> None:
+        """The clerk's edit of the current draft: kept, and the draft marked as edited (pruning keeps it)."""
         self._write("draft.txt", text.encode("utf-8"))
+        self._mark_edited()
+
+
+def _bytes(path: Path) -> int:
+    if path.is_symlink() or not path.exists():
+        return 0
+    if path.is_file():
+        return path.stat().st_size
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
 
 
 class LastSeen:

@@ -73,7 +73,7 @@ def test_rerun_keeps_the_file_the_user_edited(drafted):
 
 def test_a_changed_meeting_file_is_refused_as_before(drafted):
     meeting, out, code, files = drafted
-    meeting.write_text(meeting.read_text(encoding="utf-8") + "\n# 改过\n", encoding="utf-8")
+    meeting.write_text(meeting.read_text(encoding="utf-8").replace("支部副书记", "支部委员", 1), encoding="utf-8")
     again = invoke("draft", meeting, "-o", out, "--offline")
     assert again.exit_code == 2 and "会议材料已存在" in again.output
     assert {p: p.read_bytes() for p in files} == files

@@ -50,3 +50,28 @@ def test_a_quote_of_a_model_sentence_is_marked_and_nothing_else():
     assert mark_quote("全年发文87件，比去年同期多19件", model) == "全年发文87件，比去年同期多19件"
     assert mark_quote("“支部”", model) == "“支部”"  # shorter than a clause: a word any text shares
     assert mark_quote("政绩观存在偏差", []) == "政绩观存在偏差"
+
+
+def test_a_docx_sentence_keeps_counting_while_either_its_colour_or_its_comment_stands(tmp_path):
+    """A clerk in Word may clear the pink and leave the comment, or delete the comment and leave the pink."""
+    import docx
+
+    word = write_docx(DOCUMENT, tmp_path / "草稿.docx")
+    uncoloured = docx.Document(str(word))
+    for paragraph in uncoloured.paragraphs:
+        for run in paragraph.runs:
+            run.font.highlight_color = None
+    uncoloured.save(str(tmp_path / "去掉底纹.docx"))
+    assert load_document(tmp_path / "去掉底纹.docx").document.unsourced == [CLAIM]
+
+    uncommented = docx.Document(str(word))
+    for comment in uncommented.comments:
+        comment._comment_elm.getparent().remove(comment._comment_elm)
+    uncommented.save(str(tmp_path / "删去批注.docx"))
+    assert load_document(tmp_path / "删去批注.docx").document.unsourced == [CLAIM]
+
+    for paragraph in uncoloured.paragraphs:  # both cleared: confirmed
+        for node in paragraph._p.xpath(".//w:commentRangeStart | .//w:commentRangeEnd"):
+            node.getparent().remove(node)
+    uncoloured.save(str(tmp_path / "核实后.docx"))
+    assert load_document(tmp_path / "核实后.docx").document.unsourced == []

@@ -113,10 +113,10 @@ def test_existing_outputs_are_not_overwritten_without_force_and_rerun_uses_the_c
     first = run(path, tmp_path / "out", retriever)
     index = Path(first.folder) / "index.md"
     written = index.read_bytes()
-    # The same command again: done before, nothing rewritten; a changed meeting file is refused without --force.
+    # The same command again: done before, nothing rewritten; a changed meeting is refused without --force.
     rerun = run(path, tmp_path / "out", retriever)
     assert rerun.done_before and rerun.documents == first.documents and index.read_bytes() == written
-    path.write_text(path.read_text(encoding="utf-8") + "\n# 改过\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8").replace("支部副书记", "支部委员", 1), encoding="utf-8")
     with pytest.raises(OutputError, match="--force"):
         run(path, tmp_path / "out", retriever)
     again = run(path, tmp_path / "out", retriever, force=True)

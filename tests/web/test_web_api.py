@@ -167,7 +167,8 @@ def test_corrupt_docx_and_wrong_material_type(client):
 def test_path_traversal_names_never_become_paths(client, tmp_path):
     names = ["../../evil.yaml", "..\\..\\evil.yaml", "/etc/evil.yaml", "a/../../../evil.yaml"]
     for name in names:
-        reply = client.post("/api/profile", files={"file": (name, EXAMPLE.read_bytes())}, headers=H)
+        reply = client.post("/api/profile", files={"file": (name, EXAMPLE.read_bytes())}, data={"replace": "true"},
+                             headers=H)
         assert reply.status_code == 200
     material = (data_dir("corpus") / "001_5e55ffca6ee2661c.txt").read_bytes()
     assert client.post("/api/material", files={"file": ("../../../evil.txt", material)}, headers=H).status_code == 200

@@ -1,7 +1,8 @@
 """In real headless Chromium, the workbench keeps what the clerk did and says when it is busy: the draft button
 stays under the cursor while the autosave label changes, pasted opinions survive a reload, proposing aspects shows
-a busy button, confirmed opinions keep their source (征求意见), a confirmed notice keeps the filled form and the
-step can be undone, a spec from a notice can be deleted, and an invented session id in the cookie is replaced."""
+a busy button, confirmed opinions keep their source (征求意见), a step that would replace the filled form or an
+edited draft asks first (cancelled, nothing is sent; accepted, it can be undone), a spec from a notice can be
+deleted, and an invented session id in the cookie is replaced."""
 
 from __future__ import annotations
 
@@ -25,6 +26,19 @@ def server(tmp_path, retriever, monkeypatch):
         yield base
 
 
+class Dialogs:
+    """The page's confirm() dialogs: each answered with the next of `answers` (accepted when none are left), its
+    question kept in `asked`."""
+
+    def __init__(self):
+        self.answers: list[bool] = []
+        self.asked: list[str] = []
+
+    def __call__(self, dialog) -> None:
+        self.asked.append(dialog.message)
+        dialog.accept() if not self.answers or self.answers.pop(0) else dialog.dismiss()
+
+
 @pytest.fixture
 def page(server):
     from playwright.sync_api import sync_playwright
@@ -33,7 +47,8 @@ def page(server):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.set_default_timeout(60_000)
-        page.on("dialog", lambda dialog: dialog.accept())
+        page.dialogs = Dialogs()
+        page.on("dialog", page.dialogs)
         page.goto(server + "/")
         yield page
         browser.close()
@@ -96,22 +111,52 @@ def test_pasted_opinions_survive_a_reload_and_proposing_them_shows_busy(page):
     expect(page.locator(".row:has([data-r=source][value=征求意见])")).to_have_count(1)
 
 
-def test_a_confirmed_notice_keeps_the_form_and_can_be_undone_and_its_spec_deleted(page, tmp_path):
+def _read_notice(page, notice) -> None:
     from playwright.sync_api import expect
 
-    _pick(page, "2024-dangji-zuzhi")
-    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
-    page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]").fill("学习条例联系实际不够")
-    expect(page.locator("#saved")).to_contain_text("已自动保存")
     page.goto(page.url.replace("/form", "/"))
-    notice = tmp_path / "通知.txt"
-    notice.write_text(NOTICE, encoding="utf-8")
     page.locator("#notice-file").set_input_files(str(notice))
     page.locator("#notice-upload").click()
     expect(page.locator("#notice-aspects li")).to_have_count(4)
+
+
+def test_a_confirmed_notice_asks_keeps_the_form_and_can_be_undone_and_its_spec_deleted(page, server, tmp_path):
+    from playwright.sync_api import expect
+
+    # The form is filled elsewhere (another tab) after this page was shown: the server asks instead, and a
+    # cancel leaves it as it is.
+    api = {"X-Duizhao": "1"}
+    page.request.post(server + "/api/spec", data={"spec": "2024-dangji-zuzhi"}, headers=api)
+    page.request.post(server + "/api/form", data={"spec": "2024-dangji-zuzhi", "unit_name": "城关镇东山村党支部",
+                                                  "aspects": {"政治纪律": [{"problem": "学习条例联系实际不够"}]}},
+                      headers=api)
+    page.dialogs.answers.append(False)
+    with page.expect_response("**/api/spec") as refused:
+        page.locator("tr", has_text="generic-zuzhi").get_by_role("button", name="选用").click()
+    assert refused.value.status == 409
+    expect(page.locator("#message")).to_be_hidden()
+    assert page.dialogs.asked[-1].startswith("当前表格已填写的内容（单位名称、1 个问题）将改按会议规范")
+    _pick(page, "2024-dangji-zuzhi")
+    expect(page.locator("[data-f=unit_name]")).to_have_value("城关镇东山村党支部")
+    expect(page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]")).to_have_value("学习条例联系实际不够")
+    notice = tmp_path / "通知.txt"
+    notice.write_text(NOTICE, encoding="utf-8")
+    _read_notice(page, notice)
     assert page.locator("#notice-id").count() == 0  # nothing to invent or type
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url))
+    page.dialogs.answers.append(False)  # cancelled: nothing is sent, nothing changes
     page.locator("#notice-confirm").click()
+    assert page.dialogs.asked[-1].startswith("当前表格已填写的内容（单位名称、1 个问题）将改按通知生成的会议规范")
+    assert page.dialogs.asked[-1].endswith("可以撤销。继续吗？")
+    page.goto(server + "/form")
+    assert not [url for url in sent if "/api/notice/confirm" in url]
+    expect(page.locator("#profile")).to_have_attribute("data-spec", "2024-dangji-zuzhi")
+    expect(page.locator("#undo-step")).to_have_count(0)
+    _read_notice(page, notice)
+    page.locator("#notice-confirm").click()  # accepted this time
     page.wait_for_url("**/form")
+    expect(page.locator("#profile")).to_have_attribute("data-spec", "2026-niandu-minzhu")
     expect(page.locator("[data-f=unit_name]")).to_have_value("城关镇东山村党支部")
     expect(page.locator("#undo-step")).to_contain_text("确认会议通知")
     # The page is on /form already: wait for the reload the click starts, not for a URL that matches before it.
@@ -186,6 +231,46 @@ def test_an_upload_shows_it_is_being_read(page, tmp_path):
     page.locator("#material-upload").click()
     page.wait_for_url("**/review")
     assert any(s.startswith("true|true|正在读取") for s in states), states
+
+
+def test_a_new_draft_over_an_edited_one_asks_and_the_edited_one_comes_back(page, server, tmp_path):
+    import docx
+    from playwright.sync_api import expect
+
+    _pick(page, "2024-dangji-zuzhi")
+    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
+    page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]").fill("学习条例联系实际不够")
+    page.locator("#draft").click()
+    page.wait_for_url("**/review")
+    paragraph = page.locator(".para", has_text="学习条例联系实际不够").first
+    index = paragraph.get_attribute("data-index")
+    paragraph.hover()
+    paragraph.locator("button.edit").click()
+    page.locator(f"#p{index} textarea").fill("学习条例联系实际不够。比如，全年集中学习仅3次，我亲手改过这一段。")
+    page.locator(f"#p{index} button.save").click()
+    expect(page.locator(f"#p{index} .text")).to_contain_text("我亲手改过这一段")
+    page.goto(server + "/form")
+    sent: list[str] = []
+    page.on("request", lambda request: sent.append(request.url))
+    page.dialogs.answers.append(False)
+    page.locator("#draft").click()
+    assert "审改页中的草稿有您的 1 处修改，将被新起草的草稿替换" in page.dialogs.asked[-1]
+    expect(page.locator("#draft")).to_be_enabled()
+    page.goto(server + "/review")
+    assert not [url for url in sent if url.endswith("/api/draft")]
+    expect(page.locator("article.document")).to_contain_text("我亲手改过这一段")
+    page.goto(server + "/form")
+    page.locator("#draft").click()  # accepted: drafted anew, the edited draft kept aside
+    page.wait_for_url("**/review")
+    expect(page.locator("article.document")).not_to_contain_text("我亲手改过这一段")
+    with page.expect_download() as download_info:  # the edited draft, as it was, without undoing
+        page.locator("#kept-docx").click()
+    kept = tmp_path / "kept.docx"
+    download_info.value.save_as(kept)
+    assert any("我亲手改过这一段" in p.text for p in docx.Document(str(kept)).paragraphs)
+    with page.expect_navigation(url="**/review"):
+        page.locator("#undo-draft").click()
+    expect(page.locator("article.document")).to_contain_text("我亲手改过这一段")
 
 
 def test_typing_during_a_save_is_not_reported_saved_and_survives_a_reload(page):

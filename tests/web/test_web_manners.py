@@ -5,6 +5,7 @@ every step that replaces what was typed keeps it and can be undone."""
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -60,9 +61,9 @@ def test_errors_carry_no_server_path_session_id_or_flag(tmp_path):
     assert clerk_words("单位资料应为 .yaml / .yml 文件，收到：a.txt") == "单位资料应为 .yaml / .yml 文件，收到：a.txt"
 
 
-def _confirm_notice(client: TestClient) -> str:
+def _confirm_notice(client: TestClient, **body) -> str:
     assert client.post("/api/notice", files={"file": ("通知.txt", NOTICE.encode())}, headers=H).status_code == 200
-    confirmed = client.post("/api/notice/confirm", json={}, headers=H)
+    confirmed = client.post("/api/notice/confirm", json=body, headers=H)
     assert confirmed.status_code == 200, confirmed.text
     return confirmed.json()["spec"]
 
@@ -90,7 +91,14 @@ def test_confirming_a_notice_keeps_the_filled_form_and_can_be_undone(app):
     state = {"spec": "2024-dangji-zuzhi", "unit_name": "东山村党支部", "opinions_text": "调研次数偏少",
              "aspects": {"政治纪律": [{"problem": "学习不深", "facts": ["全年集中学习仅3次"]}]}}
     assert client.post("/api/form", json=state, headers=H).status_code == 200
-    spec = _confirm_notice(client)
+    read = client.post("/api/notice", files={"file": ("通知.txt", NOTICE.encode())}, headers=H).json()
+    asked = "当前表格已填写的内容（单位名称、1 个问题、征求意见）将改按通知生成的会议规范“2026年度县级党员领导干部民主生活会”填写"
+    assert read["ask"].startswith(asked) and read["ask"].endswith("可以撤销。继续吗？")
+    # Not asked (an old page, a script): refused, the form and the spec list as they were.
+    refused = client.post("/api/notice/confirm", json={}, headers=H)
+    assert refused.status_code == 409 and refused.json()["error"] == read["ask"]
+    assert 'data-spec="2024-dangji-zuzhi"' in client.get("/form").text and "2026-niandu" not in client.get("/").text
+    spec = _confirm_notice(client, replace=True)
     form = client.get("/form").text
     assert spec in form and "东山村党支部" in form and "学习不深" in form and "调研次数偏少" in form
     assert "撤销“确认会议通知”" in form
@@ -103,7 +111,12 @@ def test_importing_a_file_over_a_filled_form_can_be_undone(app):
     client = clerk(app)
     client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H)
     client.post("/api/form", json={"spec": "2024-dangji-zuzhi", "unit_name": "我自己填的支部"}, headers=H)
-    assert client.post("/api/profile", files={"file": ("a.yaml", EXAMPLE.read_bytes())}, headers=H).status_code == 200
+    assert 'data-ask="当前表格已填写的内容（单位名称）将被导入的文件替换，可以撤销。继续吗？"' in client.get("/").text
+    refused = client.post("/api/profile", files={"file": ("a.yaml", EXAMPLE.read_bytes())}, headers=H)
+    assert refused.status_code == 409 and "将被导入的文件替换" in refused.json()["error"]
+    assert "我自己填的支部" in client.get("/form").text
+    assert client.post("/api/profile", files={"file": ("a.yaml", EXAMPLE.read_bytes())}, data={"replace": "true"},
+                       headers=H).status_code == 200
     assert "县市场监督管理局机关第一党支部" in client.get("/form").text
     client.post("/api/form/undo", headers=H)
     assert "我自己填的支部" in client.get("/form").text
@@ -115,9 +128,16 @@ def test_an_uploaded_material_over_an_edited_draft_can_be_undone(app):
     client.post("/api/material", files={"file": ("a.txt", first.encode("utf-8"))}, headers=H)
     client.post("/api/paragraph", json={"index": 2, "text": "我亲手改过的这一段。"}, headers=H)
     second = "关于2025年度民主生活会的对照检查材料\n一、存在的问题\n调研不够。\n"
-    client.post("/api/material", files={"file": ("b.txt", second.encode("utf-8"))}, headers=H)
+    refused = client.post("/api/material", files={"file": ("b.txt", second.encode("utf-8"))}, headers=H)
+    assert refused.status_code == 409 and "有您的 1 处修改，将被上传的材料替换" in refused.json()["error"]
+    assert "我亲手改过的这一段" in client.get("/review").text
+    client.post("/api/material", files={"file": ("b.txt", second.encode("utf-8"))}, data={"replace": "true"}, headers=H)
     page = client.get("/review").text
-    assert "调研不够" in page and "撤销“上传材料”" in page
+    assert "调研不够" in page and "撤销“上传材料”" in page and "下载之前的材料（Word）" in page
+    # The edited material can be downloaded as it was, without undoing.
+    kept = client.get("/download/kept/md")
+    assert kept.status_code == 200 and "我亲手改过的这一段" in kept.text and quote("之前的版本") in kept.headers["content-disposition"]
+    assert "我亲手改过的这一段" not in client.get("/download/md").text
     assert client.post("/api/draft/undo", headers=H).json() == {"redirect": "/review"}
     back = client.get("/review").text
     assert "我亲手改过的这一段" in back and "调研不够" not in back
@@ -143,12 +163,49 @@ def test_a_session_past_its_quota_loses_only_its_drafting_caches(tmp_path):
 def test_a_spec_change_keeps_what_was_typed_and_can_be_undone(app):
     client = clerk(app)
     client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H)
+    assert 'data-ask=""' in client.get("/").text.split('data-spec="generic-zuzhi"')[1][:20]  # an empty form: not asked
+    assert client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H).status_code == 200
+    assert client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H).status_code == 200
     client.post("/api/form", json={"spec": "2024-dangji-zuzhi", "unit_name": "东山村党支部",
                                    "aspects": {"廉洁纪律": [{"problem": "公务接待把关不严"}]}}, headers=H)
-    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    start = client.get("/").text
+    assert "当前表格已填写的内容（单位名称、1 个问题）将改按会议规范" in start
+    assert client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H).status_code == 409
+    assert 'data-spec="2024-dangji-zuzhi"' in client.get("/form").text
+    client.post("/api/spec", json={"spec": "generic-zuzhi", "replace": True}, headers=H)
     changed = client.get("/form").text
     assert 'data-spec="generic-zuzhi"' in changed and "东山村党支部" in changed and "公务接待把关不严" in changed
     assert "撤销“更换会议规范”" in changed
     client.post("/api/form/undo", headers=H)
     back = client.get("/form").text
     assert 'data-spec="2024-dangji-zuzhi"' in back and 'data-aspect="廉洁纪律"' in back and "公务接待把关不严" in back
+
+
+def test_a_new_draft_over_an_edited_one_is_refused_unless_asked(app):
+    from tests.web.test_web_meeting import wait
+
+    client = clerk(app)
+    client.post("/api/profile", files={"file": ("a.yaml", EXAMPLE.read_bytes())}, headers=H)
+    assert 'data-ask=""' in client.get("/form").text  # nothing edited yet: not asked
+    assert wait(client, client.post("/api/draft", json={}, headers=H).json()["job"])["status"] == "done"
+    assert client.post("/api/paragraph", json={"index": 1, "text": "我亲手改过的这一段。"}, headers=H).status_code == 200
+    asked = "审改页中的草稿有您的 1 处修改，将被新起草的草稿替换"
+    assert asked in client.get("/form").text
+    refused = client.post("/api/draft", json={}, headers=H)
+    assert refused.status_code == 409 and refused.json()["error"].startswith(asked)
+    assert "我亲手改过的这一段" in client.get("/download/md").text
+    assert wait(client, client.post("/api/draft", json={"replace": True}, headers=H).json()["job"])["status"] == "done"
+    assert "我亲手改过的这一段" not in client.get("/download/md").text
+    assert "我亲手改过的这一段" in client.get("/download/kept/md").text
+
+
+def test_a_page_left_open_from_another_spec_cannot_save_over_the_form(client):
+    """Two tabs: one changes the spec; the other, still showing the old spec's form, autosaves: refused, told to reload."""
+    client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H)
+    old_tab = {"spec": "2024-dangji-zuzhi", "unit_name": "城关镇东山村党支部"}
+    assert client.post("/api/form", json=old_tab, headers=H).status_code == 200
+    assert client.post("/api/spec", json={"spec": "generic-zuzhi", "replace": True}, headers=H).status_code == 200
+    stale = client.post("/api/form", json={**old_tab, "unit_name": "旧页面里的改动"}, headers=H)
+    assert stale.status_code == 409 and "刷新" in stale.json()["error"]
+    page = client.get("/form").text
+    assert "城关镇东山村党支部" in page and "旧页面里的改动" not in page

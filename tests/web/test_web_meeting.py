@@ -152,7 +152,8 @@ def test_a_meeting_form_that_cannot_be_a_meeting_file_is_one_message(client, cha
 def test_switching_spec_keeps_members_and_typed_rows(client):
     client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
     client.post("/api/form", json=meeting_form(TWO), headers=H)
-    assert client.post("/api/spec", json={"spec": "2024-dangji-zuzhi"}, headers=H).status_code == 200
+    assert client.post("/api/spec", json={"spec": "2024-dangji-zuzhi", "replace": True},
+                       headers=H).status_code == 200
     page = client.get("/form").text
     assert 'value="周明"' in page and 'value="李芳"' in page and "开支委会临时通知多" in page
     assert "学习和村里工作结合不紧" in page and "推动村道硬化办法不多" in page  # typed rows are not lost
@@ -214,7 +215,7 @@ def test_a_problem_raised_in_opinions_keeps_its_source_through_the_form(client, 
     form = meeting_form(yaml.safe_load(yaml.safe_dump(TWO, allow_unicode=True)))
     form["aspects"]["思想认识"][0]["source"] = "征求意见"
     form["members"][1]["aspects"]["纪律规矩"][0]["source"] = "征求意见"
-    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    assert client.post("/api/spec", json={"spec": "generic-zuzhi", "replace": True}, headers=H).status_code == 200
     assert client.post("/api/form", json=form, headers=H).status_code == 200
     typed, _ = downloaded_meeting(client, tmp_path)
     assert typed.aspects["思想认识"][0].source == typed.member("李芳").aspects["纪律规矩"][0].source == "征求意见"

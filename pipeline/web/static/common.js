@@ -18,8 +18,25 @@ async function api(url, options) {
   }
   let data = {};
   try { data = await response.json(); } catch (e) { data = {}; }
-  if (!response.ok) throw new Error(data.error || ("请求失败（" + response.status + "）"));
+  if (!response.ok) {
+    const error = new Error(data.error || ("请求失败（" + response.status + "）"));
+    error.code = data.code;
+    throw error;
+  }
   return data;
+}
+
+// A step that replaces what the clerk typed asks first, with the question the page came with; cancelled, nothing
+// is sent (null). Should the server find more typed since (another tab), it refuses with its own question (409).
+async function replacing(question, send) {
+  if (question && !window.confirm(question)) return null;
+  try {
+    return await send(Boolean(question));
+  } catch (e) {
+    if (e.code !== "replace" || question) throw e;
+    if (!window.confirm(e.message)) return null;
+    return await send(true);
+  }
 }
 
 // An action that may take more than a moment: the button says so and cannot be pressed twice meanwhile.
@@ -48,11 +65,14 @@ function showMessage(text) {
 async function uploadFile(inputId, url, button) {
   const input = document.getElementById(inputId);
   if (!input.files.length) { showMessage("请先选择文件"); return; }
-  const form = new FormData();
-  form.append("file", input.files[0]);
   try {
-    const send = function () { return api(url, {body: form}); };
-    const data = button ? await busy(button, "正在读取…", send) : await send();
-    window.location.href = data.redirect;
+    const data = await replacing(button && button.dataset.ask, function (replace) {
+      const form = new FormData();
+      form.append("file", input.files[0]);
+      if (replace) form.append("replace", "true");
+      const send = function () { return api(url, {body: form}); };
+      return button ? busy(button, "正在读取…", send) : send();
+    });
+    if (data) window.location.href = data.redirect;
   } catch (e) { showMessage(e.message); }
 }

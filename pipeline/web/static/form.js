@@ -23,8 +23,7 @@ function collect() {
     });
   });
   form.querySelectorAll("#last-year .ly-row").forEach(function (row) {
-    state.last_year.push({problem: row.querySelector("[data-r=problem]").value,
-                          fixed: row.querySelector("[data-r=fixed]").value});
+    state.last_year.push(lyRowData(row));
   });
   state.causes = {};
   form.querySelectorAll("[data-cause]").forEach(function (box) {
@@ -262,12 +261,18 @@ function follow(jobId, items) {
 
 draftButton.addEventListener("click", async function () {
   showMessage("");
+  // Over a draft the clerk edited in the review page: asked first (before anything is saved or sent).
+  const question = draftButton.dataset.ask;
+  if (question && !window.confirm(question)) return;
   draftButton.disabled = true;  // busy at once: saving and planning can take a moment
   draftButton.textContent = "正在准备…";
   try {
     await save();
     const mode = document.querySelector("input[name=mode]:checked").value;
-    const data = await api("/api/draft", {body: {offline: mode !== "model"}});
+    const data = await replacing("", function (replace) {
+      return api("/api/draft", {body: {offline: mode !== "model", replace: Boolean(question) || replace}});
+    });
+    if (!data) { draftButton.disabled = false; refreshDraftLabel(); return; }
     if (data.redirect) draftButton.dataset.redirect = data.redirect;
     follow(data.job, data.items);
   } catch (e) {

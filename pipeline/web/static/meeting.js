@@ -24,8 +24,10 @@ draftButton.addEventListener("click", async function () {
   showMessage("");
   try {
     const mode = document.querySelector("input[name=mode]:checked").value;
-    const data = await api("/api/meeting/draft", {body: {offline: mode !== "model"}});
-    follow(data.job);
+    const data = await replacing(draftButton.dataset.ask, function (replace) {
+      return api("/api/meeting/draft", {body: {offline: mode !== "model", replace}});
+    });
+    if (data) follow(data.job);
   } catch (e) { showMessage(e.message); }
 });
 if (draftButton.dataset.job) follow(draftButton.dataset.job);

@@ -77,9 +77,7 @@ function collectMembers() {
       post: member.querySelector("[data-m=post]").value,
       duties: splitLines(member.querySelector("[data-ml=duties]").value),
       aspects: aspects,
-      last_year: Array.from(member.querySelectorAll(".member-last-year .ly-row")).map(function (row) {
-        return {problem: row.querySelector("[data-r=problem]").value, fixed: row.querySelector("[data-r=fixed]").value};
-      }),
+      last_year: Array.from(member.querySelectorAll(".member-last-year .ly-row")).map(lyRowData),
       criticisms: criticisms,
     };
   });

@@ -2,8 +2,10 @@
 document.querySelectorAll("button.pick").forEach(function (button) {
   button.addEventListener("click", async function () {
     try {
-      const data = await api("/api/spec", {body: {spec: button.dataset.spec}});
-      window.location.href = data.redirect;
+      const data = await replacing(button.dataset.ask, function (replace) {
+        return api("/api/spec", {body: {spec: button.dataset.spec, replace: replace}});
+      });
+      if (data) window.location.href = data.redirect;
     } catch (e) { showMessage(e.message); }
   });
 });
@@ -27,7 +29,9 @@ if (noticeUpload) {
     const form = new FormData();
     form.append("file", input.files[0]);
     try {
-      const spec = (await busy(noticeUpload, "正在读取通知…", function () { return api("/api/notice", {body: form}); })).spec;
+      const read = await busy(noticeUpload, "正在读取通知…", function () { return api("/api/notice", {body: form}); });
+      const spec = read.spec;
+      noticeConfirm.dataset.ask = read.ask || "";
       document.getElementById("notice-name").textContent = spec.name;
       document.getElementById("notice-meta").textContent =
         [spec.meeting, spec.body, spec.year ? spec.year + "年" : "", spec.theme ? "主题：" + spec.theme : ""].filter(Boolean).join(" · ");
@@ -43,10 +47,13 @@ if (noticeUpload) {
       showMessage("");
     } catch (e) { showMessage(e.message); }
   });
-  document.getElementById("notice-confirm").addEventListener("click", async function () {
+  const noticeConfirm = document.getElementById("notice-confirm");
+  noticeConfirm.addEventListener("click", async function () {
     try {
-      const data = await api("/api/notice/confirm", {body: {}});
-      window.location.href = data.redirect;
+      const data = await replacing(noticeConfirm.dataset.ask, function (replace) {
+        return api("/api/notice/confirm", {body: {replace: replace}});
+      });
+      if (data) window.location.href = data.redirect;
     } catch (e) { showMessage(e.message); }
   });
 }

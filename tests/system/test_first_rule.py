@@ -156,7 +156,7 @@ def test_ledger_progress_report(drafted, tmp_path):
 # Each GET route of the app, by what it gives: a page, a file, or nothing a claim can reach (the form, the jobs API,
 # static files). A route added later fails here until the audit reads it.
 PAGES = {"/review", "/meeting", "/county", "/ledger", "/"}
-FILES = {"/download/{kind}", "/meeting/files/{number}", "/meeting/all.zip", "/county/download", "/ledger/report"}
+FILES = {"/download/{kind}", "/download/kept/{kind}", "/meeting/files/{number}", "/meeting/all.zip", "/county/download", "/ledger/report"}
 OTHER = {"/form", "/api/profile.yaml", "/api/jobs/{job_id}", "/api/jobs/{job_id}/events", "/static"}
 
 
@@ -174,6 +174,19 @@ def wait(client: TestClient, job: str) -> None:
             return
         time.sleep(0.1)
     raise AssertionError("draft did not finish")
+
+
+def upload(client: TestClient, name: str, path: Path) -> None:
+    """A profile or meeting file imported over whatever the form holds (the clerk agreed to replace it)."""
+    reply = client.post("/api/profile", files={"file": (name, path.read_bytes())}, data={"replace": "true"}, headers=H)
+    assert reply.status_code == 200, reply.text
+
+
+def draft(client: TestClient) -> None:
+    """A model draft from the form, over an earlier one the clerk edited (she agreed)."""
+    reply = client.post("/api/draft", json={"offline": False, "replace": True}, headers=H)
+    assert reply.status_code == 200, reply.text
+    wait(client, reply.json()["job"])
 
 
 def fetched(client: TestClient, url: str) -> tuple[str, bytes]:
@@ -205,14 +218,18 @@ def test_every_get_route_is_audited(workbench):
 
 def test_workbench_unit_draft_pages_and_downloads(workbench):
     _, client = workbench
-    assert client.post("/api/profile", files={"file": ("班子.yaml", GROUP.read_bytes())}, headers=H).status_code == 200
-    wait(client, client.post("/api/draft", json={"offline": False}, headers=H).json()["job"])
+    upload(client, "班子.yaml", GROUP)
+    draft(client)
     page = client.get("/review").text
     leaks = leaks_page(page, "/review")
     assert "m-unsourced" in page
+    # The clerk edits the title, then drafts again: the edited draft is kept aside, with its own downloads.
+    assert client.post("/api/paragraph", json={"index": 0, "text": "班子对照检查材料（初稿）"}, headers=H).status_code == 200
+    draft(client)
     for kind in ("docx", "md", "zip", "html", "xlsx"):
-        name, data = fetched(client, f"/download/{kind}")
-        leaks += leaks_file(name, data, f"/download/{kind}")
+        for route in (f"/download/{kind}", f"/download/kept/{kind}"):
+            name, data = fetched(client, route)
+            leaks += leaks_file(name, data, route)
     for url in ("/", "/form"):  # the start page and the form hold the unit's own words only
         leaks += leaks_plain(client.get(url).text, url)
     leaks += leaks_plain(client.get("/api/profile.yaml").text, "/api/profile.yaml")
@@ -221,8 +238,8 @@ def test_workbench_unit_draft_pages_and_downloads(workbench):
 
 def test_workbench_meeting_pages_downloads_and_reviews(workbench, drafted):
     _, client = workbench
-    assert client.post("/api/profile", files={"file": ("会议.yaml", MEETING.read_bytes())}, headers=H).status_code == 200
-    wait(client, client.post("/api/draft", json={"offline": False}, headers=H).json()["job"])
+    upload(client, "会议.yaml", MEETING)
+    draft(client)
     page = client.get("/meeting").text
     leaks = leaks_page(page, "/meeting")
     numbers = sorted({int(n) for n in re.findall(r'href="/meeting/files/(\d+)"', page)})

@@ -60,6 +60,9 @@ def drafted(tmp_path_factory):
     assert meeting.exit_code in (0, 1), meeting.output
     assert strict.exit_code in (0, 1), strict.output
     assert asked > 20  # the model path, not the offline composer
+    # What the commands print (findings quoted in the terminal) is a report too.
+    printed = leaks_report(group.output + meeting.output + strict.output, "draft output")
+    assert not printed, "\n".join(printed)
     return root
 
 

@@ -87,7 +87,7 @@ def review_context(session: Session, review) -> dict:
     return {"paragraphs": shown, "findings": listed, "colours": colours, "report": review.report,
             "metrics": review.report.metrics, "severity": SEVERITY, "mark_kinds": MARK_KINDS, "meta": session.meta(),
             "spec": review.spec, "ledger": session.path("drafted-profile.yaml").is_file(),
-            "undo": session.draft_undo_step()}
+            "undo": session.draft_undo_step(), "undone": session.draft_step_undone()}
 
 
 def attachment(data: bytes, name: str, media: str) -> Response:

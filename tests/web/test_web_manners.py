@@ -105,6 +105,11 @@ def test_confirming_a_notice_keeps_the_filled_form_and_can_be_undone(app):
     assert client.post("/api/form/undo", headers=H).json() == {"redirect": "/form"}
     back = client.get("/form").text
     assert 'data-spec="2024-dangji-zuzhi"' in back and "学习不深" in back
+    # Undone, the step can be redone, and is named as what it was, not as an undo of an undo.
+    assert "重做“确认会议通知”" in back and "撤销“撤销" not in back
+    client.post("/api/form/undo", headers=H)
+    again = client.get("/form").text
+    assert spec in again and "东山村党支部" in again and "撤销“确认会议通知”" in again
 
 
 def test_importing_a_file_over_a_filled_form_can_be_undone(app):
@@ -141,8 +146,10 @@ def test_an_uploaded_material_over_an_edited_draft_can_be_undone(app):
     assert client.post("/api/draft/undo", headers=H).json() == {"redirect": "/review"}
     back = client.get("/review").text
     assert "我亲手改过的这一段" in back and "调研不够" not in back
+    assert "重做“上传材料”" in back and "撤销“撤销" not in back
     client.post("/api/draft/undo", headers=H)  # and the undo itself can be undone
-    assert "调研不够" in client.get("/review").text
+    again = client.get("/review").text
+    assert "调研不够" in again and "撤销“上传材料”" in again
 
 
 def test_a_session_past_its_quota_loses_only_its_drafting_caches(tmp_path):

@@ -138,6 +138,9 @@ def undo_form_step(request: Request):
     session = request_session(request)
     if session.undo_step() is None:
         raise InputError("没有可以撤销的操作")
+    target = session.undo_target()
+    if target is not None and target.spec and target.spec not in visible_specs(request):
+        raise InputError("这一步所用的会议规范已经删除，表格无法回到那时的内容")
     session.undo_form()
     return {"redirect": "/form"}
 

@@ -112,6 +112,10 @@ def delete_spec(request: Request, spec_id: str):
     session = request_session(request)
     if not _ID.match(spec_id) or state.owners.owner(spec_id) != session.id:
         raise InputError("没有这个会议规范，或它不是您从通知生成的", code="not-found")
+    form = session.form()
+    if form is not None and form.spec == spec_id:
+        # The filled form would be left on a spec that no longer exists and could not be opened.
+        raise InputError("表格正按这个会议规范填写，不能删除；请先选用其他会议规范")
     delete_user_spec(spec_id)
     state.owners.forget(spec_id)
     return {"deleted": spec_id}

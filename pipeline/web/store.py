@@ -109,6 +109,14 @@ class Session:
         kept = self._read_json("form.undo.json", None)
         return isinstance(kept, dict) and bool(kept.get("undone"))
 
+    def undo_target(self) -> FormState | None:
+        """The form an undo (or redo) would bring back."""
+        kept = self._read_json("form.undo.json", None)
+        try:
+            return FormState.model_validate(kept["form"])
+        except (TypeError, KeyError, ValueError):
+            return None
+
     def undo_form(self) -> FormState:
         """The form as it was before the last replacing step; the step itself becomes undoable in turn."""
         kept = self._read_json("form.undo.json", None)

@@ -82,7 +82,16 @@ def test_a_notice_spec_gets_an_id_belongs_to_its_session_and_can_be_deleted(app,
     assert _confirm_notice(mine) == spec and mine.get("/").text.count('class="delete-spec"') == 1
     second = _confirm_notice(other)
     assert second == "2026-niandu-minzhu-2"  # another clerk's confirmation does not overwrite the first
+    start = mine.get("/").text
+    assert "由您上传的会议通知生成" in start and "notice.txt" not in start and "specs new" not in start
+    # The form is on it: deleting would strand the form, so it is refused in words until another spec is chosen.
+    refused = mine.post(f"/api/specs/{spec}/delete", headers=H)
+    assert refused.status_code == 400 and "请先选用其他会议规范" in refused.json()["error"]
+    mine.post("/api/spec", json={"spec": "2024-dangji-zuzhi", "replace": True}, headers=H)
     assert mine.post(f"/api/specs/{spec}/delete", headers=H).json() == {"deleted": spec}
+    undo = mine.post("/api/form/undo", headers=H)  # back to the deleted spec: refused, the form stays usable
+    assert undo.status_code == 400 and "会议规范已经删除" in undo.json()["error"]
+    assert 'data-spec="2024-dangji-zuzhi"' in mine.get("/form").text
     assert f'data-spec="{spec}"' not in mine.get("/").text
     assert not (tmp_path / "home" / "specs" / f"{spec}.yaml").exists()
 

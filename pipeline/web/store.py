@@ -86,8 +86,20 @@ class Session:
         except ValueError:
             return None  # a damaged file is a fresh start, not a crash
 
-    def save_form(self, state: FormState) -> None:
-        self._write("form.json", state.model_dump_json(indent=1).encode("utf-8"))
+    def form_revision(self) -> int:
+        """How many times the form was saved: a page knows the one it was shown, so a page left open in another
+        tab cannot save over what was typed since."""
+        try:
+            return int(self.path("form.rev").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 0
+
+    def save_form(self, state: FormState) -> int:
+        revision = self.form_revision() + 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomic({self.path("form.json"): state.model_dump_json(indent=1).encode("utf-8"),
+                      self.path("form.rev"): str(revision).encode("utf-8")})
+        return revision
 
     def replace_form(self, state: FormState, why: str, undone: bool = False) -> None:
         """A step that replaces what the clerk typed (a spec change, a notice confirmed, a file imported): the form

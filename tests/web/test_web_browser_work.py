@@ -312,3 +312,19 @@ def test_a_download_shows_it_is_working_and_a_refusal_is_a_message_not_a_raw_pag
     expect(page.locator("#message")).to_be_visible()
     assert page.url.endswith("/review") and "{" not in page.locator("#message").inner_text()
     assert len(errors) == 1 and "404" in errors[0]  # only the refused file: no script error, no missing icon
+
+
+def test_a_second_tab_left_open_cannot_autosave_over_the_first(page):
+    from playwright.sync_api import expect
+
+    _pick(page, "generic-zuzhi")
+    with page.context.expect_page() as opened:  # the same form in a second tab
+        page.evaluate("window.open(location.href)")
+    other = opened.value
+    other.wait_for_load_state()
+    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    other.locator("[data-f=talks]").fill("12")
+    expect(other.locator("#saved")).to_contain_text("另一个页面修改过")
+    page.reload()
+    expect(page.locator("[data-f=unit_name]")).to_have_value("城关镇东山村党支部")

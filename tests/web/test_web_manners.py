@@ -227,3 +227,21 @@ def test_a_page_left_open_from_another_spec_cannot_save_over_the_form(client):
     assert stale.status_code == 409 and "刷新" in stale.json()["error"]
     page = client.get("/form").text
     assert "城关镇东山村党支部" in page and "旧页面里的改动" not in page
+
+
+def test_a_page_left_open_cannot_save_over_what_another_tab_typed_since(client):
+    """Two tabs on the same form: each save names the revision its page was shown; the older page is refused."""
+    import re
+
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    shown = re.search(r'data-revision="(\d+)"', client.get("/form").text).group(1)  # both tabs opened now
+    first = client.post("/api/form", json={"spec": "generic-zuzhi", "unit_name": "东山村党支部"},
+                        headers={**H, "X-Form-Revision": shown})
+    assert first.status_code == 200
+    stale = client.post("/api/form", json={"spec": "generic-zuzhi", "talks": "12"}, headers={**H, "X-Form-Revision": shown})
+    assert stale.status_code == 409 and "另一个页面修改过" in stale.json()["error"]
+    assert "东山村党支部" in client.get("/form").text
+    # The tab that saved goes on saving with the revision it was given back.
+    again = client.post("/api/form", json={"spec": "generic-zuzhi", "unit_name": "东山村党支部", "talks": "12"},
+                        headers={**H, "X-Form-Revision": str(first.json()["revision"])})
+    assert again.status_code == 200

@@ -54,7 +54,10 @@ function save(leaving) {
   savedLabel.textContent = "保存中…";
   saving = saving.then(function () {
     const state = collect();
-    return api("/api/form", {body: state, keepalive: leaving === true}).then(function (data) {
+    // The revision this page last saw: a save from a page another tab has saved over since is refused.
+    const headers = {"X-Form-Revision": form.dataset.revision};
+    return api("/api/form", {body: state, headers: headers, keepalive: leaving === true}).then(function (data) {
+      form.dataset.revision = String(data.revision);
       if (timer === null) savedLabel.textContent = "已自动保存 " + data.at;
       return feedback(state);
     });

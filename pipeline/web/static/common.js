@@ -56,7 +56,7 @@ async function busy(button, label, work) {
 
 function showMessage(text) {
   const box = document.getElementById("message");
-  if (!box) { alert(text); return; }
+  if (!box) { if (text) alert(text); return; }  // a page without a message box: only something to say is said
   box.textContent = text;
   box.hidden = !text;
   if (text) box.scrollIntoView({block: "nearest"});

@@ -76,6 +76,7 @@ def test_a_notice_spec_gets_an_id_belongs_to_its_session_and_can_be_deleted(app,
     assert spec in mine.get("/").text and spec not in other.get("/").text
     refused = other.post("/api/spec", json={"spec": spec}, headers=H)
     assert refused.status_code == 400 and "未知的会议规范" in refused.json()["error"]
+    assert "generic-zuzhi" not in refused.json()["error"] and "重新选择" in refused.json()["error"]  # a step, not ids
     assert other.post(f"/api/specs/{spec}/delete", headers=H).status_code == 404
     assert mine.post("/api/specs/2024-dangji-zuzhi/delete", headers=H).status_code == 404  # built-in: not ours
     # The same notice confirmed again (after undoing it, say) is the same spec, not a copy in the list.

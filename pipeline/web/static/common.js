@@ -114,7 +114,7 @@ async function download(link) {
 }
 
 document.addEventListener("click", function (event) {
-  const link = event.target.closest("a[href^='/download/'], a[href^='/meeting/files/'], a[href='/meeting/all.zip'], a[href='/ledger/report']");
+  const link = event.target.closest("a[href^='/download/'], a[href^='/meeting/files/'], a[href$='.zip'], a[href='/ledger/report']");
   if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
   event.preventDefault();
   download(link);

@@ -23,7 +23,7 @@ def _today(text: str | None) -> date | None:
 
 @handles_errors
 def ledger(
-    file: Path = typer.Argument(..., help="整改清单（.xlsx，在 Excel / WPS / LibreOffice 中填写后的）"),
+    file: Path = typer.Argument(..., help="整改清单（.xlsx 表格或 .docx 中的表格，在 Excel / Word / WPS / LibreOffice 中填写后的）"),
     today: Optional[str] = typer.Option(None, "--today", help="按哪一天判断逾期（默认今天），如 2026-04-15"),
     report: Optional[Path] = typer.Option(None, "--report", help="写出整改进展情况报告（.docx，公文格式）"),
     force: bool = typer.Option(False, "--force", help="替换已有的、由 duizhao 生成的进展报告"),
@@ -49,10 +49,10 @@ def ledger(
     if review.by_source:
         typer.echo("按来源：" + "，".join(f"{name} {count} 项" for name, count in review.by_source.items()))
     for entry in review.overdue:
-        typer.echo(f"  逾期 第{entry.row}行 {entry.problem}（{entry.owner or '未填责任人'}，时限 {entry.deadline}，"
+        typer.echo(f"  逾期 {entry.at} {entry.problem}（{entry.owner or '未填责任人'}，时限 {entry.deadline}，"
                    f"{entry.status}）")
     for entry in review.done:
-        typer.echo(f"  已完成 第{entry.row}行 {entry.problem}" + (f"：{entry.result}" if entry.result else ""))
+        typer.echo(f"  已完成 {entry.at} {entry.problem}" + (f"：{entry.result}" if entry.result else ""))
     if review.report:
         typer.echo(f"已生成进展报告：{review.report}")
     raise typer.Exit(EXIT_FINDINGS if review.overdue else EXIT_OK)
@@ -113,7 +113,7 @@ def _go_on(yes: bool) -> None:
 @handles_errors
 def profile_last_year(
     file: Path = typer.Argument(..., help="上年度的对照检查材料（.docx / .md / .txt / 草稿 .json）"),
-    ledger_file: Optional[Path] = typer.Option(None, "--ledger", help="上年度填写过的整改清单（.xlsx）：带上状态和完成情况"),
+    ledger_file: Optional[Path] = typer.Option(None, "--ledger", help="上年度填写过的整改清单（.xlsx 或 .docx）：带上状态和完成情况"),
 ):
     """读出上年度材料中的问题和措施，打印成单位资料中的“last_year:”一段，核对后粘贴进单位资料。"""
     from pipeline.run.last_year import last_year_yaml  # lazy: keeps `duizhao --help` fast

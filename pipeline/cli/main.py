@@ -144,7 +144,7 @@ def draft(
     store: Optional[Path] = typer.Option(None, "--store", help="向量库目录（默认 ./vectorstore）"),
     chroma_url: Optional[str] = typer.Option(None, "--chroma-url", help="Chroma 服务器地址，如 http://127.0.0.1:8000"),
     last_year: Optional[Path] = typer.Option(None, "--last-year", help="上年度的对照检查材料（.docx/.md/.txt）：读出其中的问题和措施"),
-    ledger: Optional[Path] = typer.Option(None, "--ledger", help="上年度填写过的整改清单（.xlsx）：把完成情况写进上年度整改情况"),
+    ledger: Optional[Path] = typer.Option(None, "--ledger", help="上年度填写过的整改清单（.xlsx 或 .docx）：把完成情况写进上年度整改情况"),
     yes: bool = typer.Option(False, "--yes", "-y", help="读出上年度问题后不再询问，直接起草"),
 ):
     """根据单位资料起草对照检查材料：规划 → 检索范文 → 逐段起草 → 组装 → 检查，输出 .md / .json / .docx。

@@ -203,17 +203,21 @@ class _Body:
 
 
 def _pieces(text: str, unsourced: list[str]) -> list[tuple[str, bool]]:
-    """`text` cut at the unsourced sentences in it: (piece, unsourced or not)."""
-    found = sorted({(text.find(s), s) for s in unsourced if s and s in text})
+    """`text` cut at the unsourced sentences in it, every place one stands: (piece, unsourced or not)."""
+    spans: list[tuple[int, int]] = []
+    for sentence in sorted({s for s in unsourced if s}, key=len, reverse=True):
+        start = text.find(sentence)
+        while start >= 0:
+            end = start + len(sentence)
+            if not any(a < end and start < b for a, b in spans):
+                spans.append((start, end))
+            start = text.find(sentence, end)
     pieces, at = [], 0
-    for start, sentence in found:
-        start = text.find(sentence, at)
-        if start < 0:
-            continue
+    for start, end in sorted(spans):
         if start > at:
             pieces.append((text[at:start], False))
-        pieces.append((sentence, True))
-        at = start + len(sentence)
+        pieces.append((text[start:end], True))
+        at = end
     if at < len(text):
         pieces.append((text[at:], False))
     return pieces

@@ -2,7 +2,8 @@
 measure, owner and time limit it promised where the text says so.
 
 Any material works (ours or another tool's, 班子 or personal, .docx/.md/.txt): it is parsed into the one
-Document model and read by its sections. A duizhao draft record (.json) is read from the profile it was drafted
+Document model and read by its sections; a .docx that lists its problems in a table (问题 / 整改措施 / 责任人 /
+完成时限 …) is read by that table's rows, through the ledger's one table reader. A duizhao draft record (.json) is read from the profile it was drafted
 from, word for word. Nothing is guessed: a measure is paired with a problem only when it quotes the problem or
 when the two sections line up item for item; otherwise the measure stays empty.
 """
@@ -16,7 +17,9 @@ from pathlib import Path
 from pipeline.core.errors import InputError
 from pipeline.core.resources import lexicon
 from pipeline.material.document import Document, Item, Point
+from pipeline.material.ledger_read import docx_tables, ledger_last_year
 from pipeline.material.load import load_document
+from pipeline.material.parse import parse_lines
 from pipeline.material.profile import LastYear, Profile
 from pipeline.text.deadlines import deadlines
 from pipeline.text.owners import named_owners
@@ -191,7 +194,34 @@ def read_last_year(path: str | Path, spec=None) -> list[LastYear]:
         if entries is not None:
             return _unique(entries, path)
     document = load_document(path, spec).document
-    return _unique(entries_from_document(document, source), path)
+    entries = entries_from_document(document, source)
+    if path.suffix.lower() == ".docx":
+        entries = _from_table(path, entries) or entries
+    return _unique(entries, path)
+
+
+def _from_table(path: Path, texts: list[LastYear]) -> list[LastYear]:
+    """The rows of the material's 问题清单 / 整改清单 table, when it has one (one standing under its 上年度整改
+    section lists the year before's problems, not its own): each row a problem with the measure, owner, time
+    limit (and result) its cells give; a measure the table leaves out is taken from the text that names the same
+    problem."""
+    measures = {entry.problem: entry for entry in texts}
+    for before, sheet in docx_tables(path):
+        sections = parse_lines(before).sections if before else []
+        if sections and sections[-1].role == "last_year":
+            continue
+        entries = []
+        for entry in ledger_last_year(sheet, _words()["source_table"]):
+            if entry.measure and not (entry.owner or entry.deadline):
+                words, owner, deadline = split_measure(entry.measure)
+                entry = entry.model_copy(update={"measure": words or entry.measure, "owner": owner, "deadline": deadline})
+            said = measures.get(entry.problem)
+            if said and not entry.measure:
+                entry = entry.model_copy(update={name: getattr(said, name) for name in ("measure", "owner", "deadline")
+                                                 if not getattr(entry, name)})
+            entries.append(entry)
+        return entries
+    return []
 
 
 def _unique(entries: list[LastYear], path: Path) -> list[LastYear]:

@@ -1,31 +1,30 @@
-"""The 整改清单 the clerk kept, read back from .xlsx (written by duizhao, edited in Excel, WPS or LibreOffice).
+"""The 整改清单 the clerk kept, read back from an .xlsx sheet or a .docx table (written by duizhao, edited in
+Excel, Word, WPS or LibreOffice).
 
-Columns are found by their header names, so reordered or added columns do not matter. Nothing is rewritten:
-this module only reads, and reports each broken cell by row and column.
+One reader with two sources of rows: columns are found by their header names, so reordered or added columns do
+not matter; a title above the header is allowed; a Word table's merged cells count once. Nothing is rewritten:
+this module only reads, and reports each broken cell by row and column as the clerk sees them.
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.core.errors import InputError
-from pipeline.core.files import check_file
 from pipeline.core.resources import lexicon
+from pipeline.material.ledger_rows import Grid, cell_values, due_of, find_rows, fold, header, word_tables
 from pipeline.material.profile import LastYear
-from pipeline.text.deadlines import due_date
 from pipeline.text.slots import is_pending
-
-_HEADER_ROWS = 5  # the header is in the first rows (a title row may sit above it)
 
 
 class LedgerEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    row: int  # the sheet's row number, as Excel shows it
+    row: int  # the sheet's row number, as Excel shows it; a Word table's row, its first row 1
+    at: str = ""  # that row as the clerk finds it: 第3行 / 表格第3行
     number: str = ""
     aspect: str = ""
     problem: str
@@ -67,111 +66,77 @@ def statuses() -> list[str]:
     return list(lexicon("meeting")["ledger"]["statuses"])
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
-
-
-def _header(sheet) -> tuple[int, dict[str, int]]:
-    names = {alias: name for name, aliases in _words()["columns"].items() for alias in aliases}
-    for number, cells in enumerate(sheet.iter_rows(max_row=_HEADER_ROWS, values_only=True), 1):
-        found: dict[str, int] = {}
-        for index, value in enumerate(cells):
-            name = names.get("".join(_text(value).split()))
-            if name and name not in found:
-                found[name] = index
-        if all(name in found for name in _words()["required"]):
-            return number, found
-    return 0, {}
-
-
-def _open(path: Path):
-    from openpyxl import load_workbook  # lazy: heavy library, loaded only where used
-
-    if path.suffix.lower() != ".xlsx":
-        raise InputError(_words()["not_xlsx"].format(path=path))
-    check_file(path)
-    if not zipfile.is_zipfile(path):
-        raise InputError(_words()["not_xlsx"].format(path=path))
-    try:
-        # data_only: a formula cell reads as the value Excel/WPS last computed for it.
-        return load_workbook(path, data_only=True, read_only=False)
-    except Exception as exc:  # openpyxl raises many kinds for a broken package
-        raise InputError(_words()["unreadable"].format(path=path, why=type(exc).__name__)) from exc
+def _entry(grid: Grid, number: int, values: dict[str, str], due: date | None) -> LedgerEntry:
+    return LedgerEntry(row=number, at=grid.at(number), number=values.get("序号", ""), aspect=values.get("方面", ""),
+                       problem=values["问题"], source=values.get("来源", ""), kind=source_kind(values.get("来源", "")),
+                       measure=values.get("整改措施", ""), owner=values.get("责任人", ""),
+                       deadline=values.get("完成时限", ""), status=values.get("状态", ""),
+                       result=values.get("完成情况", ""), evidence=values.get("佐证材料", ""), due=due)
 
 
 def read_ledger(path: str | Path) -> LedgerSheet:
-    """Every filled row of the ledger, with an issue for each cell that cannot be trusted."""
-    from openpyxl.utils import get_column_letter  # lazy: heavy library, loaded only where used
-
+    """Every filled row of the ledger (.xlsx sheet or .docx table), with an issue for each cell that cannot be
+    trusted."""
     path = Path(path)
-    book = _open(path)
-    # The active sheet, else the first that has the header (a clerk may add a 说明 sheet in front).
-    sheets = [book.active, *(s for s in book.worksheets if s is not book.active)]
-    sheet, header_row, columns = sheets[0], 0, {}
-    for candidate in sheets:
-        header_row, columns = _header(candidate)
-        if header_row:
-            sheet = candidate
-            break
-    if not header_row:
-        raise InputError(_words()["no_header"].format(path=path, rows=_HEADER_ROWS,
-                                                      columns="”“".join(_words()["required"])))
+    grid, rows, columns = find_rows(path, _words()["required"])
     words, allowed = _words(), statuses()
-    result = LedgerSheet(path=str(path), title=_text(book.properties.title) or path.stem)
+    result = LedgerSheet(path=str(path), title=grid.title)
 
     def col(name: str) -> str:
-        return get_column_letter(columns[name] + 1)
+        return grid.col(columns[name])
 
-    for number, cells in enumerate(sheet.iter_rows(min_row=header_row + 1, values_only=True), header_row + 1):
-        values = {name: _text(cells[index]) if index < len(cells) else "" for name, index in columns.items()}
+    for number, cells in rows:
+        values = cell_values(cells, columns)
         if not any(values.values()):
             continue
-        issues = []
+        at, issues = grid.at(number), []
         if not values.get("问题"):
-            issues.append(("error", words["problem_empty"].format(row=number, col=col("问题"))))
+            issues.append(("error", words["problem_empty"].format(at=at, col=col("问题"))))
         status = values.get("状态", "")
         if not status:
-            issues.append(("error", words["status_empty"].format(row=number, col=col("状态"),
-                                                                  statuses="/".join(allowed))))
+            issues.append(("error", words["status_empty"].format(at=at, col=col("状态"), statuses="/".join(allowed))))
         elif status not in allowed:
-            issues.append(("error", words["status_bad"].format(row=number, col=col("状态"), value=status,
+            issues.append(("error", words["status_bad"].format(at=at, col=col("状态"), value=status,
                                                                 statuses="/".join(allowed))))
         deadline = values.get("完成时限", "")
         raw = cells[columns["完成时限"]] if "完成时限" in columns and columns["完成时限"] < len(cells) else None
-        due = raw.date() if isinstance(raw, datetime) else raw if isinstance(raw, date) else due_date(deadline)
+        due = due_of(raw, deadline)
         open_row = status in allowed[:2]  # 未开始 / 整改中
         if open_row and due is None:
             if deadline and not is_pending(deadline) and "起" not in deadline:
-                issues.append(("warning", words["deadline_unread"].format(row=number, col=col("完成时限"),
-                                                                          value=deadline)))
+                issues.append(("warning", words["deadline_unread"].format(at=at, col=col("完成时限"), value=deadline)))
             elif not deadline or is_pending(deadline):
-                issues.append(("warning", words["deadline_missing"].format(row=number, status=status)))
+                issues.append(("warning", words["deadline_missing"].format(at=at, status=status)))
         if open_row:
             for name in ("整改措施", "责任人"):
                 if name in columns and (not values.get(name) or is_pending(values[name])):
-                    issues.append(("warning", words["open_missing"].format(row=number, col=col(name), name=name,
+                    issues.append(("warning", words["open_missing"].format(at=at, col=col(name), name=name,
                                                                            status=status)))
         if status == lexicon("meeting")["ledger"]["done"] and not values.get("完成情况") and "完成情况" in columns:
-            issues.append(("warning", words["done_no_result"].format(row=number, col=col("完成情况"))))
+            issues.append(("warning", words["done_no_result"].format(at=at, col=col("完成情况"))))
         result.issues += [LedgerIssue(row=number, severity=s, message=m) for s, m in issues]
         if values.get("问题"):
-            result.entries.append(LedgerEntry(
-                row=number, number=values.get("序号", ""), aspect=values.get("方面", ""), problem=values["问题"],
-                source=values.get("来源", ""), kind=source_kind(values.get("来源", "")),
-                measure=values.get("整改措施", ""), owner=values.get("责任人", ""),
-                deadline=deadline, status=status, result=values.get("完成情况", ""),
-                evidence=values.get("佐证材料", ""), due=due))
+            result.entries.append(_entry(grid, number, values, due))
     if not result.entries and not result.errors:
         raise InputError(words["no_rows"].format(path=path))
     return result
+
+
+def docx_tables(path: str | Path) -> list[tuple[list[str], LedgerSheet]]:
+    """Each table of a .docx whose header names 问题 and a 整改措施/责任人/完成时限/状态 column (a material's
+    问题清单 or 整改清单), its rows unchecked, with the paragraphs above it."""
+    path = Path(path)
+    found = []
+    for grid in word_tables(path):
+        position, columns = header(grid, ["问题"])
+        if position < 0:
+            continue
+        rows = [(n, cell_values(cells, columns)) for n, cells in fold(grid.rows[position + 1:], columns)]
+        entries = [_entry(grid, n, values, due_of(None, values.get("完成时限", ""))) for n, values in rows
+                   if values.get("问题")]
+        if entries:
+            found.append((grid.before, LedgerSheet(path=str(path), title=grid.title, entries=entries)))
+    return found
 
 
 def _source_patterns() -> dict[str, str]:
@@ -204,9 +169,10 @@ def _own(text: str) -> str:
     return "" if is_pending(text) else text.strip().rstrip("。")
 
 
-def ledger_last_year(sheet: LedgerSheet) -> list[LastYear]:
-    """The ledger's rows as last year's entries: the clerk's 完成情况 is the result, 【待补】 cells stay empty."""
-    source = lexicon("last_year")["source_ledger"]
+def ledger_last_year(sheet: LedgerSheet, source: str = "") -> list[LastYear]:
+    """The ledger's rows as last year's entries: the clerk's 完成情况 is the result, 【待补】 cells stay empty.
+    `source` names where they were read ({name} the file, {at} the row), by default the kept ledger."""
+    source = source or lexicon("last_year")["source_ledger"]
     name = Path(sheet.path).name
     entries = []
     for entry in sheet.entries:
@@ -218,5 +184,5 @@ def ledger_last_year(sheet: LedgerSheet) -> list[LastYear]:
         entries.append(LastYear(problem=problem, fixed=_own(entry.result), measure=_own(entry.measure),
                                 owner=_own(entry.owner), deadline=_own(entry.deadline), aspect=entry.aspect,
                                 status=entry.status, evidence=_own(entry.evidence), who=who,
-                                source=source.format(name=name, row=entry.row)))
+                                source=source.format(name=name, at=entry.at)))
     return entries

@@ -34,35 +34,48 @@ OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # legacy .doc/.xls/.wps (and encr
 _OLD_WORD = "旧版 Word(.doc/.wps) 或加密的文件，只是扩展名为 .docx：请在 Word/WPS 中“另存为” .docx 后再用"
 
 
-def docx_paragraphs(path: Path) -> list[str]:
+_NOT_DOCX = "不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）"
+
+
+def open_docx(path: Path):
+    """The python-docx Document of a .docx a user gave, after the checks every reader of one needs (an old
+    .doc under a .docx name, a broken package, a zip bomb)."""
     import docx  # lazy: heavy library, loaded only where used
     from docx.opc.exceptions import PackageNotFoundError  # lazy: heavy library, loaded only where used
-
-    from pipeline.material.docx_numbering import paragraph_label, read_numbering  # lazy: imports python-docx
-    from pipeline.material.docx_text import shown_text  # lazy: imports python-docx
 
     with open(path, "rb") as handle:
         head = handle.read(8)
     if head.startswith(OLE_MAGIC):
         raise NotMaterial(f"{path} 是{_OLD_WORD}")
     if not zipfile.is_zipfile(path):
-        raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）")
+        raise NotMaterial(_NOT_DOCX.format(path=path))
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         # A small file that unpacks to gigabytes is a zip bomb, not a material.
         if unpacked > 10 * max_file_bytes():
             raise InputError(f"Word 文件解压后过大（{unpacked // 1024 // 1024} MB）：{path}")
-        document = docx.Document(str(path))
+        return docx.Document(str(path))
+    # A zip with broken XML parts raises lxml errors, not python-docx ones.
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, EOFError) as exc:
+        raise NotMaterial(_NOT_DOCX.format(path=path)) from exc
+
+
+def docx_paragraphs(path: Path) -> list[str]:
+    """The body paragraphs' text with their list numbers (paragraphs inside tables are not read here)."""
+    from pipeline.material.docx_numbering import paragraph_label, read_numbering  # lazy: imports python-docx
+    from pipeline.material.docx_text import shown_text  # lazy: imports python-docx
+
+    document = open_docx(path)
+    try:
         numbering = read_numbering(document)
         # Every numbered paragraph is counted (an empty one shows its number too); only those with text are kept.
         labelled = [(paragraph_label(numbering, p), shown_text(p)) for p in document.paragraphs]
-        texts = [label + text.lstrip() if label else text for label, text in labelled if text.strip()]
-        # A long title is often broken into lines inside its one paragraph (our export does so too).
-        return [texts[0].replace("\n", ""), *texts[1:]] if texts else texts
-    # A zip with broken XML parts raises lxml errors, not python-docx ones.
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, LxmlError, EOFError) as exc:
-        raise NotMaterial(f"不是有效的 Word(.docx) 文件：{path}（文件已损坏或不是 Word 文件；旧版 .doc 请先在 Word/WPS 中另存为 .docx）") from exc
+    except (KeyError, ValueError, LxmlError) as exc:
+        raise NotMaterial(_NOT_DOCX.format(path=path)) from exc
+    texts = [label + text.lstrip() if label else text for label, text in labelled if text.strip()]
+    # A long title is often broken into lines inside its one paragraph (our export does so too).
+    return [texts[0].replace("\n", ""), *texts[1:]] if texts else texts
 
 
 def docx_unsourced(path: Path) -> list[str]:

@@ -60,6 +60,32 @@ def mark_text(text: str, unsourced: list[str]) -> str:
     return text
 
 
+# A shorter stretch of a model sentence is a phrase any text may share (a heading, a unit's own words); a
+# quotation (“…”) names what it quotes, so a shorter clause counts there.
+_QUOTE_MIN = 8
+_QUOTED_MIN = 4
+
+
+def mark_quote(text: str, unsourced: list[str]) -> str:
+    """`text` that quotes a material (a finding's message, a 雷同 run) with every stretch of it taken from an
+    unconfirmed model sentence wrapped in the .md notation: a report never repeats one unmarked."""
+    sentences = [s for s in dict.fromkeys(unsourced) if len(s) >= _QUOTED_MIN]
+    notation = _notation()
+    if not sentences or not text or notation["open"] in text:
+        return text
+    pieces, start, position = [], 0, 0
+    while position <= len(text) - _QUOTED_MIN:
+        end = position + (_QUOTED_MIN if position and text[position - 1] == "“" else _QUOTE_MIN)
+        if end > len(text) or not any(text[position:end] in s for s in sentences):
+            position += 1
+            continue
+        while end < len(text) and any(text[position:end + 1] in s for s in sentences):
+            end += 1
+        pieces += [text[start:position], notation["open"], text[position:end], notation["close"]]
+        start = position = end
+    return "".join(pieces) + text[start:]
+
+
 def unmark_text(text: str) -> tuple[str, list[str]]:
     """`text` without the notation, and the sentences it wrapped (a re-check reads its own marks back)."""
     notation = _notation()

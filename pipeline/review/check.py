@@ -22,7 +22,7 @@ from pipeline.review.content import ContentResult, check_content, rendered_text
 from pipeline.review.copyrate import CopyCorpus, load_corpus
 from pipeline.material.parse import assign_aspects
 from pipeline.review.report_html import write_report_html
-from pipeline.review.unsourced import check_unsourced
+from pipeline.review.unsourced import check_unsourced, mark_findings, recorded
 from pipeline.review.kinds import Kind, kind_of
 from pipeline.review.kind_rules import check_kind
 from pipeline.review.profile_facts import check_profile_facts
@@ -144,6 +144,8 @@ def check_document(parsed: ParseResult, spec: MeetingSpec | None, profile: Profi
             causes = {p.problem: p.cause for ps in profile.aspects.values() for p in ps} if profile else None
             report = _with(report, check_repeats(document, list(last_year), causes))
     report.metrics["counts"] = dict(Counter(f.code for f in report.findings))
+    # What a finding quotes from a sentence the model wrote unsupported carries the sentence's mark.
+    report.findings = mark_findings(report.findings, [*document.unsourced, *recorded(record)])
     return report, result
 
 

@@ -17,7 +17,7 @@ from pipeline.core.atomic import write_file
 
 PALETTE = ["#ffc9c9", "#c5dcff", "#c8eec0", "#ffe9a8", "#e3ccff", "#ffd8b0", "#bdecea", "#f7c6e3", "#dcdcdc", "#dde8b5"]
 SEVERITY = {"error": "错误", "warning": "警告", "info": "提示"}
-MARK_KINDS = {"stock": "套话", "concrete": "具体事例", "objective": "客观归因", "redundant": "重复表述"}
+MARK_KINDS = {"unsourced": "资料中没有依据（模型所写，须核实后保留或删除）", "stock": "套话", "concrete": "具体事例", "objective": "客观归因", "redundant": "重复表述"}
 
 CSS = """
 body{margin:0;background:#f4f4f1;color:#222;font-family:"Noto Serif CJK SC","Source Han Serif SC","Songti SC",SimSun,serif;}
@@ -43,6 +43,7 @@ article p.flag-error{border-left-color:#b3261e;background:#fff5f4}article p.flag
 article p.flag-info{border-left-color:#2f6fb0}
 .notes{margin:0 0 10px 2em;padding:4px 8px;font:13px/1.5 sans-serif;background:#fafaf5;border:1px dashed #ccc}
 .notes div{margin:1px 0}
+.m-unsourced{background:#ffc6f2;outline:1px dashed #b0208f}
 .m-stock{text-decoration:underline wavy #d0342c;text-underline-offset:4px}
 .m-concrete{box-shadow:inset 0 -3px #2e9e4f}
 .m-objective{color:#c0392b;font-weight:bold}
@@ -80,8 +81,16 @@ def mark_ranges(block: Block, anchor: tuple, phrase: str) -> list[tuple[int, int
     return found
 
 
-def _paragraph(block: Block, owners: list[str | None], colours: dict[str, int], marks: list) -> str:
+def _paragraph(block: Block, owners: list[str | None], colours: dict[str, int], marks: list,
+               unsourced: list[str] = ()) -> str:
     kinds: list[set[str]] = [set() for _ in block.text]
+    # A sentence the model wrote without support stands out as in the .docx (every place it stands).
+    for sentence in (s for s in unsourced if s):
+        start = block.text.find(sentence)
+        while start >= 0:
+            for position in range(start, start + len(sentence)):
+                kinds[position].add("unsourced")
+            start = block.text.find(sentence, start + len(sentence))
     for mark in marks:
         for start, end in mark_ranges(block, mark.anchor, mark.phrase):
             for position in range(start, end):
@@ -158,7 +167,7 @@ def render_report_html(document: Document, report: CheckReport, content: Content
         if notes:
             worst = next(s for s in ("error", "warning", "info") if any(f.severity == s for f in notes))
             classes.append(f"flag-{worst}")
-        paragraphs.append(f'<p id="b{n}" class="{" ".join(classes)}">{_paragraph(block, owners, colours, marks)}</p>')
+        paragraphs.append(f'<p id="b{n}" class="{" ".join(classes)}">{_paragraph(block, owners, colours, marks, document.unsourced)}</p>')
         if notes:
             paragraphs.append('<div class="notes">' + "".join(
                 f'<div><span class="sev sev-{f.severity}">{SEVERITY[f.severity]}</span>{html.escape(f.message)}</div>'

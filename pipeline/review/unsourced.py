@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from pipeline.material.document import Document
-from pipeline.material.sentences import unconfirmed
+from pipeline.material.sentences import mark_quote, unconfirmed
 from pipeline.review.additions import words
 from pipeline.review.findings import section_units
 from pipeline.review.structure import Finding
@@ -16,7 +16,7 @@ from pipeline.review.structure import Finding
 _SHOWN = 40
 
 
-def _recorded(path: Path | None) -> list[str]:
+def recorded(path: Path | None) -> list[str]:
     """The record's own unconfirmed model sentences (a duizhao .json), or none."""
     if path is None or path.suffix.lower() != ".json":
         return []
@@ -29,7 +29,7 @@ def _recorded(path: Path | None) -> list[str]:
 
 
 def check_unsourced(document: Document, final: bool = False, path: Path | None = None) -> list[Finding]:
-    sentences = list(dict.fromkeys([*document.unsourced, *_recorded(path)]))
+    sentences = list(dict.fromkeys([*document.unsourced, *recorded(path)]))
     if not sentences:
         return []
     units = [unit for s in range(len(document.sections)) for unit in section_units(document, s)]
@@ -42,3 +42,12 @@ def check_unsourced(document: Document, final: bool = False, path: Path | None =
                                 message=template.format(sentence=shown), location=unit.label if unit else "",
                                 path=unit.path if unit else []))
     return findings
+
+
+def mark_findings(findings: list[Finding], unsourced: list[str]) -> list[Finding]:
+    """Findings whose messages quote the material (a sentence, a repeated run) with every stretch quoted from an
+    unconfirmed model sentence in the .md notation; the finding that names the sentence unsupported already says so."""
+    if not unsourced:
+        return findings
+    return [f if f.code == "unsourced" else f.model_copy(update={"message": mark_quote(f.message, unsourced)})
+            for f in findings]

@@ -21,6 +21,8 @@ from pipeline.review.matrix import Material, copy_matrix, pairs
 from pipeline.review.meeting_rules import pair_findings
 from pipeline.review.reference import load_reference
 from pipeline.review.structure import Finding, guess_spec
+from pipeline.review.unsourced import mark_findings
+from pipeline.material.sentences import mark_quote
 
 
 class ReviewRow(BaseModel):
@@ -99,6 +101,8 @@ def review_folder(folder: str | Path, profile: Path | None = None, corpus: Path 
                                   "examined" if kind.examined else kind.id))
     rates, runs = copy_matrix(materials)
     found = pairs(rates, runs, _words()["pair_floor"])
+    # A shared run may be a sentence a model wrote unsupported (marked in its material): quoted, it keeps the mark.
+    unsourced = [s for m in materials for s in m.document.unsourced]
     for row in rows:
         others = rates.get(row.file, {})
         mine = [p for p in found if row.file in (p.a, p.b)]
@@ -108,11 +112,11 @@ def review_folder(folder: str | Path, profile: Path | None = None, corpus: Path 
         elif others:
             row.copy_with = max(others, key=others.get)
             row.top_copy = round(others[row.copy_with], 4)
-        row.findings += pair_findings(row.file, mine)
+        row.findings += mark_findings(pair_findings(row.file, mine), unsourced)
         row.errors = sum(f.severity == "error" for f in row.findings)
         row.warnings = sum(f.severity == "warning" for f in row.findings)
     result = ReviewResult(folder=str(folder), rows=rows, seconds=round(time.monotonic() - started, 2),
-                          pairs=[{"a": p.a, "b": p.b, "rate": round(p.rate, 4), "run": p.run[:60]} for p in found])
+                          pairs=[{"a": p.a, "b": p.b, "rate": round(p.rate, 4), "run": mark_quote(p.run[:60], unsourced)} for p in found])
     if output is not None:
         write_review(result, Path(output))
     return result

@@ -19,7 +19,7 @@ from pipeline.material.ledger_read import ledger_last_year, read_ledger, statuse
 from pipeline.material.profile import LastYear
 from pipeline.run.last_year import pair
 from pipeline.run.ledger import is_overdue
-from pipeline.run.review import UploadLimits, check_xlsx, upload_text
+from pipeline.run.review import UploadLimits, check_ledger_upload, upload_text
 
 # The fields the form shows and the clerk edits; the others (aspect, evidence, source) are carried along.
 SHOWN = ("problem", "measure", "owner", "deadline", "status", "fixed")
@@ -82,10 +82,12 @@ def ledger_entries(data: bytes, name: str | None = None, limits: UploadLimits | 
                    today: date | None = None) -> Found:
     """The rows of an uploaded 整改清单 as last year's entries: the clerk's 状态 and 完成情况 (her own result), the
     member whose problem a row is (`who`) and whether it is overdue. A ledger with broken rows is refused."""
-    check_xlsx(data, limits or UploadLimits())
-    shown = _shown_name(name, "整改清单.xlsx")
+    # Kept in Excel (.xlsx) or as a Word table (.docx): the clerk's file name says which.
+    suffix = ".docx" if PurePath((name or "").replace("\\", "/")).suffix.lower() == ".docx" else ".xlsx"
+    check_ledger_upload(data, suffix, limits or UploadLimits())
+    shown = _shown_name(name, f"整改清单{suffix}")
     with tempfile.TemporaryDirectory(prefix="duizhao-upload-") as folder:
-        path = Path(folder) / "upload.xlsx"
+        path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         try:
             sheet = read_ledger(path)

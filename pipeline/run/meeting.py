@@ -37,7 +37,7 @@ from pipeline.review.kinds import kinds
 from pipeline.review.meeting_rules import (PairCopy, check_ledger, check_personal, corpus_finding,
                                            pair_findings, pairwise_copy)
 from pipeline.review.structure import Finding, check_structure
-from pipeline.review.unsourced import check_unsourced
+from pipeline.review.unsourced import check_unsourced, mark_findings
 from pipeline.run.last_year import gather_meeting_last_year
 from pipeline.run.meeting_source import MeetingSource, digest, file_digest, last_year_files, read_source
 from pipeline.run.meeting_papers import paper_targets, write_papers
@@ -111,7 +111,8 @@ def check_material(document: Document, spec: MeetingSpec, corpus, facts: list[st
     findings = report.findings + content.findings + (check_personal(document) if personal else [])
     longest = content.metrics.get("copy_longest") or {}
     findings += check_unsourced(document)  # each unsupported sentence, until confirmed or deleted
-    return findings + corpus_finding(content.metrics.get("copy_rate", 0.0), longest.get("source", ""))
+    findings += corpus_finding(content.metrics.get("copy_rate", 0.0), longest.get("source", ""))
+    return mark_findings(findings, document.unsourced)  # a quote of such a sentence carries its mark
 
 
 def _summary(kind: str, name: str, files: list[Path], findings: list[Finding], chars: int = 0) -> MeetingDocument:
@@ -262,12 +263,14 @@ class MeetingJob:
         bodies = {m.name: without_slots(render(job.document.model_copy(update={"title": "", "notice": "", "signature": []})))
                   for m, job in zip(self.meeting.members, self.member_jobs)}
         pairs = pairwise_copy(bodies, mandated)
+        # A run shared by two members may be a sentence the model wrote in both: quoted, it carries the mark.
+        unsourced = [s for job in self.jobs for s in job.document.unsourced]
         documents = []
         for job, (unit, job_files) in zip(self.jobs, outcomes):
             personal = job is not self.group_job
             findings = check_material(job.document, self.spec, corpus, job.profile.all_facts(), personal)
             if personal:
-                findings += pair_findings(job.profile.unit.name, pairs)
+                findings += mark_findings(pair_findings(job.profile.unit.name, pairs), unsourced)
             files.update(job_files)
             doc = _summary("personal" if personal else "group", job.name, list(job_files), findings,
                            count_chars(render(job.document)))

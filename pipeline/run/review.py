@@ -26,7 +26,7 @@ from pipeline.review.report_html import block_of, mark_ranges, render_report_htm
 from pipeline.review.structure import CheckReport, Finding
 from pipeline.text.slots import PENDING  # the review page marks each 【待补】 still to fill
 
-__all__ = ["Review", "UploadLimits", "check_xlsx", "review_text", "check_file", "CheckOptions", "CheckReport", "Finding",
+__all__ = ["Review", "UploadLimits", "check_xlsx", "check_ledger_upload", "review_text", "check_file", "CheckOptions", "CheckReport", "Finding",
            "material_text", "upload_text", "report_html", "block_of", "mark_ranges", "load_corpus", "PENDING"]
 
 
@@ -97,6 +97,16 @@ def check_xlsx(data: bytes, limits: UploadLimits) -> None:
         raise InputError("上传的文件不是有效的 Excel 表格（.xlsx）：请在 Excel 或 WPS 中另存为 .xlsx 后重新上传") from None
     if len(infos) > limits.parts or sum(i.file_size for i in infos) > limits.unpacked_bytes:
         raise InputError("这个表格解压后过大，不像一份整改清单：请只保留整改清单工作表后重新上传")
+
+
+def check_ledger_upload(data: bytes, suffix: str, limits: UploadLimits) -> None:
+    """An uploaded 整改清单: an .xlsx sheet, or a .docx table bounded as any uploaded .docx is."""
+    if suffix != ".docx":
+        check_xlsx(data, limits)
+        return
+    if not zipfile.is_zipfile(BytesIO(data)):
+        raise InputError("上传的文件不是有效的 Word 文件（.docx）：请在 Word 或 WPS 中另存为 .docx 后重新上传")
+    _check_docx(data, limits)
 
 
 def upload_text(data: bytes, suffix: str, limits: UploadLimits | None = None) -> str:

@@ -49,7 +49,7 @@ async def read_material(request: Request, file: UploadFile = File(...)):
 @guarded
 async def read_ledger(request: Request, file: UploadFile = File(...)):
     config = app_state(request).config
-    upload_suffix(file.filename, (".xlsx",), "整改台账")
+    upload_suffix(file.filename, (".xlsx", ".docx"), "整改台账")
     data = await read_upload(file, config.max_material_bytes, "整改台账")
     request_session(request)
     found = await heavy(request, ledger_entries, data, file.filename, config.upload_limits)

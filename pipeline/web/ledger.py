@@ -1,5 +1,5 @@
 """The kept 整改清单 from the workbench: the clerk uploads the filled ledger, the library's `check_ledger_file`
-(the same as `duizhao ledger 整改清单.xlsx --report 进展报告.docx`) validates it, and the page lists the broken
+(the same as `duizhao ledger 整改清单.xlsx|.docx --report 进展报告.docx`) validates it, and the page lists the broken
 cells, the overdue (逾期) and the done rows; the progress report is offered when the ledger has no errors."""
 
 from __future__ import annotations
@@ -9,20 +9,23 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from pipeline.core.errors import InputError
 from pipeline.run.ledger import LedgerReview, check_ledger_file
-from pipeline.run.review import check_xlsx
+from pipeline.run.review import check_ledger_upload
 from pipeline.web.context import app_state, attachment, guarded, heavy, request_session
 from pipeline.web.downloads import DOCX
 from pipeline.web.security import read_upload, upload_suffix
 
 router = APIRouter()
-LEDGER = "ledger.xlsx"  # the clerk's file, only read
+LEDGER = "ledger"  # the clerk's file (.xlsx or .docx), only read
 REPORT = "ledger-report.docx"
 RESULT = "ledger.json"
+_SUFFIXES = (".xlsx", ".docx")  # what the clerk keeps the ledger in: an Excel sheet or a Word table
 
 
-def _review(session, data: bytes, limits) -> LedgerReview:
-    check_xlsx(data, limits)
-    path, report = session.path(LEDGER), session.path(REPORT)
+def _review(session, data: bytes, suffix: str, limits) -> LedgerReview:
+    check_ledger_upload(data, suffix, limits)
+    path, report = session.path(LEDGER + suffix), session.path(REPORT)
+    for old in _SUFFIXES:  # one ledger at a time: the last uploaded
+        session.path(LEDGER + old).unlink(missing_ok=True)
     path.write_bytes(data)
     report.unlink(missing_ok=True)  # a report is never left over from an earlier ledger
     review = check_ledger_file(path, report=report)
@@ -34,11 +37,11 @@ def _review(session, data: bytes, limits) -> LedgerReview:
 @guarded
 async def upload_ledger(request: Request, file: UploadFile = File(...)):
     config = app_state(request).config
-    upload_suffix(file.filename, (".xlsx",), "整改台账")
+    suffix = upload_suffix(file.filename, _SUFFIXES, "整改台账")
     data = await read_upload(file, config.max_material_bytes, "整改台账")
     session = request_session(request)
     session.folder.mkdir(parents=True, exist_ok=True)
-    await heavy(request, _review, session, data, config.upload_limits)
+    await heavy(request, _review, session, data, suffix, config.upload_limits)
     return {"redirect": "/ledger"}
 
 

@@ -42,10 +42,12 @@ class Paragraph:
 
 def _pieces(block, owners: list, colours: dict[str, int], marks: list, unsourced: list[str] = ()) -> list[Piece]:
     kinds: list[set[str]] = [set() for _ in block.text]
-    for sentence in unsourced:
+    for sentence in (s for s in unsourced if s):
         start = block.text.find(sentence)
-        for position in range(start, start + len(sentence) if start >= 0 else 0):
-            kinds[position].add("unsourced")
+        while start >= 0:  # every place it stands, as the .docx highlights it
+            for position in range(start, start + len(sentence)):
+                kinds[position].add("unsourced")
+            start = block.text.find(sentence, start + len(sentence))
     for mark in marks:
         for start, end in mark_ranges(block, mark.anchor, mark.phrase):
             for position in range(start, end):

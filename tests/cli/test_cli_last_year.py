@@ -56,6 +56,57 @@ def test_draft_reads_last_years_material_and_ledger(tmp_path, monkeypatch, retri
     assert "“学习贯彻不够深入”的问题，上年度确定的整改措施是每月集中学习1次，【待补：整改结果】。" in text
 
 
+def test_draft_reads_a_ledger_kept_as_a_word_table(tmp_path, monkeypatch, retriever):
+    """duizhao's 整改清单.docx as the clerk keeps it in Word: a 完成情况 column added, 状态 typed into the cells."""
+    import docx
+    from docx.shared import Mm
+
+    from pipeline.export.ledger import ledger_docx
+
+    monkeypatch.setattr(pipeline.draft.factory, "retriever_factory", lambda settings, on_ingest=None: lambda: retriever)
+    monkeypatch.setattr(pipeline.draft.factory, "drafter_factory", lambda settings: OfflineDrafter)
+    profile = load_profile(TOWNSHIP)
+    spec = resolve_spec(profile, TOWNSHIP.parent)
+    ledger = tmp_path / "整改清单.docx"
+    ledger.write_bytes(ledger_docx(unit_ledger_title(profile, spec), ledger_header(), unit_ledger_rows(profile, spec)))
+    document = docx.Document(str(ledger))
+    table = document.tables[0]
+    table.add_column(Mm(30)).cells[0].text = "完成情况"
+    header = [c.text for c in table.rows[0].cells]
+    row = table.rows[1].cells
+    problem = row[header.index("问题")].text
+    row[header.index("状态")].text, row[header.index("完成情况")].text = "已完成", "台账每月调度，已销号"
+    document.save(str(ledger))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["draft", str(profile_2025(tmp_path)), "--offline", "-o", str(out), "--no-docx",
+                                      "--ledger", str(ledger), "--yes"])
+    assert result.exit_code in (0, 1), result.output
+    assert f"{problem}（" in result.stderr and "结果：台账每月调度，已销号" in result.stderr
+    [md] = out.glob("*.md")
+    assert f"“{problem}”的问题，已完成整改，台账每月调度，已销号。" in md.read_text(encoding="utf-8")
+
+
+def test_draft_covers_each_row_of_last_years_problem_table(tmp_path, monkeypatch, retriever):
+    """Another unit's last-year .docx that lists its problems in a table: each row reaches 上年度整改落实情况."""
+    from tests.material.test_last_year_table import PROBLEMS, tabled_material
+
+    monkeypatch.setattr(pipeline.draft.factory, "retriever_factory", lambda settings, on_ingest=None: lambda: retriever)
+    monkeypatch.setattr(pipeline.draft.factory, "drafter_factory", lambda settings: OfflineDrafter)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["draft", str(profile_2025(tmp_path)), "--offline", "-o", str(out), "--no-docx",
+                                      "--last-year", str(tabled_material(tmp_path)), "--yes"])
+    assert result.exit_code in (0, 1), result.output
+    assert f"1. {PROBLEMS[0]}（措施：每月开展1次专题学习研讨，形成研讨记录；责任人：党组书记；时限：2025年6月底" in result.stderr
+    [md] = out.glob("*.md")
+    text = md.read_text(encoding="utf-8")
+    part = text[text.index("上年度查摆的"):text.index("## 二、")]
+    for problem in PROBLEMS:
+        inner = problem.replace("“", "‘").replace("”", "’")  # a quote inside a quote
+        line = next(line for line in part.splitlines() if f"“{inner}”" in line)
+        assert "上年度确定的整改措施是" in line and line.endswith("，【待补：整改结果】。")
+    assert "土地执法巡查不到位" not in part
+
+
 def test_bad_last_year_files_are_bad_input(tmp_path):
     profile = profile_2025(tmp_path)
     out = tmp_path / "out"

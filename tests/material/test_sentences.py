@@ -39,6 +39,19 @@ def test_md_and_docx_give_the_marked_sentences_back(tmp_path):
     assert load_document(write_docx(read.model_copy(update={"unsourced": []}), tmp_path / "核实后.docx")).document.unsourced == []
 
 
+def test_a_quote_of_a_model_sentence_is_marked_and_nothing_else():
+    from pipeline.material.sentences import mark_quote
+
+    model = ["有的支部“三会一课”质量不高，政绩观存在偏差。", "这些支部书记大多是业务骨干和学科带头人。"]
+    # A run across two sentences: each stretch marked; a short quoted clause too; the unit's words never.
+    assert mark_quote("最长重复：“这些支部书记大多是业务骨干和学科带头人。有的支部“三会一课”）", model) == \
+        "最长重复：“〖无依据：这些支部书记大多是业务骨干和学科带头人。〗〖无依据：有的支部“三会一课”〗）"
+    assert mark_quote("没有的问题：“政绩观存在偏差”", model) == "没有的问题：“〖无依据：政绩观存在偏差〗”"
+    assert mark_quote("全年发文87件，比去年同期多19件", model) == "全年发文87件，比去年同期多19件"
+    assert mark_quote("“支部”", model) == "“支部”"  # shorter than a clause: a word any text shares
+    assert mark_quote("政绩观存在偏差", []) == "政绩观存在偏差"
+
+
 def test_a_docx_sentence_keeps_counting_while_either_its_colour_or_its_comment_stands(tmp_path):
     """A clerk in Word may clear the pink and leave the comment, or delete the comment and leave the pink."""
     import docx

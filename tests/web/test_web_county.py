@@ -126,6 +126,32 @@ def test_a_broken_ledger_names_row_and_column_and_offers_no_report(client, ledge
     assert wrong.status_code == 400 and "不是有效的 Excel" in wrong.json()["error"]
 
 
+def test_a_ledger_kept_as_a_word_table_is_read_the_same(client, tmp_path):
+    import docx
+
+    from pipeline.export.ledger import ledger_docx
+
+    meeting, spec = load_meeting(TOWNSHIP)
+    rows = meeting_ledger_rows(meeting, group_profile(meeting, spec, TOWNSHIP), spec)
+    path = tmp_path / "整改清单.docx"
+    path.write_bytes(ledger_docx(ledger_title(meeting, spec), ledger_header(), rows))
+    document = docx.Document(str(path))
+    cells = document.tables[0].rows[2].cells
+    cells[5].text, cells[6].text = "2025年6月底", "整改中"  # 完成时限 long past: overdue
+    document.tables[0].rows[4].cells[6].text = "做完了"
+    document.save(str(path))
+    reply = client.post("/api/ledger", files={"file": ("整改清单.docx", path.read_bytes())}, headers=H)
+    assert reply.status_code == 200, reply.text
+    page = client.get("/ledger").text
+    assert "表格第5行 第7列（状态）为“做完了”" in page and "下载进展报告" not in page
+    overdue = page.split("逾期（", 1)[1].split("已完成（", 1)[0]
+    assert "表格第3行" in overdue and "2025年6月底" in overdue
+    wrong = client.post("/api/ledger", files={"file": ("整改清单.docx", b"not a zip")}, headers=H)
+    assert wrong.status_code == 400 and "不是有效的 Word 文件" in wrong.json()["error"]
+    other = client.post("/api/ledger", files={"file": ("整改清单.xls", b"x")}, headers=H)
+    assert other.status_code == 400 and ".xlsx / .docx" in other.json()["error"]
+
+
 def test_a_ledger_that_unpacks_too_large_is_refused(client, tmp_path):
     import zipfile
 

@@ -114,7 +114,7 @@ def test_a_meeting_ledger_names_whose_each_row_is(client, tmp_path):
     ("material", "去年.doc", b"x", "上年度材料应为 .docx / .txt / .md 文件"),
     ("material", "去年.txt", "今年工作很忙。\n".encode(), "没有从 上传的文件 中读出问题"),
     ("material", "去年.docx", b"PK\x03\x04broken", "不是有效的 Word(.docx) 文件：上传的文件"),
-    ("ledger", "台账.xls", b"x", "整改台账应为 .xlsx 文件"),
+    ("ledger", "台账.xls", b"x", "整改台账应为 .xlsx / .docx 文件"),
     ("ledger", "台账.xlsx", b"not a zip", "不是有效的 Excel 表格"),
 ])
 def test_bad_uploads_are_one_chinese_line_without_paths(client, tmp_path, kind, name, data, message):

@@ -23,6 +23,7 @@ from pipeline.material.parse import parse_lines
 from pipeline.material.profile import LastYear, Profile
 from pipeline.text.deadlines import deadlines
 from pipeline.text.owners import named_owners
+from pipeline.text.slots import without_slots
 
 _SENTENCE = re.compile(r"[。！？；;]")
 _QUOTED = re.compile(r"“([^”]{4,80})”")
@@ -127,8 +128,11 @@ def _owner(text: str) -> str:
 def split_measure(text: str) -> tuple[str, str, str]:
     """A measure's own words, its owner and its time limit: the lead-in quoting the problem and the clauses
     naming who and by when are taken out of the words."""
+    text = without_slots(text).replace("\n", "")  # an unfilled 【待补】 of last year's draft promised nothing
     owner = _owner(text)
     found = deadlines(text)
+    # "完成时限：2025年3月底前" names the limit; a time inside the measure's words (7日内传达) is part of them.
+    found = [d for d in found if d.label] or found[:1]
     deadline = found[0].value if found else ""
     body = re.sub(_words()["lead_in"], "", text.strip())
     kept = [c for c in re.split(r"(?<=[，。；])", body)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from io import BytesIO
 from pathlib import Path
@@ -84,9 +85,18 @@ def _names() -> dict:
     return lexicon("meeting")["files"]
 
 
+def _formula_words() -> list[str]:
+    """The fixed words of the drafter's measure formulae (责任人：…, 完成时限：…): the same in every member's
+    material by design, so two members given the same time limit are not 雷同 for it."""
+    measures = lexicon("composer")["measures"]
+    templates = [t for key in ("answer", "owner", "deadline") for t in measures[key]]
+    return [part for t in templates for part in re.split(r"\{[a-z_]+\}", t) if len(part.strip("“”，、 ")) >= 3]
+
+
 def mandated_wording(spec: MeetingSpec, documents: list[Document]) -> list[str]:
-    """Wording every material must carry: the meeting's name, aspects (and aliases), spec measures, headings."""
-    words = [spec.name, spec.meeting, *spec.aspect_names()]
+    """Wording every material must carry: the meeting's name, aspects (and aliases), spec measures, headings, and
+    the drafter's measure formulae."""
+    words = [spec.name, spec.meeting, *spec.aspect_names(), *_formula_words()]
     words += [a.measure for a in spec.aspects] + [alias for a in spec.aspects for alias in a.aliases]
     for document in documents:
         for section in document.sections:

@@ -64,6 +64,7 @@ def choose_spec(request: Request, choice: SpecChoice):
 
 
 STALE_PAGE = "这个页面已过时：表格已在另一个页面换了会议规范或导入了资料。请刷新页面后再填写（刚才这次修改没有保存）"
+EDITED_ELSEWHERE = "这个页面已过时：表格已在另一个页面修改过。请刷新页面后再填写（刚才这次修改没有保存）"
 
 
 @router.post("/api/form")
@@ -76,13 +77,17 @@ def save_form(request: Request, form: FormState):
     if old is not None and form.spec and old.spec != form.spec:
         # A page left open from before another spec was chosen (in another tab) must not write its old form over.
         raise InputError(STALE_PAGE, code="stale")
+    shown = request.headers.get("X-Form-Revision", "")
+    if old is not None and shown.isdigit() and int(shown) != session.form_revision():
+        # Saved since this page was shown, by another tab: its older form must not replace what was typed there.
+        raise InputError(EDITED_ELSEWHERE, code="stale")
     if old is not None and old.spec == form.spec:
         # The page sends what it has inputs for; what it does not show is kept from the saved form.
         kept = {name: getattr(old, name) for name in ("extra", "case_extra", "opinions", "session", "outcome") if name not in form.model_fields_set}
         kept["members"] = carry_member_extras(old.members, form.members)
         form = form.model_copy(update=kept)
-    session.save_form(form)
-    return {"saved": True, "at": time.strftime("%H:%M:%S")}
+    revision = session.save_form(form)
+    return {"saved": True, "at": time.strftime("%H:%M:%S"), "revision": revision}
 
 
 @router.post("/api/form/feedback")
@@ -138,6 +143,9 @@ def undo_form_step(request: Request):
     session = request_session(request)
     if session.undo_step() is None:
         raise InputError("没有可以撤销的操作")
+    target = session.undo_target()
+    if target is not None and target.spec and target.spec not in visible_specs(request):
+        raise InputError("这一步所用的会议规范已经删除，表格无法回到那时的内容")
     session.undo_form()
     return {"redirect": "/form"}
 

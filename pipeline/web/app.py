@@ -197,6 +197,7 @@ def create_app(config: WebConfig) -> FastAPI:
                     job=job.id if job else "", has_draft=session.draft_text() is not None,
                     blank_member=align_members([MemberForm()], spec)[0], whole_meeting=has_members(form),
                     has_meeting=session.path(MEETING_RESULT).is_file(), undo=session.undo_step(),
+                    undone=session.step_undone(), revision=session.form_revision(),
                     ask_draft=question("meeting", meeting_edits(session)) if has_members(form)
                     else question("draft", draft_edits(session)))
 

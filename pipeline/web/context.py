@@ -65,7 +65,11 @@ def visible_specs(request: Request) -> dict:
 
 def session_spec(request: Request, spec_id: str):
     """A spec by id, if this session may use it: another session's spec from a notice is unknown here."""
-    return service.spec_of(spec_id, visible_specs(request))
+    specs = visible_specs(request)
+    if spec_id not in specs:
+        # A page shown before the spec was deleted, or another clerk's: the clerk's next step, not a list of ids.
+        raise InputError(f"未知的会议规范：{spec_id}（可能已被删除）。请回到首页，从列表中重新选择会议规范")
+    return specs[spec_id]
 
 
 def spec_rows(request: Request) -> list[dict]:
@@ -87,7 +91,7 @@ def review_context(session: Session, review) -> dict:
     return {"paragraphs": shown, "findings": listed, "colours": colours, "report": review.report,
             "metrics": review.report.metrics, "severity": SEVERITY, "mark_kinds": MARK_KINDS, "meta": session.meta(),
             "spec": review.spec, "ledger": session.path("drafted-profile.yaml").is_file(),
-            "undo": session.draft_undo_step()}
+            "undo": session.draft_undo_step(), "undone": session.draft_step_undone()}
 
 
 def attachment(data: bytes, name: str, media: str) -> Response:

@@ -37,6 +37,7 @@ router = APIRouter()
 SEVERITY_ORDER = {"error": 0, "warning": 1}
 RESULT_FILE = MEETING_RESULT  # the workbench's own record of the last draft (not the runner's)
 EDITS = "meeting-edits"  # the clerk's edited text of each material, by the material's file name
+PREVIOUS_ZIP = "meeting-previous.zip"  # the materials a new draft replaced, with the clerk's edits, to download
 MEDIA = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
          ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".md": "text/markdown",
          ".json": "application/json"}
@@ -107,7 +108,8 @@ def meeting_page(request: Request):
     return state.templates.TemplateResponse(request, "meeting.html", {
         "meeting": kept[1], "result": found, "kinds": lexicon("meeting")["index"]["kinds"],
         "model": state.model_available(), "job": job.id if job else "", "severity": SEVERITY,
-        "ask_draft": question("meeting", meeting_edits(session))})
+        "ask_draft": question("meeting", meeting_edits(session)),
+        "previous": session.path(PREVIOUS_ZIP).is_file()})
 
 
 @router.post("/api/meeting/draft")
@@ -154,6 +156,9 @@ def _submit(state, session, offline: bool, whole, spec) -> dict:
                 if finished[unit] == planned.get(unit):
                     job.emit("done-item", key=unit)
 
+        if meeting_edits(session):
+            # The clerk agreed to redraft over her edits: the materials as she left them stay downloadable.
+            write_atomic({session.path(PREVIOUS_ZIP): _zip_bytes(session)})
         options = DraftOptions(outdir=session.path("meeting-out"), force=True)
         done = asyncio.run(draft_meeting((whole, spec), options, drafter, state.retriever,
                                          corpus_loader=lambda: load_corpus(None), progress=progress))
@@ -253,10 +258,24 @@ def download_meeting_file(request: Request, number: int):
 def download_meeting_zip(request: Request):
 
     session = request_session(request)
-    files = _files(session)
+    return attachment(_zip_bytes(session), f"{file_stem(result(session)['unit'])}.zip", "application/zip")
+
+
+@router.get("/meeting/previous.zip")
+@guarded
+def download_previous_zip(request: Request):
+    """The materials the last redraft replaced, as the clerk had edited them."""
+    session = request_session(request)
+    try:
+        data = session.path(PREVIOUS_ZIP).read_bytes()
+    except OSError:
+        raise InputError("没有重新起草前的材料", code="not-found") from None
+    return attachment(data, f"{file_stem(result(session)['unit'])}-重新起草前.zip", "application/zip")
+
+
+def _zip_bytes(session) -> bytes:
     buffer = BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in files:
+        for path in _files(session):
             archive.writestr(path.name, _file_bytes(session, path))
-
-    return attachment(buffer.getvalue(), f"{file_stem(result(session)['unit'])}.zip", "application/zip")
+    return buffer.getvalue()

@@ -75,12 +75,26 @@ def confirm_notice(request: Request, body: Confirm):
         raise InputError(f"规范编号只能用小写字母、数字和连字符：{body.id}")
     proposed = notice_spec(upload_text(path.read_bytes(), path.suffix))
     ask_first(body.replace, "notice", filled(session.form()), proposed.name)  # before anything is saved
-    spec_id = _free(request, body.id) if body.id else free_spec_id(proposed.id)
-    spec, _ = new_spec(path, spec_id)
-    state.owners.own(spec.id, session.id)
+    spec = None if body.id else _made_before(request, proposed)
+    if spec is None:
+        spec_id = _free(request, body.id) if body.id else free_spec_id(proposed.id)
+        spec, _ = new_spec(path, spec_id)
+        state.owners.own(spec.id, session.id)
     session.replace_form(service.switch_spec(session.form(), spec), "确认会议通知")
     session.save_meta({**session.meta(), "notice_spec": spec.id, "notice_saved": time.strftime("%Y-%m-%d %H:%M")})
     return {"redirect": "/form", "spec": spec.id}
+
+
+def _made_before(request: Request, proposed):
+    """This session's spec from the same notice (confirmed again, e.g. after undoing it): used again, so the
+    clerk's list does not fill with copies of one meeting."""
+    def shape(spec):
+        return spec.name, spec.aspect_names(), [(p.role, p.heading) for p in getattr(spec, "parts", [])]
+
+    owners = app_state(request).owners.all()
+    session = request.state.session_id
+    return next((spec for key, spec in visible_specs(request).items()
+                 if owners.get(key) == session and shape(spec) == shape(proposed)), None)
 
 
 def _free(request: Request, wanted: str) -> str:
@@ -98,6 +112,10 @@ def delete_spec(request: Request, spec_id: str):
     session = request_session(request)
     if not _ID.match(spec_id) or state.owners.owner(spec_id) != session.id:
         raise InputError("没有这个会议规范，或它不是您从通知生成的", code="not-found")
+    form = session.form()
+    if form is not None and form.spec == spec_id:
+        # The filled form would be left on a spec that no longer exists and could not be opened.
+        raise InputError("表格正按这个会议规范填写，不能删除；请先选用其他会议规范")
     delete_user_spec(spec_id)
     state.owners.forget(spec_id)
     return {"deleted": spec_id}

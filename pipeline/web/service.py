@@ -32,6 +32,11 @@ model_configured = models.model_configured
 default_retriever_factory = models.retriever_factory
 
 
+# A spec this session made from a notice: the library's note names the saved copy and a CLI command, not the
+# clerk's own step.
+OWN_SOURCE = "由您上传的会议通知生成，方面与结构须与通知原文逐项核对后再用"
+
+
 def spec_rows(owners=None, session: str = "") -> list[dict]:
     """The specs a session may use: built-in, the administrator's, and those it made from notices (deletable)."""
     rows = []
@@ -39,7 +44,7 @@ def spec_rows(owners=None, session: str = "") -> list[dict]:
         owner = owners.owner(s.id) if owners is not None else None
         if owner is None or owner == session:
             rows.append({"id": s.id, "name": s.name, "year": s.year or "", "body": s.body, "meeting": s.meeting,
-                         "status": STATUS.get(s.status, s.status), "source": s.source, "aspects": len(s.aspects),
+                         "status": STATUS.get(s.status, s.status), "source": OWN_SOURCE if owner is not None else s.source, "aspects": len(s.aspects),
                          "own": owner is not None})
     return rows
 

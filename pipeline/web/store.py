@@ -86,16 +86,29 @@ class Session:
         except ValueError:
             return None  # a damaged file is a fresh start, not a crash
 
-    def save_form(self, state: FormState) -> None:
-        self._write("form.json", state.model_dump_json(indent=1).encode("utf-8"))
+    def form_revision(self) -> int:
+        """How many times the form was saved: a page knows the one it was shown, so a page left open in another
+        tab cannot save over what was typed since."""
+        try:
+            return int(self.path("form.rev").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return 0
 
-    def replace_form(self, state: FormState, why: str) -> None:
+    def save_form(self, state: FormState) -> int:
+        revision = self.form_revision() + 1
+        self.folder.mkdir(parents=True, exist_ok=True)
+        write_atomic({self.path("form.json"): state.model_dump_json(indent=1).encode("utf-8"),
+                      self.path("form.rev"): str(revision).encode("utf-8")})
+        return revision
+
+    def replace_form(self, state: FormState, why: str, undone: bool = False) -> None:
         """A step that replaces what the clerk typed (a spec change, a notice confirmed, a file imported): the form
-        before it is kept, so the step can be undone."""
+        before it is kept, so the step can be undone. `undone`: the step was just undone, so keeping the form it
+        had made lets it be redone."""
         old = self.form()
         if old is not None:
-            self._write("form.undo.json", json.dumps({"why": why, "form": old.model_dump(mode="json")},
-                                                     ensure_ascii=False).encode("utf-8"))
+            kept = {"why": why, "undone": undone, "form": old.model_dump(mode="json")}
+            self._write("form.undo.json", json.dumps(kept, ensure_ascii=False).encode("utf-8"))
         self.save_form(state)
 
     def undo_step(self) -> str | None:
@@ -103,13 +116,26 @@ class Session:
         kept = self._read_json("form.undo.json", None)
         return kept.get("why") if isinstance(kept, dict) else None
 
+    def step_undone(self) -> bool:
+        """The last replacing step of the form was undone: what is kept is its result, to redo it."""
+        kept = self._read_json("form.undo.json", None)
+        return isinstance(kept, dict) and bool(kept.get("undone"))
+
+    def undo_target(self) -> FormState | None:
+        """The form an undo (or redo) would bring back."""
+        kept = self._read_json("form.undo.json", None)
+        try:
+            return FormState.model_validate(kept["form"])
+        except (TypeError, KeyError, ValueError):
+            return None
+
     def undo_form(self) -> FormState:
         """The form as it was before the last replacing step; the step itself becomes undoable in turn."""
         kept = self._read_json("form.undo.json", None)
         if not isinstance(kept, dict):
             raise ValueError("nothing to undo")
         before = FormState.model_validate(kept["form"])
-        self.replace_form(before, "撤销")
+        self.replace_form(before, kept.get("why") or "", undone=not kept.get("undone"))
         return before
 
     def meta(self) -> dict:
@@ -159,6 +185,10 @@ class Session:
         except OSError:
             return None
 
+    def draft_step_undone(self) -> bool:
+        """The last step that replaced the material was undone: the material kept aside is its result."""
+        return (self.path("draft-undo") / "undone").is_file()
+
     def kept_draft(self) -> Session | None:
         """The material the last upload or new draft replaced, read as the session's own (for its download)."""
         if self.draft_undo_step() is None:
@@ -181,7 +211,9 @@ class Session:
         for name in self.DRAFT_FILES:
             if (aside / name).is_file():
                 shutil.move(str(aside / name), self.path(name))
-        (swap / "why.txt").write_text("撤销", encoding="utf-8")
+        (swap / "why.txt").write_text(self.draft_undo_step() or "", encoding="utf-8")
+        if not self.draft_step_undone():
+            (swap / "undone").touch()
         shutil.rmtree(aside, ignore_errors=True)
         swap.rename(aside)
 

@@ -60,6 +60,15 @@ def test_a_measure_splits_into_its_words_owner_and_time_limit():
         "把积分每季度公示一次", "支部书记", "2021年12月底前")
 
 
+def test_our_own_draft_edited_by_a_clerk_reads_its_filled_measures_and_no_prompt():
+    """Last year's draft, a clerk having filled some measures: a 【待补】 left standing is no measure, and the
+    labelled 完成时限 is the limit, not a time inside the measure's words."""
+    assert split_measure("针对“社区食堂账目公开不及时”，【待补：具体措施、责任人、完成时限】") == ("", "", "")
+    assert split_measure("对“传达学习上级精神不够及时”的问题，建立“第一议题”制度，上级精神7日内传达到全体党员。"
+                         "责任人：支部书记李红，完成时限：2025年3月底前。") == (
+        "建立“第一议题”制度，上级精神7日内传达到全体党员", "支部书记李红", "2025年3月底前")
+
+
 def test_a_file_without_problems_is_bad_input(tmp_path):
     path = tmp_path / "notice.txt"
     path.write_text("关于召开组织生活会的通知\n各支部：请于月底前召开。\n", encoding="utf-8")

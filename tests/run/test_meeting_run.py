@@ -270,3 +270,18 @@ def test_last_years_ledger_goes_to_the_班子_and_each_member(tmp_path, retrieve
     carried = [[c.value for c in row] for row in sheet.iter_rows(min_row=2) if row[3].value == "上年度未完成"]
     assert len(carried) == len(rows) - 1
     assert any(row[2] == criticised.problem and row[7] == "未开始" for row in carried)
+
+
+def test_two_members_given_the_same_time_limit_are_not_copies_of_each_other():
+    """The drafter's measure formula (由…负责，完成时限：…) is the same in every member's material; with the clerk's
+    same date for two members its shared run must not read as 雷同 (short materials, most of them still 【待补】)."""
+    from pipeline.material.specs import load_spec
+    from pipeline.review.meeting_rules import pairwise_copy
+    from pipeline.run.meeting import mandated_wording
+
+    spec = load_spec("2025-niandu-minzhu")
+    texts = {name: f"（一）关于强化政治忠诚方面的整改。针对“{problem}”，{measure}，由{name}负责，完成时限：2026年6月底前。"
+             for name, problem, measure in (("王志强", "调查研究不够深入", "每月到联系点1次"),
+                                            ("李红", "推动重点项目有畏难情绪", "每周调度产业园项目"))}
+    assert pairwise_copy(texts, [])[0].rate > 0.1  # the formula alone would flag the pair
+    assert pairwise_copy(texts, mandated_wording(spec, []))[0].rate < 0.05

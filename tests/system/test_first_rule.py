@@ -159,7 +159,8 @@ def test_ledger_progress_report(drafted, tmp_path):
 # Each GET route of the app, by what it gives: a page, a file, or nothing a claim can reach (the form, the jobs API,
 # static files). A route added later fails here until the audit reads it.
 PAGES = {"/review", "/meeting", "/county", "/ledger", "/"}
-FILES = {"/download/{kind}", "/download/kept/{kind}", "/meeting/files/{number}", "/meeting/all.zip", "/county/download", "/ledger/report"}
+FILES = {"/download/{kind}", "/download/kept/{kind}", "/meeting/files/{number}", "/meeting/all.zip",
+         "/meeting/previous.zip", "/county/download", "/ledger/report"}
 OTHER = {"/form", "/api/profile.yaml", "/api/jobs/{job_id}", "/api/jobs/{job_id}/events", "/static"}
 
 
@@ -262,6 +263,10 @@ def test_workbench_meeting_pages_downloads_and_reviews(workbench, drafted):
         leaks += leaks_file(name, data, f"/meeting/files/{number} (edited)")
     name, data = fetched(client, "/meeting/all.zip")
     leaks += leaks_file(name, data, "/meeting/all.zip")
+    # Drafted again over the edits (she agreed): the materials as she left them are kept as a .zip.
+    draft(client)
+    name, data = fetched(client, "/meeting/previous.zip")
+    leaks += leaks_file(name, data, "/meeting/previous.zip")
     # The county review and the ledger report over the workbench's own downloads.
     materials = [fetched(client, f"/meeting/files/{n}") for n in numbers]
     uploads = [("files", (n, d)) for n, d in materials if n.endswith(".docx") and "材料" in n]

@@ -53,3 +53,8 @@ def test_several_materials_and_the_ledger_from_the_start_page(page, tmp_path, le
     expect(page.locator("table.ledger-overdue")).to_contain_text("2025年6月底")
     expect(page.locator("table.ledger-done")).to_contain_text("调度会记录12份")
     expect(page.get_by_role("link", name="下载进展报告（.docx）")).to_be_visible()
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    with page.expect_download() as report:
+        page.get_by_role("link", name="下载进展报告（.docx）").click()
+    assert report.value.suggested_filename.endswith("进展报告.docx") and asked == []  # no empty alert on a page without a message box

@@ -288,3 +288,43 @@ def test_typing_during_a_save_is_not_reported_saved_and_survives_a_reload(page):
     page.reload()
     expect(page.locator("[data-f=unit_name]")).to_have_value("城关镇东山村党支部")
     expect(page.locator("fieldset[data-aspect=政治纪律] [data-r=problem]")).to_have_value("学习条例联系实际不够")
+
+
+def test_a_download_shows_it_is_working_and_a_refusal_is_a_message_not_a_raw_page(page):
+    from playwright.sync_api import expect
+
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(page.url)  # the start page again, now with the console listened to
+    _pick(page, "2024-dangji-zuzhi")
+    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
+    page.locator("#draft").click()
+    page.wait_for_url("**/review")
+    zip_link = page.locator("a[href='/download/zip']")
+    with page.expect_download() as download:
+        zip_link.click()
+        expect(zip_link).to_have_attribute("aria-busy", "true")  # at once, while the archive is made
+    assert download.value.suggested_filename == "城关镇东山村党支部.zip"
+    expect(zip_link).not_to_have_attribute("aria-busy", "true")
+    # A file the server no longer has (another tab redrafted): the page stays, the clerk reads why.
+    page.evaluate("document.querySelector(\"a[href='/download/md']\").setAttribute('href', '/meeting/files/99')")
+    page.locator("a[href='/meeting/files/99']").click()
+    expect(page.locator("#message")).to_be_visible()
+    assert page.url.endswith("/review") and "{" not in page.locator("#message").inner_text()
+    assert len(errors) == 1 and "404" in errors[0]  # only the refused file: no script error, no missing icon
+
+
+def test_a_second_tab_left_open_cannot_autosave_over_the_first(page):
+    from playwright.sync_api import expect
+
+    _pick(page, "generic-zuzhi")
+    with page.context.expect_page() as opened:  # the same form in a second tab
+        page.evaluate("window.open(location.href)")
+    other = opened.value
+    other.wait_for_load_state()
+    page.locator("[data-f=unit_name]").fill("城关镇东山村党支部")
+    expect(page.locator("#saved")).to_contain_text("已自动保存")
+    other.locator("[data-f=talks]").fill("12")
+    expect(other.locator("#saved")).to_contain_text("另一个页面修改过")
+    page.reload()
+    expect(page.locator("[data-f=unit_name]")).to_have_value("城关镇东山村党支部")

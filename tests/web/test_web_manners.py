@@ -76,12 +76,24 @@ def test_a_notice_spec_gets_an_id_belongs_to_its_session_and_can_be_deleted(app,
     assert spec in mine.get("/").text and spec not in other.get("/").text
     refused = other.post("/api/spec", json={"spec": spec}, headers=H)
     assert refused.status_code == 400 and "未知的会议规范" in refused.json()["error"]
+    assert "generic-zuzhi" not in refused.json()["error"] and "重新选择" in refused.json()["error"]  # a step, not ids
     assert other.post(f"/api/specs/{spec}/delete", headers=H).status_code == 404
     assert mine.post("/api/specs/2024-dangji-zuzhi/delete", headers=H).status_code == 404  # built-in: not ours
-    second = _confirm_notice(mine)
-    assert second == "2026-niandu-minzhu-2"  # a second confirmation does not overwrite the first
+    # The same notice confirmed again (after undoing it, say) is the same spec, not a copy in the list.
+    assert _confirm_notice(mine) == spec and mine.get("/").text.count('class="delete-spec"') == 1
+    second = _confirm_notice(other)
+    assert second == "2026-niandu-minzhu-2"  # another clerk's confirmation does not overwrite the first
+    start = mine.get("/").text
+    assert "由您上传的会议通知生成" in start and "notice.txt" not in start and "specs new" not in start
+    # The form is on it: deleting would strand the form, so it is refused in words until another spec is chosen.
+    refused = mine.post(f"/api/specs/{spec}/delete", headers=H)
+    assert refused.status_code == 400 and "请先选用其他会议规范" in refused.json()["error"]
+    mine.post("/api/spec", json={"spec": "2024-dangji-zuzhi", "replace": True}, headers=H)
     assert mine.post(f"/api/specs/{spec}/delete", headers=H).json() == {"deleted": spec}
-    assert spec not in mine.get("/").text.replace(second, "")
+    undo = mine.post("/api/form/undo", headers=H)  # back to the deleted spec: refused, the form stays usable
+    assert undo.status_code == 400 and "会议规范已经删除" in undo.json()["error"]
+    assert 'data-spec="2024-dangji-zuzhi"' in mine.get("/form").text
+    assert f'data-spec="{spec}"' not in mine.get("/").text
     assert not (tmp_path / "home" / "specs" / f"{spec}.yaml").exists()
 
 
@@ -105,6 +117,11 @@ def test_confirming_a_notice_keeps_the_filled_form_and_can_be_undone(app):
     assert client.post("/api/form/undo", headers=H).json() == {"redirect": "/form"}
     back = client.get("/form").text
     assert 'data-spec="2024-dangji-zuzhi"' in back and "学习不深" in back
+    # Undone, the step can be redone, and is named as what it was, not as an undo of an undo.
+    assert "重做“确认会议通知”" in back and "撤销“撤销" not in back
+    client.post("/api/form/undo", headers=H)
+    again = client.get("/form").text
+    assert spec in again and "东山村党支部" in again and "撤销“确认会议通知”" in again
 
 
 def test_importing_a_file_over_a_filled_form_can_be_undone(app):
@@ -141,8 +158,10 @@ def test_an_uploaded_material_over_an_edited_draft_can_be_undone(app):
     assert client.post("/api/draft/undo", headers=H).json() == {"redirect": "/review"}
     back = client.get("/review").text
     assert "我亲手改过的这一段" in back and "调研不够" not in back
+    assert "重做“上传材料”" in back and "撤销“撤销" not in back
     client.post("/api/draft/undo", headers=H)  # and the undo itself can be undone
-    assert "调研不够" in client.get("/review").text
+    again = client.get("/review").text
+    assert "调研不够" in again and "撤销“上传材料”" in again
 
 
 def test_a_session_past_its_quota_loses_only_its_drafting_caches(tmp_path):
@@ -209,3 +228,21 @@ def test_a_page_left_open_from_another_spec_cannot_save_over_the_form(client):
     assert stale.status_code == 409 and "刷新" in stale.json()["error"]
     page = client.get("/form").text
     assert "城关镇东山村党支部" in page and "旧页面里的改动" not in page
+
+
+def test_a_page_left_open_cannot_save_over_what_another_tab_typed_since(client):
+    """Two tabs on the same form: each save names the revision its page was shown; the older page is refused."""
+    import re
+
+    client.post("/api/spec", json={"spec": "generic-zuzhi"}, headers=H)
+    shown = re.search(r'data-revision="(\d+)"', client.get("/form").text).group(1)  # both tabs opened now
+    first = client.post("/api/form", json={"spec": "generic-zuzhi", "unit_name": "东山村党支部"},
+                        headers={**H, "X-Form-Revision": shown})
+    assert first.status_code == 200
+    stale = client.post("/api/form", json={"spec": "generic-zuzhi", "talks": "12"}, headers={**H, "X-Form-Revision": shown})
+    assert stale.status_code == 409 and "另一个页面修改过" in stale.json()["error"]
+    assert "东山村党支部" in client.get("/form").text
+    # The tab that saved goes on saving with the revision it was given back.
+    again = client.post("/api/form", json={"spec": "generic-zuzhi", "unit_name": "东山村党支部", "talks": "12"},
+                        headers={**H, "X-Form-Revision": str(first.json()["revision"])})
+    assert again.status_code == 200

@@ -123,6 +123,7 @@ def test_a_meeting_typed_into_the_form_drafts_every_material(client, tmp_path):
     assert status["status"] == "done", status["message"]
     page = client.get("/meeting").text
     assert page.count("<td>个人对照检查材料</td>") == 2 and page.count("<td>相互批评意见</td>") == 2
+    assert "请在表单的“会议安排与结果”中填写" in page and "session" not in page.split('id="session-facts"')[1][:200]
     # The personal material is the member's own: her problem and fact, in her voice.
     archive = zipfile.ZipFile(io.BytesIO(client.get("/meeting/all.zip").content))
     personal = next(n for n in archive.namelist() if "李芳" in n and n.endswith(".md") and "批评" not in n)

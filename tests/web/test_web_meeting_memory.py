@@ -44,6 +44,10 @@ def test_a_meeting_is_drafted_from_memory_and_an_old_one_goes_past_the_quota(cli
     client.post("/api/form", json={**meeting_form(TWO), "unit_name": "河东村党支部"}, headers=H)
     assert client.post("/api/draft", json={"offline": True}, headers=H).status_code == 409
     drafted(client, {**meeting_form(TWO), "unit_name": "河东村党支部"}, replace=True)
+    # Redrafted over the edit: the materials as the clerk left them are one download away.
+    assert "下载重新起草前的材料" in client.get("/meeting").text
+    previous = zipfile.ZipFile(io.BytesIO(client.get("/meeting/previous.zip").content))
+    assert any("亲笔改写。" in previous.read(n).decode("utf-8") for n in previous.namelist() if n.endswith(".md"))
     drafted(client, {**meeting_form(TWO), "unit_name": "河南村党支部"})
     folders = sorted(p.name for p in session.path("meeting-out").iterdir() if p.is_dir())
     assert len(folders) == 3

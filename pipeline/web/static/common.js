@@ -56,7 +56,7 @@ async function busy(button, label, work) {
 
 function showMessage(text) {
   const box = document.getElementById("message");
-  if (!box) { alert(text); return; }
+  if (!box) { if (text) alert(text); return; }  // a page without a message box: only something to say is said
   box.textContent = text;
   box.hidden = !text;
   if (text) box.scrollIntoView({block: "nearest"});
@@ -76,3 +76,46 @@ async function uploadFile(inputId, url, button) {
     if (data) window.location.href = data.redirect;
   } catch (e) { showMessage(e.message); }
 }
+
+// A download: the link shows it is working while the file is made (a meeting's .zip takes a moment), and a refusal
+// (no draft any more, a file gone after redrafting in another tab) is one message here, not a raw page.
+async function download(link) {
+  if (link.classList.contains("busy")) return;
+  link.classList.add("busy");
+  link.setAttribute("aria-busy", "true");
+  try {
+    let response;
+    try {
+      response = await fetch(link.getAttribute("href"), {credentials: "same-origin"});
+    } catch (e) {
+      showMessage("连接不上工作台服务，请确认 duizhao serve 仍在运行");
+      return;
+    }
+    if (!response.ok) {
+      let data = {};
+      try { data = await response.json(); } catch (e) { data = {}; }
+      showMessage(data.error || ("无法下载（" + response.status + "）"));
+      return;
+    }
+    const disposition = response.headers.get("Content-Disposition") || "";
+    const match = disposition.match(/filename\*=UTF-8''([^;]+)/);
+    const save = document.createElement("a");
+    save.href = URL.createObjectURL(await response.blob());
+    save.download = match ? decodeURIComponent(match[1]) : "duizhao";
+    document.body.appendChild(save);
+    save.click();
+    save.remove();
+    setTimeout(function () { URL.revokeObjectURL(save.href); }, 60000);
+    showMessage("");
+  } finally {
+    link.classList.remove("busy");
+    link.removeAttribute("aria-busy");
+  }
+}
+
+document.addEventListener("click", function (event) {
+  const link = event.target.closest("a[href^='/download/'], a[href^='/meeting/files/'], a[href$='.zip'], a[href='/ledger/report']");
+  if (!link || event.defaultPrevented || event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  event.preventDefault();
+  download(link);
+});

@@ -54,7 +54,10 @@ function save(leaving) {
   savedLabel.textContent = "保存中…";
   saving = saving.then(function () {
     const state = collect();
-    return api("/api/form", {body: state, keepalive: leaving === true}).then(function (data) {
+    // The revision this page last saw: a save from a page another tab has saved over since is refused.
+    const headers = {"X-Form-Revision": form.dataset.revision};
+    return api("/api/form", {body: state, headers: headers, keepalive: leaving === true}).then(function (data) {
+      form.dataset.revision = String(data.revision);
       if (timer === null) savedLabel.textContent = "已自动保存 " + data.at;
       return feedback(state);
     });
@@ -283,24 +286,9 @@ draftButton.addEventListener("click", async function () {
 });
 if (draftButton.dataset.job) follow(draftButton.dataset.job, null);
 
-// The YAML download: save first, and show a form that cannot make a profile as one message, not a raw page.
+// The YAML download: save first, then as every download (common.js): a form that cannot make a profile is one message.
 document.getElementById("yaml-download").addEventListener("click", async function (event) {
   event.preventDefault();
   await save();
-  const response = await fetch("/api/profile.yaml", {credentials: "same-origin"});
-  if (!response.ok) {
-    let data = {};
-    try { data = await response.json(); } catch (e) { data = {}; }
-    showMessage(data.error || "无法生成单位资料");
-    return;
-  }
-  const disposition = response.headers.get("Content-Disposition") || "";
-  const match = disposition.match(/filename\*=UTF-8''([^;]+)/);
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(await response.blob());
-  link.download = match ? decodeURIComponent(match[1]) : "duizhao.yaml";
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  showMessage("");
+  await download(this);
 });

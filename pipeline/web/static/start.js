@@ -3,7 +3,9 @@ document.querySelectorAll("button.pick").forEach(function (button) {
   button.addEventListener("click", async function () {
     try {
       const data = await replacing(button.dataset.ask, function (replace) {
-        return api("/api/spec", {body: {spec: button.dataset.spec, replace: replace}});
+        return busy(button, "正在打开…", function () {
+          return api("/api/spec", {body: {spec: button.dataset.spec, replace: replace}});
+        });
       });
       if (data) window.location.href = data.redirect;
     } catch (e) { showMessage(e.message); }
@@ -51,7 +53,9 @@ if (noticeUpload) {
   noticeConfirm.addEventListener("click", async function () {
     try {
       const data = await replacing(noticeConfirm.dataset.ask, function (replace) {
-        return api("/api/notice/confirm", {body: {replace: replace}});
+        return busy(noticeConfirm, "正在保存…", function () {
+          return api("/api/notice/confirm", {body: {replace: replace}});
+        });
       });
       if (data) window.location.href = data.redirect;
     } catch (e) { showMessage(e.message); }

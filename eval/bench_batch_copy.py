@@ -4,7 +4,9 @@ For each pair of drafts: the share of one draft's characters lying in runs of �
 other (both directions, the higher one printed). For each draft: the same rate against the packaged 范文.
 The meeting's mandated wording (its name, the title pattern, the aspect names and aliases, the section
 headings the pipeline writes) is exempt: two units of the same meeting must share it. So are the 【待补：…】
-slots: they are prompts to the user, not text of the material, and must be gone before it is handed in.
+slots: they are prompts to the user, not text of the material, and must be gone before it is handed in; and the
+composer's connective formulae (review/mandated.py `composer_formulae`, which the product's own cross-draft check
+exempts too): 现将……报告如下 and the like assert nothing about a unit and stand in every material of the genre.
 Targets: highest pairwise rate ≤ 10 %, every draft vs the 范文 ≤ 5 %.
 
 Meeting files (examples/meetings/*.yaml) are drafted whole, and their members' personal materials compared
@@ -35,6 +37,7 @@ from pipeline.material.meeting import is_meeting_file
 from pipeline.material.profile import load_profile, resolve_spec
 from pipeline.models.embed import HashingEmbeddings
 from pipeline.review.copyrate import load_corpus
+from pipeline.review.mandated import composer_formulae
 from pipeline.review.meeting_rules import pairwise_copy
 from pipeline.run.meeting import draft_meeting, mandated_wording
 from pipeline.run.runner import DraftOptions, draft_all
@@ -57,7 +60,7 @@ def mandated(spec) -> list[str]:
 def exempt(text: str, spec) -> str:
     # A separator that is content to the overlap engine, so no run bridges the cut.
     text = re.sub(r"【[^【】]*】", "|", text)
-    for piece in mandated(spec):
+    for piece in [*mandated(spec), *composer_formulae()]:
         text = text.replace(piece, "|")
     return text
 
@@ -142,7 +145,7 @@ def main() -> None:
     vs_corpus = {name: corpus.check(text).rate for name, text in texts.items()}
 
     width = max(map(len, names))
-    print(f"{len(names)} offline drafts; 13-字 copy rate, mandated wording and 【待补】 slots exempt")
+    print(f"{len(names)} offline drafts; 13-字 copy rate, mandated wording, 【待补】 slots and connective formulae exempt")
     print(f"{'draft':<{width}}  chars  vs 范文  highest vs another draft")
     for name in names:
         mine = {(b if a == name else a): rate for (a, b), rate in pairs.items() if name in (a, b)}

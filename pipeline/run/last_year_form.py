@@ -61,19 +61,24 @@ def _unpathed(exc: InputError, folder: str, path: Path) -> InputError:
     return InputError(str(exc).replace(str(path), UPLOADED).replace(folder, "").splitlines()[0], code=exc.code)
 
 
+def _read_upload(data: bytes, suffix: str, reader):
+    """`reader` over the upload's bytes in a file of its own; an error names no server path."""
+    with tempfile.TemporaryDirectory(prefix="duizhao-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        try:
+            return reader(path)
+        except InputError as exc:
+            raise _unpathed(exc, folder, path) from None
+
+
 def material_entries(data: bytes, suffix: str, name: str | None = None,
                      limits: UploadLimits | None = None) -> Found:
     """Last year's problems (with measure, owner and time limit where the text says so) from an uploaded material
     (.docx/.md/.txt), bounded as any uploaded material is."""
     upload_text(data, suffix, limits)  # refused here, in its one line, if it unpacks or reads too large
     shown = _shown_name(name, f"upload{suffix}")
-    with tempfile.TemporaryDirectory(prefix="duizhao-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(data)
-        try:
-            entries = read_last_year(path)
-        except InputError as exc:
-            raise _unpathed(exc, folder, path) from None
+    entries = _read_upload(data, suffix, read_last_year)
     source = lexicon("last_year")["source_material"].format(name=shown)
     return Found(source=source, entries=[FoundEntry(**{**e.model_dump(), "source": source}) for e in entries])
 
@@ -86,13 +91,7 @@ def ledger_entries(data: bytes, name: str | None = None, limits: UploadLimits | 
     suffix = ".docx" if PurePath((name or "").replace("\\", "/")).suffix.lower() == ".docx" else ".xlsx"
     check_ledger_upload(data, suffix, limits or UploadLimits())
     shown = _shown_name(name, f"整改清单{suffix}")
-    with tempfile.TemporaryDirectory(prefix="duizhao-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(data)
-        try:
-            sheet = read_ledger(path)
-        except InputError as exc:
-            raise _unpathed(exc, folder, path) from None
+    sheet = _read_upload(data, suffix, read_ledger)
     if sheet.errors:
         first = sheet.errors[0].message
         more = f"等 {len(sheet.errors)} 处错误" if len(sheet.errors) > 1 else ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import docx
@@ -24,6 +23,7 @@ from pipeline.cli.main import app
 from pipeline.draft.drafter import ModelDrafter
 from pipeline.models.fake import QueuedChatModel
 from pipeline.web.app import WebConfig, create_app
+from tests.web.jobs import finished
 
 pytestmark = pytest.mark.slow  # whole drafts (a 班子 material, a meeting of three members) through the stub
 
@@ -116,7 +116,6 @@ def test_pdf_preview(drafted, tmp_path):
     done = CliRunner().invoke(app, ["preview", str(source), "-o", str(tmp_path / "pages")])
     assert done.exit_code == 0, done.output
     [pdf] = list((tmp_path / "pages").glob("*.pdf"))
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
     # Plain text cannot carry the mark: a page that prints a claim must show the highlight (the pink of the .docx)
     # in its rendered pixels, or the claim must not be there.
@@ -170,16 +169,6 @@ def get_routes(application) -> set[str]:
     return paths | {getattr(r, "path", "") for r in application.routes if type(r).__name__ == "Mount"}
 
 
-def wait(client: TestClient, job: str) -> None:
-    for _ in range(3000):
-        status = client.get(f"/api/jobs/{job}").json()
-        if status["status"] in ("done", "failed"):
-            assert status["status"] == "done", status
-            return
-        time.sleep(0.1)
-    raise AssertionError("draft did not finish")
-
-
 def upload(client: TestClient, name: str, path: Path) -> None:
     """A profile or meeting file imported over whatever the form holds (the clerk agreed to replace it)."""
     reply = client.post("/api/profile", files={"file": (name, path.read_bytes())}, data={"replace": "true"}, headers=H)
@@ -190,7 +179,7 @@ def draft(client: TestClient) -> None:
     """A model draft from the form, over an earlier one the clerk edited (she agreed)."""
     reply = client.post("/api/draft", json={"offline": False, "replace": True}, headers=H)
     assert reply.status_code == 200, reply.text
-    wait(client, reply.json()["job"])
+    finished(client, reply.json()["job"])
 
 
 def fetched(client: TestClient, url: str) -> tuple[str, bytes]:

@@ -19,6 +19,7 @@ from pipeline.core.resources import data_dir
 from pipeline.material.profile import load_profile, parse_profile
 from pipeline.material.specs import builtin_specs
 from pipeline.web.app import WebConfig, create_app
+from tests.web.jobs import wait
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "agency-2024-dangji.yaml"
@@ -39,15 +40,6 @@ def make_client(tmp_path, retriever, **overrides) -> TestClient:
 @pytest.fixture
 def client(tmp_path, retriever):
     return make_client(tmp_path, retriever)
-
-
-def wait(client: TestClient, job: str) -> dict:
-    for _ in range(600):
-        status = client.get(f"/api/jobs/{job}").json()
-        if status["status"] in ("done", "failed"):
-            return status
-        time.sleep(0.1)
-    raise AssertionError("draft did not finish")
 
 
 def upload_example(client: TestClient) -> None:

@@ -185,7 +185,7 @@ def test_an_edit_in_a_members_material_survives_another_and_reaches_the_zip(page
     page.request.post(server + "/api/spec", data={"spec": "generic-zuzhi"}, headers={"X-Duizhao": "1"})
     page.request.post(server + "/api/form", data=meeting_form(TWO), headers={"X-Duizhao": "1"})
     job = page.request.post(server + "/api/draft", data={"offline": True}, headers={"X-Duizhao": "1"}).json()["job"]
-    for _ in range(1200):
+    for _ in range(3000):
         if page.request.get(f"{server}/api/jobs/{job}").json()["status"] in ("done", "failed"):
             break
         time.sleep(0.1)

@@ -7,7 +7,6 @@ import html
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from typer.testing import CliRunner
 
 from pipeline.cli.main import app as cli_app
 from pipeline.web.app import SESSION_COOKIE, WebConfig, create_app
+from tests.web.jobs import wait
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "agency-2024-dangji.yaml"
@@ -92,10 +92,7 @@ def _findings_on_page(page: str) -> list[tuple[str, str]]:
 def test_the_review_page_and_check_find_the_same_on_the_same_draft(client, tmp_path):
     assert _upload(client, EXAMPLE.read_bytes()).status_code == 200
     job = client.post("/api/draft", json={"offline": True}, headers=H).json()["job"]
-    for _ in range(600):
-        if client.get(f"/api/jobs/{job}").json()["status"] in ("done", "failed"):
-            break
-        time.sleep(0.1)
+    wait(client, job)
     # An edit too: the page rechecks the edited text the same way.
     # An edit that praises the unit in its problems: the additions check (once skipped by the page) sees it.
     page = client.get("/review").text

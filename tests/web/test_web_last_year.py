@@ -5,7 +5,6 @@ an editable list; confirmed entries merged into the typed rows; the rows kept ac
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from pipeline.material.meeting import group_profile, load_meeting
 from pipeline.material.meeting_docs import ledger_header, ledger_title, meeting_ledger_rows, unit_ledger_rows, unit_ledger_title
 from pipeline.material.profile import load_profile, resolve_spec
 from pipeline.run.runner import DraftOptions, draft_all
+from tests.web.jobs import wait
 
 ROOT = Path(__file__).resolve().parents[2]
 HOSPITAL = ROOT / "examples" / "hospital-2021-dangshi.yaml"
@@ -145,15 +145,6 @@ def test_confirmed_entries_merge_into_typed_rows_the_typed_text_kept(client):
     assert group["differences"] == [{"row": 0, "field": "fixed", "typed": "参加义诊的党员增至15名",
                                      "read": "下乡义诊纳入积分，全年公示4次"}]
     assert rows[2]["measure"] == "增开周一周五诊室"
-
-
-def wait(client, job: str) -> dict:
-    for _ in range(600):
-        status = client.get(f"/api/jobs/{job}").json()
-        if status["status"] in ("done", "failed"):
-            return status
-        time.sleep(0.1)
-    raise AssertionError("draft did not finish")
 
 
 def test_read_rows_survive_save_and_reload_and_are_drafted(client, hospital_docx, tmp_path):

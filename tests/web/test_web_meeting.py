@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 
 from pipeline.material.meeting import load_meeting
 from pipeline.web.app import WebConfig, create_app
+from tests.web.jobs import wait
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,15 +29,6 @@ def client(tmp_path, retriever, monkeypatch):
     app = create_app(WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever,
                                model_available=lambda: False))
     return TestClient(app, base_url="http://127.0.0.1")
-
-
-def wait(client: TestClient, job: str) -> dict:
-    for _ in range(1200):
-        status = client.get(f"/api/jobs/{job}").json()
-        if status["status"] in ("done", "failed"):
-            return status
-        time.sleep(0.1)
-    raise AssertionError("draft did not finish")
 
 
 def upload(client: TestClient, data: dict | bytes, name: str = "会议.yaml"):

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 from pathlib import Path
 
 import docx
@@ -16,6 +15,7 @@ from fastapi.testclient import TestClient
 from pipeline.draft.drafter import ModelDrafter
 from pipeline.models.fake import QueuedChatModel
 from pipeline.web.app import WebConfig, create_app
+from tests.web.jobs import finished
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "agency-2024-dangji.yaml"
@@ -53,13 +53,7 @@ def model_client(tmp_path, retriever) -> TestClient:
 def draft(client: TestClient) -> None:
     assert client.post("/api/profile", files={"file": ("我支部.yaml", EXAMPLE.read_bytes())}, headers=H).status_code == 200
     job = client.post("/api/draft", json={"offline": False}, headers=H).json()["job"]
-    for _ in range(600):
-        status = client.get(f"/api/jobs/{job}").json()
-        if status["status"] in ("done", "failed"):
-            assert status["status"] == "done", status
-            return
-        time.sleep(0.1)
-    raise AssertionError("draft did not finish")
+    finished(client, job)
 
 
 def record_of(tmp_path: Path) -> dict:

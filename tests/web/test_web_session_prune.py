@@ -3,11 +3,11 @@ brings back, or one the clerk edited; the form and the pages keep working."""
 
 from __future__ import annotations
 
-import time
 
 import pytest
 
 from pipeline.web.store import Session
+from tests.web.jobs import finished
 
 H = {"X-Duizhao": "1"}
 UNITS = ["东山村党支部", "西山村党支部", "南山村党支部", "北山村党支部", "中山村党支部", "青山村党支部"]
@@ -20,13 +20,7 @@ def draft(client, unit: str) -> None:
     assert client.post("/api/form", json=form, headers=H).status_code == 200
     # The clerk agrees to draft over an edited draft (the workbench asks; the edited one is kept aside).
     job = client.post("/api/draft", json={"offline": True, "replace": True}, headers=H).json()["job"]
-    for _ in range(600):
-        status = client.get(f"/api/jobs/{job}").json()
-        if status["status"] in ("done", "failed"):
-            assert status["status"] == "done", status["message"]
-            return
-        time.sleep(0.05)
-    raise AssertionError("draft did not finish")
+    finished(client, job)
 
 
 def held(out, unit: str) -> int:

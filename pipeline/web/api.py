@@ -185,7 +185,7 @@ def start_draft(request: Request, body: DraftRequest):
     session.folder.mkdir(parents=True, exist_ok=True)
     session.trim(state.config.session_quota)
     # Planned once: the outline the progress list shows is the one drafted.
-    planned = service.plan_unit(profile, spec, session.path("out"), state.drafter(body.offline))
+    planned = service.plan_unit(profile, spec, session.path("out"), state.drafter(body.offline, bool(form.verify.strip())))
     items = service.planned_items(planned)
 
     def work(job) -> str:

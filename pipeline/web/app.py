@@ -87,10 +87,13 @@ class State:
                 self._retriever = factory()
             return self._retriever
 
-    def drafter(self, offline: bool):
+    def drafter(self, offline: bool, verify: bool = False):
+        """`verify`: the model checks each drafted item once more (the form's 逐段核对; a test's own drafter as given)."""
         if offline or not self.model_available():
             return (self.config.offline_drafter or service.offline_drafter)()
-        return (self.config.model_drafter or service.model_drafter)()
+        if self.config.model_drafter is not None:
+            return self.config.model_drafter()
+        return service.model_drafter(service.DraftSettings(verify=verify))
 
     def model_available(self) -> bool:
         return (self.config.model_available or service.model_configured)()

@@ -115,6 +115,9 @@ class FormState(Loose):
     case_study: CaseStudyForm = CaseStudyForm()
     target_chars: str = ""
     strict: str = ""  # "1": drop the model's unsupported sentences instead of marking them
+    # "1": the model checks each item once more (draft/verify.py). A drafting choice, not a fact of the unit: kept
+    # with the form, never written into the profile (which has no such key).
+    verify: str = ""
     signature_name: str = ""
     signature_date: str = ""
     # The unit's subjective roots (理想信念 …) with its own note on each, where the profile format has them.

@@ -132,15 +132,14 @@ def start_from_form(state, session, form: FormState, offline: bool) -> dict:
     whole, spec = form_meeting(form)
     read_source((whole, spec))  # what a meeting in memory cannot be drafted from is refused before anything is kept
     session.keep_meeting_given(form, meeting_summary(whole, spec))
-    return _submit(state, session, offline, whole, spec)
+    return _submit(state, session, state.drafter(offline, bool(form.verify.strip())), whole, spec)
 
 
-def _submit(state, session, offline: bool, whole, spec) -> dict:
+def _submit(state, session, drafter, whole, spec) -> dict:
     """Draft the meeting checked from the form, in memory: nothing is written for the runner to read back."""
     session.trim(state.config.session_quota)
     names = document_names(whole)
     items = [{"key": name, "label": name} for name in names]
-    drafter = state.drafter(offline)
 
     def work(job) -> str:
         planned: dict[str, int] = {}

@@ -28,6 +28,7 @@ unit_ledger_xlsx = output.unit_ledger_xlsx
 with_notes = output.with_notes
 offline_drafter = models.offline_drafter
 model_drafter = models.model_drafter
+DraftSettings = models.Settings
 model_configured = models.model_configured
 default_retriever_factory = models.retriever_factory
 

@@ -150,34 +150,7 @@ document.getElementById("add-last-year").addEventListener("click", function () {
 });
 
 // 征求意见: proposals come back with an aspect each (the 班子's); the user confirms them or moves one to another
-// aspect, or to a member's aspect when the opinion is about one member.
-function opinionTargets(aspects) {
-  const select = document.createElement("select");
-  aspects.forEach(function (name) { select.add(new Option(name, name)); });
-  memberElements().forEach(function (member) {
-    const name = memberName(member);
-    if (!name) return;  // offered once named: the clerk must see whose rows it goes to
-    const group = document.createElement("optgroup");
-    group.label = name;
-    member.querySelectorAll("fieldset.member-aspect").forEach(function (fs) {
-      const option = new Option(name + " › " + fs.dataset.aspect, member.dataset.mid + " › " + fs.dataset.aspect);
-      option.dataset.mid = member.dataset.mid;
-      option.dataset.aspect = fs.dataset.aspect;
-      group.appendChild(option);
-    });
-    select.appendChild(group);
-  });
-  return select;
-}
-// The aspect a chosen option names: the 班子's, or the member's (null when that member was removed meanwhile).
-function opinionFieldset(option) {
-  if (!option.dataset.mid) {
-    return Array.from(form.querySelectorAll("fieldset.aspect")).find(function (fs) { return fs.dataset.aspect === option.value; });
-  }
-  const member = membersBox.querySelector(".member[data-mid='" + option.dataset.mid + "']");
-  return member && Array.from(member.querySelectorAll("fieldset.member-aspect"))
-    .find(function (fs) { return fs.dataset.aspect === option.dataset.aspect; });
-}
+// aspect, or to a member's aspect when the opinion is about one member (members.js offers those).
 document.getElementById("opinions-assign").addEventListener("click", async function () {
   const result = document.getElementById("opinions-result");
   const assign = this;

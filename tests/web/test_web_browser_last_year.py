@@ -1,7 +1,7 @@
 """In real headless Chromium, 上年度整改 from last year's Word material: the clerk uploads it, edits one row,
 unticks one, confirms (a row she typed about the same problem stays hers: the dialog offers what was read, she
 keeps her text), reloads, and drafts offline: the review lists each kept problem in 上年度整改落实情况. A meeting's
-ledger and a member's own material go to the rows of whose problems they are."""
+ledger and a member's own material go to the rows of whose problems they are; a member's list is shown in her panel."""
 
 from __future__ import annotations
 
@@ -119,6 +119,7 @@ def test_a_meeting_ledger_and_a_members_own_material_go_to_whose_rows_they_are(p
     page.locator("#ly-ledger").click()
     found = page.locator("#ly-found .found-row")
     expect(found.first).to_be_visible()
+    expect(page.locator("#last-year-panel #ly-found")).to_be_visible()  # the 班子's reading: listed in its section
     others = page.locator("#ly-found .found-row", has_text="表单中没有这位成员")
     assert others.count() > 0 and others.locator(".found-keep:checked").count() == 0  # another member's rows: left out
     group_rows = found.count() - page.locator("#ly-found .found-row[data-who]:not([data-who=''])").count()
@@ -130,7 +131,7 @@ def test_a_meeting_ledger_and_a_members_own_material_go_to_whose_rows_they_are(p
 
     page.locator(".member .ly-member-file").set_input_files(str(seed_docx))  # her own last year's material
     page.locator(".member .ly-member-read").click()
-    expect(page.locator("#ly-found .found-row").first).to_contain_text("成员：刘芳")
+    expect(page.locator(".member #ly-found .found-row").first).to_contain_text("成员：刘芳")  # in her panel
     page.locator("#ly-confirm").click()
     expect(page.locator("#ly-found")).to_contain_text("已加入 12 条")
     expect(page.locator(".member .member-last-year .ly-row")).to_have_count(hers + 12)

@@ -1,6 +1,6 @@
 """In real headless Chromium, the workbench keeps what the clerk did and says when it is busy: the draft button
 stays under the cursor while the autosave label changes, pasted opinions survive a reload, proposing aspects shows
-a busy button, confirmed opinions keep their source (征求意见), a step that would replace the filled form or an
+a busy button, confirmed opinions keep their source (征求意见) also when moved to a member's aspect, a step that would replace the filled form or an
 edited draft asks first (cancelled, nothing is sent; accepted, it can be undone), a spec from a notice can be
 deleted, and an invented session id in the cookie is replaced."""
 
@@ -94,14 +94,25 @@ def test_pasted_opinions_survive_a_reload_and_proposing_them_shows_busy(page):
     seen = page.evaluate("window.seen")
     assert any(disabled and busy == "true" and "正在分配" in text for disabled, busy, text in seen), seen
     expect(page.locator("#opinions-assign")).to_be_enabled()
+    # One opinion is about a member (named after the proposal): the select offers her aspects after the 班子's.
+    page.locator("#add-member").click()
+    page.locator(".member [data-m=name]").fill("李芳")
+    page.locator(".member [data-m=post]").fill("组织委员")
+    page.locator("#opinions-assign").click()
+    expect(page.locator("#opinions-result li")).to_have_count(2)
+    moved = page.locator("#opinions-result li", has_text="三会一课有时走过场").locator("select")
+    expect(moved.locator("optgroup[label=李芳] option").first).to_have_text("李芳 › 政治纪律")
+    moved.select_option(label="李芳 › 组织纪律")
     # Confirmed, each opinion is a problem row raised in 征求意见: tagged, and the hidden source survives a reload.
     page.locator("#opinions-confirm").click()
     expect(page.locator("#saved")).to_contain_text("已自动保存")
     page.reload()
-    sourced = page.locator(".row:has([data-r=source][value=征求意见])")
-    expect(sourced).to_have_count(2)
-    problems = sourced.locator("[data-r=problem]").evaluate_all("els => els.map(e => e.value)")
-    assert sorted(problems) == sorted(["村民诉求回复不及时", "三会一课有时走过场"])
+    sourced = page.locator("fieldset.aspect .row:has([data-r=source][value=征求意见])")
+    expect(sourced).to_have_count(1)
+    expect(sourced.locator("[data-r=problem]")).to_have_value("村民诉求回复不及时")
+    hers = page.locator(".member fieldset.member-aspect[data-aspect=组织纪律] .row:has([data-r=source][value=征求意见])")
+    expect(hers.locator("[data-r=problem]")).to_have_value("三会一课有时走过场")
+    page.locator(".member summary").click()
     expect(page.locator(".source-tag:visible")).to_have_count(2)
     # The clerk says one was found by the 班子 itself: the tag goes, and stays gone.
     sourced.first.locator(".drop-source").click()
@@ -109,6 +120,7 @@ def test_pasted_opinions_survive_a_reload_and_proposing_them_shows_busy(page):
     expect(page.locator("#saved")).to_contain_text("已自动保存")
     page.reload()
     expect(page.locator(".row:has([data-r=source][value=征求意见])")).to_have_count(1)
+    expect(hers).to_have_count(1)
 
 
 def _read_notice(page, notice) -> None:

@@ -149,7 +149,8 @@ document.getElementById("add-last-year").addEventListener("click", function () {
   saveSoon();
 });
 
-// 征求意见: proposals come back with an aspect each; the user confirms or moves them.
+// 征求意见: proposals come back with an aspect each (the 班子's); the user confirms them or moves one to another
+// aspect, or to a member's aspect when the opinion is about one member (members.js offers those).
 document.getElementById("opinions-assign").addEventListener("click", async function () {
   const result = document.getElementById("opinions-result");
   const assign = this;
@@ -166,12 +167,8 @@ document.getElementById("opinions-assign").addEventListener("click", async funct
       const text = document.createElement("span");
       text.className = "opinion-text";
       text.textContent = op.text;
-      const select = document.createElement("select");
-      data.aspects.forEach(function (name) {
-        const option = document.createElement("option");
-        option.value = name; option.textContent = name; option.selected = name === op.aspect;
-        select.appendChild(option);
-      });
+      const select = opinionTargets(data.aspects);
+      select.value = op.aspect;
       const keep = document.createElement("input");
       keep.type = "checkbox"; keep.checked = true; keep.title = "确认";
       li.append(keep, text, document.createTextNode(" → "), select);
@@ -180,10 +177,11 @@ document.getElementById("opinions-assign").addEventListener("click", async funct
     const confirm = document.createElement("button");
     confirm.type = "button"; confirm.id = "opinions-confirm"; confirm.textContent = "确认，加入对应方面的问题";
     confirm.addEventListener("click", function () {
+      const unplaced = [];
       list.querySelectorAll("li").forEach(function (li) {
         if (!li.querySelector("input").checked) return;
-        const fieldset = Array.from(form.querySelectorAll("fieldset.aspect"))
-          .find(function (fs) { return fs.dataset.aspect === li.querySelector("select").value; });
+        const fieldset = opinionFieldset(li.querySelector("select").selectedOptions[0]);
+        if (!fieldset) { unplaced.push(li.querySelector(".opinion-text").textContent); return; }
         const rows = fieldset.querySelector(".rows");
         const empty = Array.from(rows.querySelectorAll(".row")).find(function (row) {
           return Array.from(row.querySelectorAll("[data-r]")).every(function (el) { return !el.value.trim(); });
@@ -195,8 +193,10 @@ document.getElementById("opinions-assign").addEventListener("click", async funct
       });
       const count = form.querySelector("[data-f=opinions_count]");
       if (!count.value.trim()) count.value = String(list.querySelectorAll("li").length);
-      document.getElementById("opinions-text").value = "";  // placed: no longer waiting to be assigned
+      // Placed: no longer waiting to be assigned; a line whose member was removed meanwhile stays to assign again.
+      document.getElementById("opinions-text").value = unplaced.join("\n");
       result.innerHTML = "<p class='hint'>已加入，请在各方面补充具体事例。</p>";
+      if (unplaced.length) showMessage(unplaced.length + " 条意见所选的成员已删除，未加入，仍留在上面的意见栏中。");
       save();
     });
     result.append(list, confirm);

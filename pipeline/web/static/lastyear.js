@@ -80,7 +80,8 @@ function closeFound(note) {
   lyFound.hidden = !note;
 }
 
-// `who`: a member's own material, whose problems go to that member's rows.
+// `who`: a member's own material, whose problems go to that member's rows. The list is shown under the button
+// that read it (the 班子's section or the member's panel), so it is read beside the rows it will join.
 async function readLastYear(input, url, button, who) {
   if (!input.files.length) { showMessage("请先选择文件"); return; }
   const body = new FormData();
@@ -89,6 +90,7 @@ async function readLastYear(input, url, button, who) {
     const data = await busy(button, "正在读取…", function () { return api(url, {body: body}); });
     if (who) data.entries.forEach(function (entry) { entry.who = entry.who || who; });
     showMessage("");
+    button.closest(".ly-import").after(lyFound);
     showFound(data);
   } catch (e) { showMessage(e.message); }
 }

@@ -94,6 +94,35 @@ function memberFeedback(results, meter) {
   });
 }
 
+// 征求意见 (form.js): the aspects an opinion can go to, the 班子's then each named member's.
+function opinionTargets(aspects) {
+  const select = document.createElement("select");
+  aspects.forEach(function (name) { select.add(new Option(name, name)); });
+  memberElements().forEach(function (member) {
+    const name = memberName(member);
+    if (!name) return;  // offered once named: the clerk must see whose rows it goes to
+    const group = document.createElement("optgroup");
+    group.label = name;
+    member.querySelectorAll("fieldset.member-aspect").forEach(function (fs) {
+      const option = new Option(name + " › " + fs.dataset.aspect, member.dataset.mid + " › " + fs.dataset.aspect);
+      option.dataset.mid = member.dataset.mid;
+      option.dataset.aspect = fs.dataset.aspect;
+      group.appendChild(option);
+    });
+    select.appendChild(group);
+  });
+  return select;
+}
+// The aspect a chosen option names: the 班子's, or the member's (null when that member was removed meanwhile).
+function opinionFieldset(option) {
+  if (!option.dataset.mid) {
+    return Array.from(form.querySelectorAll("fieldset.aspect")).find(function (fs) { return fs.dataset.aspect === option.value; });
+  }
+  const member = membersBox.querySelector(".member[data-mid='" + option.dataset.mid + "']");
+  return member && Array.from(member.querySelectorAll("fieldset.member-aspect"))
+    .find(function (fs) { return fs.dataset.aspect === option.dataset.aspect; });
+}
+
 function refreshDraftLabel() {
   const whole = memberElements().length > 0;
   draftButton.dataset.redirect = whole ? "/meeting" : "/review";

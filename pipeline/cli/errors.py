@@ -1,7 +1,8 @@
 """How the `duizhao` commands fail: one line on stderr and an exit code, never a traceback for the user.
 
 0 ok · 1 findings (or a failed unit in a batch) · 2 bad input (file, field, spec, output place, store, model)
-· 3 internal error (a bug: DUIZHAO_DEBUG=1 shows the traceback) · 130 interrupted (the cache is kept).
+· 3 internal error (a bug: DUIZHAO_DEBUG=1 shows the traceback) · 130 interrupted (the cache is kept)
+· 141 the reader of the output went away (`duizhao … | head`), as a program stopped by SIGPIPE reports it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,18 @@ import typer
 
 EXIT_OK, EXIT_FINDINGS, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
+EXIT_READER_GONE = 141
+
+
+def reader_gone() -> None:
+    """The program reading our output closed it (`| head`): nothing is wrong with the disk, and nothing more is
+    printed. What is still buffered goes to /dev/null, so Python's exit flush raises nothing either."""
+    import os  # lazy: keeps `duizhao --help` fast
+    import sys  # lazy: keeps `duizhao --help` fast
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    raise SystemExit(EXIT_READER_GONE)
 
 
 class _Audience:
@@ -84,6 +97,8 @@ def handles_errors(command):
         except (KeyboardInterrupt, asyncio.CancelledError):
             typer.echo("已中断；已完成的部分已保存，重新运行同一命令即可续做。", err=True)
             raise typer.Exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            reader_gone()
         except OSError as exc:
             # The disk, not the program: full, read-only, a path that vanished while we worked.
             if os.environ.get("DUIZHAO_DEBUG"):

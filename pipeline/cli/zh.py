@@ -20,6 +20,7 @@ from typer import _click
 from typer._click import exceptions as click_errors
 from typer.core import TyperGroup
 
+from pipeline.cli.errors import reader_gone
 from pipeline.core.resources import lexicon
 
 _TAG = re.compile(r"<([^<>]+)>")
@@ -231,6 +232,8 @@ class ChineseGroup(TyperGroup):
         localize(self)
         try:
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except BrokenPipeError:  # help or usage printed into `| head`
+            reader_gone()
         except click_errors.UsageError as error:
             if not standalone_mode:
                 raise

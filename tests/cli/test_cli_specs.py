@@ -149,3 +149,18 @@ def test_specs_new_with_a_model_configured_keeps_a_verbatim_proposal(home, stub_
     spec = yaml.safe_load(result.stdout)
     assert [a["name"] for a in spec["aspects"]] == aspects and "大模型" in spec["source"]
     assert len(stub_server.chat_requests) == 1
+
+
+@pytest.mark.parametrize("args", [["specs", "show", "2025-niandu-minzhu"], ["--help"]])
+def test_output_read_by_head_ends_quietly(args):
+    """`duizhao … | head -1`: the reader closes the pipe; no disk error, nothing on stderr, exit 141 or 0."""
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "pipeline.cli.main", *args], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    assert process.stdout.readline().strip()
+    process.stdout.close()  # what head does after its first line
+    error = process.stderr.read()
+    assert process.wait(timeout=60) in (0, 141)
+    assert error == "", error

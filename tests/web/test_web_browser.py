@@ -5,20 +5,14 @@ the .docx and open it. The review page's screenshot (1366×768) is kept under te
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from pathlib import Path
 
 import docx
 import pytest
 
-from pipeline.web.app import WebConfig, create_app
+from tests.web.live import CHROMIUM, chromium_page, offline_workbench
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")]
@@ -26,34 +20,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.chromium,
 
 @pytest.fixture
 def server(tmp_path, retriever, monkeypatch):
-    import uvicorn
-
-    monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
-    app = create_app(WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever,
-                               model_available=lambda: False))
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with offline_workbench(tmp_path, retriever, monkeypatch) as base:
+        yield base
 
 
 def test_workbench_in_chromium(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-        page.set_default_timeout(60_000)
-        page.goto(server + "/")
+    with chromium_page(server, accept_downloads=True) as page:
         page.locator("tr", has_text="2024-dangji-zuzhi").get_by_role("button", name="选用").click()
         page.wait_for_url("**/form")
 
@@ -107,7 +81,6 @@ def test_workbench_in_chromium(server, tmp_path):
         assert download.suggested_filename == "城关镇东山村党支部.docx"
         target = tmp_path / "draft.docx"
         download.save_as(target)
-        browser.close()
     text = "\n".join(p.text for p in docx.Document(str(target)).paragraphs)
     assert "城关镇东山村党支部" in text and "工作日午间饮酒" in text and "3户村民反映的诉求超过一周未回复" in text
 
@@ -115,14 +88,10 @@ def test_workbench_in_chromium(server, tmp_path):
 def test_meeting_members_in_chromium(server, tmp_path):
     """A whole meeting typed into the page: two members, each criticising the other (boxes follow the names,
     a rename keeps what was written), autosaved across a reload, drafted offline into every material."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-        page.set_default_timeout(60_000)
+    with chromium_page(server, accept_downloads=True) as page:
         page.on("dialog", lambda dialog: dialog.accept())
-        page.goto(server + "/")
         page.locator("tr", has_text="generic-zuzhi").get_by_role("button", name="选用").click()
         page.wait_for_url("**/form")
         page.locator("[data-f=unit_name]").fill("河西村党支部")
@@ -181,7 +150,6 @@ def test_meeting_members_in_chromium(server, tmp_path):
         page.wait_for_url("**/review")
         expect(page.locator("article.document")).to_contain_text("有5名流动党员党费拖欠3个月")
         expect(page.get_by_role("link", name="返回会议材料")).to_be_visible()
-        browser.close()
     import zipfile
 
     names = zipfile.ZipFile(target).namelist()
@@ -191,13 +159,9 @@ def test_meeting_members_in_chromium(server, tmp_path):
 def test_form_warns_while_typing_and_meters_each_part(server, tmp_path):
     """The reviewer's warnings appear under the field being typed and go once it is fixed; the meter names the
     roots still missing; the new fields (表现, 影响, root, 对照查摆) survive a reload and reach the YAML."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-        page.set_default_timeout(60_000)
-        page.goto(server + "/")
+    with chromium_page(server, accept_downloads=True) as page:
         page.locator("tr", has_text="2025-niandu-minzhu").get_by_role("button", name="选用").click()
         page.wait_for_url("**/form")
         page.locator("[data-f=unit_name]").fill("临河县水利局领导班子")
@@ -237,18 +201,13 @@ def test_form_warns_while_typing_and_meters_each_part(server, tmp_path):
             assert expected in text, expected
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "form-warnings.png"), full_page=False)
-        browser.close()
 
 
 def test_member_fields_warn_while_typing_and_meter_their_causes(server):
     """A member's problem fields get the same warnings as the 班子's, and the meter has a line for its 剖析."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.set_default_timeout(60_000)
-        page.goto(server + "/")
+    with chromium_page(server) as page:
         page.locator("tr", has_text="2025-niandu-minzhu").get_by_role("button", name="选用").click()
         page.wait_for_url("**/form")
         page.locator("#add-member").click()
@@ -271,24 +230,19 @@ def test_member_fields_warn_while_typing_and_meter_their_causes(server):
         expect(member.locator("[data-mc=党性修养]").locator("xpath=..").locator(".warn")).to_be_visible()
         expect(meter_line).to_have_text("王志强 原因分析：缺 宗旨意识、担当精神 两个方面")
         expect(page.locator("#meter [data-part=causes]")).to_contain_text("四个方面")  # the 班子's line stays its own
-        browser.close()
 
 
 def test_unsupported_sentences_kept_and_deleted_in_chromium(server, tmp_path):
     """A draft .md with two sentences its unit never gave: both coloured on the review page; one is kept (本单位确认),
     the other deleted, and the Word file then has neither highlight."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     kept, dropped = "班子成员与分管科室负责人之间开展谈心谈话不够经常。", "政绩观存在偏差，碍于情面不愿较真碰硬。"
     material = tmp_path / "草稿.md"
     material.write_text("# 某局领导班子对照检查材料\n\n## 一、存在的问题\n\n### （一）在理论学习方面\n\n"
                         f"学习四中全会精神联系水利工作不紧，5次中心组学习中有3次只读文件。〖无依据：{kept}〗\n\n"
                         f"### （二）在作风方面\n\n回应群众供水诉求不够及时。〖无依据：{dropped}〗\n", encoding="utf-8")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-        page.set_default_timeout(60_000)
-        page.goto(server + "/")
+    with chromium_page(server, accept_downloads=True) as page:
         page.locator("#material-file").set_input_files(str(material))
         page.locator("#material-upload").click()
         page.wait_for_url("**/review")
@@ -307,7 +261,6 @@ def test_unsupported_sentences_kept_and_deleted_in_chromium(server, tmp_path):
             page.get_by_role("link", name="下载 Word（.docx）").click()
         saved = tmp_path / "定稿.docx"
         waiting.value.save_as(saved)
-        browser.close()
     word = docx.Document(str(saved))
     text = "\n".join(p.text for p in word.paragraphs)
     assert kept in text and "政绩观" not in text

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.web.app import WebConfig
-from tests.web.live import live_server
-from tests.web.test_web_browser import ARGS, CHROMIUM
+from tests.web.live import CHROMIUM, chromium_page, offline_workbench
 from tests.web.test_web_county import ledger  # noqa: F401 - the filled ledger fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,
@@ -19,18 +17,8 @@ SEEDS = sorted((Path(__file__).resolve().parents[2] / "corpus").glob("*.txt"))
 
 @pytest.fixture
 def page(tmp_path, retriever, monkeypatch):
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DUIZHAO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
-    config = WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever, model_available=lambda: False)
-    with live_server(config) as (base, _), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.set_default_timeout(60_000)
-        page.goto(base + "/")
+    with offline_workbench(tmp_path, retriever, monkeypatch) as base, chromium_page(base) as page:
         yield page
-        browser.close()
 
 
 def test_several_materials_and_the_ledger_from_the_start_page(page, tmp_path, ledger):  # noqa: F811

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.test_web_browser import ARGS, CHROMIUM
+from tests.web.live import CHROMIUM
 from tests.web.test_web_browser_work import _pick, page, server  # noqa: F401 — the fixtures
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,

@@ -10,9 +10,7 @@ import pytest
 from pipeline.export.ledger import ledger_xlsx
 from pipeline.material.meeting import group_profile, load_meeting
 from pipeline.material.meeting_docs import ledger_header, ledger_title, meeting_ledger_rows
-from pipeline.web.app import WebConfig
-from tests.web.live import live_server
-from tests.web.test_web_browser import ARGS, CHROMIUM
+from tests.web.live import CHROMIUM, chromium_page, offline_workbench
 from tests.web.test_web_last_year import TOWNSHIP, hospital_docx, seed_docx  # noqa: F401 - fixtures: last year in Word
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,
@@ -21,24 +19,14 @@ pytestmark = [pytest.mark.slow, pytest.mark.chromium,
 
 @pytest.fixture
 def server(tmp_path, retriever, monkeypatch):
-    monkeypatch.setenv("DUIZHAO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
-    config = WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever, model_available=lambda: False)
-    with live_server(config) as (base, _):
+    with offline_workbench(tmp_path, retriever, monkeypatch) as base:
         yield base
 
 
 @pytest.fixture
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.set_default_timeout(60_000)
-        page.goto(server + "/")
+    with chromium_page(server) as page:
         yield page
-        browser.close()
 
 
 def test_last_years_material_is_listed_edited_confirmed_kept_and_drafted(page, hospital_docx):  # noqa: F811

@@ -8,7 +8,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from tests.web.test_web_browser import ARGS, CHROMIUM, server  # noqa: F401 — the fixture
+from tests.web.live import CHROMIUM, chromium_page
+from tests.web.test_web_browser import server  # noqa: F401 — the fixture
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")]
@@ -16,13 +17,9 @@ COUNTY = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "meetings"
 
 
 def test_meeting_documents_in_chromium(server, tmp_path):  # noqa: F811
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768}, accept_downloads=True)
-        page.set_default_timeout(90_000)
-        page.goto(server + "/")
+    with chromium_page(server, timeout_ms=90_000, accept_downloads=True) as page:
         page.locator("#profile-file").set_input_files(str(COUNTY))
         page.locator("#profile-upload").click()
         page.wait_for_url("**/form")
@@ -37,6 +34,5 @@ def test_meeting_documents_in_chromium(server, tmp_path):  # noqa: F811
             row.get_by_role("link", name="docx").click()
         target = tmp_path / "report.docx"
         download_info.value.save_as(target)
-        browser.close()
     text = "".join(p.text for p in docx.Document(str(target)).paragraphs)
     assert "临川县水利局党组关于召开" in text and "2026年1月22日上午" in text and "共提出批评意见14条" in text

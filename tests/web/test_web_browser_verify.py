@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.web.app import WebConfig
-from tests.web.live import live_server
-from tests.web.test_web_browser import ARGS, CHROMIUM
+from tests.web.live import CHROMIUM, chromium_page, live_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")]
@@ -22,7 +21,7 @@ CHECK = "逐句核对"  # prompts/verify.txt
 
 
 def test_the_check_is_ticked_kept_and_asked_for(tmp_path, retriever, stub_server, monkeypatch):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setenv("OPENAI_BASE_URL", stub_server.url)
@@ -32,11 +31,7 @@ def test_the_check_is_ticked_kept_and_asked_for(tmp_path, retriever, stub_server
     stub_server.responder = lambda request: ("无" if CHECK in json.dumps(request, ensure_ascii=False)
                                              else "4次集中学习中只有1次结合执法案例开展讨论。")
     config = WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever)
-    with live_server(config) as (base, _), sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.set_default_timeout(60_000)
-        page.goto(base + "/")
+    with live_server(config) as (base, _), chromium_page(base) as page:
         page.locator("#profile-file").set_input_files(str(EXAMPLE))
         page.locator("#profile-upload").click()
         page.wait_for_url("**/form")
@@ -49,5 +44,4 @@ def test_the_check_is_ticked_kept_and_asked_for(tmp_path, retriever, stub_server
         page.locator("input[name=mode][value=model]").check()
         page.locator("#draft").click()
         page.wait_for_url("**/review", timeout=120_000)
-        browser.close()
     assert any(CHECK in r.user_text for r in stub_server.chat_requests)

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.web.app import WebConfig
-from tests.web.live import live_server
-from tests.web.test_web_browser import ARGS, CHROMIUM
+from tests.web.live import CHROMIUM, chromium_page, offline_workbench
 from tests.web.test_web_manners import NOTICE
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,
@@ -19,10 +17,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.chromium,
 
 @pytest.fixture
 def server(tmp_path, retriever, monkeypatch):
-    monkeypatch.setenv("DUIZHAO_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("DUIZHAO_CACHE_DIR", str(tmp_path / "cache"))
-    config = WebConfig(data_dir=tmp_path / "data", retriever_factory=lambda: retriever, model_available=lambda: False)
-    with live_server(config) as (base, _):
+    with offline_workbench(tmp_path, retriever, monkeypatch) as base:
         yield base
 
 
@@ -41,17 +36,10 @@ class Dialogs:
 
 @pytest.fixture
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 768})
-        page.set_default_timeout(60_000)
+    with chromium_page(server) as page:
         page.dialogs = Dialogs()
         page.on("dialog", page.dialogs)
-        page.goto(server + "/")
         yield page
-        browser.close()
 
 
 def _pick(page, spec: str) -> None:

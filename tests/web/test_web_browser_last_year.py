@@ -10,17 +10,12 @@ import pytest
 from pipeline.export.ledger import ledger_xlsx
 from pipeline.material.meeting import group_profile, load_meeting
 from pipeline.material.meeting_docs import ledger_header, ledger_title, meeting_ledger_rows
-from tests.web.live import CHROMIUM, chromium_page, offline_workbench
+from tests.web.live import CHROMIUM, chromium_page
+from tests.web.test_web_browser import server  # noqa: F401 - the fixture: the workbench drafting offline
 from tests.web.test_web_last_year import TOWNSHIP, hospital_docx, seed_docx  # noqa: F401 - fixtures: last year in Word
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")]
-
-
-@pytest.fixture
-def server(tmp_path, retriever, monkeypatch):
-    with offline_workbench(tmp_path, retriever, monkeypatch) as base:
-        yield base
 
 
 @pytest.fixture

@@ -8,17 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.live import CHROMIUM, chromium_page, offline_workbench
+from tests.web.live import CHROMIUM, chromium_page
+from tests.web.test_web_browser import server  # noqa: F401 - the fixture: the workbench drafting offline
 from tests.web.test_web_manners import NOTICE
 
 pytestmark = [pytest.mark.slow, pytest.mark.chromium,
               pytest.mark.skipif(not CHROMIUM.exists(), reason="Chromium is not installed at /usr/bin/chromium")]
-
-
-@pytest.fixture
-def server(tmp_path, retriever, monkeypatch):
-    with offline_workbench(tmp_path, retriever, monkeypatch) as base:
-        yield base
 
 
 class Dialogs:

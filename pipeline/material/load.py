@@ -99,8 +99,8 @@ def docx_unsourced(path: Path) -> list[str]:
                 open_ranges.add(child.get(qn("w:id")))
             elif child.tag == qn("w:commentRangeEnd"):
                 open_ranges.discard(child.get(qn("w:id")))
-            elif Run(child, paragraph).font.highlight_color == colour or open_ranges & flagged:
-                run_text += Run(child, paragraph).text
+            elif (run := Run(child, paragraph)).font.highlight_color == colour or open_ranges & flagged:
+                run_text += run.text
             elif run_text:
                 found.append(run_text)
                 run_text = ""
